@@ -1,0 +1,58 @@
+"""Use-case inputs: one small command object per job kind."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from application.errors import MalformedJob
+
+_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+CALL_JOB_FIELDS = ("campaign_id", "step", "final_step")
+
+
+@dataclass(frozen=True)
+class ConductCallCommand:
+    """The outbound-call job of contracts section 1."""
+
+    campaign_id: str
+    step: int
+    final_step: bool
+
+    @property
+    def job_id(self) -> str:
+        return job_id_for(self.campaign_id, self.step)
+
+    @classmethod
+    def from_kwargs(cls, kwargs: Mapping[str, Any]) -> "ConductCallCommand":
+        """Validate a job's kwargs; every problem is named in the error."""
+        if not isinstance(kwargs, Mapping):
+            raise MalformedJob(f"job kwargs must be an object, got {type(kwargs).__name__}")
+        problems = []
+        missing = [name for name in CALL_JOB_FIELDS if name not in kwargs]
+        if missing:
+            problems.append(f"missing kwarg(s): {', '.join(missing)}")
+        unknown = sorted(set(kwargs) - set(CALL_JOB_FIELDS))
+        if unknown:
+            problems.append(f"unexpected kwarg(s): {', '.join(map(str, unknown))}")
+        campaign_id = kwargs.get("campaign_id")
+        if "campaign_id" in kwargs and not (isinstance(campaign_id, str) and _OBJECT_ID.match(campaign_id)):
+            problems.append(f"campaign_id must be a 24-hex ObjectId string, got {_preview(campaign_id)}")
+        step = kwargs.get("step")
+        if "step" in kwargs and (not isinstance(step, int) or isinstance(step, bool) or step < 0):
+            problems.append(f"step must be an integer >= 0, got {_preview(step)}")
+        final_step = kwargs.get("final_step")
+        if "final_step" in kwargs and not isinstance(final_step, bool):
+            problems.append(f"final_step must be a boolean, got {_preview(final_step)}")
+        if problems:
+            raise MalformedJob("; ".join(problems))
+        return cls(campaign_id=campaign_id, step=step, final_step=final_step)
+
+
+def job_id_for(campaign_id: str, step: int) -> str:
+    return f"call:{campaign_id}:{step}"
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,253 @@
+"""ConductCall: process one outbound-call job from claim to recorded outcome."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from application.commands import ConductCallCommand
+from application.errors import MalformedJob, RetryAt, TransientFault, UnknownCampaign
+from application.ports.call_claims import CallClaims, ClaimLost
+from application.ports.call_line import CallLine, CallRequest, CallResult
+from application.ports.clock import Clock
+from application.ports.compliance import ComplianceAudit, ComplianceGate
+from application.ports.repositories import CallRecordRepository, CampaignRepository, ContactRepository
+from application.ports.scripts import ScriptCatalog
+from application.ports.storage import CallArtifacts
+from application.ports.telemetry import Telemetry
+from domain.call_claim import Claim, ClaimStatus
+from domain.call_record import CallRecord
+from domain.compliance import ComplianceDecision, Verdict
+from domain.outcomes import CallOutcome
+from domain.script import ScriptError
+
+log = logging.getLogger(__name__)
+
+# The phone may have rung; nobody knows how it ended. A person must look.
+OUTCOME_UNKNOWN_REASON = "outcome unknown: the worker handling this call was lost mid-call; not re-dialed"
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job reports back (stored by ARQ as the job result, printed by replay)."""
+
+    job_id: str
+    outcome: CallOutcome
+    call_id: str | None = None
+    reason: str | None = None
+    deferred_until: datetime | None = None
+    duplicate: bool = False  # another delivery of this step already handled it
+
+    def to_dict(self) -> dict:
+        return {
+            "job_id": self.job_id,
+            "outcome": self.outcome.value,
+            "call_id": self.call_id,
+            "reason": self.reason,
+            "deferred_until": self.deferred_until.isoformat() if self.deferred_until else None,
+            "duplicate": self.duplicate,
+        }
+
+
+@dataclass(frozen=True)
+class ClaimPolicy:
+    lease: timedelta = timedelta(minutes=2)
+    renew_every: timedelta = timedelta(seconds=30)
+
+
+class ConductCall:
+    def __init__(
+        self,
+        *,
+        campaigns: CampaignRepository,
+        contacts: ContactRepository,
+        records: CallRecordRepository,
+        claims: CallClaims,
+        compliance: ComplianceGate,
+        audit: ComplianceAudit,
+        scripts: ScriptCatalog,
+        call_line: CallLine,
+        artifacts: CallArtifacts,
+        telemetry: Telemetry,
+        clock: Clock,
+        worker_id: str,
+        claim_policy: ClaimPolicy = ClaimPolicy(),
+    ):
+        self.campaigns = campaigns
+        self.contacts = contacts
+        self.records = records
+        self.claims = claims
+        self.compliance = compliance
+        self.audit = audit
+        self.scripts = scripts
+        self.call_line = call_line
+        self.artifacts = artifacts
+        self.telemetry = telemetry
+        self.clock = clock
+        self.worker_id = worker_id
+        self.claim_policy = claim_policy
+
+    async def __call__(self, command: ConductCallCommand) -> JobResult:
+        with self.telemetry.stage("job", job_id=command.job_id, step=command.step):
+            return await self._run(command)
+
+    async def _run(self, command: ConductCallCommand) -> JobResult:
+        job_id = command.job_id
+        campaign = await self.campaigns.get(command.campaign_id)
+        if campaign is None:
+            raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
+        contact = await self.contacts.get(campaign.contact_id)
+        if contact is None:
+            raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
+        try:
+            script = await self.scripts.for_campaign(campaign.batch, campaign.script_id)
+            script.validate(frozenset(contact.extra))
+        except ScriptError as exc:
+            raise MalformedJob(f"campaign {campaign.id}: {exc}") from exc
+
+        if campaign.closed:
+            return JobResult(job_id, CallOutcome.SKIPPED, reason=f"campaign is {campaign.status.value}")
+
+        now = self.clock.now()
+        call_id = uuid.uuid4().hex
+        with self.telemetry.stage("claim"):
+            won, claim = await self.claims.acquire(
+                campaign.id, command.step, worker_id=self.worker_id, call_id=call_id,
+                now=now, lease_until=now + self.claim_policy.lease,
+            )
+        if not won:
+            return await self._not_ours(command, claim, now)
+
+        with self.telemetry.stage("compliance"):
+            decision = await self.compliance.check(contact, campaign, now)
+            await self.audit.record(campaign.id, command.step, decision)
+        if not decision.allowed:
+            return await self._refused(command, campaign, call_id, decision, now)
+
+        request = CallRequest(
+            call_id=call_id, campaign=campaign, contact=contact, script=script,
+            step=command.step, final_step=command.final_step, started_at=now,
+        )
+        result = await self._conduct(request)
+        return await self._finish(command, campaign, request, result)
+
+    async def _not_ours(self, command: ConductCallCommand, claim: Claim, now: datetime) -> JobResult:
+        job_id = command.job_id
+        if claim.status is ClaimStatus.COMPLETED:
+            return JobResult(job_id, claim.outcome or CallOutcome.FAILED, call_id=claim.call_id,
+                             reason="step already handled", duplicate=True)
+        if claim.status is ClaimStatus.DIALING and claim.expired(now):
+            # Whoever dialed is gone. Record what we know; never dial again.
+            record = CallRecord(
+                call_id=claim.call_id, campaign_id=claim.campaign_id, step=claim.step,
+                outcome=CallOutcome.FAILED, started_at=claim.lease_until, ended_at=now,
+                reason=OUTCOME_UNKNOWN_REASON, worker_id=claim.worker_id,
+            )
+            await self.records.add(record)
+            await self.claims.complete(claim.campaign_id, claim.step, outcome=CallOutcome.FAILED)
+            campaign = await self.campaigns.get(command.campaign_id)
+            if campaign is not None:
+                campaign.record_call(step=command.step, outcome=CallOutcome.FAILED, at=now,
+                                     final_step=command.final_step, call_id=claim.call_id)
+                await self.campaigns.save(campaign)
+            self.telemetry.call_finished(record)
+            log.warning("job %s: %s (call %s)", job_id, OUTCOME_UNKNOWN_REASON, claim.call_id)
+            return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON)
+        # Another worker holds a live lease (or died and its lease has not run out yet):
+        # come back when the lease ends, then the claim tells what happened.
+        raise RetryAt(claim.lease_until + timedelta(seconds=1),
+                      f"step is {claim.status.value} by worker {claim.worker_id}")
+
+    async def _refused(self, command: ConductCallCommand, campaign, call_id: str,
+                       decision: ComplianceDecision, now: datetime) -> JobResult:
+        job_id = command.job_id
+        reason = f"{decision.rule}: {decision.reason}"
+        if decision.verdict is Verdict.DEFER:
+            await self.claims.release(campaign.id, command.step, worker_id=self.worker_id)
+            return JobResult(job_id, CallOutcome.DEFERRED, reason=reason, deferred_until=decision.until)
+        outcome = CallOutcome.WRONG_NUMBER if decision.verdict is Verdict.WRONG_NUMBER else CallOutcome.SKIPPED
+        record = CallRecord(call_id=call_id, campaign_id=campaign.id, step=command.step, outcome=outcome,
+                            started_at=now, ended_at=now, reason=reason, worker_id=self.worker_id)
+        await self._store(campaign, command, record)
+        return JobResult(job_id, outcome, call_id=call_id, reason=reason)
+
+    async def _conduct(self, request: CallRequest) -> CallResult:
+        campaign_id, step = request.campaign.id, request.step
+        dialed = False
+
+        async def on_dialing() -> None:
+            nonlocal dialed
+            now = self.clock.now()
+            await self.claims.mark_dialing(campaign_id, step, worker_id=self.worker_id,
+                                           lease_until=now + self.claim_policy.lease)
+            dialed = True
+
+        renewer = asyncio.create_task(self._keep_lease(campaign_id, step))
+        try:
+            with self.telemetry.stage("call", call_id=request.call_id):
+                return await self.call_line.conduct(request, on_dialing)
+        except ClaimLost:
+            raise TransientFault("claims", "the claim changed hands before dialing; not dialed") from None
+        except TransientFault:
+            if not dialed:
+                await self.claims.release(campaign_id, step, worker_id=self.worker_id)
+                raise
+            return self._failed(request, "a dependency failed after dialing")
+        except asyncio.CancelledError:
+            if not dialed:
+                await asyncio.shield(self.claims.release(campaign_id, step, worker_id=self.worker_id))
+            raise
+        except Exception as exc:  # the call must end recorded, whatever broke
+            log.exception("call %s failed", request.call_id)
+            if not dialed:
+                await self.claims.release(campaign_id, step, worker_id=self.worker_id)
+                raise TransientFault("call_line", f"{type(exc).__name__} before dialing") from exc
+            return self._failed(request, f"{type(exc).__name__} during the call")
+        finally:
+            renewer.cancel()
+
+    def _failed(self, request: CallRequest, reason: str) -> CallResult:
+        return CallResult(outcome=CallOutcome.FAILED, ended_at=self.clock.now(), reason=reason)
+
+    async def _keep_lease(self, campaign_id: str, step: int) -> None:
+        while True:
+            await asyncio.sleep(self.claim_policy.renew_every.total_seconds())
+            try:
+                await self.claims.renew(campaign_id, step, worker_id=self.worker_id,
+                                        lease_until=self.clock.now() + self.claim_policy.lease)
+            except Exception:  # a missed renewal is survivable; the next one may pass
+                log.warning("could not renew the claim on %s:%s", campaign_id, step, exc_info=True)
+
+    async def _finish(self, command: ConductCallCommand, campaign, request: CallRequest,
+                      result: CallResult) -> JobResult:
+        record = CallRecord(
+            call_id=request.call_id, campaign_id=campaign.id, step=command.step, outcome=result.outcome,
+            started_at=request.started_at, ended_at=result.ended_at, reached_human=result.reached_human,
+            digits=list(result.digits), decline_reason=result.decline_reason, callback_at=result.callback_at,
+            objections=list(result.objections), voicemail_left=result.voicemail_left,
+            voicemail_after_beep=result.voicemail_after_beep, disclosed_ai=result.disclosed_ai,
+            meeting=result.meeting, recording_key=result.recording_key, reason=result.reason,
+            turn_latencies_ms=list(result.turn_latencies_ms), worker_id=self.worker_id,
+        )
+        if result.transcript or result.report:
+            with self.telemetry.stage("storage", call_id=request.call_id):
+                try:
+                    record.transcript_key = await self.artifacts.put_transcript(
+                        request.call_id, result.transcript, result.report)
+                except Exception as exc:  # the outcome matters more than the transcript
+                    log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
+                    record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
+        await self._store(campaign, command, record)
+        return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason)
+
+    async def _store(self, campaign, command: ConductCallCommand, record: CallRecord) -> None:
+        # Record first, claim second: a crash between them leaves a COMPLETED-less
+        # claim whose record exists, which replay can see; the reverse would lose the outcome.
+        await self.records.add(record)
+        await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
+        campaign.record_call(step=command.step, outcome=record.outcome, at=record.ended_at or record.started_at,
+                             final_step=command.final_step, call_id=record.call_id)
+        await self.campaigns.save(campaign)
+        self.telemetry.call_finished(record)

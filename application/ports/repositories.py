@@ -1,0 +1,35 @@
+"""Where campaigns, contacts and call records are kept."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.call_record import CallRecord
+from domain.campaign import Campaign
+from domain.contact import Contact
+
+
+class CampaignRepository(Protocol):
+    async def get(self, campaign_id: str) -> Campaign | None: ...
+
+    async def add(self, campaign: Campaign) -> None: ...
+
+    async def save(self, campaign: Campaign) -> None: ...
+
+
+class ContactRepository(Protocol):
+    async def get(self, contact_id: str) -> Contact | None: ...
+
+    async def add(self, contact: Contact) -> None: ...
+
+    async def save(self, contact: Contact) -> None: ...
+
+    async def find_by_phone(self, phone: str) -> list[Contact]: ...
+
+
+class CallRecordRepository(Protocol):
+    async def add(self, record: CallRecord) -> None:
+        """Store a record; adding the same call_id again replaces it (retries are safe)."""
+
+    async def get(self, call_id: str) -> CallRecord | None: ...
+
+    async def for_campaign(self, campaign_id: str) -> list[CallRecord]: ...

@@ -1,0 +1,1 @@
+"""DocShield's domain: plain Python, no drivers, no imports from the other layers."""

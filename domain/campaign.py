@@ -1,0 +1,72 @@
+"""A campaign: one contact worked through a sequence of call steps."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from domain.outcomes import CallOutcome
+
+
+class CampaignStatus(str, Enum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    COMPLETED = "completed"  # a final outcome or the final step
+    OPTED_OUT = "opted_out"
+
+
+# Outcomes after which no further step of the sequence should call.
+CLOSING_OUTCOMES = frozenset(
+    {CallOutcome.MEETING_BOOKED, CallOutcome.OPTED_OUT, CallOutcome.WRONG_NUMBER, CallOutcome.DECLINED}
+)
+
+
+@dataclass(frozen=True)
+class CallAttempt:
+    """One line of a campaign's call history (enough for attempt limits)."""
+
+    at: datetime
+    step: int
+    outcome: CallOutcome
+    call_id: str | None = None
+
+
+@dataclass
+class Campaign:
+    id: str
+    contact_id: str
+    batch: str = "default"
+    thread_id: str | None = None
+    script_id: str | None = None
+    rep_calendar_id: str = "primary"
+    rep_name: str = "your DocShield advisor"
+    status: CampaignStatus = CampaignStatus.PENDING
+    call_history: list[CallAttempt] = field(default_factory=list)
+    last_completed_step: int | None = None
+    last_completed_date: datetime | None = None
+    last_call_date: datetime | None = None
+    settings: dict = field(default_factory=dict)  # per-campaign overrides (compliance, targets)
+
+    @property
+    def closed(self) -> bool:
+        return self.status in (CampaignStatus.COMPLETED, CampaignStatus.OPTED_OUT)
+
+    def record_call(self, *, step: int, outcome: CallOutcome, at: datetime, final_step: bool,
+                    call_id: str | None = None) -> None:
+        """Fold one finished attempt into the campaign's state.
+
+        A deferral is not an attempt: nobody was called, the step stays open.
+        """
+        if outcome is CallOutcome.DEFERRED:
+            return
+        if outcome.dialed:
+            self.call_history.append(CallAttempt(at=at, step=step, outcome=outcome, call_id=call_id))
+            self.last_call_date = at
+        self.last_completed_step = step if self.last_completed_step is None else max(self.last_completed_step, step)
+        self.last_completed_date = at
+        if outcome is CallOutcome.OPTED_OUT:
+            self.status = CampaignStatus.OPTED_OUT
+        elif final_step or outcome in CLOSING_OUTCOMES:
+            self.status = CampaignStatus.COMPLETED
+        else:
+            self.status = CampaignStatus.ACTIVE

@@ -1,0 +1,31 @@
+"""Compliance decisions: may this call happen now, later, or never.
+
+Every decision names the rule that made it and the inputs it looked at, so
+that it can be stored and audited.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+class Verdict(str, Enum):
+    ALLOW = "allow"
+    DEFER = "defer"  # not now; `until` is the earliest lawful minute
+    SKIP = "skip"  # never (do-not-call, attempts exhausted)
+    WRONG_NUMBER = "wrong_number"  # the number cannot be a callable US line
+
+
+@dataclass(frozen=True)
+class ComplianceDecision:
+    verdict: Verdict
+    rule: str
+    reason: str
+    decided_at: datetime
+    until: datetime | None = None
+    inputs: dict = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is Verdict.ALLOW

@@ -107,9 +107,6 @@ class ConductCall:
         except ScriptError as exc:
             raise MalformedJob(f"campaign {campaign.id}: {exc}") from exc
 
-        if campaign.closed:
-            return JobResult(job_id, CallOutcome.SKIPPED, reason=f"campaign is {campaign.status.value}")
-
         now = self.clock.now()
         call_id = uuid.uuid4().hex
         with self.telemetry.stage("claim"):
@@ -119,6 +116,10 @@ class ConductCall:
             )
         if not won:
             return await self._not_ours(command, claim, now)
+        if campaign.closed:
+            await self.claims.complete(campaign.id, command.step, outcome=CallOutcome.SKIPPED)
+            return JobResult(job_id, CallOutcome.SKIPPED, call_id=call_id,
+                             reason=f"campaign is {campaign.status.value}")
 
         with self.telemetry.stage("compliance"):
             decision = await self.compliance.check(contact, campaign, now)

@@ -1,0 +1,60 @@
+"""Shared fixtures: real Redis and MongoDB (SecantusDB) servers for the whole session."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from secantus import SecantusDBServer
+
+from tests.servers import RedisServer
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    server = RedisServer().start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+async def redis_url(redis_server):
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_server.url)
+    await client.flushall()
+    await client.aclose()
+    return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def mongo_server():
+    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=":memory:")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mongo_uri(mongo_server) -> str:
+    return mongo_server.uri
+
+
+@pytest.fixture
+async def mongo_db(mongo_server):
+    """A fresh database per test, on a Motor client bound to this test's event loop."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client = AsyncIOMotorClient(mongo_server.uri)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    yield client[name]
+    await client.drop_database(name)
+    client.close()
+
+
+@pytest.fixture
+async def mongo_engine(mongo_db):
+    from odmantic import AIOEngine
+
+    engine = AIOEngine(client=mongo_db.client, database=mongo_db.name)
+    await engine.configure_database([])
+    return engine

@@ -1,0 +1,169 @@
+"""One suite for the repository, claim, do-not-call and audit ports: fakes and MongoDB alike."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from application.ports.call_claims import ClaimLost
+from domain.call_claim import ClaimStatus
+from domain.call_record import CallRecord
+from domain.campaign import Campaign, CampaignStatus
+from domain.compliance import ComplianceDecision, Verdict
+from domain.contact import Contact
+from domain.meeting import Meeting
+from domain.outcomes import CallOutcome
+from domain.script import default_script
+from infrastructure.mongo_claims import MongoCallClaims
+from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
+from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
+                                               MongoContactRepository)
+from infrastructure.mongo_scripts import MongoScriptCatalog
+from tests.fakes.claims import FakeCallClaims
+from tests.fakes.compliance import FakeComplianceAudit, FakeDoNotCallList
+from tests.fakes.repositories import FakeCallRecordRepository, FakeCampaignRepository, FakeContactRepository
+from tests.fakes.runtime import FakeScriptCatalog
+
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
+CID = "65f0c0ffee0000000000abcd"
+KID = "65f0c0ffee0000000000dcba"
+
+
+@pytest.fixture(params=["fake", "mongo"])
+async def stores(request):
+    if request.param == "fake":
+        yield dict(campaigns=FakeCampaignRepository(), contacts=FakeContactRepository(),
+                    records=FakeCallRecordRepository(), claims=FakeCallClaims(), dnc=FakeDoNotCallList(),
+                    audit=FakeComplianceAudit(), scripts=FakeScriptCatalog())
+        return
+    from motor.motor_asyncio import AsyncIOMotorClient
+    from odmantic import AIOEngine
+
+    server = request.getfixturevalue("mongo_server")
+    client = AsyncIOMotorClient(server.uri)
+    db = client[f"contract_{uuid.uuid4().hex[:10]}"]
+    engine = AIOEngine(client=client, database=db.name)
+    yield dict(campaigns=MongoCampaignRepository(engine), contacts=MongoContactRepository(engine),
+                records=MongoCallRecordRepository(engine), claims=MongoCallClaims(db),
+                dnc=MongoDoNotCallList(db, b"contract-key"), audit=MongoComplianceAudit(db),
+                scripts=MongoScriptCatalog(db))
+    await client.drop_database(db.name)
+    client.close()
+
+
+async def test_campaign_round_trip_keeps_every_field(stores):
+    repo = stores["campaigns"]
+    campaign = Campaign(id=CID, contact_id=KID, batch="b1", thread_id="t-9", settings={"compliance": {"x": 1}})
+    campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c0")
+    await repo.add(campaign)
+    loaded = await repo.get(CID)
+    assert loaded == campaign
+    assert loaded.status is CampaignStatus.ACTIVE and loaded.last_call_date == NOW
+    assert await repo.get("65f0c0ffee000000000000ff") is None
+    assert await repo.get("not-an-id") is None
+
+
+async def test_contact_round_trip_and_lookup_by_phone(stores):
+    repo = stores["contacts"]
+    contact = Contact(id=KID, first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                      timezone="America/Chicago")
+    await repo.add(contact)
+    assert await repo.get(KID) == contact
+    assert await repo.find_by_phone("+15125550143") == [contact]
+    assert await repo.find_by_phone("+15125550000") == []
+
+
+async def test_call_record_round_trip_and_replacement_by_call_id(stores):
+    repo = stores["records"]
+    meeting = Meeting(start=NOW + timedelta(days=1), end=NOW + timedelta(days=1, minutes=30), event_id="ev1",
+                      attendee_email="dana@lakeside.example")
+    record = CallRecord(call_id="c1", campaign_id=CID, step=0, outcome=CallOutcome.MEETING_BOOKED, started_at=NOW,
+                        ended_at=NOW + timedelta(minutes=4), reached_human=True, digits=["4"], meeting=meeting,
+                        objections=["cost"], turn_latencies_ms=[640.0, 820.5])
+    await repo.add(record)
+    assert await repo.get("c1") == record
+    record.outcome = CallOutcome.FAILED
+    await repo.add(record)
+    assert [r.outcome for r in await repo.for_campaign(CID)] == [CallOutcome.FAILED]
+
+
+async def test_claim_is_won_by_exactly_one_of_many_concurrent_workers(stores):
+    claims = stores["claims"]
+    attempts = await asyncio.gather(*[
+        claims.acquire(CID, 2, worker_id=f"w{i}", call_id=f"c{i}", now=NOW, lease_until=NOW + timedelta(minutes=2))
+        for i in range(8)])
+    winners = [claim.worker_id for won, claim in attempts if won]
+    assert len(winners) == 1
+    assert all(claim.worker_id == winners[0] for _, claim in attempts)
+
+
+async def test_claim_lifecycle(stores):
+    claims = stores["claims"]
+    lease = NOW + timedelta(minutes=2)
+    won, _ = await claims.acquire(CID, 0, worker_id="a", call_id="c1", now=NOW, lease_until=lease)
+    assert won
+    with pytest.raises(ClaimLost):
+        await claims.mark_dialing(CID, 0, worker_id="b", lease_until=lease)
+    await claims.mark_dialing(CID, 0, worker_id="a", lease_until=lease)
+    assert [c.status for c in await claims.in_flight()] == [ClaimStatus.DIALING]
+    # A dialing claim is never free, not even after its lease: the phone may have rung.
+    won, current = await claims.acquire(CID, 0, worker_id="b", call_id="c2", now=NOW + timedelta(hours=1),
+                                        lease_until=NOW + timedelta(hours=2))
+    assert not won and current.status is ClaimStatus.DIALING and current.call_id == "c1"
+    assert await claims.renew(CID, 0, worker_id="a", lease_until=NOW + timedelta(minutes=5))
+    assert not await claims.renew(CID, 0, worker_id="b", lease_until=NOW + timedelta(minutes=5))
+    await claims.complete(CID, 0, outcome=CallOutcome.DECLINED)
+    stored = await claims.get(CID, 0)
+    assert stored.status is ClaimStatus.COMPLETED and stored.outcome is CallOutcome.DECLINED
+    assert await claims.in_flight() == []
+
+
+async def test_released_or_abandoned_claims_can_be_taken(stores):
+    claims = stores["claims"]
+    lease = NOW + timedelta(minutes=2)
+    await claims.acquire(CID, 1, worker_id="a", call_id="c1", now=NOW, lease_until=lease)
+    won, _ = await claims.acquire(CID, 1, worker_id="b", call_id="c2", now=NOW, lease_until=lease)
+    assert not won
+    await claims.release(CID, 1, worker_id="b")  # not the holder: no effect
+    assert (await claims.get(CID, 1)).status is ClaimStatus.CLAIMED
+    await claims.release(CID, 1, worker_id="a")
+    won, claim = await claims.acquire(CID, 1, worker_id="b", call_id="c2", now=NOW, lease_until=lease)
+    assert won and claim.worker_id == "b"
+    won, claim = await claims.acquire(CID, 1, worker_id="c", call_id="c3", now=lease, lease_until=lease + timedelta(minutes=2))
+    assert won and claim.worker_id == "c"
+
+
+async def test_do_not_call_list(stores):
+    dnc = stores["dnc"]
+    assert not await dnc.contains("+15125550143")
+    assert await dnc.add("+15125550143", reason="asked on call", source="agent", at=NOW)
+    assert not await dnc.add("+15125550143", reason="again", source="cli", at=NOW)
+    assert await dnc.contains("+15125550143")
+    [entry] = await dnc.entries()
+    assert "5550143" not in entry.masked and entry.masked.endswith("0143")
+    assert entry.reason == "asked on call"
+    assert await dnc.remove("+15125550143")
+    assert not await dnc.remove("+15125550143")
+    assert not await dnc.contains("+15125550143")
+
+
+async def test_audit_keeps_every_decision_in_order(stores):
+    audit = stores["audit"]
+    first = ComplianceDecision(Verdict.DEFER, "federal_window", "too early", NOW, until=NOW + timedelta(hours=2),
+                               inputs={"timezone": "America/Chicago"})
+    second = ComplianceDecision(Verdict.ALLOW, "federal_window", "ok", NOW + timedelta(hours=2))
+    await audit.record(CID, 0, first)
+    await audit.record(CID, 0, second)
+    await audit.record("65f0c0ffee00000000000000", 0, second)
+    assert await audit.for_campaign(CID) == [(0, first), (0, second)]
+
+
+async def test_scripts_fall_back_to_the_shipped_default(stores):
+    scripts = stores["scripts"]
+    assert await scripts.for_campaign("b1", None) == default_script()
+    from dataclasses import replace
+    custom = replace(default_script(), id="ortho-v2", version=2, closing="Bye {first_name}.")
+    await scripts.save("b1", custom)
+    assert await scripts.for_campaign("b1", None) == custom

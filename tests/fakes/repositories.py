@@ -1,0 +1,60 @@
+"""In-memory repositories: the same promises as the MongoDB adapters, over dicts."""
+from __future__ import annotations
+
+import copy
+
+from domain.call_record import CallRecord
+from domain.campaign import Campaign
+from domain.contact import Contact
+
+
+class FakeCampaignRepository:
+    def __init__(self, *campaigns: Campaign):
+        self._items = {c.id: copy.deepcopy(c) for c in campaigns}
+
+    async def get(self, campaign_id: str) -> Campaign | None:
+        item = self._items.get(campaign_id)
+        return copy.deepcopy(item) if item else None
+
+    async def add(self, campaign: Campaign) -> None:
+        await self.save(campaign)
+
+    async def save(self, campaign: Campaign) -> None:
+        self._items[campaign.id] = copy.deepcopy(campaign)
+
+    async def all(self) -> list[Campaign]:
+        return [copy.deepcopy(c) for c in self._items.values()]
+
+
+class FakeContactRepository:
+    def __init__(self, *contacts: Contact):
+        self._items = {c.id: copy.deepcopy(c) for c in contacts}
+
+    async def get(self, contact_id: str) -> Contact | None:
+        item = self._items.get(contact_id)
+        return copy.deepcopy(item) if item else None
+
+    async def add(self, contact: Contact) -> None:
+        await self.save(contact)
+
+    async def save(self, contact: Contact) -> None:
+        self._items[contact.id] = copy.deepcopy(contact)
+
+    async def find_by_phone(self, phone: str) -> list[Contact]:
+        return [copy.deepcopy(c) for c in self._items.values() if c.phone == phone]
+
+
+class FakeCallRecordRepository:
+    def __init__(self):
+        self._items: dict[str, CallRecord] = {}
+
+    async def add(self, record: CallRecord) -> None:
+        self._items[record.call_id] = copy.deepcopy(record)
+
+    async def get(self, call_id: str) -> CallRecord | None:
+        item = self._items.get(call_id)
+        return copy.deepcopy(item) if item else None
+
+    async def for_campaign(self, campaign_id: str) -> list[CallRecord]:
+        found = [copy.deepcopy(r) for r in self._items.values() if r.campaign_id == campaign_id]
+        return sorted(found, key=lambda r: r.started_at)

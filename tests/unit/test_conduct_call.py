@@ -1,0 +1,248 @@
+"""ConductCall driven with in-memory fakes: every path a job can take."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from application.commands import ConductCallCommand
+from application.conduct_call import OUTCOME_UNKNOWN_REASON, ConductCall
+from application.errors import MalformedJob, RetryAt, TransientFault, UnknownCampaign
+from application.ports.call_line import CallResult
+from domain.call_claim import ClaimStatus
+from domain.call_record import TranscriptLine
+from domain.campaign import Campaign, CampaignStatus
+from domain.compliance import Verdict
+from domain.contact import Contact
+from domain.meeting import Meeting
+from domain.outcomes import CallOutcome
+from domain.script import default_script
+from tests.fakes.call_line import ScriptedCallLine
+from tests.fakes.claims import FakeCallClaims
+from tests.fakes.compliance import FakeComplianceAudit, FixedComplianceGate
+from tests.fakes.repositories import FakeCallRecordRepository, FakeCampaignRepository, FakeContactRepository
+from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry, MemoryArtifacts
+
+NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
+CAMPAIGN_ID = "65f0c0ffee0000000000abcd"
+CONTACT_ID = "65f0c0ffee0000000000dcba"
+
+
+def a_contact(**overrides) -> Contact:
+    fields = dict(id=CONTACT_ID, first_name="Dana", last_name="Reyes", phone="+15125550143",
+                  practice="Lakeside Orthopedics", title="Practice Administrator", email="dana@lakeside.example",
+                  timezone="America/Chicago")
+    fields.update(overrides)
+    return Contact(**fields)
+
+
+def result(outcome: CallOutcome, **kw) -> CallResult:
+    return CallResult(outcome=outcome, ended_at=NOW + timedelta(minutes=3), **kw)
+
+
+class World:
+    """The use case wired to fakes, with handles on each fake for assertions."""
+
+    def __init__(self, *results, gate=None, campaign=None, contact=None, artifacts=None, line=None):
+        self.campaigns = FakeCampaignRepository(campaign or Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID))
+        self.contacts = FakeContactRepository(contact or a_contact())
+        self.records = FakeCallRecordRepository()
+        self.claims = FakeCallClaims()
+        self.gate = gate or FixedComplianceGate()
+        self.audit = FakeComplianceAudit()
+        self.scripts = FakeScriptCatalog()
+        self.line = line or ScriptedCallLine(*results)
+        self.artifacts = artifacts or MemoryArtifacts()
+        self.telemetry = FakeTelemetry()
+        self.clock = FakeClock(NOW)
+
+    def use_case(self, worker_id: str = "worker-a") -> ConductCall:
+        return ConductCall(
+            campaigns=self.campaigns, contacts=self.contacts, records=self.records, claims=self.claims,
+            compliance=self.gate, audit=self.audit, scripts=self.scripts, call_line=self.line,
+            artifacts=self.artifacts, telemetry=self.telemetry, clock=self.clock, worker_id=worker_id,
+        )
+
+
+def command(step: int = 0, final_step: bool = False) -> ConductCallCommand:
+    return ConductCallCommand(campaign_id=CAMPAIGN_ID, step=step, final_step=final_step)
+
+
+class TestOutcomes:
+    @pytest.mark.parametrize("outcome", [o for o in CallOutcome if o.dialed])
+    async def test_each_call_outcome_is_recorded_on_the_record_and_the_campaign(self, outcome):
+        world = World(result(outcome, reached_human=outcome.conversation))
+        job = await world.use_case()(command(step=1))
+        assert job.outcome is outcome
+        [record] = await world.records.for_campaign(CAMPAIGN_ID)
+        assert record.outcome is outcome and record.step == 1
+        assert record.reached_human is outcome.conversation
+        campaign = await world.campaigns.get(CAMPAIGN_ID)
+        assert campaign.call_history[-1].outcome is outcome
+        assert campaign.last_completed_step == 1
+        assert (await world.claims.get(CAMPAIGN_ID, 1)).status is ClaimStatus.COMPLETED
+        assert world.telemetry.finished[-1].outcome is outcome
+
+    async def test_a_booked_meeting_and_transcript_are_kept(self):
+        meeting = Meeting(start=NOW + timedelta(days=1), end=NOW + timedelta(days=1, minutes=30), event_id="abc123")
+        world = World(result(CallOutcome.MEETING_BOOKED, meeting=meeting, reached_human=True,
+                             transcript=[TranscriptLine("agent", "Hi"), TranscriptLine("callee", "Hello")]))
+        job = await world.use_case()(command())
+        record = await world.records.get(job.call_id)
+        assert record.meeting == meeting
+        assert record.transcript_key in world.artifacts.objects
+        assert (await world.campaigns.get(CAMPAIGN_ID)).status is CampaignStatus.COMPLETED
+
+    async def test_the_final_step_closes_the_campaign_whatever_the_outcome(self):
+        world = World(result(CallOutcome.NO_ANSWER))
+        await world.use_case()(command(step=3, final_step=True))
+        assert (await world.campaigns.get(CAMPAIGN_ID)).status is CampaignStatus.COMPLETED
+
+    async def test_a_non_final_no_answer_leaves_the_campaign_active(self):
+        world = World(result(CallOutcome.NO_ANSWER))
+        await world.use_case()(command(step=0))
+        assert (await world.campaigns.get(CAMPAIGN_ID)).status is CampaignStatus.ACTIVE
+
+    async def test_a_transcript_that_cannot_be_stored_does_not_lose_the_outcome(self):
+        world = World(result(CallOutcome.DECLINED, transcript=[TranscriptLine("agent", "Hi")]),
+                      artifacts=MemoryArtifacts(fail=ConnectionError("s3 down")))
+        job = await world.use_case()(command())
+        record = await world.records.get(job.call_id)
+        assert record.outcome is CallOutcome.DECLINED
+        assert record.transcript_key is None and "transcript not stored" in record.reason
+
+
+class TestBadInput:
+    async def test_unknown_campaign_is_refused_with_its_id(self):
+        world = World()
+        with pytest.raises(UnknownCampaign, match="65f0c0ffee0000000000ffff"):
+            await world.use_case()(ConductCallCommand("65f0c0ffee0000000000ffff", 0, False))
+        assert world.line.requests == []
+
+    async def test_a_campaign_whose_contact_is_gone_is_refused(self):
+        world = World(campaign=Campaign(id=CAMPAIGN_ID, contact_id="65f0c0ffee0000000000eeee"))
+        with pytest.raises(MalformedJob, match="unknown contact"):
+            await world.use_case()(command())
+
+    async def test_a_script_with_an_unknown_placeholder_is_refused_naming_it(self):
+        from dataclasses import replace
+        world = World()
+        world.scripts.default = replace(default_script(), greeting="Hi {first_name}, your {policy_number}")
+        with pytest.raises(MalformedJob, match="policy_number"):
+            await world.use_case()(command())
+        assert world.line.requests == []
+
+    @pytest.mark.parametrize("kwargs, fragment", [
+        ({"campaign_id": "nope", "step": 0, "final_step": False}, "24-hex"),
+        ({"campaign_id": CAMPAIGN_ID, "final_step": False}, "missing kwarg(s): step"),
+        ({"campaign_id": CAMPAIGN_ID, "step": -1, "final_step": False}, "step must be an integer >= 0"),
+        ({"campaign_id": CAMPAIGN_ID, "step": "1", "final_step": False}, "step must be an integer"),
+        ({"campaign_id": CAMPAIGN_ID, "step": True, "final_step": False}, "step must be an integer"),
+        ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": "yes"}, "final_step must be a boolean"),
+        ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "x": 1}, "unexpected kwarg(s): x"),
+    ])
+    def test_malformed_kwargs_are_named(self, kwargs, fragment):
+        with pytest.raises(MalformedJob) as err:
+            ConductCallCommand.from_kwargs(kwargs)
+        assert fragment in str(err.value)
+
+    async def test_a_closed_campaign_is_skipped_without_dialing(self):
+        world = World(campaign=Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID, status=CampaignStatus.OPTED_OUT))
+        job = await world.use_case()(command())
+        assert job.outcome is CallOutcome.SKIPPED and world.line.requests == []
+
+
+class TestCompliance:
+    async def test_a_deferral_releases_the_claim_and_says_until_when(self):
+        until = NOW + timedelta(hours=14)
+        world = World(gate=FixedComplianceGate(Verdict.DEFER, rule="federal_window", until=until))
+        job = await world.use_case()(command())
+        assert job.outcome is CallOutcome.DEFERRED and job.deferred_until == until
+        assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.RELEASED
+        assert world.line.requests == []
+        assert await world.records.for_campaign(CAMPAIGN_ID) == []
+        [(step, decision)] = await world.audit.for_campaign(CAMPAIGN_ID)
+        assert decision.verdict is Verdict.DEFER and decision.rule == "federal_window"
+
+    async def test_a_deferred_step_can_be_claimed_again_later(self):
+        world = World(result(CallOutcome.NO_ANSWER),
+                      gate=FixedComplianceGate(Verdict.DEFER, until=NOW + timedelta(hours=1)))
+        await world.use_case()(command())
+        world.gate.verdict = Verdict.ALLOW
+        job = await world.use_case()(command())
+        assert job.outcome is CallOutcome.NO_ANSWER and world.line.dials == 1
+
+    @pytest.mark.parametrize("verdict, outcome", [(Verdict.SKIP, CallOutcome.SKIPPED),
+                                                  (Verdict.WRONG_NUMBER, CallOutcome.WRONG_NUMBER)])
+    async def test_a_refusal_is_recorded_with_the_rule_and_never_dials(self, verdict, outcome):
+        world = World(gate=FixedComplianceGate(verdict, rule="internal_dnc"))
+        job = await world.use_case()(command())
+        assert job.outcome is outcome and "internal_dnc" in job.reason
+        assert world.line.requests == []
+        [record] = await world.records.for_campaign(CAMPAIGN_ID)
+        assert record.outcome is outcome
+        assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.COMPLETED
+
+
+class TestAtMostOnce:
+    async def test_the_same_step_delivered_twice_dials_once(self):
+        world = World(result(CallOutcome.DECLINED), result(CallOutcome.DECLINED))
+        first = await world.use_case("worker-a")(command())
+        second = await world.use_case("worker-b")(command())
+        assert world.line.dials == 1
+        assert second.duplicate and second.outcome is CallOutcome.DECLINED and second.call_id == first.call_id
+
+    async def test_a_step_held_by_a_live_worker_is_retried_when_its_lease_ends(self):
+        world = World(result(CallOutcome.DECLINED))
+        await world.claims.acquire(CAMPAIGN_ID, 0, worker_id="worker-a", call_id="c1", now=NOW,
+                                   lease_until=NOW + timedelta(minutes=2))
+        await world.claims.mark_dialing(CAMPAIGN_ID, 0, worker_id="worker-a", lease_until=NOW + timedelta(minutes=2))
+        with pytest.raises(RetryAt) as retry:
+            await world.use_case("worker-b")(command())
+        assert retry.value.when > NOW + timedelta(minutes=2)
+        assert world.line.dials == 0
+
+    async def test_a_worker_lost_mid_call_is_recorded_as_unknown_and_never_redialed(self):
+        world = World(result(CallOutcome.DECLINED))
+        await world.claims.acquire(CAMPAIGN_ID, 0, worker_id="worker-a", call_id="c1", now=NOW,
+                                   lease_until=NOW + timedelta(minutes=2))
+        await world.claims.mark_dialing(CAMPAIGN_ID, 0, worker_id="worker-a", lease_until=NOW + timedelta(minutes=2))
+        world.clock.advance(minutes=10)
+        job = await world.use_case("worker-b")(command())
+        assert job.outcome is CallOutcome.FAILED and job.reason == OUTCOME_UNKNOWN_REASON
+        assert world.line.dials == 0
+        record = await world.records.get("c1")
+        assert record.reason == OUTCOME_UNKNOWN_REASON and record.worker_id == "worker-a"
+        again = await world.use_case("worker-c")(command())
+        assert again.duplicate and world.line.dials == 0
+
+    async def test_a_worker_lost_before_dialing_lets_another_worker_call(self):
+        world = World(result(CallOutcome.NO_ANSWER))
+        await world.claims.acquire(CAMPAIGN_ID, 0, worker_id="worker-a", call_id="c1", now=NOW,
+                                   lease_until=NOW + timedelta(minutes=2))
+        world.clock.advance(minutes=5)
+        job = await world.use_case("worker-b")(command())
+        assert job.outcome is CallOutcome.NO_ANSWER and world.line.dials == 1
+
+
+class TestFaults:
+    async def test_a_transient_fault_before_dialing_releases_the_claim_for_a_retry(self):
+        line = ScriptedCallLine(fail_before_dialing=TransientFault("livekit", "503"))
+        world = World(line=line)
+        with pytest.raises(TransientFault):
+            await world.use_case()(command())
+        assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.RELEASED
+        assert await world.records.for_campaign(CAMPAIGN_ID) == []
+
+    async def test_a_crash_after_dialing_is_recorded_as_failed_not_retried(self):
+        world = World(RuntimeError("agent exploded"))
+        job = await world.use_case()(command())
+        assert job.outcome is CallOutcome.FAILED and "RuntimeError" in job.reason
+        assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.COMPLETED
+        assert world.line.dials == 1
+
+    async def test_every_stage_is_traced(self):
+        world = World(result(CallOutcome.DECLINED, transcript=[TranscriptLine("agent", "Hi")]))
+        await world.use_case()(command())
+        names = [name for name, _ in world.telemetry.stages]
+        assert names == ["job", "claim", "compliance", "call", "storage"]

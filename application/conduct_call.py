@@ -199,7 +199,10 @@ class ConductCall:
         except asyncio.CancelledError:
             if not dialed:
                 await asyncio.shield(self.claims.release(campaign_id, step, worker_id=self.worker_id))
-            raise
+                raise
+            # A forced stop after the phone rang: the line has ended the call; record it
+            # rather than leave a claim that looks like a lost worker.
+            return self._failed(request, "ended early: the worker was stopped")
         except Exception as exc:  # the call must end recorded, whatever broke
             log.exception("call %s failed", request.call_id)
             if not dialed:

@@ -1,0 +1,134 @@
+"""The one place that knows which adapter serves which port.
+
+Entry points build a Container from validated Settings, call
+`await container.init_resources()`, and take use cases from it. Tests
+override providers with fakes (`container.call_line.override(...)`).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import AsyncIterator
+
+from dependency_injector import containers, providers
+
+from application.compliance_gate import PolicyComplianceGate
+from application.conduct_call import ClaimPolicy, ConductCall
+from domain.calling_policy import CallingPolicy
+from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
+from infrastructure.local_artifacts import LocalArtifacts
+from infrastructure.mongo_claims import MongoCallClaims
+from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
+from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
+from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
+                                               MongoContactRepository)
+from infrastructure.mongo_scripts import MongoScriptCatalog
+from infrastructure.otel_telemetry import OtelTelemetry
+from infrastructure.settings import Settings
+from infrastructure.simulated_line import SimulatedLine
+from infrastructure.system_clock import SystemClock
+
+
+async def redis_url(settings: Settings) -> AsyncIterator[str]:
+    if settings.redis_url:
+        yield settings.redis_url
+        return
+    embedded = EmbeddedRedis(settings.data_dir / "redis")
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+async def mongo_uri(settings: Settings) -> AsyncIterator[str]:
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    embedded = EmbeddedMongo(settings.data_dir)
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+
+
+async def redis_client(url: str):
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+async def motor_client(uri: str):
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=False)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+async def odm_engine(client, database: str):
+    from odmantic import AIOEngine
+
+    engine = AIOEngine(client=client, database=database)
+    await engine.configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
+    yield engine
+
+
+class Container(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    redis_url = providers.Resource(redis_url, settings)
+    mongo_uri = providers.Resource(mongo_uri, settings)
+    redis = providers.Resource(redis_client, redis_url)
+    mongo_client = providers.Resource(motor_client, mongo_uri)
+    database = providers.Singleton(lambda client, name: client[name], mongo_client, settings.provided.mongodb_database)
+    engine = providers.Resource(odm_engine, mongo_client, settings.provided.mongodb_database)
+
+    clock = providers.Singleton(SystemClock)
+    telemetry = providers.Singleton(OtelTelemetry)
+
+    campaigns = providers.Singleton(MongoCampaignRepository, engine)
+    contacts = providers.Singleton(MongoContactRepository, engine)
+    call_records = providers.Singleton(MongoCallRecordRepository, engine)
+    claims = providers.Singleton(MongoCallClaims, database)
+    do_not_call = providers.Singleton(
+        MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key))
+    audit = providers.Singleton(MongoComplianceAudit, database)
+    scripts = providers.Singleton(MongoScriptCatalog, database)
+    artifacts = providers.Singleton(LocalArtifacts, providers.Callable(
+        lambda s: s.data_dir / "artifacts", settings))
+
+    calling_policy = providers.Singleton(CallingPolicy, default_timezone=settings.provided.default_timezone)
+    compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
+
+    call_line = providers.Singleton(
+        SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
+        company=settings.provided.company_name, callback_number=settings.provided.callback_number)
+
+    claim_policy = providers.Singleton(
+        lambda s: ClaimPolicy(lease=timedelta(seconds=s.claim_lease_s),
+                              renew_every=timedelta(seconds=max(1, s.claim_lease_s // 4))), settings)
+
+    conduct_call = providers.Factory(
+        ConductCall, campaigns=campaigns, contacts=contacts, records=call_records, claims=claims,
+        compliance=compliance, audit=audit, scripts=scripts, call_line=call_line, artifacts=artifacts,
+        telemetry=telemetry, clock=clock, worker_id=settings.provided.worker_id, claim_policy=claim_policy,
+    )
+
+
+async def build_container(settings: Settings) -> Container:
+    container = Container(settings=settings)
+    pending = container.init_resources()
+    if pending is not None:
+        await pending
+    return container
+
+
+async def close_container(container: Container) -> None:
+    pending = container.shutdown_resources()
+    if pending is not None:
+        await pending

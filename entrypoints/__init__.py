@@ -1,0 +1,1 @@
+"""Thin edges: the ARQ worker, the CLI, replay. They translate and delegate."""

@@ -1,0 +1,69 @@
+"""`docshield`: one console script, a sub-command per operator task.
+
+Exit codes: 0 success, 2 usage error (with the command's help), 1 runtime
+failure (one line on stderr; details in the log).
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from entrypoints.cli import campaign_commands, worker_commands
+from infrastructure.settings import ConfigError
+
+app = typer.Typer(
+    name="docshield",
+    help="DocShield's outbound AI voice-agent worker.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+worker_commands.register(app)
+campaign_commands.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield", standalone_mode=False)
+        return 0
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(f"config: {problem}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        return _report(exc)
+
+
+def _report(exc: Exception) -> int:
+    # Typer may carry its own copy of click, so its exceptions are recognised by shape.
+    exit_code = getattr(exc, "exit_code", None)
+    if type(exc).__name__ == "Exit":
+        return exit_code or 0
+    if type(exc).__name__ == "Abort":
+        typer.echo("Aborted.", err=True)
+        return 1
+    if exit_code == 2 and hasattr(exc, "format_message"):
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            typer.echo(ctx.get_help(), err=True)
+        message = exc.format_message()
+        if message:
+            typer.echo(f"Error: {message}", err=True)
+        return 2
+    if exit_code is not None and hasattr(exc, "format_message"):
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        return exit_code
+    # One clear line for the operator; the traceback goes to the log.
+    logging.getLogger("docshield.cli").debug("command failed", exc_info=True)
+    typer.echo(f"error: {exc}" if str(exc) else f"error: {type(exc).__name__}", err=True)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""start-worker, seed-queue, check-status, stop-worker (contracts section 2)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from arq.connections import create_pool
+from rich.console import Console
+from rich.table import Table
+
+from application.commands import ConductCallCommand
+from application.errors import MalformedJob
+from entrypoints.cli.session import EnvFile, LogLevel, container_for, run, settings_for
+from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
+from infrastructure.queue_status import read_queue
+from infrastructure.worker_registry import WorkerRegistry
+
+
+def register(app: typer.Typer) -> None:
+    app.command("start-worker")(start_worker)
+    app.command("seed-queue")(seed_queue)
+    app.command("check-status")(check_status)
+    app.command("stop-worker")(stop_worker)
+
+
+def start_worker(
+    env_file: Optional[Path] = EnvFile,
+    log_level: Optional[str] = LogLevel,
+    burst: bool = typer.Option(False, "--burst", help="Process what is queued now, then exit."),
+) -> None:
+    """Run the ARQ worker that places the calls."""
+    from entrypoints.worker import run_worker
+
+    settings = settings_for(env_file, log_level)
+    reason = asyncio.run(run_worker(settings, burst=burst))
+    typer.echo(f"worker {settings.worker_id} stopped: {reason}", err=True)
+
+
+def seed_queue(
+    campaign_id_arg: Optional[str] = typer.Argument(None, metavar="CAMPAIGN_ID", help="24-hex campaign id."),
+    campaign_id: Optional[str] = typer.Option(None, "--campaign-id", help="Same as the positional CAMPAIGN_ID."),
+    step: int = typer.Option(0, "--step", help="Sequence step (>= 0)."),
+    final: bool = typer.Option(False, "--final", help="This is the sequence's last step."),
+    delay: float = typer.Option(0.0, "--delay", help="Seconds before the job may run."),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """Enqueue one outbound-call job."""
+    if campaign_id_arg and campaign_id and campaign_id_arg != campaign_id:
+        raise typer.BadParameter("give the campaign id once (positional or --campaign-id)")
+    chosen = campaign_id_arg or campaign_id
+    if not chosen:
+        raise typer.BadParameter("CAMPAIGN_ID is required (positional or --campaign-id)")
+    try:
+        command = ConductCallCommand.from_kwargs({"campaign_id": chosen, "step": step, "final_step": final})
+    except MalformedJob as exc:
+        raise typer.BadParameter(str(exc)) from None
+    settings = settings_for(env_file)
+
+    async def work(container) -> None:
+        pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
+                                 job_deserializer=deserialize, default_queue_name=settings.queue_name)
+        try:
+            defer = datetime.fromtimestamp(time.time() + delay, timezone.utc) if delay > 0 else None
+            job = await enqueue_call(pool, command, queue_name=settings.queue_name, defer_until=defer)
+        finally:
+            await pool.aclose()
+        if job is None:
+            typer.echo(f"{command.job_id} is already queued or was handled recently; not queued again")
+        else:
+            typer.echo(f"queued {command.job_id} on {settings.queue_name}")
+
+    run(settings, work)
+
+
+def check_status(
+    worker_id: Optional[str] = typer.Option(None, "--worker-id", help="Only this worker."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """Live workers, queue depth, in-progress and deferred jobs, calls in flight."""
+    settings = settings_for(env_file)
+
+    async def work(container) -> dict:
+        redis = await container.redis()
+        workers = [w for w in await WorkerRegistry(redis).live() if not worker_id or w.worker_id == worker_id]
+        queue = await read_queue(redis, settings.queue_name)
+        try:
+            claims = await asyncio.wait_for((await container.claims()).in_flight(), timeout=5)
+        except Exception as exc:  # the queue view is still worth showing without MongoDB
+            claims, claims_error = [], f"{type(exc).__name__}"
+        else:
+            claims_error = None
+        now = time.time()
+        return {
+            "queue": {"name": queue.queue_name, "ready": queue.ready, "deferred": queue.deferred,
+                      "depth": queue.depth, "in_progress": queue.in_progress,
+                      "scale_up": queue.depth > settings.scale_up_queue_depth,
+                      "next_deferred": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat()}
+                                        for j, t in queue.next_deferred]},
+            "workers": [{"worker_id": w.worker_id, "host": w.host, "pid": w.pid, "state": w.state,
+                         "heartbeat_age_s": round(w.age_s(now), 1), "current_jobs": w.current_jobs,
+                         "jobs_done": w.jobs_done, "jobs_failed": w.jobs_failed, "jobs_retried": w.jobs_retried,
+                         "memory_mb": w.memory_mb} for w in workers],
+            "calls_in_flight": [{"campaign_id": c.campaign_id, "step": c.step, "status": c.status.value,
+                                 "worker_id": c.worker_id, "call_id": c.call_id,
+                                 "lease_until": c.lease_until.isoformat()} for c in claims],
+            "claims_error": claims_error,
+        }
+
+    status = run(settings, work)
+    if as_json:
+        typer.echo(json.dumps(status, indent=2))
+        return
+    _print_status(status)
+
+
+def _print_status(status: dict) -> None:
+    console = Console()
+    q = status["queue"]
+    console.print(f"[bold]queue[/] {q['name']}: {q['ready']} ready, {q['deferred']} deferred, "
+                  f"{len(q['in_progress'])} in progress" + ("  [red]scale up[/]" if q["scale_up"] else ""))
+    workers = Table("worker", "state", "heartbeat", "current jobs", "done", "failed", "retried", "memory",
+                    title="workers")
+    for w in status["workers"]:
+        workers.add_row(w["worker_id"], w["state"], f"{w['heartbeat_age_s']}s ago", ", ".join(w["current_jobs"]) or "-",
+                        str(w["jobs_done"]), str(w["jobs_failed"]), str(w["jobs_retried"]), f"{w['memory_mb']} MB")
+    console.print(workers if status["workers"] else "no live workers")
+    if status["calls_in_flight"]:
+        calls = Table("campaign", "step", "status", "worker", "lease until", title="calls in flight")
+        for c in status["calls_in_flight"]:
+            calls.add_row(c["campaign_id"], str(c["step"]), c["status"], c["worker_id"], c["lease_until"])
+        console.print(calls)
+    if q["next_deferred"]:
+        deferred = Table("job", "runs at", title="next deferred jobs")
+        for d in q["next_deferred"]:
+            deferred.add_row(d["job_id"], d["at"])
+        console.print(deferred)
+    if status["claims_error"]:
+        console.print(f"[yellow]calls in flight unknown: MongoDB {status['claims_error']}[/]")
+
+
+def stop_worker(
+    worker_id: Optional[str] = typer.Option(None, "--worker-id", help="Only this worker (default: all)."),
+    force: bool = typer.Option(False, "--force", help="End calls in progress politely now."),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """Ask workers to finish the call in progress and take no new job."""
+    settings = settings_for(env_file)
+
+    async def work(container) -> list[str]:
+        return await WorkerRegistry(await container.redis()).request_stop(worker_id, force=force)
+
+    asked = run(settings, work)
+    if not asked:
+        raise typer.Exit(code=_no_worker())
+    typer.echo(f"asked {', '.join(asked)} to {'stop now' if force else 'drain and stop'}")
+
+
+def _no_worker() -> int:
+    typer.echo("error: no live worker to stop", err=True)
+    return 1

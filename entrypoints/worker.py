@@ -1,0 +1,179 @@
+"""The ARQ worker: turns queue messages into ConductCall commands.
+
+Run it with `docshield start-worker`, or with ARQ's own CLI as
+`arq entrypoints.worker.WorkerSettings` (REDIS_URL and MONGODB_URI required there).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import datetime, timezone
+
+from arq import Retry, Worker
+from arq.worker import func
+
+from application.commands import ConductCallCommand
+from application.errors import DependencyUnavailable, MalformedJob, RetryAt, TransientFault
+from containers import Container, build_container, close_container
+from domain.outcomes import CallOutcome
+from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
+from infrastructure.settings import Settings, load_settings
+from infrastructure.worker_lifecycle import WorkerLifecycle
+from infrastructure.worker_registry import WorkerRegistry
+
+log = logging.getLogger("docshield.worker")
+
+
+class GaveUp(Exception):
+    """A transient fault outlasted every retry: the job fails, with the reason."""
+
+
+async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
+    job_id = ctx.get("job_id", "?")
+    settings: Settings = ctx["settings"]
+    try:
+        if args:
+            raise MalformedJob("positional arguments are not accepted; send campaign_id, step, final_step as kwargs")
+        command = ConductCallCommand.from_kwargs(kwargs)
+        if job_id != command.job_id:
+            raise MalformedJob(f"job id must be {command.job_id!r} so a step cannot be queued twice")
+        use_case = await ctx["container"].conduct_call()
+        result = await use_case(command)
+    except MalformedJob as exc:
+        log.error("job %s rejected: %s", job_id, exc)
+        await _remember(ctx, {"status": "rejected", "reason": str(exc)})
+        raise
+    except RetryAt as exc:
+        await _remember(ctx, {"status": "waiting", "reason": exc.reason, "until": exc.when.isoformat()})
+        raise Retry(defer=_seconds_until(exc.when)) from None
+    except DependencyUnavailable as exc:
+        # An open breaker: come back when it may have closed, without burning the budget of faults.
+        log.warning("job %s deferred: %s", job_id, exc)
+        await _remember(ctx, {"status": "waiting", "reason": str(exc)})
+        raise Retry(defer=exc.retry_after or 30) from None
+    except TransientFault as exc:
+        tries = ctx.get("job_try", 1)
+        if tries >= settings.transient_max_tries:
+            log.error("job %s gave up after %d tries: %s", job_id, tries, exc)
+            await _remember(ctx, {"status": "failed", "reason": f"gave up after {tries} tries: {exc}"})
+            raise GaveUp(f"{exc} (after {tries} tries)") from None
+        delay = exc.retry_after if exc.retry_after is not None else min(2 ** tries, 300)
+        log.warning("job %s: %s; retry %d in %.0f s", job_id, exc, tries, delay)
+        await _remember(ctx, {"status": "retrying", "reason": str(exc)})
+        raise Retry(defer=delay) from None
+
+    payload = result.to_dict()
+    await _remember(ctx, {"status": "done", **payload})
+    if result.outcome is CallOutcome.DEFERRED and result.deferred_until is not None:
+        log.info("job %s deferred until %s (%s)", job_id, result.deferred_until.isoformat(), result.reason)
+        raise Retry(defer=_seconds_until(result.deferred_until))
+    log.info("job %s: %s", job_id, result.outcome.value)
+    return payload
+
+
+def _seconds_until(when: datetime) -> float:
+    return max(1.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+async def _remember(ctx: dict, payload: dict) -> None:
+    try:
+        await record_last(ctx["redis"], ctx.get("job_id", "?"), payload, ctx["settings"].keep_result_s)
+    except Exception:  # bookkeeping must never change a job's fate
+        log.warning("could not record the last state of job %s", ctx.get("job_id"), exc_info=True)
+
+
+def worker_functions(settings: Settings) -> list:
+    return [func(conduct_outbound_call, name=FUNCTION_NAME, timeout=settings.job_timeout_s,
+                 max_tries=settings.job_max_tries, keep_result=settings.keep_result_s)]
+
+
+def build_worker(settings: Settings, container: Container, url: str, *, burst: bool = False) -> Worker:
+    return Worker(
+        functions=worker_functions(settings),
+        redis_settings=redis_settings(url),
+        queue_name=settings.queue_name,
+        burst=burst,
+        poll_delay=settings.poll_delay_s,
+        max_jobs=settings.max_concurrent_calls,
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        keep_result=settings.keep_result_s,
+        handle_signals=False,
+        ctx={"container": container, "settings": settings},
+    )
+
+
+async def run_worker(settings: Settings, *, burst: bool = False, container: Container | None = None) -> str:
+    """Run until the queue is empty (burst), a drain completes, or a signal; returns why it stopped."""
+    own_container = container is None
+    container = container or await build_container(settings)
+    url = await container.redis_url()
+    worker = build_worker(settings, container, url, burst=burst)
+    lifecycle = WorkerLifecycle(worker, WorkerRegistry(await container.redis()), settings.worker_id,
+                                interval_s=settings.heartbeat_interval_s, memory_limit_mb=settings.memory_limit_mb)
+    loop = asyncio.get_running_loop()
+    interrupts = 0
+
+    def on_interrupt(signum: int) -> None:
+        nonlocal interrupts
+        interrupts += 1
+        if interrupts > 1 or signum == signal.SIGQUIT:
+            lifecycle.force(signal.Signals(signum).name)
+        else:
+            lifecycle.drain(signal.Signals(signum).name)
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+        try:
+            loop.add_signal_handler(signum, on_interrupt, signum)
+        except (NotImplementedError, RuntimeError):  # not the main thread (tests): signals stay default
+            pass
+    main = asyncio.create_task(worker.main(), name="arq-main")
+    worker.main_task = main
+    await lifecycle.start()
+    stopping = asyncio.create_task(lifecycle.stopping.wait())
+    try:
+        await asyncio.wait({main, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not main.done():
+            main.cancel()
+        await asyncio.gather(main, return_exceptions=True)
+        if main.done() and not main.cancelled() and main.exception():
+            raise main.exception()
+    finally:
+        stopping.cancel()
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            try:
+                loop.remove_signal_handler(signum)
+            except (NotImplementedError, RuntimeError):
+                pass
+        await lifecycle.close()
+        await worker.close()
+        if own_container:
+            await close_container(container)
+    return lifecycle.exit_reason or ("queue empty" if burst else "stopped")
+
+
+def __getattr__(name: str):
+    # `arq entrypoints.worker.WorkerSettings` reads this lazily, so importing the
+    # module for the job function never needs configuration.
+    if name != "WorkerSettings":
+        raise AttributeError(name)
+    settings = load_settings()
+    if not (settings.redis_url and settings.mongodb_uri):
+        raise RuntimeError("arq's own CLI needs REDIS_URL and MONGODB_URI; use `docshield start-worker` "
+                           "for the embedded defaults")
+
+    async def on_startup(ctx: dict) -> None:
+        ctx["container"] = await build_container(settings)
+        ctx["settings"] = settings
+
+    async def on_shutdown(ctx: dict) -> None:
+        await close_container(ctx["container"])
+
+    return type("WorkerSettings", (), dict(
+        functions=worker_functions(settings), redis_settings=redis_settings(settings.redis_url),
+        queue_name=settings.queue_name, max_jobs=settings.max_concurrent_calls,
+        poll_delay=settings.poll_delay_s, job_serializer=serialize, job_deserializer=deserialize,
+        keep_result=settings.keep_result_s, job_completion_wait=settings.max_call_duration_s + 60,
+        on_startup=on_startup, on_shutdown=on_shutdown,
+    ))

@@ -1,0 +1,77 @@
+"""The job wire format (contracts section 1): JSON on ARQ, never pickle."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings
+from arq.jobs import Job, JobStatus
+
+from application.commands import ConductCallCommand, job_id_for
+
+FUNCTION_NAME = "conduct_outbound_call"
+LAST_RESULT_PREFIX = "docshield:job-last:"
+
+
+def _fallback(value: Any) -> Any:
+    # ARQ stores failures (exceptions) through the same serializer: keep them readable.
+    if isinstance(value, BaseException):
+        return {"error": type(value).__name__, "message": str(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return repr(value)
+
+
+def serialize(value: Any) -> bytes:
+    return json.dumps(value, default=_fallback, separators=(",", ":")).encode()
+
+
+def deserialize(raw: bytes) -> Any:
+    # json.loads never runs code: a pickled or hostile payload is only a parse error.
+    return json.loads(raw)
+
+
+def redis_settings(url: str) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = 2
+    settings.conn_retries = 5
+    settings.conn_retry_delay = 1
+    return settings
+
+
+async def enqueue_call(redis: ArqRedis, command: ConductCallCommand, *, queue_name: str,
+                       defer_until: datetime | None = None) -> Job | None:
+    """Put one call job on the queue; None when the same step is already queued or kept."""
+    return await redis.enqueue_job(
+        FUNCTION_NAME, _job_id=command.job_id, _queue_name=queue_name, _defer_until=defer_until,
+        campaign_id=command.campaign_id, step=command.step, final_step=command.final_step,
+    )
+
+
+async def job_info(redis: ArqRedis, job_id: str, queue_name: str) -> dict:
+    """Status, result and the last word the use case left on a job."""
+    job = Job(job_id, redis, _queue_name=queue_name, _deserializer=deserialize)
+    status = await job.status()
+    info: dict[str, Any] = {"job_id": job_id, "status": status.value}
+    if status is JobStatus.complete:
+        result = await job.result_info()
+        if result is not None:
+            info.update(success=result.success, result=result.result, tries=result.job_try,
+                        finished=result.finish_time.astimezone(timezone.utc).isoformat())
+    last = await redis.get(LAST_RESULT_PREFIX + job_id)
+    if last:
+        info["last"] = json.loads(last)
+    return info
+
+
+async def record_last(redis: ArqRedis, job_id: str, payload: dict, ttl_s: int) -> None:
+    await redis.set(LAST_RESULT_PREFIX + job_id, serialize(payload), ex=ttl_s)
+
+
+__all__ = ["FUNCTION_NAME", "serialize", "deserialize", "redis_settings", "enqueue_call", "job_info",
+           "record_last", "job_id_for"]

@@ -1,0 +1,175 @@
+"""Configuration from the environment (and an optional .env file), validated at start.
+
+Every problem is reported on its own line, naming the variable, so an operator
+can fix them all in one go.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Optional
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False)
+
+    # Where things run. Unset service URLs mean "start the embedded one".
+    redis_url: Optional[str] = None
+    mongodb_uri: Optional[str] = None
+    mongodb_database: str = "docshield"
+    data_dir: Path = Path(".docshield")
+
+    # The queue and the worker.
+    queue_name: str = "docshield:calls"
+    worker_id: str = Field(default_factory=_default_worker_id)
+    max_concurrent_calls: int = Field(default=4, ge=1, le=100)
+    poll_delay_s: float = Field(default=0.5, gt=0, le=10)
+    max_call_duration_s: int = Field(default=900, ge=60, le=7200)
+    job_timeout_s: int = Field(default=1200, ge=60)
+    job_max_tries: int = Field(default=50, ge=1)
+    transient_max_tries: int = Field(default=8, ge=1)
+    keep_result_s: int = Field(default=86400, ge=60)
+    heartbeat_interval_s: float = Field(default=2.0, gt=0, le=60)
+    claim_lease_s: int = Field(default=120, ge=10)
+    memory_limit_mb: int = Field(default=450, ge=50)
+    scale_up_queue_depth: int = Field(default=100, ge=1)
+    health_port: Optional[int] = Field(default=None, ge=0, le=65535)
+
+    # Logs and traces.
+    log_level: str = "INFO"
+    log_json: bool = False
+    logtail_source_token: Optional[str] = None
+    logtail_host: str = "https://in.logs.betterstack.com"
+    otel_exporter_otlp_endpoint: Optional[str] = None
+    otel_service_name: str = "docshield-voice-worker"
+
+    # Voice: LiveKit SIP and OpenAI. All LiveKit settings or none.
+    livekit_url: Optional[str] = None
+    livekit_api_key: Optional[str] = None
+    livekit_api_secret: Optional[str] = None
+    sip_outbound_trunk_id: Optional[str] = None
+    agent_name: str = "docshield-sales-agent"
+    openai_api_key: Optional[str] = None
+    openai_realtime_model: str = "gpt-realtime"
+    openai_voice: str = "marin"
+    openai_base_url: Optional[str] = None
+    coach_model: str = "gpt-4.1-mini"
+    coach_interval_s: float = Field(default=15.0, gt=0)
+    ringing_timeout_s: int = Field(default=30, ge=5, le=120)
+    agent_display_name: str = "Alex"
+    company_name: str = "DocShield"
+    callback_number: str = "(800) 555-0199"
+
+    # Storage. No bucket means local files under data_dir.
+    s3_bucket: Optional[str] = None
+    s3_prefix: str = "calls/"
+    s3_endpoint_url: Optional[str] = None
+    s3_kms_key_id: Optional[str] = None
+    aws_region: str = "us-east-1"
+
+    # Calendar. No Google credentials means the embedded ICS calendar.
+    google_client_id: Optional[str] = None
+    google_client_secret: Optional[str] = None
+    google_refresh_token: Optional[str] = None
+    google_token_uri: str = "https://oauth2.googleapis.com/token"
+    google_calendar_endpoint: Optional[str] = None
+    clerk_secret_key: Optional[str] = None
+    clerk_api_url: Optional[str] = None
+
+    # Compliance.
+    dnc_hash_key: str = "docshield-local-dnc-key"
+    default_timezone: str = "America/New_York"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return upper
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: Optional[str]) -> Optional[str]:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _mongo(cls, value: Optional[str]) -> Optional[str]:
+        if value and not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value or None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "Settings":
+        problems = []
+        livekit = {"LIVEKIT_URL": self.livekit_url, "LIVEKIT_API_KEY": self.livekit_api_key,
+                   "LIVEKIT_API_SECRET": self.livekit_api_secret, "SIP_OUTBOUND_TRUNK_ID": self.sip_outbound_trunk_id,
+                   "OPENAI_API_KEY": self.openai_api_key}
+        given = [k for k, v in livekit.items() if v]
+        if given and len(given) != len(livekit):
+            missing = [k for k, v in livekit.items() if not v]
+            problems.append(f"real calls need all of {', '.join(livekit)}; missing: {', '.join(missing)}")
+        google = {"GOOGLE_CLIENT_ID": self.google_client_id, "GOOGLE_CLIENT_SECRET": self.google_client_secret}
+        if any(google.values()) and not all(google.values()):
+            problems.append("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET go together")
+        if self.job_timeout_s <= self.max_call_duration_s + 60:
+            problems.append(f"JOB_TIMEOUT_S ({self.job_timeout_s}) must exceed MAX_CALL_DURATION_S "
+                            f"({self.max_call_duration_s}) by more than 60 s, or ARQ would cut calls short")
+        if self.real_calls and self.dnc_hash_key == "docshield-local-dnc-key":
+            problems.append("DNC_HASH_KEY must be set to a secret of your own when placing real calls")
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def real_calls(self) -> bool:
+        return bool(self.livekit_url and self.sip_outbound_trunk_id)
+
+    @property
+    def google_calendar(self) -> bool:
+        return bool(self.google_client_id and (self.google_refresh_token or self.clerk_secret_key))
+
+
+def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
+    """Build Settings or raise ConfigError with one line per problem."""
+    if env_file is not None and not Path(env_file).is_file():
+        raise ConfigError([f"--env-file {env_file}: no such file"])
+    try:
+        if env_file is not None:
+            return Settings(_env_file=str(env_file), **overrides)
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError([line for err in exc.errors() for line in _lines(err)]) from None
+
+
+_SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "URI", "URL")
+
+
+def _lines(err: dict) -> list[str]:
+    location = "_".join(str(p) for p in err.get("loc", ()) if p != "__root__").upper()
+    message = err.get("msg", "invalid").removeprefix("Value error, ")
+    if not location:
+        return [f"configuration: {part}" for part in message.split("\n")]
+    if err.get("type") == "missing":
+        return [f"{location}: required"]
+    # Never echo a credential back into a terminal or a log.
+    shown = "" if any(w in location for w in _SECRET_WORDS) else f" (got {err.get('input')!r})"
+    return [f"{location}: {message}{shown}"]

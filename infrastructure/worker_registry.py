@@ -1,0 +1,75 @@
+"""Worker heartbeats and stop requests in Redis, read by check-status and stop-worker."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+from redis.asyncio import Redis
+
+WORKERS_SET = "docshield:workers"
+HEARTBEAT_PREFIX = "docshield:worker:"
+STOP_PREFIX = "docshield:stop:"
+
+
+@dataclass
+class WorkerBeat:
+    worker_id: str
+    host: str
+    pid: int
+    started_at: float
+    heartbeat_at: float = 0.0
+    state: str = "running"  # running | draining | stopping
+    current_jobs: list[str] = field(default_factory=list)
+    jobs_done: int = 0
+    jobs_failed: int = 0
+    jobs_retried: int = 0
+    memory_mb: float = 0.0
+
+    def age_s(self, now: float | None = None) -> float:
+        return max(0.0, (now or time.time()) - self.heartbeat_at)
+
+
+class WorkerRegistry:
+    def __init__(self, redis: Redis, ttl_s: float = 15.0):
+        self.redis = redis
+        self.ttl_s = ttl_s
+
+    async def beat(self, beat: WorkerBeat) -> None:
+        beat.heartbeat_at = time.time()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(HEARTBEAT_PREFIX + beat.worker_id, json.dumps(asdict(beat)), px=int(self.ttl_s * 1000))
+            pipe.sadd(WORKERS_SET, beat.worker_id)
+            await pipe.execute()
+
+    async def leave(self, worker_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(HEARTBEAT_PREFIX + worker_id, STOP_PREFIX + worker_id)
+            pipe.srem(WORKERS_SET, worker_id)
+            await pipe.execute()
+
+    async def live(self) -> list[WorkerBeat]:
+        ids = sorted(m.decode() if isinstance(m, bytes) else m for m in await self.redis.smembers(WORKERS_SET))
+        beats = []
+        for worker_id in ids:
+            raw = await self.redis.get(HEARTBEAT_PREFIX + worker_id)
+            if raw is None:  # its heartbeat expired: the worker is gone
+                await self.redis.srem(WORKERS_SET, worker_id)
+                continue
+            beats.append(WorkerBeat(**json.loads(raw)))
+        return beats
+
+    async def request_stop(self, worker_id: str | None, *, force: bool) -> list[str]:
+        """Ask one worker, or every live worker, to stop; returns the ids asked."""
+        targets = [worker_id] if worker_id else [b.worker_id for b in await self.live()]
+        for target in targets:
+            await self.redis.set(STOP_PREFIX + target, "force" if force else "drain", ex=3600)
+        return targets
+
+    async def stop_requested(self, worker_id: str) -> str | None:
+        """'drain', 'force' or None."""
+        value = await self.redis.get(STOP_PREFIX + worker_id)
+        return value.decode() if isinstance(value, bytes) else value
+
+    async def clear_stop(self, worker_id: str) -> None:
+        await self.redis.delete(STOP_PREFIX + worker_id)

@@ -1,0 +1,69 @@
+"""A real pipeline for integration tests: the container on the test's Redis and MongoDB."""
+from __future__ import annotations
+
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from bson import ObjectId
+from dependency_injector import providers
+
+from application.ports.call_line import CallRequest, CallResult, DialingHook
+from containers import build_container, close_container
+from domain.campaign import Campaign
+from domain.contact import Contact
+from domain.outcomes import CallOutcome
+from infrastructure.settings import load_settings
+from tests.fakes.compliance import FixedComplianceGate
+
+
+class CountingLine:
+    """Answers every call with one outcome and counts the dials."""
+
+    def __init__(self, outcome: CallOutcome = CallOutcome.NO_ANSWER, hold_s: float = 0.0):
+        self.outcome = outcome
+        self.dialed: list[str] = []
+        self.hold_s = hold_s
+
+    async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
+        import asyncio
+
+        await on_dialing()
+        self.dialed.append(f"{request.campaign.id}:{request.step}")
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
+        return CallResult(outcome=self.outcome, ended_at=request.started_at + timedelta(seconds=40))
+
+
+def make_settings(tmp_path, redis_url: str, mongo_uri: str, **overrides):
+    values = dict(redis_url=redis_url, mongodb_uri=mongo_uri, data_dir=tmp_path,
+                  mongodb_database=f"it_{uuid.uuid4().hex[:10]}", poll_delay_s=0.05,
+                  worker_id=f"test-{uuid.uuid4().hex[:6]}", heartbeat_interval_s=0.2)
+    values.update(overrides)
+    return load_settings(None, **values)
+
+
+@asynccontextmanager
+async def pipeline(settings, line=None, gate=None):
+    container = await build_container(settings)
+    line = line or CountingLine()
+    container.call_line.override(providers.Object(line))
+    # Integration tests run at any hour: the calling window has its own tests.
+    container.compliance.override(providers.Object(gate or FixedComplianceGate()))
+    try:
+        yield container, line
+    finally:
+        container.call_line.reset_override()
+        container.compliance.reset_override()
+        database = await container.database()
+        await database.client.drop_database(database.name)
+        await close_container(container)
+
+
+async def seed_campaign(container, *, phone: str = "+15125550143") -> str:
+    contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone=phone,
+                      practice="Lakeside Orthopedics", timezone="America/Chicago")
+    campaign = Campaign(id=str(ObjectId()), contact_id=contact.id)
+    await (await container.contacts()).add(contact)
+    await (await container.campaigns()).add(campaign)
+    return campaign.id

@@ -23,6 +23,8 @@ from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
                                                MongoContactRepository)
 from infrastructure.mongo_scripts import MongoScriptCatalog
+from infrastructure.offline_coach import OfflineCoach
+from infrastructure.openai_coach import OpenAICoach
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
 from infrastructure.s3_artifacts import S3Artifacts
@@ -135,6 +137,13 @@ class Container(containers.DeclarativeContainer):
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
             company=settings.provided.company_name, callback_number=settings.provided.callback_number),
+    )
+
+    sales_coach = providers.Selector(
+        providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
+        openai=providers.Singleton(OpenAICoach, api_key=settings.provided.openai_api_key,
+                                   model=settings.provided.coach_model, base_url=settings.provided.openai_base_url),
+        offline=providers.Singleton(OfflineCoach),
     )
 
     claim_policy = providers.Singleton(

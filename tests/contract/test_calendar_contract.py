@@ -2,6 +2,7 @@
 (the real google-api-python-client against a local stub that checks what arrives)."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -241,6 +242,16 @@ class TestGoogle:
         with pytest.raises(TransientFault):
             await slow.busy(token_access(google_stub), CAL, Interval(at(11, 9), at(11, 17)))
 
+    async def test_the_event_loop_keeps_running_during_a_google_call(self, google, google_stub):
+        google_stub.delay_s = 0.3
+        ticks = 0
+        call = asyncio.ensure_future(google.busy(token_access(google_stub), CAL, Interval(at(11, 9), at(11, 17))))
+        while not call.done():
+            ticks += 1
+            await asyncio.sleep(0.01)
+        await call
+        assert ticks >= 5, "execute() ran on the event loop"
+
     async def test_a_refusing_calendar_fails_the_booking_cleanly(self, google, google_stub):
         access = token_access(google_stub)
 
@@ -284,6 +295,15 @@ class TestIcs:
         assert reread.events[-1].summary == "Intro, with; specials"
         assert reread.events[-1].description == draft().description
         assert await IcsCalendar(tmp_path).get(CalendarAccess(token=None), CAL, meeting.event_id) == meeting
+
+    async def test_two_concurrent_bookings_of_one_slot_give_one_event(self, tmp_path):
+        ics = IcsCalendar(tmp_path)
+        ics.seed(CAL, timezone_name="America/New_York", working_hours=HOURS)
+        outcomes = await asyncio.gather(ics.insert(CalendarAccess(token=None), CAL, draft("ds0first")),
+                                        ics.insert(CalendarAccess(token=None), CAL, draft("ds0second")),
+                                        return_exceptions=True)
+        assert sorted(type(o).__name__ for o in outcomes) == ["Meeting", "SlotTaken"]
+        assert len(ics.read(CAL).events) == 1
 
     async def test_an_unknown_calendar_is_refused(self, tmp_path):
         with pytest.raises(CalendarRefused, match="no calendar"):

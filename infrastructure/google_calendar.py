@@ -67,7 +67,7 @@ class GoogleCalendar:
             reason = calendar["errors"][0].get("reason", "unknown")
             # freeBusy reports per-calendar failures inside a 200: "notFound" is final, backend errors are not.
             if reason == "backendError":
-                raise TransientFault("google_calendar", f"freeBusy backend error for the rep's calendar")
+                raise TransientFault("google_calendar", "freeBusy backend error for the rep's calendar")
             raise CalendarRefused(f"freeBusy: {reason}", 200)
         blocks = [Interval(_parse_time(b["start"]), _parse_time(b["end"])) for b in calendar.get("busy", [])]
         return sorted(blocks, key=lambda b: b.start)

@@ -59,7 +59,6 @@ STATE_ZONES: dict[str, tuple[str, ...]] = {
     "MP": ("Pacific/Saipan",),
 }
 _TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})
-ALL_ZONES = frozenset(zone for zones in STATE_ZONES.values() for zone in zones)
 # Where a number with no location (toll-free) and no contact state may ring: the fifty states and DC.
 US_ZONES = tuple(sorted({zone for code, zones in STATE_ZONES.items() if code not in _TERRITORIES for zone in zones}))
 
@@ -202,8 +201,8 @@ def locate(phone: str, *, state: str | None = None, timezone: str | None = None)
     if timezone:
         return CalleeLocation((_checked_zone(timezone),), states, area_code, region, "contact", state_source)
 
-    from_number = [z for z in number_zones.time_zones_for_number(number) if z in ALL_ZONES]
-    geographic = 0 < len(from_number) <= 3  # toll-free and non-geographic codes list every NANP zone
+    from_number = [z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE]
+    geographic = 0 < len(from_number) <= 4  # toll-free and non-geographic codes list every NANP zone
     if geographic:
         zones = _ordered([*from_number, *SPLIT_AREA_CODES.get(area_code, ())])
         source = "number"

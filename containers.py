@@ -121,7 +121,7 @@ class Container(containers.DeclarativeContainer):
     )
     handback = providers.Singleton(RedisHandback, redis)
 
-    calling_policy = providers.Singleton(CallingPolicy, default_timezone=settings.provided.default_timezone)
+    calling_policy = providers.Singleton(CallingPolicy)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
 
     call_line = providers.Selector(

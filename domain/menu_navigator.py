@@ -2,7 +2,7 @@
 
 `TargetPolicy` ranks a menu option by its phrase: the contact's own name
 first, then the decision-maker lines (practice administrator, office
-manager, ...), then the front desk, then an operator, then human-staffed
+manager, ...), then administration / business office, then the front desk, then an operator, then human-staffed
 departments such as scheduling, then anything unrecognized, and last the lines
 to avoid (nurse, pharmacy refills, lab, billing and payments, ...), taken only
 when nothing else is left. Lines under `never` (emergency, 911) are never taken.
@@ -10,7 +10,7 @@ when nothing else is left. Lines under `never` (emergency, 911) are never taken.
 `MenuNavigator` is stateful over one call: feed it the prompt text as it is
 transcribed (`hear`) and it answers with a `NavDecision`:
 
-- it presses as soon as a decision-maker option has been heard in full, without
+- it presses as soon as a decision-maker option (or the contact's name) has been heard in full, without
   waiting for the rest of the menu;
 - while only weaker options have been heard it says WAIT, and picks the best on
   `final=True` (the prompt ended);
@@ -69,9 +69,11 @@ class Tier:
 DEFAULT_TIERS: tuple[Tier, ...] = (
     Tier("decision_maker", (
         "practice administrator", "practice manager", "office manager", "office administrator",
-        "administrator", "administration", "administrative office", "administrative offices",
-        "business office", "practice director", "clinic manager", "operations manager",
-        "practice operations", "manager", "management", "administrative",
+        "administrator", "practice director", "clinic manager", "operations manager", "manager",
+    )),
+    Tier("administration", (
+        "administration", "administrative office", "administrative offices", "administrative",
+        "business office", "management", "practice operations", "corporate office",
     )),
     Tier("front_desk", (
         "front desk", "front office", "reception", "receptionist", "all other questions",

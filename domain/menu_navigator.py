@@ -5,7 +5,9 @@ first, then the decision-maker lines (practice administrator, office
 manager, ...), then administration / business office, then the front desk, then an operator, then human-staffed
 departments such as scheduling, then anything unrecognized, and last the lines
 to avoid (nurse, pharmacy refills, lab, billing and payments, ...), taken only
-when nothing else is left. Lines under `never` (emergency, 911) are never taken.
+when nothing else is left; a line that says it is a message box ("to leave a
+message for the office manager") ranks with them. Lines under `never`
+(emergency, 911) are never taken.
 
 `MenuNavigator` is stateful over one call: feed it the prompt text as it is
 transcribed (`hear`) and it answers with a `NavDecision`:
@@ -99,8 +101,13 @@ DEFAULT_AVOID: tuple[str, ...] = (
     "leave a message", "voicemail", "voice mail", "mailbox", "after hours", "answering service",
     "hours", "directions", "address", "location", "locations", "cancel", "confirm", "reschedule",
     "insurance verification", "pre-authorization", "prior authorization", "authorization",
+    "doctor's office", "medical office", "calling from",
 )
 DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911")
+# A line that says it is a message box is avoided even when it names the manager.
+DEFAULT_MESSAGE_LINES: tuple[str, ...] = (
+    "leave a message", "leave a voicemail", "voicemail", "voice mail", "mailbox", "message line",
+)
 
 
 def _phrase_regex(phrases: Sequence[str]) -> re.Pattern[str] | None:
@@ -122,6 +129,7 @@ class TargetPolicy:
     tiers: tuple[Tier, ...] = DEFAULT_TIERS
     avoid: tuple[str, ...] = DEFAULT_AVOID
     never: tuple[str, ...] = DEFAULT_NEVER
+    message_lines: tuple[str, ...] = DEFAULT_MESSAGE_LINES
     names: tuple[str, ...] = ()
     extension: str | None = None
     max_presses: int = 8
@@ -137,6 +145,7 @@ class TargetPolicy:
             tuple((_phrase_regex(t.phrases), t.beats_avoid) for t in self.tiers),
             _phrase_regex(self.avoid),
             _phrase_regex(self.never),
+            _phrase_regex(self.message_lines),
         )
         object.__setattr__(self, "_compiled", compiled)
 
@@ -155,10 +164,12 @@ class TargetPolicy:
 
     def rank(self, phrase: str) -> int | None:
         """0 names the contact, 1.. the tiers, then neutral, then avoid; None: never take it."""
-        names, tiers, avoid, never = self._compiled
+        names, tiers, avoid, never, message_lines = self._compiled
         p = phrase.lower()
         if never is not None and never.search(p):
             return None
+        if message_lines is not None and message_lines.search(p):
+            return self.avoid_rank
         if names is not None and names.search(p):
             return 0
         avoided = avoid is not None and avoid.search(p) is not None
@@ -187,8 +198,8 @@ class TargetPolicy:
 
         Keys: `targets` (list of lists of phrases, best first, replaces the
         tiers), `prefer` (phrases added to the top tier), `avoid` (replaces),
-        `also_avoid` (adds), `never` (replaces), `names`, `extension`,
-        `max_presses`. An unknown key is an error.
+        `also_avoid` (adds), `never` (replaces), `message_lines` (replaces),
+        `names`, `extension`, `max_presses`. An unknown key is an error.
         """
         if settings is None:
             return cls()
@@ -198,7 +209,8 @@ class TargetPolicy:
             settings = settings["menu_targets"] or {}
             if not isinstance(settings, Mapping):
                 raise TypeError("settings['menu_targets'] must be a mapping")
-        known = {"targets", "prefer", "avoid", "also_avoid", "never", "names", "extension", "max_presses"}
+        known = {"targets", "prefer", "avoid", "also_avoid", "never", "message_lines", "names", "extension",
+                 "max_presses"}
         unknown = set(settings) - known
         if unknown:
             raise ValueError(f"unknown menu target setting(s): {', '.join(sorted(unknown))} "
@@ -222,10 +234,11 @@ class TargetPolicy:
         avoid = phrases("avoid") if "avoid" in settings else DEFAULT_AVOID
         avoid += phrases("also_avoid")
         never = phrases("never") if "never" in settings else DEFAULT_NEVER
+        message_lines = phrases("message_lines") if "message_lines" in settings else DEFAULT_MESSAGE_LINES
         extension = settings.get("extension")
         if extension is not None:
             extension = str(extension)
-        return cls(tiers=tiers, avoid=avoid, never=never, names=tuple(n.lower() for n in phrases("names")),
+        return cls(tiers=tiers, avoid=avoid, never=never, message_lines=message_lines, names=tuple(n.lower() for n in phrases("names")),
                    extension=extension, max_presses=int(settings.get("max_presses", 8)))
 
 

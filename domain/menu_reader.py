@@ -208,11 +208,10 @@ def _starts_with_connective(s: str) -> bool:
 
 
 def _head_text(t: str, lo: int, hi: int, first: bool) -> str:
-    chunk = t[lo:hi]
-    ends = list(_SENTENCE_END.finditer(chunk))
-    if ends:
-        chunk = chunk[ends[-1].end():]
-    chunk = chunk.strip()
+    # The last non-empty sentence before the key: a transcriber may cut one
+    # option in two ("to reach our administrator. press 6").
+    pieces = _SENTENCE_END.split(t[lo:hi])
+    chunk = next((p.strip() for p in reversed(pieces) if p.strip(" ,")), "")
     if first:
         chunk = _PREAMBLE.sub("", chunk)
     return chunk

@@ -11,8 +11,8 @@ beep detector speak).
 
 Order of precedence: a full / unset mailbox, then carrier intercepts ("the
 number you have dialed is not in service"), then call screening, then
-voicemail cues, then menu cues (an IVR), then the carrier's "not available",
-then human cues.
+the carrier's "not available" (unless a mailbox follows), then voicemail cues,
+then menu cues (an IVR), then human cues.
 """
 from __future__ import annotations
 
@@ -144,10 +144,16 @@ _HUMAN = _rx(
     r"\bwhat do you (?:need|want)\b",
     r"\?\s*$",
 )
+# A carrier's "not available" is followed by one of these when a mailbox exists.
+_VOICEMAIL_STRONG = re.compile(r"\b(?:tone|beep|leave|record)\b")
 # People answering do not say "you've reached"; machines do, menus and mailboxes alike.
 _REACHED = re.compile(r"\byou(?: have|'ve) reached\b|\bthis is the (?:voice ?mail|mail ?box|personal line)\b")
 # A "this is Amy" that starts a longer greeting is still the machine speaking.
-_HUMAN_WEAK = _rx(r"\bthis is [a-z]+\b", r"^(?:[a-z' ]{2,40}(?:,|\.)\s*)?(?:front desk|reception|scheduling|business office)\W*$")
+_HUMAN_WEAK = _rx(
+    r"\bthis is [a-z]+\b",
+    r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b[^.?!]{0,60}[.!]?$",
+    r"^[^.?!]{0,40},\s*(?:please hold|one moment|one moment please)\W*$",
+    r"^(?:[a-z' ]{2,40}(?:,|\.)\s*)?(?:front desk|reception|scheduling|business office)\W*$")
 # Phrases a voicemail system itself says about keys; they do not make it a menu.
 _VOICEMAIL_KEYS = re.compile(r"\bfinish|\bmore options\b|\bhang up\b|\bcallback number\b|\bre-?record\b|\bto leave\b|\bmessage\b|\bpage\b")
 
@@ -179,6 +185,10 @@ def classify_greeting(text: str) -> GreetingVerdict:
         if cue:
             return GreetingVerdict(answerer, cue, rule)
 
+    carrier_cue = _hit(_CARRIER_UNAVAILABLE, t)
+    if carrier_cue and not _VOICEMAIL_STRONG.search(t):
+        return GreetingVerdict(Answerer.CARRIER, carrier_cue, "carrier_unavailable")
+
     menu_keys = [o for o in read_menu(t).options
                  if o.kind not in (OptionKind.EMERGENCY, OptionKind.STAY) and not _VOICEMAIL_KEYS.search(o.phrase)]
     voicemail_cue = _hit(_VOICEMAIL, t)
@@ -191,9 +201,6 @@ def classify_greeting(text: str) -> GreetingVerdict:
     cue = _hit(_IVR, t)
     if cue:
         return GreetingVerdict(Answerer.IVR, cue, "ivr")
-    cue = _hit(_CARRIER_UNAVAILABLE, t)
-    if cue:
-        return GreetingVerdict(Answerer.CARRIER, cue, "carrier_unavailable")
     cue = _hit(_REACHED, t)
     if cue:
         return GreetingVerdict(Answerer.VOICEMAIL, cue, "reached")

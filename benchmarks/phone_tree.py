@@ -209,7 +209,7 @@ def greeting_scores(greetings: list[dict]) -> tuple[float, dict[str, tuple[float
 
 # -- beeps -------------------------------------------------------------------
 
-def beep_scores(rates=(8000, 16000, 48000), snrs=(20, 10, 5, 0), per_cell: int = 20, negatives: int = 20,
+def beep_scores(rates=(8000, 16000, 48000), snrs=(20, 10, 5, 0, -5), per_cell: int = 20, negatives: int = 20,
                 seed: int = 11) -> tuple[dict, dict, list[float]]:
     import numpy as np
 

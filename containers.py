@@ -15,6 +15,7 @@ from application.compliance_gate import PolicyComplianceGate
 from application.conduct_call import ClaimPolicy, ConductCall
 from domain.calling_policy import CallingPolicy
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
+from infrastructure.livekit_call_line import EgressS3Settings, LiveKitCallLine, LiveKitCallSettings
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.mongo_claims import MongoCallClaims
 from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
@@ -22,7 +23,11 @@ from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
                                                MongoContactRepository)
 from infrastructure.mongo_scripts import MongoScriptCatalog
+from infrastructure.offline_coach import OfflineCoach
+from infrastructure.openai_coach import OpenAICoach
 from infrastructure.otel_telemetry import OtelTelemetry
+from infrastructure.redis_handback import RedisHandback
+from infrastructure.s3_artifacts import S3Artifacts
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
 from infrastructure.system_clock import SystemClock
@@ -99,15 +104,47 @@ class Container(containers.DeclarativeContainer):
         MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key))
     audit = providers.Singleton(MongoComplianceAudit, database)
     scripts = providers.Singleton(MongoScriptCatalog, database)
-    artifacts = providers.Singleton(LocalArtifacts, providers.Callable(
-        lambda s: s.data_dir / "artifacts", settings))
+    artifacts = providers.Selector(
+        providers.Callable(lambda s: "s3" if s.s3_bucket else "local", settings),
+        s3=providers.Singleton(
+            S3Artifacts, bucket=settings.provided.s3_bucket, region=settings.provided.aws_region,
+            endpoint_url=settings.provided.s3_endpoint_url, kms_key_id=settings.provided.s3_kms_key_id,
+            prefix=settings.provided.s3_prefix),
+        local=providers.Singleton(
+            LocalArtifacts, providers.Callable(lambda s: s.data_dir / "artifacts", settings),
+            prefix=settings.provided.s3_prefix),
+    )
+    handback = providers.Singleton(RedisHandback, redis)
 
     calling_policy = providers.Singleton(CallingPolicy, default_timezone=settings.provided.default_timezone)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
 
-    call_line = providers.Singleton(
-        SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
-        company=settings.provided.company_name, callback_number=settings.provided.callback_number)
+    call_line = providers.Selector(
+        providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
+        livekit=providers.Singleton(
+            LiveKitCallLine,
+            providers.Singleton(
+                LiveKitCallSettings, url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
+                api_secret=settings.provided.livekit_api_secret,
+                sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
+                ringing_timeout_s=settings.provided.ringing_timeout_s,
+                max_call_duration_s=settings.provided.max_call_duration_s),
+            handback,
+            recording=providers.Callable(
+                lambda s: EgressS3Settings(bucket=s.s3_bucket, prefix=s.s3_prefix, region=s.aws_region,
+                                           endpoint=s.s3_endpoint_url or "") if s.s3_bucket else None, settings),
+            clock=clock),
+        simulated=providers.Singleton(
+            SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
+            company=settings.provided.company_name, callback_number=settings.provided.callback_number),
+    )
+
+    sales_coach = providers.Selector(
+        providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
+        openai=providers.Singleton(OpenAICoach, api_key=settings.provided.openai_api_key,
+                                   model=settings.provided.coach_model, base_url=settings.provided.openai_base_url),
+        offline=providers.Singleton(OfflineCoach),
+    )
 
     claim_policy = providers.Singleton(
         lambda s: ClaimPolicy(lease=timedelta(seconds=s.claim_lease_s),

@@ -58,3 +58,15 @@ async def mongo_engine(mongo_db):
     engine = AIOEngine(client=mongo_db.client, database=mongo_db.name)
     await engine.configure_database([])
     return engine
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server over HTTP on a free loopback port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

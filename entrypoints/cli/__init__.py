@@ -5,6 +5,7 @@ failure (one line on stderr; details in the log).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 
@@ -28,8 +29,10 @@ campaign_commands.register(app)
 def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield", standalone_mode=False)
-        return 0
+        # Without standalone mode, click returns an Exit's code instead of raising it.
+        outcome = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield",
+                               standalone_mode=False)
+        return outcome if isinstance(outcome, int) else 0
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(f"config: {problem}", err=True)
@@ -51,7 +54,11 @@ def _report(exc: Exception) -> int:
     if exit_code == 2 and hasattr(exc, "format_message"):
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
-            typer.echo(ctx.get_help(), err=True)
+            # Typer's rich help prints to stdout as a side effect; a usage error belongs on stderr.
+            with contextlib.redirect_stdout(sys.stderr):
+                text = ctx.get_help()
+            if text:
+                typer.echo(text, err=True)
         message = exc.format_message()
         if message:
             typer.echo(f"Error: {message}", err=True)

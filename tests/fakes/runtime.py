@@ -4,7 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from domain.call_record import CallRecord, TranscriptLine
+from domain.call_record import CallRecord
 from domain.script import Script, default_script
 
 
@@ -44,24 +44,3 @@ class FakeScriptCatalog:
     async def save(self, batch: str, script: Script) -> None:
         self.by_batch[batch] = script
 
-
-class MemoryArtifacts:
-    def __init__(self, fail: Exception | None = None):
-        self.objects: dict[str, dict] = {}
-        self.fail = fail
-
-    async def put_transcript(self, call_id: str, lines: list[TranscriptLine], report: dict) -> str:
-        if self.fail:
-            raise self.fail
-        key = f"transcripts/{call_id}.json"
-        self.objects[key] = {"lines": [(l.speaker, l.text) for l in lines], "report": report}
-        return key
-
-    async def get_transcript(self, key: str) -> dict:
-        return self.objects[key]
-
-    async def url_for(self, key: str, expires_s: int = 3600) -> str:
-        return f"memory://{key}"
-
-    async def delete(self, key: str) -> None:
-        self.objects.pop(key, None)

@@ -21,7 +21,8 @@ from tests.fakes.call_line import ScriptedCallLine
 from tests.fakes.claims import FakeCallClaims
 from tests.fakes.compliance import FakeComplianceAudit, FixedComplianceGate
 from tests.fakes.repositories import FakeCallRecordRepository, FakeCampaignRepository, FakeContactRepository
-from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry, MemoryArtifacts
+from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry
+from tests.fakes.storage import InMemoryArtifacts
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
 CAMPAIGN_ID = "65f0c0ffee0000000000abcd"
@@ -34,6 +35,11 @@ def a_contact(**overrides) -> Contact:
                   timezone="America/Chicago")
     fields.update(overrides)
     return Contact(**fields)
+
+
+class UnreachableArtifacts(InMemoryArtifacts):
+    async def put_transcript(self, call_id, lines, report):
+        raise ConnectionError("s3 down")
 
 
 def result(outcome: CallOutcome, **kw) -> CallResult:
@@ -52,7 +58,7 @@ class World:
         self.audit = FakeComplianceAudit()
         self.scripts = FakeScriptCatalog()
         self.line = line or ScriptedCallLine(*results)
-        self.artifacts = artifacts or MemoryArtifacts()
+        self.artifacts = artifacts or InMemoryArtifacts()
         self.telemetry = FakeTelemetry()
         self.clock = FakeClock(NOW)
 
@@ -105,7 +111,7 @@ class TestOutcomes:
 
     async def test_a_transcript_that_cannot_be_stored_does_not_lose_the_outcome(self):
         world = World(result(CallOutcome.DECLINED, transcript=[TranscriptLine("agent", "Hi")]),
-                      artifacts=MemoryArtifacts(fail=ConnectionError("s3 down")))
+                      artifacts=UnreachableArtifacts())
         job = await world.use_case()(command())
         record = await world.records.get(job.call_id)
         assert record.outcome is CallOutcome.DECLINED

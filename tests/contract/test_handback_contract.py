@@ -1,0 +1,145 @@
+"""CallHandback contract: the in-memory fake and the Redis adapter behave alike."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from application.call_result_codec import result_from_dict, result_to_dict
+from application.ports.call_handback import is_agent_lost
+from application.ports.call_line import CallResult
+from domain.call_record import TranscriptLine
+from domain.outcomes import CallOutcome
+from infrastructure.redis_handback import RedisHandback
+from tests.fakes.handback import InMemoryHandback
+
+LOST_AFTER_S = 0.4
+
+
+@pytest.fixture(params=["fake", "redis"])
+async def pair(request, redis_url):
+    """(agent side, job side): two instances, as in two processes."""
+    if request.param == "fake":
+        shared = InMemoryHandback(lost_after_s=LOST_AFTER_S)
+        yield shared, shared
+        return
+    agent = RedisHandback.from_url(redis_url, lost_after_s=LOST_AFTER_S, ttl_s=60)
+    job = RedisHandback.from_url(redis_url, lost_after_s=LOST_AFTER_S, ttl_s=60)
+    yield agent, job
+    await agent.aclose()
+    await job.aclose()
+
+
+def call_id() -> str:
+    return uuid.uuid4().hex
+
+
+def a_result() -> CallResult:
+    at = datetime(2026, 3, 10, 15, 20, tzinfo=timezone.utc)
+    return CallResult(outcome=CallOutcome.DECLINED, ended_at=at, reached_human=True, digits=["4"],
+                      transcript=[TranscriptLine("agent", "Hello", at)], decline_reason="already insured")
+
+
+class TestHandback:
+    async def test_result_published_during_the_wait_reaches_the_waiter(self, pair):
+        agent, job = pair
+        cid = call_id()
+
+        async def agent_side():
+            for _ in range(3):
+                await agent.heartbeat(cid)
+                await asyncio.sleep(0.05)
+            await agent.publish(cid, result_to_dict(a_result()))
+
+        task = asyncio.create_task(agent_side())
+        payload = await job.wait(cid, timeout=30)
+        await task
+        assert result_from_dict(payload) == a_result()
+
+    async def test_result_published_before_the_wait_is_kept(self, pair):
+        agent, job = pair
+        cid = call_id()
+        await agent.publish(cid, {"outcome": "busy"})
+        assert await job.wait(cid, timeout=30) == {"outcome": "busy"}
+
+    async def test_waiting_does_not_consume_the_result(self, pair):
+        agent, job = pair
+        cid = call_id()
+        await agent.publish(cid, {"outcome": "no_answer"})
+        assert await job.wait(cid, timeout=5) == await job.wait(cid, timeout=5) == {"outcome": "no_answer"}
+
+    async def test_results_of_other_calls_are_not_mixed_in(self, pair):
+        agent, job = pair
+        mine, other = call_id(), call_id()
+        await agent.publish(other, {"outcome": "busy"})
+        await agent.heartbeat(mine)
+        await agent.publish(mine, {"outcome": "declined"})
+        assert await job.wait(mine, timeout=5) == {"outcome": "declined"}
+
+    async def test_silent_agent_is_reported_lost_before_the_timeout(self, pair):
+        _agent, job = pair
+        payload = await job.wait(call_id(), timeout=60)
+        assert is_agent_lost(payload)
+        assert payload["silent_for_s"] >= LOST_AFTER_S
+
+    async def test_agent_that_stops_beating_is_reported_lost(self, pair):
+        agent, job = pair
+        cid = call_id()
+
+        async def beats_then_dies():
+            for _ in range(4):
+                await agent.heartbeat(cid)
+                await asyncio.sleep(LOST_AFTER_S / 4)
+
+        task = asyncio.create_task(beats_then_dies())
+        payload = await job.wait(cid, timeout=60)
+        await task
+        assert is_agent_lost(payload)
+
+    async def test_heartbeats_keep_the_waiter_waiting_until_the_timeout(self, pair):
+        agent, job = pair
+        cid = call_id()
+        stop = asyncio.Event()
+
+        async def beating():
+            while not stop.is_set():
+                await agent.heartbeat(cid)
+                await asyncio.sleep(LOST_AFTER_S / 4)
+
+        task = asyncio.create_task(beating())
+        # Longer than lost_after_s: only the heartbeats keep the agent from being declared lost.
+        payload = await job.wait(cid, timeout=LOST_AFTER_S * 2.5)
+        stop.set()
+        await task
+        assert payload is None
+
+    async def test_zero_timeout_reads_what_is_there(self, pair):
+        agent, job = pair
+        cid = call_id()
+        assert await job.wait(cid, timeout=0) is None
+        await agent.publish(cid, {"outcome": "busy"})
+        assert await job.wait(cid, timeout=0) == {"outcome": "busy"}
+
+    async def test_payload_that_is_not_json_is_refused(self, pair):
+        agent, _job = pair
+        with pytest.raises(TypeError, match="not JSON-ready"):
+            await agent.publish(call_id(), {"at": datetime.now(timezone.utc)})
+
+    @pytest.mark.parametrize("bad", ["", "a b"])
+    async def test_bad_call_id_is_refused(self, pair, bad):
+        agent, job = pair
+        with pytest.raises(ValueError, match="call_id"):
+            await agent.heartbeat(bad)
+        with pytest.raises(ValueError, match="call_id"):
+            await job.wait(bad, timeout=0)
+
+
+async def test_redis_stream_expires(redis_url):
+    handback = RedisHandback.from_url(redis_url, ttl_s=30)
+    cid = call_id()
+    await handback.heartbeat(cid)
+    ttl = await handback.redis.ttl(handback.key(cid))
+    await handback.aclose()
+    assert 0 < ttl <= 30

@@ -1,0 +1,98 @@
+"""The docshield command line: help everywhere, usage errors exit 2, commands work on real servers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from entrypoints.cli import app, main
+
+
+def command_paths(typer_app) -> list[list[str]]:
+    import typer
+
+    root = typer.main.get_command(typer_app)
+    paths = []
+
+    def walk(cmd, prefix):
+        for name, sub in getattr(cmd, "commands", {}).items():
+            paths.append(prefix + [name])
+            walk(sub, prefix + [name])
+
+    walk(root, [])
+    return paths
+
+
+def test_the_contract_commands_exist():
+    names = {" ".join(p) for p in command_paths(app)}
+    assert {"start-worker", "seed-queue", "check-status", "stop-worker"} <= names
+
+
+@pytest.mark.parametrize("path", [[]] + command_paths(app), ids=lambda p: " ".join(p) or "docshield")
+def test_every_command_has_help(path, capsys):
+    assert main(path + ["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Usage: docshield" in out and "--help" in out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["no-such-command"], "No such command"),
+    (["seed-queue"], "CAMPAIGN_ID is required"),
+    (["seed-queue", "not-an-id"], "24-hex"),
+    (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "-1"], "step must be an integer >= 0"),
+    (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "one"], "one"),
+    (["check-status", "--bogus"], "--bogus"),
+])
+def test_usage_errors_exit_2_with_the_commands_help(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Usage: docshield" in err and fragment in err
+
+
+def test_a_configuration_problem_exits_1_naming_the_variable(monkeypatch, capsys):
+    monkeypatch.setenv("MAX_CONCURRENT_CALLS", "zero")
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    assert main(["check-status"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert any(line.startswith("config: MAX_CONCURRENT_CALLS") for line in err)
+    assert any(line.startswith("config: LOG_LEVEL") for line in err)
+
+
+@pytest.fixture
+def on_test_servers(monkeypatch, tmp_path, redis_url, mongo_uri):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("MONGODB_URI", mongo_uri)
+    monkeypatch.setenv("MONGODB_DATABASE", f"cli_{tmp_path.name[-20:]}".replace("-", "_"))
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("POLL_DELAY_S", "0.05")
+    monkeypatch.chdir(tmp_path)
+
+
+def test_add_seed_work_and_show_a_campaign(on_test_servers, capsys):
+    assert main(["campaign", "add", "--first-name", "Dana", "--last-name", "Reyes", "--phone", "+15125550143",
+                 "--practice", "Lakeside Orthopedics", "--timezone", "UTC"]) == 0
+    campaign_id = capsys.readouterr().out.strip()
+    assert main(["seed-queue", "--campaign-id", campaign_id, "--step", "0"]) == 0
+    assert "queued call:" in capsys.readouterr().out
+    assert main(["seed-queue", campaign_id]) == 0
+    assert "already queued" in capsys.readouterr().out
+    assert main(["check-status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["queue"]["ready"] == 1
+    assert main(["start-worker", "--burst"]) == 0
+    assert main(["campaign", "show", campaign_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert len(shown["calls"]) + len(shown["decisions"]) >= 1
+    assert all(d["rule"] for d in shown["decisions"])
+
+
+def test_a_bad_phone_number_is_refused_without_echoing_it(on_test_servers, capsys):
+    assert main(["campaign", "add", "--first-name", "A", "--last-name", "B", "--phone", "+1555012345",
+                 "--practice", "P"]) == 2
+    err = capsys.readouterr().err
+    assert "not a valid phone number" in err and "555012345" not in err
+
+
+def test_stop_worker_with_no_live_worker_fails_clearly(on_test_servers, capsys):
+    assert main(["stop-worker"]) == 1
+    assert "no live worker" in capsys.readouterr().err

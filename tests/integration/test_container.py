@@ -1,0 +1,34 @@
+"""The container picks adapters from the settings, and tests can swap any of them."""
+from __future__ import annotations
+
+import pytest
+from dependency_injector import providers
+
+from containers import build_container, close_container
+from infrastructure.livekit_call_line import LiveKitCallLine
+from infrastructure.local_artifacts import LocalArtifacts
+from infrastructure.s3_artifacts import S3Artifacts
+from infrastructure.simulated_line import SimulatedLine
+from tests.integration.pipeline_world import make_settings
+
+LIVEKIT = dict(livekit_url="http://127.0.0.1:1", livekit_api_key="k", livekit_api_secret="s",
+               sip_outbound_trunk_id="ST_test", openai_api_key="sk-test", dnc_hash_key="a-real-secret")
+
+
+@pytest.mark.parametrize("extra, line_type, artifacts_type", [
+    ({}, SimulatedLine, LocalArtifacts),
+    ({**LIVEKIT, "s3_bucket": "recordings", "s3_endpoint_url": "http://127.0.0.1:1"}, LiveKitCallLine, S3Artifacts),
+])
+async def test_adapters_follow_the_settings(tmp_path, redis_url, mongo_uri, extra, line_type, artifacts_type):
+    container = await build_container(make_settings(tmp_path, redis_url, mongo_uri, **extra))
+    try:
+        # Adapters that depend on async resources come out as awaitables.
+        line = container.call_line()
+        line = await line if hasattr(line, "__await__") else line
+        assert isinstance(line, line_type)
+        assert isinstance(container.artifacts(), artifacts_type)
+        fake = object()
+        with container.call_line.override(providers.Object(fake)):
+            assert (await container.conduct_call()).call_line is fake
+    finally:
+        await close_container(container)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from application.call_progress import CallProgress
 from application.ports.call_controls import CallControls
@@ -93,6 +93,7 @@ class CallActions:
                 raise ToolRefused(f"callback_time must be ISO 8601, got {callback_time!r}") from None
             if callback_at.tzinfo is None:
                 raise ToolRefused("callback_time must carry a UTC offset")
+            callback_at = callback_at.astimezone(timezone.utc)
         self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
                              objections=list(objections or ()), next_step=next_step)
         return f"recorded {parsed.value}"

@@ -11,10 +11,15 @@ from typing import AsyncIterator
 
 from dependency_injector import containers, providers
 
+from application.book_meeting import BookMeeting
 from application.compliance_gate import PolicyComplianceGate
 from application.conduct_call import ClaimPolicy, ConductCall
 from domain.calling_policy import CallingPolicy
+from infrastructure.calendar_credentials import (ClerkCalendarCredentials, LocalCalendarAccess,
+                                                 StaticRefreshTokenCredentials)
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
+from infrastructure.google_calendar import GoogleCalendar
+from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.livekit_call_line import EgressS3Settings, LiveKitCallLine, LiveKitCallSettings
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.mongo_claims import MongoCallClaims
@@ -116,7 +121,7 @@ class Container(containers.DeclarativeContainer):
     )
     handback = providers.Singleton(RedisHandback, redis)
 
-    calling_policy = providers.Singleton(CallingPolicy, default_timezone=settings.provided.default_timezone)
+    calling_policy = providers.Singleton(CallingPolicy)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
 
     call_line = providers.Selector(
@@ -145,6 +150,24 @@ class Container(containers.DeclarativeContainer):
                                    model=settings.provided.coach_model, base_url=settings.provided.openai_base_url),
         offline=providers.Singleton(OfflineCoach),
     )
+
+    calendar = providers.Selector(
+        providers.Callable(lambda s: "google" if s.google_calendar else "local", settings),
+        google=providers.Singleton(GoogleCalendar, api_endpoint=settings.provided.google_calendar_endpoint),
+        local=providers.Singleton(IcsCalendar, providers.Callable(lambda s: s.data_dir / "calendar", settings)),
+    )
+    calendar_credentials = providers.Selector(
+        providers.Callable(
+            lambda s: "clerk" if s.clerk_secret_key else ("static" if s.google_calendar else "local"), settings),
+        clerk=providers.Singleton(ClerkCalendarCredentials, secret_key=settings.provided.clerk_secret_key,
+                                  server_url=settings.provided.clerk_api_url),
+        static=providers.Singleton(
+            StaticRefreshTokenCredentials, client_id=settings.provided.google_client_id,
+            client_secret=settings.provided.google_client_secret,
+            refresh_token=settings.provided.google_refresh_token, token_uri=settings.provided.google_token_uri),
+        local=providers.Singleton(LocalCalendarAccess),
+    )
+    book_meeting = providers.Factory(BookMeeting, calendar, calendar_credentials, clock)
 
     claim_policy = providers.Singleton(
         lambda s: ClaimPolicy(lease=timedelta(seconds=s.claim_lease_s),

@@ -93,7 +93,6 @@ class Settings(BaseSettings):
 
     # Compliance.
     dnc_hash_key: str = "docshield-local-dnc-key"
-    default_timezone: str = "America/New_York"
 
     @field_validator("log_level")
     @classmethod

@@ -96,3 +96,36 @@ def test_a_bad_phone_number_is_refused_without_echoing_it(on_test_servers, capsy
 def test_stop_worker_with_no_live_worker_fails_clearly(on_test_servers, capsys):
     assert main(["stop-worker"]) == 1
     assert "no live worker" in capsys.readouterr().err
+
+
+def test_the_do_not_call_list_from_the_command_line(on_test_servers, tmp_path, capsys):
+    assert main(["dnc", "add", "(512) 555-0143", "--reason", "asked by phone"]) == 0
+    out = capsys.readouterr().out
+    assert "added" in out and "5550143" not in out
+    assert main(["dnc", "add", "+15125550143"]) == 0
+    assert "already on the list" in capsys.readouterr().out
+    csv = tmp_path / "dnc.csv"
+    csv.write_text("phone\n+12125550100\nnot a number\n+13105550101\n")
+    assert main(["dnc", "import", str(csv)]) == 1
+    captured = capsys.readouterr()
+    assert f"{csv}:3:" in captured.err
+    assert main(["dnc", "list", "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert len(entries) == 3 and all("•••" in e["number"] for e in entries)
+    assert main(["dnc", "remove", "+15125550143"]) == 0
+    assert "removed" in capsys.readouterr().out
+    assert main(["dnc", "add", "12"]) == 2
+
+
+def test_a_number_on_the_list_is_never_called(on_test_servers, capsys):
+    assert main(["campaign", "add", "--first-name", "Dana", "--last-name", "Reyes", "--phone", "+15125550143",
+                 "--practice", "Lakeside Orthopedics"]) == 0
+    campaign_id = capsys.readouterr().out.strip()
+    assert main(["dnc", "add", "+15125550143"]) == 0
+    assert main(["seed-queue", campaign_id]) == 0
+    assert main(["start-worker", "--burst"]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "show", campaign_id, "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [c["outcome"] for c in shown["calls"]] == ["skipped"]
+    assert shown["decisions"][0]["rule"] == "internal_dnc"

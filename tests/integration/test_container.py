@@ -32,3 +32,21 @@ async def test_adapters_follow_the_settings(tmp_path, redis_url, mongo_uri, extr
             assert (await container.conduct_call()).call_line is fake
     finally:
         await close_container(container)
+
+
+@pytest.mark.parametrize("extra, calendar_type, credentials_type", [
+    ({}, "IcsCalendar", "LocalCalendarAccess"),
+    ({"google_client_id": "id", "google_client_secret": "secret", "google_refresh_token": "rt"},
+     "GoogleCalendar", "StaticRefreshTokenCredentials"),
+    ({"google_client_id": "id", "google_client_secret": "secret", "clerk_secret_key": "sk_test"},
+     "GoogleCalendar", "ClerkCalendarCredentials"),
+])
+async def test_the_calendar_follows_the_settings(tmp_path, redis_url, mongo_uri, extra, calendar_type,
+                                                 credentials_type):
+    container = await build_container(make_settings(tmp_path, redis_url, mongo_uri, **extra))
+    try:
+        booking = container.book_meeting()
+        assert type(booking.calendar).__name__ == calendar_type
+        assert type(booking.credentials).__name__ == credentials_type
+    finally:
+        await close_container(container)

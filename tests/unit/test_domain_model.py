@@ -1,0 +1,116 @@
+"""The domain's own rules: the call state machine, strict script interpolation, campaign status."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from domain.call_state import CallState, CallStateMachine, IllegalTransition
+from domain.campaign import Campaign, CampaignStatus
+from domain.contact import Contact
+from domain.outcomes import CallOutcome
+from domain.script import MissingValue, ScriptError, UnknownPlaceholder, default_script, render
+
+AT = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
+
+
+class TestCallStateMachine:
+    def test_the_specified_happy_path(self):
+        machine = CallStateMachine()
+        for state in (CallState.DIALING, CallState.NAVIGATING_MENU, CallState.SPEAKING, CallState.SCHEDULING,
+                      CallState.CLOSING):
+            machine.go(state)
+        assert machine.state is CallState.CLOSING
+        assert [s for s, _ in machine.history][0] is CallState.INITIALIZING
+
+    def test_a_machine_answer_goes_to_voicemail(self):
+        machine = CallStateMachine()
+        machine.go(CallState.DIALING)
+        machine.go(CallState.LEAVING_VOICEMAIL)
+        machine.go(CallState.CLOSING)
+        assert machine.state is CallState.CLOSING
+
+    @pytest.mark.parametrize("path, illegal", [
+        ((), CallState.SPEAKING),
+        ((CallState.DIALING,), CallState.SCHEDULING),
+        ((CallState.DIALING, CallState.LEAVING_VOICEMAIL), CallState.SPEAKING),
+        ((CallState.DIALING, CallState.SPEAKING, CallState.CLOSING), CallState.SPEAKING),
+    ])
+    def test_an_illegal_transition_raises_naming_both_states(self, path, illegal):
+        machine = CallStateMachine()
+        for state in path:
+            machine.go(state)
+        with pytest.raises(IllegalTransition) as err:
+            machine.go(illegal)
+        assert machine.state.value in str(err.value) and illegal.value in str(err.value)
+
+    def test_any_state_can_end(self):
+        machine = CallStateMachine()
+        machine.go(CallState.DIALING)
+        machine.go(CallState.ENDED)
+        machine.go(CallState.ENDED)  # reported twice: not a bug
+        with pytest.raises(IllegalTransition):
+            machine.go(CallState.SPEAKING)
+
+
+class TestScript:
+    contact = Contact(id="c", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside")
+
+    def values(self, **extra):
+        return {**self.contact.template_fields(), "agent_name": "Alex", "company": "DocShield",
+                "rep_name": "Sam", "slots": "", "callback_number": "800", **extra}
+
+    def test_the_default_script_renders_every_section(self):
+        script = default_script()
+        script.validate()
+        for section in script.sections():
+            assert "{" not in script.line(section, self.values())
+
+    def test_the_greeting_discloses_ai_and_recording(self):
+        greeting = default_script().line("greeting", self.values())
+        assert "AI assistant" in greeting and "recorded" in greeting and "DocShield" in greeting
+
+    def test_an_unknown_placeholder_is_named(self):
+        with pytest.raises(UnknownPlaceholder, match=r"\{policy_number\}"):
+            render("Your policy {policy_number}", self.values(), section="greeting")
+        bad = replace(default_script(), closing="Bye {frist_name}")
+        with pytest.raises(UnknownPlaceholder, match="frist_name"):
+            bad.validate()
+
+    def test_a_blank_value_is_never_spoken(self):
+        with pytest.raises(MissingValue, match="first_name"):
+            render("Hi {first_name}", self.values(first_name=" "), section="greeting")
+
+    @pytest.mark.parametrize("template", ["{first_name!r}", "{first_name:>10}", "{contact.phone}", "{0}"])
+    def test_format_tricks_are_refused(self, template):
+        with pytest.raises(ScriptError):
+            render(template, self.values())
+
+
+class TestCampaign:
+    def test_a_deferral_is_not_an_attempt(self):
+        campaign = Campaign(id="a", contact_id="b")
+        campaign.record_call(step=0, outcome=CallOutcome.DEFERRED, at=AT, final_step=False)
+        assert campaign.call_history == [] and campaign.status is CampaignStatus.PENDING
+
+    @pytest.mark.parametrize("outcome, status", [
+        (CallOutcome.NO_ANSWER, CampaignStatus.ACTIVE),
+        (CallOutcome.MEETING_BOOKED, CampaignStatus.COMPLETED),
+        (CallOutcome.DECLINED, CampaignStatus.COMPLETED),
+        (CallOutcome.OPTED_OUT, CampaignStatus.OPTED_OUT),
+        (CallOutcome.VOICEMAIL_LEFT, CampaignStatus.ACTIVE),
+    ])
+    def test_status_after_a_non_final_step(self, outcome, status):
+        campaign = Campaign(id="a", contact_id="b")
+        campaign.record_call(step=1, outcome=outcome, at=AT, final_step=False)
+        assert campaign.status is status and campaign.last_completed_step == 1
+
+    def test_skips_are_not_dialed_attempts(self):
+        campaign = Campaign(id="a", contact_id="b")
+        campaign.record_call(step=0, outcome=CallOutcome.SKIPPED, at=AT, final_step=False)
+        assert campaign.call_history == [] and campaign.last_completed_step == 0
+
+    def test_unknown_outcomes_are_named(self):
+        with pytest.raises(ValueError, match="unknown outcome 'maybe'"):
+            CallOutcome.parse("maybe")

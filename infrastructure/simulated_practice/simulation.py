@@ -28,7 +28,7 @@ from domain.contact import Contact
 from domain.slot_finder import WorkingHours
 from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.ics_calendar import IcsCalendar
-from infrastructure.local_calendar_access import LocalCalendarAccess
+from infrastructure.calendar_credentials import LocalCalendarAccess
 from infrastructure.offline_brain import OfflineBrain
 from infrastructure.settings import Settings
 from infrastructure.simulated_clock import SimulatedClock
@@ -113,6 +113,8 @@ class Simulation:
             "mongodb_database": f"{self.settings.mongodb_database}_sim_{run_id}",
             "poll_delay_s": min(self.settings.poll_delay_s, 0.02),
             "worker_id": f"simulate-{run_id}",
+            # The agent framework makes this process larger than a plain worker; the limit guards real workers.
+            "memory_limit_mb": max(self.settings.memory_limit_mb, 4096),
         })
         container = await build_container(settings)
         clock = SimulatedClock()
@@ -244,7 +246,8 @@ class Simulation:
             "decline_reason": record.decline_reason if record else None,
             "callback_at": record.callback_at.isoformat() if record and record.callback_at else None,
             "duration_s": record.duration_s if record else None,
-            "reason": (record.reason if record else last.get("reason")),
+            "reason": (record.reason if record else last.get("reason") or last.get("status")
+                       or "the worker never processed this job"),
             "transcript": transcript,
         }
         run.failures = check(run.scenario.expect, run.observed)

@@ -19,7 +19,7 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     assert len(scenarios) >= 30
     runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run(scenarios)
     failed = {r.scenario.id: r.failures for r in runs if not r.passed}
-    assert failed == {}
+    assert failed == {}, failed
     outcomes = {r.observed["outcome"] for r in runs}
     assert outcomes >= {"meeting_booked", "declined", "callback_requested", "voicemail_left", "no_answer", "busy",
                         "wrong_number", "opted_out", "gatekeeper_blocked", "ivr_dead_end", "deferred", "skipped"}

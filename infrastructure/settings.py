@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     openai_realtime_model: str = "gpt-realtime"
     openai_voice: str = "marin"
     openai_base_url: Optional[str] = None
+    openai_turn_detection: str = Field(default="semantic_vad", pattern="^(semantic_vad|server_vad)$")
+    openai_vad_eagerness: str = Field(default="auto", pattern="^(low|medium|high|auto)$")
+    amd_enabled: bool = True
+    amd_model: str = "gpt-4.1-mini"
     coach_model: str = "gpt-4.1-mini"
     coach_interval_s: float = Field(default=15.0, gt=0)
     ringing_timeout_s: int = Field(default=30, ge=5, le=120)

@@ -313,7 +313,8 @@ class AgentCall:
 
     def result(self, report: Mapping[str, Any] | None = None) -> CallResult:
         if not self.progress.ended and self.progress.line_ending is None:
-            self.progress.line_ending = LineEnding.HUNG_UP if self.answered_at else LineEnding.NO_ANSWER
+            picked_up = self.answered_at is not None or any(l.speaker == "callee" for l in self.progress.transcript)
+            self.progress.line_ending = LineEnding.HUNG_UP if picked_up else LineEnding.NO_ANSWER
         full = {**self.report, "latency": self.latencies.summary(),
                 "coach": {"reviews": len(self.coach.guidance), "skipped": self.coach.skipped},
                 "close_reason": self.close_reason, **({"session": dict(report)} if report else {})}

@@ -1,0 +1,335 @@
+"""The agent side of a real call, offline: metadata checks, the session wiring in text mode,
+coach guidance reaching the very next reply, latencies and transcripts on the result, and the
+result handed back through RedisHandback on a real redis-server, on the error paths too."""
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+from livekit import api
+from livekit.agents import AgentSession, llm
+from livekit.agents.llm import ChatChunk, ChoiceDelta
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
+from livekit.agents.voice.events import (CloseEvent, CloseReason, ConversationItemAddedEvent,
+                                         UserInputTranscribedEvent)
+
+from application.book_meeting import BookMeeting
+from application.call_result_codec import result_from_dict
+from application.ports.call_line import CallRequest
+from domain.campaign import Campaign
+from domain.coaching import Guidance, Stage
+from domain.contact import Contact
+from domain.outcomes import CallOutcome
+from domain.script import default_script
+from infrastructure.livekit_agent_session import (AgentCall, AgentCallDeps, AgentCallSettings, DispatchMetadata,
+                                                  DispatchMetadataError, call_id_in, parse_dispatch_metadata,
+                                                  run_agent_call)
+from infrastructure.livekit_call_line import LiveKitCallLine, LiveKitCallSettings
+from infrastructure.offline_coach import OfflineCoach
+from infrastructure.redis_handback import RedisHandback
+from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
+from tests.fakes.compliance import FakeDoNotCallList
+from tests.fakes.repositories import FakeCampaignRepository, FakeContactRepository
+from tests.fakes.runtime import FakeClock, FakeScriptCatalog
+
+NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
+CONTACT = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143",
+                  practice="Lakeside Orthopedics", title="Practice Administrator", timezone="America/Chicago")
+CAMPAIGN = Campaign(id="65f0c0ffee0000000000abcd", contact_id="c1", rep_name="Jordan")
+
+
+def metadata(**changes) -> dict:
+    """What the ARQ side really sends: LiveKitCallLine.dispatch_metadata for a request."""
+    line = LiveKitCallLine(LiveKitCallSettings(url="ws://127.0.0.1:1", api_key="k", api_secret="s",
+                                               sip_trunk_id="ST_1", agent_name="docshield-sales-agent"),
+                           handback=None)
+    request = CallRequest(call_id=f"call-{uuid.uuid4().hex[:8]}", campaign=CAMPAIGN, contact=CONTACT,
+                          script=default_script(), step=2, final_step=True, started_at=NOW)
+    return {**line.dispatch_metadata(request), **changes}
+
+
+# ------------------------------------------------------------------ metadata
+
+def test_the_call_lines_metadata_parses_into_ids_only():
+    sent = metadata()
+    parsed = parse_dispatch_metadata(json.dumps(sent))
+    assert parsed == DispatchMetadata(call_id=sent["call_id"], campaign_id=CAMPAIGN.id, contact_id="c1", step=2,
+                                      final_step=True, batch=CAMPAIGN.batch, script_id=CAMPAIGN.script_id,
+                                      callee_identity="callee", max_call_duration_s=sent["max_call_duration_s"])
+    assert CONTACT.phone not in json.dumps(sent)
+
+
+@pytest.mark.parametrize("raw, named", [
+    ("", "empty"),
+    ("{not json", "not JSON"),
+    ("[1, 2]", "JSON object"),
+    (json.dumps(metadata(v=2)), "version 2"),
+    (json.dumps({k: v for k, v in metadata().items() if k != "campaign_id"}), "campaign_id"),
+    (json.dumps(metadata(contact_id="")), "contact_id"),
+    (json.dumps(metadata(step=-1)), "step"),
+    (json.dumps(metadata(step=True)), "step"),
+    (json.dumps(metadata(final_step="yes")), "final_step"),
+    (json.dumps(metadata(call_id="a b")), "call_id"),
+    (json.dumps(metadata(max_call_duration_s=0)), "max_call_duration_s"),
+])
+def test_bad_metadata_is_refused_naming_the_field(raw, named):
+    with pytest.raises(DispatchMetadataError, match=named):
+        parse_dispatch_metadata(raw)
+
+
+def test_the_call_id_of_half_broken_metadata_can_still_be_found():
+    assert call_id_in(json.dumps({"v": 9, "call_id": "call-1"})) == "call-1"
+    assert call_id_in("{oops") is None and call_id_in(json.dumps({"call_id": "a b"})) is None
+
+
+# ------------------------------------------------------------------ fixtures
+
+class RecordingModel(llm.LLM):
+    """A scripted model that answers each turn with the next line and keeps every chat context it was given."""
+
+    def __init__(self, *replies: str):
+        super().__init__()
+        self.replies = list(replies)
+        self.contexts: list[llm.ChatContext] = []
+
+    @property
+    def model(self) -> str:
+        return "recording"
+
+    def chat(self, *, chat_ctx, tools=None, conn_options=DEFAULT_API_CONNECT_OPTIONS, parallel_tool_calls=None,
+             tool_choice=None, extra_kwargs=None):
+        self.contexts.append(chat_ctx.copy())
+        text = self.replies.pop(0) if self.replies else "Mm-hm."
+        return _Stream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options, text=text)
+
+    def instructions_seen(self, turn: int) -> str:
+        return "\n".join(item.text_content or "" for item in self.contexts[turn].items
+                         if item.type == "message" and item.role in ("system", "developer"))
+
+
+class _Stream(llm.LLMStream):
+    def __init__(self, *args, text: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.text = text
+
+    async def _run(self) -> None:
+        self._event_ch.send_nowait(ChatChunk(id=uuid.uuid4().hex[:8], delta=ChoiceDelta(role="assistant",
+                                                                                        content=self.text)))
+
+
+@pytest.fixture
+async def handback(redis_url):
+    agent_side = RedisHandback.from_url(redis_url, lost_after_s=2.0, ttl_s=60)
+    job_side = RedisHandback.from_url(redis_url, lost_after_s=2.0, ttl_s=60)
+    yield agent_side, job_side
+    await agent_side.aclose()
+    await job_side.aclose()
+
+
+def deps_with(handback, *, campaigns=(CAMPAIGN,), coach=None) -> AgentCallDeps:
+    clock = FakeClock(NOW)
+    return AgentCallDeps(campaigns=FakeCampaignRepository(*campaigns), contacts=FakeContactRepository(CONTACT),
+                         scripts=FakeScriptCatalog(), do_not_call=FakeDoNotCallList(),
+                         book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(), clock),
+                         sales_coach=coach or OfflineCoach(), handback=handback, clock=clock)
+
+
+SETTINGS = AgentCallSettings(heartbeat_interval_s=0.05, coach_interval_s=3600)
+
+
+class Keys:
+    def __init__(self):
+        self.pressed, self.hung_up = [], False
+
+    async def send_dtmf(self, digits):
+        self.pressed.append(digits)
+
+    async def hang_up(self):
+        self.hung_up = True
+
+
+@pytest.fixture
+async def text_call(handback):
+    agent_side, job_side = handback
+    meta = parse_dispatch_metadata(json.dumps(metadata()))
+    call = AgentCall(meta, deps_with(agent_side), SETTINGS)
+    model = RecordingModel("Hi Dana, this is Alex, an AI assistant calling for DocShield; this call is recorded.",
+                           "Thanks. Do you have fifteen minutes with Jordan this week?",
+                           "Great, Wednesday works.")
+    agent = await call.prepare(Keys())
+    session = AgentSession(llm=model)
+    call.attach(session)
+    await session.start(agent, record=False)
+    call.start()
+    yield call, session, model, job_side
+    await session.aclose()
+    await call.finish()
+
+
+# ------------------------------------------------------------------ the session wiring
+
+async def test_transcripts_reach_the_progress_and_the_coach_and_the_disclosure_is_noted(text_call):
+    call, session, _model, _job = text_call
+    await session.run(user_input="Hello, this is Dana.")
+    await session.run(user_input="We already have malpractice insurance.")
+    speakers = [(line.speaker, line.text) for line in call.progress.transcript]
+    assert speakers[:2] == [("callee", "Hello, this is Dana."),
+                            ("agent", "Hi Dana, this is Alex, an AI assistant calling for DocShield; "
+                                      "this call is recorded.")]
+    assert speakers[2][0] == "callee" and speakers[3][0] == "agent"
+    assert call.progress.disclosed_ai
+    assert call.progress.objections == ["already_insured"]
+    assert [line.text for line in call.coach.transcript] == [text for _, text in speakers]
+
+
+async def test_coach_guidance_reaches_the_very_next_reply(text_call):
+    call, session, model, _job = text_call
+    await session.run(user_input="Hello, this is Dana.")
+    guidance = Guidance(Stage.OBJECTION, "acknowledge and use the 'cost' handler, then ask for the meeting",
+                        missed=("say that the call is recorded",))
+    await call.apply_guidance(guidance)
+    await session.run(user_input="How much does this cost?")
+    assert guidance.as_instructions() not in model.instructions_seen(0)
+    seen = model.instructions_seen(1)
+    assert guidance.as_instructions() in seen and call.brief.instructions.strip() in seen
+
+
+async def test_a_coach_review_replaces_the_previous_guidance(text_call):
+    call, session, model, _job = text_call
+    await session.run(user_input="Who is this?")
+    first = await call.coach.review_now()
+    await session.run(user_input="How much does this cost?")
+    second = await call.coach.review_now()
+    await session.run(user_input="Okay.")
+    seen = model.instructions_seen(2)
+    assert first is not None and second is not None and first != second
+    assert second.as_instructions() in seen and first.as_instructions() not in seen
+
+
+async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(text_call):
+    call, session, _model, _job = text_call
+    heard = []
+
+    class FastPath:
+        async def heard(self, text, *, is_final):
+            heard.append((text, is_final))
+
+    call.callee_listeners.append(FastPath())
+    session.emit("user_input_transcribed", UserInputTranscribedEvent(transcript="For billing press", is_final=False))
+    session.emit("user_input_transcribed", UserInputTranscribedEvent(transcript="For billing press 2.",
+                                                                      is_final=True))
+    for seconds in (0.91, 1.62):
+        session.emit("conversation_item_added", ConversationItemAddedEvent(item=llm.ChatMessage(
+            role="assistant", content=["One moment."], metrics={"e2e_latency": seconds})))
+    await asyncio.sleep(0.05)
+    assert heard == [("For billing press", False), ("For billing press 2.", True)]
+    result = call.result()
+    assert result.turn_latencies_ms == [910.0, 1620.0]
+    assert result.report["agent"]["latency"]["over_target"] == 1
+
+
+async def test_the_result_is_handed_back_with_heartbeats_before_it(text_call, redis_url):
+    call, session, _model, job_side = text_call
+    await session.run(user_input="Hello, this is Dana.")
+    call.progress.reached_human = True
+    await asyncio.sleep(0.2)
+    session.emit("close", CloseEvent(reason=CloseReason.PARTICIPANT_DISCONNECTED))
+    payload = await call.finish({"duration_ms": 1234})
+    received = await job_side.wait(call.metadata.call_id, timeout=5)
+    assert received == payload
+    result = result_from_dict(received)
+    assert result.outcome is CallOutcome.DECLINED and result.reached_human and result.disclosed_ai
+    assert [line.speaker for line in result.transcript] == ["callee", "agent"]
+    assert result.report["agent"]["close_reason"] == "participant_disconnected"
+    assert result.report["agent"]["session"] == {"duration_ms": 1234}
+    entries = await job_side.redis.xrange(job_side.key(call.metadata.call_id))
+    beats = [fields for _id, fields in entries if fields[b"type"] == b"beat"]
+    assert len(beats) >= 2 and entries[-1][1][b"type"] == b"result"
+    assert await call.finish() is payload  # published once
+
+
+@pytest.mark.parametrize("category, outcome, ends", [
+    ("human", None, False), ("machine-ivr", None, False), ("machine-vm", None, False),
+    ("machine-unavailable", CallOutcome.NO_ANSWER, True), ("uncertain", None, False),
+])
+def test_the_answering_machine_verdict_shapes_the_call(category, outcome, ends):
+    call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(None), SETTINGS)
+    assert call.amd_verdict(category, reason="r", delay_s=1.23456) is ends
+    assert call.progress.outcome is outcome
+    assert call.progress.reached_human is (category == "human")
+    assert call.progress.heard_menu is (category == "machine-ivr")
+    assert call.report["amd"] == {"category": category, "reason": "r", "delay_s": 1.235}
+    # A beep counts as the voicemail's only after a voicemail greeting.
+    assert call.beep_heard() is (category == "machine-vm")
+
+
+# ------------------------------------------------------------------ the job, on its error paths
+
+class RoomService:
+    def __init__(self):
+        self.calls = []
+
+    async def remove_participant(self, remove: api.RoomParticipantIdentity):
+        self.calls.append(("remove_participant", remove.identity))
+
+    async def delete_room(self, delete: api.DeleteRoomRequest):
+        self.calls.append(("delete_room", delete.room))
+
+
+class FakeJobContext:
+    """The parts of a livekit JobContext run_agent_call touches before a session exists."""
+
+    def __init__(self, raw_metadata: str):
+        self.job = SimpleNamespace(metadata=raw_metadata)
+        self.room = SimpleNamespace(name="call-x", local_participant=None)
+        self.api = SimpleNamespace(room=RoomService())
+        self.connected = False
+        self.shutdowns: list[str] = []
+
+    async def connect(self):
+        self.connected = True
+
+    def shutdown(self, reason: str = "") -> None:
+        self.shutdowns.append(reason)
+
+
+async def test_bad_metadata_hands_back_a_failed_result_with_the_reason(handback):
+    agent_side, job_side = handback
+    raw = json.dumps(metadata(call_id="call-bad1", step="two"))
+    ctx = FakeJobContext(raw)
+    assert await run_agent_call(ctx, deps_with(agent_side), SETTINGS) is None
+    result = result_from_dict(await job_side.wait("call-bad1", timeout=5))
+    assert result.outcome is CallOutcome.FAILED and "step" in result.reason
+    assert ctx.shutdowns == ["bad dispatch metadata"] and not ctx.connected
+
+
+async def test_an_unknown_campaign_fails_the_call_hangs_up_and_hands_back(handback):
+    agent_side, job_side = handback
+    sent = metadata()
+    ctx = FakeJobContext(json.dumps(sent))
+    payload = await run_agent_call(ctx, deps_with(agent_side, campaigns=()), SETTINGS)
+    received = await job_side.wait(sent["call_id"], timeout=5)
+    assert received == payload
+    result = result_from_dict(received)
+    assert result.outcome is CallOutcome.FAILED
+    assert result.reason == f"not started: campaign {CAMPAIGN.id} not found"
+    assert ctx.api.room.calls == [("remove_participant", "callee"), ("delete_room", "call-x")]
+    assert len(ctx.shutdowns) == 1
+
+
+async def test_a_model_that_cannot_start_still_hands_back_a_failed_result(handback):
+    agent_side, job_side = handback
+    sent = metadata()
+    ctx = FakeJobContext(json.dumps(sent))
+
+    def broken_model(_settings):
+        raise ConnectionError("realtime endpoint unreachable")
+
+    await run_agent_call(ctx, deps_with(agent_side), SETTINGS, model_factory=broken_model)
+    result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
+    assert result.outcome is CallOutcome.FAILED and result.reason == "ConnectionError in the agent session"
+    assert ("delete_room", "call-x") in ctx.api.room.calls

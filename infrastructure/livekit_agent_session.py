@@ -439,8 +439,8 @@ def _or_none(value: Any) -> Any:
 
 # ---------------------------------------------------------------- the LiveKit job
 
-def realtime_model(settings: AgentCallSettings):
-    """The OpenAI Realtime model with the configured voice and turn detection."""
+def realtime_model(settings: AgentCallSettings, *, http_session: Any = None, modalities: list[str] | None = None):
+    """The OpenAI Realtime model with the configured voice and turn detection (`modalities`: tests use text)."""
     from livekit.plugins.openai import realtime
     from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
 
@@ -454,6 +454,10 @@ def realtime_model(settings: AgentCallSettings):
                               "api_key": settings.openai_api_key}
     if settings.openai_base_url:
         kwargs["base_url"] = settings.openai_base_url
+    if http_session is not None:
+        kwargs["http_session"] = http_session
+    if modalities is not None:
+        kwargs["modalities"] = modalities
     return realtime.RealtimeModel(**kwargs)
 
 

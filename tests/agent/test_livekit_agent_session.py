@@ -333,3 +333,56 @@ async def test_a_model_that_cannot_start_still_hands_back_a_failed_result(handba
     result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
     assert result.outcome is CallOutcome.FAILED and result.reason == "ConnectionError in the agent session"
     assert ("delete_room", "call-x") in ctx.api.room.calls
+
+
+# ------------------------------------------------------------------ the real Realtime client, on a local endpoint
+
+@pytest.fixture
+async def realtime_stub():
+    from tests.stubs.openai_realtime_stub import RealtimeStub
+
+    stub = await RealtimeStub(["Hi Dana, this is Alex, an AI assistant calling for DocShield; this call is "
+                               "recorded.", "It depends on the practice; Jordan can walk you through it."]).start()
+    yield stub
+    await stub.stop()
+
+
+async def test_the_realtime_model_gets_the_configured_session_and_the_guidance_before_the_next_reply(
+        realtime_stub, handback):
+    import aiohttp
+
+    from infrastructure.livekit_agent_session import realtime_model
+
+    agent_side, _job = handback
+    settings = AgentCallSettings(openai_api_key="test-key", openai_base_url=realtime_stub.base_url,
+                                 realtime_model="gpt-realtime", voice="marin", turn_detection="server_vad",
+                                 vad_silence_ms=420, heartbeat_interval_s=0.05, coach_interval_s=3600)
+    call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), settings)
+    agent = await call.prepare(Keys())
+    async with aiohttp.ClientSession() as http:
+        session = AgentSession(llm=realtime_model(settings, http_session=http, modalities=["text"]))
+        call.attach(session)
+        await session.start(agent, record=False)
+        try:
+            first = await asyncio.wait_for(session.run(user_input="Hello, this is Dana."), timeout=10)
+            first.expect.next_event().is_message(role="assistant")
+            guidance = Guidance(Stage.OBJECTION, "acknowledge and use the 'cost' handler, then ask for the meeting")
+            await call.apply_guidance(guidance)
+            await asyncio.wait_for(session.run(user_input="How much does this cost?"), timeout=10)
+        finally:
+            await session.aclose()
+    await call.finish()
+
+    assert realtime_stub.paths == ["/v1/realtime?model=gpt-realtime"]
+    updates = realtime_stub.of_type("session.update")
+    detection = [u["session"]["audio"]["input"]["turn_detection"] for u in updates
+                 if u["session"].get("audio", {}).get("input", {}).get("turn_detection")]
+    assert detection and detection[-1]["type"] == "server_vad" and detection[-1]["silence_duration_ms"] == 420
+    kinds = [e["type"] for e in realtime_stub.received]
+    responses = [i for i, k in enumerate(kinds) if k == "response.create"]
+    guided = [i for i, e in enumerate(realtime_stub.received) if e["type"] == "session.update"
+              and guidance.as_instructions() in (e["session"].get("instructions") or "")]
+    # The guidance is in the session before the very next response is asked for, not one turn late.
+    assert len(responses) == 2 and guided and responses[0] < guided[0] < responses[1]
+    assert [line.speaker for line in call.progress.transcript] == ["callee", "agent", "callee", "agent"]
+    assert call.progress.disclosed_ai

@@ -41,6 +41,8 @@ from application.ports.repositories import CampaignRepository, ContactRepository
 from application.ports.sales_coach import SalesCoach
 from application.ports.scripts import ScriptCatalog
 from domain.call_record import TranscriptLine
+from domain.campaign import Campaign
+from domain.contact import Contact
 from domain.coaching import Guidance, objections_in
 from domain.outcomes import CallOutcome
 from infrastructure.livekit_call_line import CALLEE_IDENTITY, DISPATCH_METADATA_VERSION
@@ -189,10 +191,16 @@ class AgentCallDeps:
 class CalleeTranscriptListener(Protocol):
     """Hears the callee's words as they are transcribed (interim and final), before the model answers.
 
-    The deterministic phone-tree fast path plugs in here: it may press keys through the
-    call's CallControls without waiting for a model round trip."""
+    The deterministic phone-tree fast path (application.phone_tree_fast_path.PhoneTreeFastPath,
+    which has this shape) plugs in here: it may press keys through the call's CallControls
+    without waiting for a model round trip. A listener that also has `async prompt_ended()`
+    is told when the callee side stops speaking (the end of a menu prompt)."""
 
-    async def heard(self, text: str, *, is_final: bool) -> None: ...
+    async def hear(self, text: str, *, final: bool) -> Any: ...
+
+
+# Builds a call's listeners once its controls and actions exist (after `prepare`).
+ListenerFactory = Callable[["AgentCall", CallControls], CalleeTranscriptListener]
 
 
 class CallSetupError(Exception):
@@ -217,6 +225,8 @@ class AgentCall:
         self.coach = CoachLoop(deps.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
                                timeout_s=settings.coach_timeout_s)
         self.agent: SalesAgent | None = None
+        self.contact: Contact | None = None
+        self.campaign: Campaign | None = None
         self.brief: AgentBrief | None = None
         self.actions: CallActions | None = None
         self.report: dict[str, Any] = {"call_id": metadata.call_id}
@@ -240,6 +250,7 @@ class AgentCall:
         if contact is None:
             raise CallSetupError(f"contact {m.contact_id} not found")
         script = await self.deps.scripts.for_campaign(m.batch, m.script_id)
+        self.campaign, self.contact = campaign, contact
         try:
             self.brief = build_brief(script, contact, campaign, self.settings.identity)
         except ValueError as exc:
@@ -255,6 +266,7 @@ class AgentCall:
         """Listen to `session` (an AgentSession): transcripts, latencies, the fast-path hook, its close."""
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_user_transcribed)
+        session.on("user_state_changed", self._on_user_state)
         session.on("close", self._on_close)
 
     def start(self) -> None:
@@ -367,9 +379,19 @@ class AgentCall:
         for listener in self.callee_listeners:
             self._spawn(self._forward(listener, event.transcript, bool(event.is_final)))
 
+    def _on_user_state(self, event: Any) -> None:
+        if getattr(event, "old_state", None) != "speaking" or getattr(event, "new_state", None) == "speaking":
+            return
+        for listener in self.callee_listeners:
+            if hasattr(listener, "prompt_ended"):
+                self._spawn(self._guarded(listener.prompt_ended()))
+
     async def _forward(self, listener: CalleeTranscriptListener, text: str, is_final: bool) -> None:
+        await self._guarded(listener.hear(text, final=is_final))
+
+    async def _guarded(self, step: Awaitable[Any]) -> None:
         try:
-            await listener.heard(text, is_final=is_final)
+            await step
         except Exception as exc:  # a broken listener must not break the call
             log.warning("call %s: transcript listener failed (%s)", self.metadata.call_id, type(exc).__name__)
 
@@ -482,7 +504,7 @@ def session_summary(ctx: Any, session: Any) -> dict[str, Any]:
 
 
 async def run_agent_call(ctx: Any, deps: AgentCallDeps, settings: AgentCallSettings, *,
-                         listeners: list[CalleeTranscriptListener] | None = None,
+                         listeners: list[ListenerFactory] | None = None,
                          model_factory: Callable[[AgentCallSettings], Any] = realtime_model) -> dict[str, Any] | None:
     """Run one dispatched call in `ctx` (a livekit JobContext); returns the published payload (None when the
     metadata had no usable call id to publish under)."""
@@ -499,7 +521,6 @@ async def run_agent_call(ctx: Any, deps: AgentCallDeps, settings: AgentCallSetti
         return None
 
     call = AgentCall(metadata, deps, settings)
-    call.callee_listeners.extend(listeners or ())
     call.start()
     session = None
     controls = None
@@ -510,6 +531,7 @@ async def run_agent_call(ctx: Any, deps: AgentCallDeps, settings: AgentCallSetti
         controls = LiveKitRoomControls(ctx.room, ctx.api.room, callee_identity=metadata.callee_identity,
                                        current_speech=lambda: session.current_speech if session else None)
         agent = await call.prepare(controls)
+        call.callee_listeners.extend(factory(call, controls) for factory in listeners or ())
         session = AgentSession(llm=model_factory(settings), ivr_detection=True)
         call.attach(session)
         await session.start(agent, room=ctx.room, record=False, room_options=room_io.RoomOptions(
@@ -524,9 +546,11 @@ async def run_agent_call(ctx: Any, deps: AgentCallDeps, settings: AgentCallSetti
     finally:
         if controls is not None:
             await controls.end_now()
-        summary = session_summary(ctx, session) if session is not None else None
+        summary = None
         if session is not None:
+            # Closed first: the report's duration and close reason exist only after.
             await asyncio.gather(session.aclose(), return_exceptions=True)
+            summary = session_summary(ctx, session)
         try:
             payload = await call.finish(summary)
         finally:

@@ -15,7 +15,7 @@ from livekit.agents import AgentSession, llm
 from livekit.agents.llm import ChatChunk, ChoiceDelta
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 from livekit.agents.voice.events import (CloseEvent, CloseReason, ConversationItemAddedEvent,
-                                         UserInputTranscribedEvent)
+                                         UserInputTranscribedEvent, UserStateChangedEvent)
 
 from application.book_meeting import BookMeeting
 from application.call_result_codec import result_from_dict
@@ -215,8 +215,11 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
     heard = []
 
     class FastPath:
-        async def heard(self, text, *, is_final):
-            heard.append((text, is_final))
+        async def hear(self, text, *, final):
+            heard.append((text, final))
+
+        async def prompt_ended(self):
+            heard.append("prompt ended")
 
     call.callee_listeners.append(FastPath())
     session.emit("user_input_transcribed", UserInputTranscribedEvent(transcript="For billing press", is_final=False))
@@ -225,8 +228,9 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
     for seconds in (0.91, 1.62):
         session.emit("conversation_item_added", ConversationItemAddedEvent(item=llm.ChatMessage(
             role="assistant", content=["One moment."], metrics={"e2e_latency": seconds})))
+    session.emit("user_state_changed", UserStateChangedEvent(old_state="speaking", new_state="listening"))
     await asyncio.sleep(0.05)
-    assert heard == [("For billing press", False), ("For billing press 2.", True)]
+    assert heard == [("For billing press", False), ("For billing press 2.", True), "prompt ended"]
     result = call.result()
     assert result.turn_latencies_ms == [910.0, 1620.0]
     assert result.report["agent"]["latency"]["over_target"] == 1
@@ -329,7 +333,15 @@ async def test_a_model_that_cannot_start_still_hands_back_a_failed_result(handba
     def broken_model(_settings):
         raise ConnectionError("realtime endpoint unreachable")
 
-    await run_agent_call(ctx, deps_with(agent_side), SETTINGS, model_factory=broken_model)
+    built = []
+
+    def fast_path(call, controls):
+        built.append((call.contact.id, call.campaign.id, controls.callee_identity))
+        return SimpleNamespace(hear=None)
+
+    await run_agent_call(ctx, deps_with(agent_side), SETTINGS, model_factory=broken_model, listeners=[fast_path])
+    # The fast path is built from the call's contact, campaign and room controls before the session starts.
+    assert built == [("c1", CAMPAIGN.id, "callee")]
     result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
     assert result.outcome is CallOutcome.FAILED and result.reason == "ConnectionError in the agent session"
     assert ("delete_room", "call-x") in ctx.api.room.calls
@@ -386,3 +398,44 @@ async def test_the_realtime_model_gets_the_configured_session_and_the_guidance_b
     assert len(responses) == 2 and guided and responses[0] < guided[0] < responses[1]
     assert [line.speaker for line in call.progress.transcript] == ["callee", "agent", "callee", "agent"]
     assert call.progress.disclosed_ai
+
+
+# ------------------------------------------------------------------ the command line and the worker's registration
+
+@pytest.fixture
+def bare_env(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("REDIS_URL", "MONGODB_URI", "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET",
+                 "OPENAI_API_KEY", "SIP_OUTBOUND_TRUNK_ID", "AGENT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_agent_worker_refuses_an_unknown_mode_as_a_usage_error(bare_env, capsys):
+    from entrypoints.cli import main
+
+    assert main(["agent-worker", "serve"]) == 2
+    assert "mode must be one of start, dev" in capsys.readouterr().err
+
+
+def test_agent_worker_names_every_missing_setting(bare_env, capsys):
+    from entrypoints.cli import main
+
+    assert main(["agent-worker", "start"]) == 1
+    err = capsys.readouterr().err
+    for name in ("REDIS_URL", "MONGODB_URI", "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "OPENAI_API_KEY"):
+        assert name in err
+
+
+def test_the_worker_registers_the_entrypoint_under_the_configured_agent_name(bare_env):
+    from entrypoints.agent_worker import agent_call_settings, build_server, entrypoint
+    from infrastructure.settings import load_settings
+
+    settings = load_settings(agent_name="docshield-test-agent", agent_display_name="Sam", openai_voice="cedar",
+                             openai_turn_detection="server_vad", heartbeat_interval_s=9)
+    server = build_server(settings)
+    assert server._agent_name == "docshield-test-agent" and server._entrypoint_fnc is entrypoint
+    call_settings = agent_call_settings(settings)
+    assert call_settings.identity.agent_name == "Sam" and call_settings.voice == "cedar"
+    assert call_settings.turn_detection == "server_vad"
+    assert call_settings.heartbeat_interval_s == 5.0  # capped: the waiter calls an agent lost after 15 s

@@ -439,3 +439,19 @@ def test_the_worker_registers_the_entrypoint_under_the_configured_agent_name(bar
     assert call_settings.identity.agent_name == "Sam" and call_settings.voice == "cedar"
     assert call_settings.turn_detection == "server_vad"
     assert call_settings.heartbeat_interval_s == 5.0  # capped: the waiter calls an agent lost after 15 s
+
+
+async def test_the_session_summary_comes_from_the_job_report_without_the_callees_words():
+    from livekit.agents import Agent
+    from livekit.agents.testing import fake_job_context
+
+    from infrastructure.livekit_agent_session import session_summary
+
+    with fake_job_context(job_id="job-7") as ctx:
+        session = AgentSession(llm=RecordingModel("Hello there."))
+        await session.start(Agent(instructions="base"), record=False)
+        await session.run(user_input="This is Dana at Lakeside, my number is 512 555 0143.")
+        await session.aclose()
+        summary = session_summary(ctx, session)
+    assert summary["job_id"] == "job-7" and summary["user_turns"] == 1
+    assert "Dana" not in json.dumps(summary) and "chat_history" not in summary and "events" not in summary

@@ -11,10 +11,13 @@ from typing import AsyncIterator
 
 from dependency_injector import containers, providers
 
+from application.archive_calls import ArchiveCalls
 from application.book_meeting import BookMeeting
 from application.compliance_gate import PolicyComplianceGate
 from application.conduct_call import ClaimPolicy, ConductCall
+from application.erase_contact import EraseContact
 from domain.calling_policy import CallingPolicy
+from domain.retention_policy import RetentionPolicy
 from infrastructure.calendar_credentials import (ClerkCalendarCredentials, LocalCalendarAccess,
                                                  StaticRefreshTokenCredentials)
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
@@ -22,8 +25,10 @@ from infrastructure.google_calendar import GoogleCalendar
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.livekit_call_line import EgressS3Settings, LiveKitCallLine, LiveKitCallSettings
 from infrastructure.local_artifacts import LocalArtifacts
+from infrastructure.mongo_archive import MongoCallArchive
 from infrastructure.mongo_claims import MongoCallClaims
 from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
+from infrastructure.mongo_erasure import MongoErasureAudit, MongoPersonalDataStore
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
                                                MongoContactRepository)
@@ -178,6 +183,15 @@ class Container(containers.DeclarativeContainer):
         compliance=compliance, audit=audit, scripts=scripts, call_line=call_line, artifacts=artifacts,
         telemetry=telemetry, clock=clock, worker_id=settings.provided.worker_id, claim_policy=claim_policy,
     )
+
+    retention_policy = providers.Singleton(
+        RetentionPolicy, active_days=settings.provided.retention_active_days,
+        archive_days=settings.provided.retention_archive_days, delete_days=settings.provided.retention_delete_days)
+    call_archive = providers.Singleton(MongoCallArchive, database)
+    archive_calls = providers.Factory(ArchiveCalls, call_archive, retention_policy, clock)
+    personal_data = providers.Singleton(MongoPersonalDataStore, database)
+    erasure_audit = providers.Singleton(MongoErasureAudit, database)
+    erase_contact = providers.Factory(EraseContact, personal_data, artifacts, do_not_call, erasure_audit, clock)
 
 
 async def build_container(settings: Settings) -> Container:

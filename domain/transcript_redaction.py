@@ -57,7 +57,7 @@ _NOT_NAMES = frozenset(
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
     "August September October November December The A An Not Just Sure Sorry Calling Here Fine Good Great "
     "Happy Glad Busy Okay Ok Yes No Hello Hi Thanks Thank Afraid Interested Actually Really Still Also "
-    "Very So In On At From With About AI Google".split())
+    "Very So In On At From With About AI Google Dr Doctor Mr Mrs Ms Miss Mx".split())
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,8 @@ class TranscriptRedactor:
         text = _SPOKEN_PHONE.sub(PHONE, text)
         if self._known is not None:  # type: ignore[attr-defined]
             text = self._known.sub(NAME, text)  # type: ignore[attr-defined]
-        text = _INTRODUCED.sub(_name_or_keep, text)
         text = _HONORIFIC.sub(_name_or_keep, text)
+        text = _INTRODUCED.sub(_name_or_keep, text)
         return text
 
     def lines(self, lines: Iterable[TranscriptLine]) -> list[TranscriptLine]:

@@ -25,6 +25,13 @@ def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+def stored(value: datetime | None) -> datetime | None:
+    """Odmantic accepts only naive datetimes: store UTC without a zone, whatever zone came in."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 class ContactDoc(Model):
     first_name: str = Field(key_name="firstName")
     last_name: str = Field(key_name="lastName")
@@ -86,10 +93,10 @@ class CampaignDoc(Model):
         return cls(
             id=ObjectId(c.id), contact=ObjectId(c.contact_id), batch=c.batch, thread_id=c.thread_id,
             script_id=c.script_id, rep_calendar_id=c.rep_calendar_id, rep_name=c.rep_name, status=c.status.value,
-            call_history=[AttemptDoc(at=a.at, step=a.step, outcome=a.outcome.value, call_id=a.call_id)
+            call_history=[AttemptDoc(at=stored(a.at), step=a.step, outcome=a.outcome.value, call_id=a.call_id)
                           for a in c.call_history],
-            last_completed_step=c.last_completed_step, last_completed_date=c.last_completed_date,
-            last_call_date=c.last_call_date, settings=dict(c.settings),
+            last_completed_step=c.last_completed_step, last_completed_date=stored(c.last_completed_date),
+            last_call_date=stored(c.last_call_date), settings=dict(c.settings),
         )
 
     def to_domain(self) -> Campaign:
@@ -107,7 +114,7 @@ class CampaignDoc(Model):
 def _meeting_doc(m: Meeting | None) -> dict | None:
     if m is None:
         return None
-    return {"start": m.start, "end": m.end, "eventId": m.event_id, "attendeeEmail": m.attendee_email,
+    return {"start": stored(m.start), "end": stored(m.end), "eventId": m.event_id, "attendeeEmail": m.attendee_email,
             "videoLink": m.video_link, "calendarId": m.calendar_id}
 
 
@@ -149,12 +156,12 @@ class CallRecordDoc(Model):
     def from_domain(cls, r: CallRecord) -> "CallRecordDoc":
         return cls(
             call_id=r.call_id, campaign_id=r.campaign_id, step=r.step, outcome=r.outcome.value,
-            started_at=r.started_at, ended_at=r.ended_at, duration_s=r.duration_s, reached_human=r.reached_human,
-            digits=list(r.digits), decline_reason=r.decline_reason, callback_at=r.callback_at,
+            started_at=stored(r.started_at), ended_at=stored(r.ended_at), duration_s=r.duration_s, reached_human=r.reached_human,
+            digits=list(r.digits), decline_reason=r.decline_reason, callback_at=stored(r.callback_at),
             objections=list(r.objections), voicemail_left=r.voicemail_left,
             voicemail_after_beep=r.voicemail_after_beep, disclosed_ai=r.disclosed_ai,
             meeting=_meeting_doc(r.meeting),
-            transcript_key=r.transcript_key, recording_key=r.recording_key, deferred_until=r.deferred_until,
+            transcript_key=r.transcript_key, recording_key=r.recording_key, deferred_until=stored(r.deferred_until),
             reason=r.reason, turn_latencies_ms=list(r.turn_latencies_ms), worker_id=r.worker_id,
         )
 

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from entrypoints.cli import campaign_commands, data_commands, dnc_commands, worker_commands
+from entrypoints.cli import campaign_commands, data_commands, dnc_commands, simulate_commands, worker_commands
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ worker_commands.register(app)
 campaign_commands.register(app)
 dnc_commands.register(app)
 data_commands.register(app)
+simulate_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

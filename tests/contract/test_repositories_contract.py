@@ -85,7 +85,10 @@ async def test_call_record_round_trip_and_replacement_by_call_id(stores):
     await repo.add(record)
     assert await repo.get("c1") == record
     record.outcome = CallOutcome.FAILED
+    # Times in any zone are kept as the same instant.
+    record.callback_at = datetime(2026, 3, 11, 10, 0, tzinfo=timezone(timedelta(hours=-5)))
     await repo.add(record)
+    assert (await repo.get("c1")).callback_at == datetime(2026, 3, 11, 15, 0, tzinfo=timezone.utc)
     assert [r.outcome for r in await repo.for_campaign(CID)] == [CallOutcome.FAILED]
 
 

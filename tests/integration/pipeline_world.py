@@ -38,7 +38,9 @@ class CountingLine:
 def make_settings(tmp_path, redis_url: str, mongo_uri: str, **overrides):
     values = dict(redis_url=redis_url, mongodb_uri=mongo_uri, data_dir=tmp_path,
                   mongodb_database=f"it_{uuid.uuid4().hex[:10]}", poll_delay_s=0.05,
-                  worker_id=f"test-{uuid.uuid4().hex[:6]}", heartbeat_interval_s=0.2)
+                  worker_id=f"test-{uuid.uuid4().hex[:6]}", heartbeat_interval_s=0.2,
+                  # The test process may hold livekit-agents and more; the limit has its own test.
+                  memory_limit_mb=8192)
     values.update(overrides)
     return load_settings(None, **values)
 

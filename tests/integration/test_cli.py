@@ -65,6 +65,7 @@ def on_test_servers(monkeypatch, tmp_path, redis_url, mongo_uri):
     monkeypatch.setenv("MONGODB_DATABASE", f"cli_{tmp_path.name[-20:]}".replace("-", "_"))
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("POLL_DELAY_S", "0.05")
+    monkeypatch.setenv("MEMORY_LIMIT_MB", "8192")
     monkeypatch.chdir(tmp_path)
 
 

@@ -1,0 +1,107 @@
+"""What the sales agent is told before a call: its instructions and the script's lines for this contact.
+
+Pure: the same script, contact and campaign always give the same brief. The
+production model reads `instructions`; the offline brain reads `lines`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from domain.campaign import Campaign
+from domain.contact import Contact
+from domain.script import Script
+
+OBJECTION_KINDS = ("already_insured", "send_information", "not_interested", "too_busy", "cost", "bad_time",
+                   "who_is_this")
+
+NEVER_SAY = (
+    "Never quote prices, premiums or discounts, and never promise what a policy covers: the licensed advisor does that.",
+    "Never give medical or legal advice.",
+    "Never claim to be a human. If asked whether you are a robot, an AI or a real person, say truthfully "
+    "that you are an AI assistant calling for the company.",
+    "Never argue or pressure: after an objection give the handler once, and accept a second no.",
+)
+
+
+@dataclass(frozen=True)
+class CallIdentity:
+    """Who is calling: the names the script's call fields are filled from."""
+
+    agent_name: str = "Alex"
+    company: str = "DocShield"
+    callback_number: str = "(800) 555-0199"
+
+
+@dataclass(frozen=True)
+class AgentBrief:
+    instructions: str
+    lines: Mapping[str, str]  # script section -> rendered text ("slots" left as a placeholder in scheduling)
+    contact: Contact
+    rep_name: str
+    identity: CallIdentity
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def line(self, section: str, **extra: str) -> str:
+        text = self.lines[section]
+        for name, value in extra.items():
+            text = text.replace("{" + name + "}", value)
+        return text
+
+    def handler(self, objection: str) -> str:
+        return self.lines.get(f"objection:{objection}") or self.lines["introduction"]
+
+
+def build_brief(script: Script, contact: Contact, campaign: Campaign, identity: CallIdentity) -> AgentBrief:
+    """Render every section of `script` for `contact` and write the agent's instructions around them.
+
+    Raises domain.script.ScriptError when a section cannot be rendered for this contact."""
+    values = {**contact.template_fields(), "agent_name": identity.agent_name, "company": identity.company,
+              "rep_name": campaign.rep_name, "callback_number": identity.callback_number, "slots": "{slots}"}
+    lines = {section: script.line(section, values) for section in script.sections()}
+    return AgentBrief(instructions=_instructions(lines, contact, campaign, identity), lines=lines, contact=contact,
+                      rep_name=campaign.rep_name, identity=identity, values=values)
+
+
+def _instructions(lines: Mapping[str, str], contact: Contact, campaign: Campaign, identity: CallIdentity) -> str:
+    objections = "\n".join(f"- {kind}: {lines[f'objection:{kind}']}" for kind in sorted(
+        k.split(":", 1)[1] for k in lines if k.startswith("objection:")))
+    never = "\n".join(f"- {rule}" for rule in NEVER_SAY)
+    title = f", {contact.title}" if contact.title else ""
+    return f"""You are {identity.agent_name}, an AI assistant making an outbound phone call for {identity.company}.
+You are calling {contact.full_name}{title} at {contact.practice}.
+Goal: book a short introductory call between {contact.first_name} and {campaign.rep_name}, a licensed advisor, about
+the practice's medical malpractice coverage. A booked meeting is success; a clear no is fine.
+
+Disclosure: the first time you speak to any person (and again to a new person after a transfer) say that you are an
+AI assistant and that the call is recorded, as the greeting below does.
+
+How the call goes:
+- Automated menu: do not talk over it; press the digit that leads to {contact.first_name}, the office manager or
+  an operator with the press_digits tool, then wait. If no option fits, wait for the menu to repeat or time out.
+- On hold: stay silent.
+- Voicemail greeting: say nothing until the beep, then call leave_voicemail and say the voicemail message once,
+  then end_call.
+- Receptionist: use the gatekeeper line and ask to be connected. If they will not connect you, thank them, record
+  the outcome gatekeeper_blocked and end the call.
+- {contact.first_name}: greet, introduce, handle objections with the handlers below, and offer times with
+  check_availability; book the chosen time with book_meeting.
+- "Take me off your list" or "don't call again": call add_to_do_not_call at once, say the opt-out line, end the call.
+- Before ending any call, call record_outcome with the outcome, the decline reason, a callback time in ISO 8601 if
+  one was asked for, and the objections heard. Then end_call.
+
+Never:
+{never}
+
+Script lines (say them naturally, keep their facts):
+- greeting: {lines['greeting']}
+- gatekeeper: {lines['gatekeeper']}
+- introduction: {lines['introduction']}
+- scheduling: {lines['scheduling']}
+- voicemail: {lines['voicemail']}
+- AI question: {lines['ai_disclosure']}
+- opt-out: {lines['opt_out']}
+- closing: {lines['closing']}
+Objection handlers:
+{objections}
+"""

@@ -1,0 +1,107 @@
+"""The sales agent's tools as plain behaviour: each acts through a port and notes what it did.
+
+The LiveKit Agent class only exposes these as function tools; tests and the
+simulator see the same effects.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+
+from application.call_progress import CallProgress
+from application.ports.call_controls import CallControls
+from application.ports.clock import Clock
+from application.ports.compliance import DoNotCallList
+from application.ports.meeting_scheduler import MeetingScheduler, SchedulingAnswer
+from domain.contact import Contact
+from domain.meeting import Interval
+from domain.outcomes import CallOutcome
+
+log = logging.getLogger(__name__)
+
+_DTMF = re.compile(r"^[0-9*#]{1,20}$")
+# What the agent may record itself; compliance and line outcomes are the pipeline's to decide.
+AGENT_OUTCOMES = frozenset({CallOutcome.MEETING_BOOKED, CallOutcome.DECLINED, CallOutcome.CALLBACK_REQUESTED,
+                            CallOutcome.VOICEMAIL_LEFT, CallOutcome.OPTED_OUT, CallOutcome.GATEKEEPER_BLOCKED,
+                            CallOutcome.IVR_DEAD_END, CallOutcome.WRONG_NUMBER, CallOutcome.NO_ANSWER})
+
+
+class ToolRefused(ValueError):
+    """A tool called with arguments it cannot act on; the message goes back to the model."""
+
+
+class CallActions:
+    def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
+                 scheduler: MeetingScheduler, clock: Clock, contact: Contact):
+        self.progress = progress
+        self.controls = controls
+        self.do_not_call = do_not_call
+        self.scheduler = scheduler
+        self.clock = clock
+        self.contact = contact
+
+    async def press_digits(self, digits: str) -> str:
+        digits = (digits or "").replace(" ", "")
+        if not _DTMF.match(digits):
+            raise ToolRefused(f"digits must be 1-20 of 0-9, * and #; got {digits!r}")
+        self.progress.pressed(digits)
+        await self.controls.send_dtmf(digits)
+        return f"pressed {digits}"
+
+    async def leave_voicemail(self) -> str:
+        self.progress.left_voicemail()
+        return "recording: say the voicemail message now, once, then end the call"
+
+    async def check_availability(self, within: list[Interval] | None = None) -> SchedulingAnswer:
+        answer = await self.scheduler.offers(within=within)
+        if answer.follow_up:
+            self.progress.follow_up = answer.follow_up
+        return answer
+
+    async def book_meeting(self, start: datetime, attendee_email: str | None = None) -> SchedulingAnswer:
+        if start.tzinfo is None:
+            raise ToolRefused("start must carry a UTC offset, e.g. 2026-03-11T09:00:00-05:00")
+        answer = await self.scheduler.book(start, attendee_email=attendee_email or None)
+        if answer.booked is not None:
+            self.progress.meeting = answer.booked
+            self.progress.record(CallOutcome.MEETING_BOOKED)
+        if answer.follow_up:
+            self.progress.follow_up = answer.follow_up
+        return answer
+
+    async def add_to_do_not_call(self, reason: str = "asked not to be called") -> str:
+        await self.do_not_call.add(self.contact.phone, reason=reason or "asked not to be called",
+                                   source="call", at=self.clock.now())
+        self.progress.opted_out = True
+        self.progress.record(CallOutcome.OPTED_OUT)
+        return "the number is on the do-not-call list"
+
+    def record_outcome(self, outcome: str, *, decline_reason: str | None = None, callback_time: str | None = None,
+                       objections: list[str] | None = None, next_step: str | None = None) -> str:
+        try:
+            parsed = CallOutcome.parse(outcome)
+        except ValueError as exc:
+            raise ToolRefused(str(exc)) from None
+        if parsed not in AGENT_OUTCOMES:
+            raise ToolRefused(f"outcome {parsed.value} is decided by the pipeline, not the agent")
+        callback_at = None
+        if callback_time:
+            try:
+                callback_at = datetime.fromisoformat(callback_time)
+            except ValueError:
+                raise ToolRefused(f"callback_time must be ISO 8601, got {callback_time!r}") from None
+            if callback_at.tzinfo is None:
+                raise ToolRefused("callback_time must carry a UTC offset")
+            callback_at = callback_at.astimezone(timezone.utc)
+        self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
+                             objections=list(objections or ()), next_step=next_step)
+        return f"recorded {parsed.value}"
+
+    def note_disclosure(self) -> None:
+        self.progress.disclosed_ai = True
+
+    async def end_call(self) -> str:
+        self.progress.ended_by_agent = True
+        await self.controls.hang_up()
+        return "call ended"

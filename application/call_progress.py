@@ -1,0 +1,122 @@
+"""The running state of one call, kept by the agent's tools and the line, turned into a CallResult.
+
+The agent's own recorded outcome wins; when the line ended the call first
+(no answer, a menu that hung up, a callee who put the phone down) the line's
+ending decides.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+from application.ports.call_line import CallResult
+from domain.call_record import TranscriptLine
+from domain.meeting import Meeting
+from domain.outcomes import CallOutcome
+
+
+class LineEnding(str, Enum):
+    """How the line itself ended the call, when the agent did not."""
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    INVALID_NUMBER = "invalid_number"
+    HUNG_UP = "hung_up"  # the other side put the phone down (a menu, a person, a voicemail box)
+    TIMED_OUT = "timed_out"  # the call ran past its turn budget
+
+
+_LINE_OUTCOMES = {
+    LineEnding.NO_ANSWER: CallOutcome.NO_ANSWER,
+    LineEnding.BUSY: CallOutcome.BUSY,
+    LineEnding.INVALID_NUMBER: CallOutcome.WRONG_NUMBER,
+}
+
+
+@dataclass
+class CallProgress:
+    started_at: datetime
+    digits: list[str] = field(default_factory=list)
+    objections: list[str] = field(default_factory=list)
+    transcript: list[TranscriptLine] = field(default_factory=list)
+    outcome: CallOutcome | None = None
+    decline_reason: str | None = None
+    callback_at: datetime | None = None
+    next_step: str | None = None
+    reached_human: bool = False
+    heard_menu: bool = False
+    beep_heard_at: datetime | None = None
+    voicemail_left: bool = False
+    voicemail_after_beep: bool | None = None
+    disclosed_ai: bool = False
+    meeting: Meeting | None = None
+    follow_up: str | None = None
+    opted_out: bool = False
+    ended_by_agent: bool = False
+    line_ending: LineEnding | None = None
+    reason: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_by_agent or self.line_ending is not None
+
+    def said(self, speaker: str, text: str, at: datetime) -> None:
+        self.transcript.append(TranscriptLine(speaker, text, at))
+
+    def pressed(self, digits: str) -> None:
+        self.digits.extend(digits)
+
+    def objection(self, kind: str) -> None:
+        if kind not in self.objections:
+            self.objections.append(kind)
+
+    def beep(self, at: datetime) -> None:
+        self.beep_heard_at = at
+
+    def left_voicemail(self) -> None:
+        self.voicemail_left = True
+        self.voicemail_after_beep = self.beep_heard_at is not None
+
+    def record(self, outcome: CallOutcome, *, decline_reason: str | None = None, callback_at: datetime | None = None,
+               objections: list[str] | None = None, next_step: str | None = None) -> None:
+        self.outcome = outcome
+        self.decline_reason = decline_reason or self.decline_reason
+        self.callback_at = callback_at or self.callback_at
+        self.next_step = next_step or self.next_step
+        for kind in objections or ():
+            self.objection(kind)
+
+    def final_outcome(self) -> CallOutcome:
+        if self.meeting is not None:
+            return CallOutcome.MEETING_BOOKED
+        if self.opted_out:
+            return CallOutcome.OPTED_OUT
+        if self.outcome is not None:
+            return self.outcome
+        if self.voicemail_left:
+            return CallOutcome.VOICEMAIL_LEFT
+        if self.line_ending in _LINE_OUTCOMES:
+            return _LINE_OUTCOMES[self.line_ending]
+        if self.reached_human:
+            return CallOutcome.DECLINED
+        if self.heard_menu:
+            return CallOutcome.IVR_DEAD_END
+        if self.line_ending is LineEnding.HUNG_UP:
+            return CallOutcome.NO_ANSWER
+        return CallOutcome.FAILED
+
+    def result(self, ended_at: datetime, report: dict | None = None) -> CallResult:
+        outcome = self.final_outcome()
+        reason = self.reason
+        if outcome is CallOutcome.DECLINED and self.outcome is None and self.decline_reason is None:
+            self.decline_reason = "the callee hung up"
+        if self.follow_up:
+            reason = f"{reason}; {self.follow_up}" if reason else self.follow_up
+        return CallResult(
+            outcome=outcome, ended_at=ended_at, reached_human=self.reached_human, digits=list(self.digits),
+            transcript=list(self.transcript), voicemail_left=self.voicemail_left,
+            voicemail_after_beep=self.voicemail_after_beep if self.voicemail_left else None,
+            disclosed_ai=self.disclosed_ai, meeting=self.meeting, decline_reason=self.decline_reason,
+            callback_at=self.callback_at, objections=list(self.objections), reason=reason,
+            report=report or {},
+        )

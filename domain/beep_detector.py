@@ -1,0 +1,158 @@
+"""Detect a voicemail beep in a stream of 16-bit PCM mono audio.
+
+This module, alone in domain/, uses numpy (an FFT per analysis window); the
+rest of the domain is stdlib only.
+
+A beep is a short pure tone: a single spectral peak (no second peak above
+`second_peak` of it anywhere in the band) between `min_hz` and `max_hz`
+(400-2000 Hz by default) that holds most of the energy in the telephone band,
+has no strong harmonics, keeps its pitch and its loudness, and lasts between
+`min_seconds` and `max_seconds` (0.15-1.7 s). Speech (harmonic, gliding
+pitch), music (harmonics, chords, decaying notes), noise (no peak), silence
+and the 2 s dual-tone US ringback fail one of those tests.
+
+Use: `detector = BeepDetector(16000)`; then for each audio frame
+`event = detector.feed(pcm_bytes)`; an event is returned once, when the tone
+ends (the moment to start speaking). `flush()` reports a tone still sounding
+at the end of the stream. Times are seconds since the first byte fed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class BeepEvent:
+    start_s: float
+    end_s: float
+    frequency_hz: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+class BeepDetector:
+    """Streaming beep detector (see the module docstring)."""
+
+    WINDOW_S = 0.1     # 10 Hz bins: ringback's 440 + 480 Hz fall four bins apart
+    HOP_S = 0.016
+
+    def __init__(self, sample_rate: int, *, min_hz: float = 400.0, max_hz: float = 2000.0,
+                 min_seconds: float = 0.15, max_seconds: float = 1.7, purity: float = 0.45,
+                 min_level_dbfs: float = -50.0, second_peak: float = 0.05):
+        if not isinstance(sample_rate, int) or not 8000 <= sample_rate <= 96000:
+            raise ValueError(f"sample_rate must be an int between 8000 and 96000 Hz, got {sample_rate!r}")
+        if not 0 < min_hz < max_hz < sample_rate / 2:
+            raise ValueError(f"need 0 < min_hz < max_hz < {sample_rate / 2} (Nyquist), got {min_hz}, {max_hz}")
+        if not 0 < min_seconds < max_seconds:
+            raise ValueError(f"need 0 < min_seconds < max_seconds, got {min_seconds}, {max_seconds}")
+        if not 0 < purity < 1:
+            raise ValueError(f"purity must be between 0 and 1, got {purity}")
+        self.sample_rate = sample_rate
+        self.min_hz, self.max_hz = min_hz, max_hz
+        self.min_seconds, self.max_seconds = min_seconds, max_seconds
+        self.purity = purity
+        self.second_peak = second_peak
+        self._n = int(round(self.WINDOW_S * sample_rate))
+        self._hop = int(round(self.HOP_S * sample_rate))
+        self._window = np.hanning(self._n).astype(np.float64)
+        self._bin_hz = sample_rate / self._n
+        # The telephone band: what a beep competes with for "most of the energy".
+        self._band = (int(150 / self._bin_hz), min(int(3800 / self._bin_hz), self._n // 2))
+        self._peak_range = (int(np.floor(min_hz / self._bin_hz)), int(np.ceil(max_hz / self._bin_hz)) + 1)
+        # Window power for a full-scale sine is (n * mean(w^2)) / 2 * 32768^2 summed over its lobe.
+        ref = (32768.0 ** 2) * (self._n * float(np.mean(self._window ** 2))) / 2 * self._n
+        self._min_power = ref * 10 ** (min_level_dbfs / 10)
+        self._pending = b""
+        self._samples = np.zeros(0, dtype=np.float64)
+        self._consumed = 0          # samples dropped from the front of _samples
+        self._run: list[tuple[int, float, float]] = []   # (window start sample, freq, power)
+
+    def feed(self, pcm: bytes) -> BeepEvent | None:
+        """Add audio (16-bit little-endian mono PCM); return a beep that just ended, if any."""
+        if not isinstance(pcm, (bytes, bytearray, memoryview)):
+            raise TypeError(f"pcm must be bytes, not {type(pcm).__name__}")
+        data = self._pending + bytes(pcm)
+        whole = len(data) - len(data) % 2
+        self._pending = data[whole:]
+        if whole:
+            fresh = np.frombuffer(data[:whole], dtype="<i2").astype(np.float64)
+            self._samples = np.concatenate((self._samples, fresh))
+        event = None
+        while len(self._samples) >= self._n:
+            start = self._consumed
+            found = self._analyse(self._samples[: self._n])
+            self._samples = self._samples[self._hop:]
+            self._consumed += self._hop
+            ended = self._step(start, found)
+            if ended is not None:
+                event = ended
+        return event
+
+    def flush(self) -> BeepEvent | None:
+        """End of stream: report a tone that was still sounding."""
+        event = self._close_run()
+        self._run = []
+        return event
+
+    def reset(self) -> None:
+        """Forget buffered audio and any tone in progress (time keeps counting)."""
+        self._consumed += len(self._samples)
+        self._samples = np.zeros(0, dtype=np.float64)
+        self._pending = b""
+        self._run = []
+
+    def _analyse(self, frame: np.ndarray) -> tuple[float, float] | None:
+        """(frequency, peak power) when the window holds one pure tone in range, else None."""
+        spectrum = np.abs(np.fft.rfft(frame * self._window)) ** 2
+        lo, hi = self._band
+        band_power = float(spectrum[lo:hi].sum())
+        if band_power <= 0:
+            return None
+        plo, phi = self._peak_range
+        k = plo + int(np.argmax(spectrum[plo:phi]))
+        peak_power = float(spectrum[max(k - 2, 0):k + 3].sum())
+        if peak_power < self._min_power or peak_power < self.purity * band_power:
+            return None
+        # One peak only: harmonics, sub-harmonics, a second note or a dual tone
+        # leave another strong bin somewhere in the band.
+        rest = np.concatenate((spectrum[lo:max(k - 3, lo)], spectrum[k + 4:hi]))
+        if rest.size and float(rest.max()) > self.second_peak * float(spectrum[k]):
+            return None
+        # Parabolic interpolation of the peak bin for a finer frequency.
+        a, b, c = spectrum[k - 1], spectrum[k], spectrum[k + 1] if k + 1 < len(spectrum) else 0.0
+        denom = a - 2 * b + c
+        offset = 0.5 * (a - c) / denom if denom else 0.0
+        return (k + offset) * self._bin_hz, peak_power
+
+    def _step(self, start: int, found: tuple[float, float] | None) -> BeepEvent | None:
+        if found is not None and self._run:
+            freq = found[0]
+            ref = float(np.median([f for _, f, _ in self._run]))
+            if abs(freq - ref) <= max(2 * self._bin_hz, 0.03 * ref):
+                self._run.append((start, freq, found[1]))
+                return None
+        event = self._close_run()
+        self._run = [(start, found[0], found[1])] if found is not None else []
+        return event
+
+    def _close_run(self) -> BeepEvent | None:
+        run = self._run
+        if not run:
+            return None
+        # A window is tonal while the tone fills about half of it: trim that.
+        start_s = (run[0][0] + self._n / 2) / self.sample_rate
+        end_s = (run[-1][0] + self._n / 2) / self.sample_rate
+        duration = end_s - start_s + self.HOP_S
+        if not self.min_seconds <= duration <= self.max_seconds:
+            return None
+        powers = np.array([p for _, _, p in run])
+        core = powers[len(powers) // 5: len(powers) - len(powers) // 5] if len(powers) >= 5 else powers
+        # A beep holds its loudness; a sung or plucked note swells or decays.
+        if core.max() > 4.0 * core.min():
+            return None
+        freq = float(np.median([f for _, f, _ in run]))
+        return BeepEvent(start_s=round(start_s, 3), end_s=round(end_s + self.HOP_S, 3), frequency_hz=round(freq, 1))

@@ -1,0 +1,410 @@
+"""Choose what to press in a phone menu to reach the person who buys.
+
+`TargetPolicy` ranks a menu option by its phrase: the contact's own name
+first, then the decision-maker lines (practice administrator, office
+manager, ...), then administration / business office, then the front desk, then an operator, then human-staffed
+departments such as scheduling, then anything unrecognized, and last the lines
+to avoid (nurse, pharmacy refills, lab, billing and payments, ...), taken only
+when nothing else is left; a line that says it is a message box ("to leave a
+message for the office manager") ranks with them. Lines under `never`
+(emergency, 911) are never taken.
+
+`MenuNavigator` is stateful over one call: feed it the prompt text as it is
+transcribed (`hear`) and it answers with a `NavDecision`:
+
+- it presses as soon as a decision-maker option (or the contact's name) has been heard in full, without
+  waiting for the rest of the menu;
+- while only weaker options have been heard it says WAIT, and picks the best on
+  `final=True` (the prompt ended);
+- it stays on the line when that is as good as the best key (a person answers);
+- it never presses the same key twice in the same menu; when the same menu
+  comes back after a choice (a loop) it takes the next best option, and after a
+  dead end (`reached_dead_end`) it backs out with 0 or gives up.
+
+After a PRESS or SAY the navigator treats the next text it hears as the next
+prompt; call `reset()` when the caller knows a new prompt has begun (e.g. to
+drop transcript of the old prompt still arriving after the key went out).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, Mapping, Sequence
+
+from domain.menu_reader import Menu, MenuOption, OptionKind, read_menu
+
+
+class NavAction(str, Enum):
+    PRESS = "press"              # send `digits`
+    SAY = "say"                  # speak `say`
+    WAIT = "wait"                # keep listening; nothing decided yet
+    STAY_ON_LINE = "stay_on_line"  # decided: do nothing, a person will answer
+    REPEAT = "repeat"            # ask for the menu again (`digits` is the repeat key, or empty: just wait)
+    BACK_OUT = "back_out"        # leave a dead end: send `digits` ("0") or, when empty, redial
+    GIVE_UP = "give_up"          # nothing left to try: the call is an IVR dead end
+
+
+@dataclass(frozen=True)
+class NavDecision:
+    action: NavAction
+    digits: str = ""
+    say: str = ""
+    reason: str = ""
+    option: MenuOption | None = None
+
+    @property
+    def acts(self) -> bool:
+        """True when the caller must send something (DTMF or speech)."""
+        return bool(self.digits or self.say)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A group of phrases that rank the same; `beats_avoid` lets it win over an avoid word in the same phrase."""
+
+    name: str
+    phrases: tuple[str, ...]
+    beats_avoid: bool = True
+
+
+DEFAULT_TIERS: tuple[Tier, ...] = (
+    Tier("decision_maker", (
+        "practice administrator", "practice manager", "office manager", "office administrator",
+        "administrator", "practice director", "clinic manager", "operations manager", "manager",
+    )),
+    Tier("administration", (
+        "administration", "administrative office", "administrative offices", "administrative",
+        "business office", "management", "practice operations", "corporate office",
+    )),
+    Tier("front_desk", (
+        "front desk", "front office", "reception", "receptionist", "all other questions",
+        "all other calls", "all other inquiries", "all other", "any other", "anything else",
+        "everything else", "other questions", "other inquiries", "general questions",
+        "general information", "general inquiries", "main office", "office staff", "staff member",
+        "member of our staff", "speak with someone", "speak to someone", "talk to someone",
+        "talk with someone", "a person", "live person", "team member", "someone in our office",
+        "remaining questions",
+    )),
+    Tier("operator", ("operator", "representative", "attendant", "next available", "associate")),
+    Tier("scheduling", (
+        "appointment", "appointments", "schedule", "scheduling", "new patient", "new patients",
+    ), beats_avoid=False),
+)
+DEFAULT_AVOID: tuple[str, ...] = (
+    "nurse", "nurses", "nursing", "triage", "clinical", "medical question", "medical questions",
+    "pharmacy", "pharmacies", "refill", "refills", "prescription", "prescriptions", "medication",
+    "medications", "lab", "labs", "laboratory", "test results", "results", "billing", "bill",
+    "payment", "payments", "pay", "balance", "statement", "fax", "physician", "physicians",
+    "provider", "providers", "hospital", "hospitals", "referring", "records", "medical records",
+    "radiology", "imaging", "x-ray", "espanol", "español", "spanish", "directory", "dial by name",
+    "leave a message", "voicemail", "voice mail", "mailbox", "after hours", "answering service",
+    "hours", "directions", "address", "location", "locations", "cancel", "confirm", "reschedule",
+    "insurance verification", "pre-authorization", "prior authorization", "authorization",
+    "doctor's office", "medical office", "calling from",
+)
+DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911")
+# A line that says it is a message box is avoided even when it names the manager.
+DEFAULT_MESSAGE_LINES: tuple[str, ...] = (
+    "leave a message", "leave a voicemail", "voicemail", "voice mail", "mailbox", "message line",
+)
+
+
+def _phrase_regex(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    words = sorted({p.strip().lower() for p in phrases if p and p.strip()}, key=len, reverse=True)
+    if not words:
+        return None
+    return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w])")
+
+
+@dataclass(frozen=True)
+class TargetPolicy:
+    """Who to reach, best first; see the module docstring for the default order.
+
+    `names` (the contact's names) rank above every tier. `extension`, when
+    known, is dialled at an extension prompt. Build per-campaign variants with
+    `from_settings`.
+    """
+
+    tiers: tuple[Tier, ...] = DEFAULT_TIERS
+    avoid: tuple[str, ...] = DEFAULT_AVOID
+    never: tuple[str, ...] = DEFAULT_NEVER
+    message_lines: tuple[str, ...] = DEFAULT_MESSAGE_LINES
+    names: tuple[str, ...] = ()
+    extension: str | None = None
+    max_presses: int = 8
+    _compiled: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.extension is not None and not re.fullmatch(r"[0-9*#]{1,8}", self.extension):
+            raise ValueError(f"extension must be 1-8 DTMF characters (0-9, *, #), got {self.extension!r}")
+        if self.max_presses < 1:
+            raise ValueError(f"max_presses must be at least 1, got {self.max_presses}")
+        compiled = (
+            _phrase_regex([n for n in self.names if len(n.strip()) >= 2]),
+            tuple((_phrase_regex(t.phrases), t.beats_avoid) for t in self.tiers),
+            _phrase_regex(self.avoid),
+            _phrase_regex(self.never),
+            _phrase_regex(self.message_lines),
+        )
+        object.__setattr__(self, "_compiled", compiled)
+
+    @property
+    def best_rank(self) -> int:
+        """The rank of the first decision-maker tier: heard in full, it is pressed at once."""
+        return 1
+
+    @property
+    def neutral_rank(self) -> int:
+        return len(self.tiers) + 1
+
+    @property
+    def avoid_rank(self) -> int:
+        return len(self.tiers) + 2
+
+    def rank(self, phrase: str) -> int | None:
+        """0 names the contact, 1.. the tiers, then neutral, then avoid; None: never take it."""
+        names, tiers, avoid, never, message_lines = self._compiled
+        p = phrase.lower()
+        if never is not None and never.search(p):
+            return None
+        if message_lines is not None and message_lines.search(p):
+            return self.avoid_rank
+        if names is not None and names.search(p):
+            return 0
+        avoided = avoid is not None and avoid.search(p) is not None
+        for i, (rx, beats_avoid) in enumerate(tiers):
+            if rx is not None and rx.search(p) and (beats_avoid or not avoided):
+                return i + 1
+        return self.avoid_rank if avoided else self.neutral_rank
+
+    def tier_name(self, rank: int | None) -> str:
+        if rank is None:
+            return "never"
+        if rank == 0:
+            return "contact"
+        if rank <= len(self.tiers):
+            return self.tiers[rank - 1].name
+        return "neutral" if rank == self.neutral_rank else "avoid"
+
+    def with_contact(self, *names: str | None) -> "TargetPolicy":
+        """This policy with the contact's names ranked above everything ("for Dana Reyes press 4")."""
+        kept = tuple(n.strip().lower() for n in names if n and len(n.strip()) >= 2)
+        return replace(self, names=self.names + kept)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any] | None) -> "TargetPolicy":
+        """Build from a campaign's settings (the `menu_targets` mapping or the mapping itself).
+
+        Keys: `targets` (list of lists of phrases, best first, replaces the
+        tiers), `prefer` (phrases added to the top tier), `avoid` (replaces),
+        `also_avoid` (adds), `never` (replaces), `message_lines` (replaces),
+        `names`, `extension`, `max_presses`. An unknown key is an error.
+        """
+        if settings is None:
+            return cls()
+        if not isinstance(settings, Mapping):
+            raise TypeError(f"menu target settings must be a mapping, not {type(settings).__name__}")
+        if "menu_targets" in settings:
+            settings = settings["menu_targets"] or {}
+            if not isinstance(settings, Mapping):
+                raise TypeError("settings['menu_targets'] must be a mapping")
+        known = {"targets", "prefer", "avoid", "also_avoid", "never", "message_lines", "names", "extension",
+                 "max_presses"}
+        unknown = set(settings) - known
+        if unknown:
+            raise ValueError(f"unknown menu target setting(s): {', '.join(sorted(unknown))} "
+                             f"(known: {', '.join(sorted(known))})")
+
+        def phrases(key: str) -> tuple[str, ...]:
+            value = settings.get(key, ())
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"menu target setting {key!r} must be a list of strings")
+            return tuple(value)
+
+        tiers = DEFAULT_TIERS
+        if "targets" in settings:
+            raw = settings["targets"]
+            if not raw or isinstance(raw, str) or any(isinstance(t, str) or not t for t in raw):
+                raise ValueError("menu target setting 'targets' must be a non-empty list of non-empty lists")
+            tiers = tuple(Tier(f"target_{i + 1}", tuple(t)) for i, t in enumerate(raw))
+        if "prefer" in settings:
+            top = tiers[0]
+            tiers = (replace(top, phrases=phrases("prefer") + top.phrases),) + tiers[1:]
+        avoid = phrases("avoid") if "avoid" in settings else DEFAULT_AVOID
+        avoid += phrases("also_avoid")
+        never = phrases("never") if "never" in settings else DEFAULT_NEVER
+        message_lines = phrases("message_lines") if "message_lines" in settings else DEFAULT_MESSAGE_LINES
+        extension = settings.get("extension")
+        if extension is not None:
+            extension = str(extension)
+        return cls(tiers=tiers, avoid=avoid, never=never, message_lines=message_lines, names=tuple(n.lower() for n in phrases("names")),
+                   extension=extension, max_presses=int(settings.get("max_presses", 8)))
+
+
+@dataclass
+class _MenuState:
+    fingerprint: tuple
+    tried: set[str] = field(default_factory=set)  # keys / words taken here
+    dead: set[str] = field(default_factory=set)
+    visits: int = 1
+
+
+def _handle(option: MenuOption) -> str:
+    if option.kind is OptionKind.STAY:
+        return "stay"
+    return option.key if option.key is not None else f"say:{option.say}"
+
+
+def _same_menu(a: tuple, b: tuple) -> bool:
+    """One fingerprint is a prefix of the other, with at least one option in common."""
+    n = min(len(a), len(b))
+    return n >= 1 and a[:n] == b[:n]
+
+
+class MenuNavigator:
+    """Stateful choice of keys through the menus of one call (see module docstring)."""
+
+    def __init__(self, policy: TargetPolicy | None = None):
+        self.policy = policy or TargetPolicy()
+        self._states: list[_MenuState] = []
+        self._buffer = ""
+        self._current: _MenuState | None = None
+        self._last: tuple[_MenuState, MenuOption] | None = None
+        self._decided = False
+        self._extension_sent = False
+        self.presses: list[str] = []  # every key / word sent, in order
+
+    # -- caller events ---------------------------------------------------
+    def reset(self) -> None:
+        """A new prompt begins: forget the text heard so far (the memory of menus stays)."""
+        self._buffer = ""
+        self._current = None
+        self._decided = False
+
+    def menu_repeated(self) -> None:
+        """The caller saw the same menu play again after the last choice (a loop)."""
+        if self._last is not None:
+            state, option = self._last
+            state.dead.add(_handle(option))
+            state.visits += 1
+        self.reset()
+
+    def reached_dead_end(self, *, hung_up: bool = False) -> NavDecision:
+        """The last choice led to a voicemail box or a line that hangs up: mark it, back out.
+
+        Returns BACK_OUT with "0" from a voicemail box (most systems route 0 to
+        an operator), BACK_OUT with no digits after a hang-up (redial: the next
+        choice in that menu will differ), or GIVE_UP when every option is spent.
+        """
+        self.reset()
+        if self._last is None:
+            return NavDecision(NavAction.GIVE_UP, reason="dead end before any choice was made")
+        state, option = self._last
+        state.dead.add(_handle(option))
+        if len(self.presses) >= self.policy.max_presses:
+            return NavDecision(NavAction.GIVE_UP, reason=f"{len(self.presses)} presses without reaching a person")
+        if hung_up:
+            return NavDecision(NavAction.BACK_OUT, reason=f"option {_handle(option)} hung up; redial and try the next")
+        if "0" not in state.tried and "0" not in state.dead:
+            self.presses.append("0")
+            return NavDecision(NavAction.BACK_OUT, digits="0",
+                               reason=f"option {_handle(option)} reached a voicemail box; press 0 for an operator")
+        return NavDecision(NavAction.BACK_OUT, reason=f"option {_handle(option)} reached a voicemail box; hang up")
+
+    # -- the decision -----------------------------------------------------
+    def hear(self, text: str, *, final: bool = False) -> NavDecision:
+        """Add transcribed prompt text; decide what to do now."""
+        if not isinstance(text, str):
+            raise TypeError(f"prompt text must be a str, not {type(text).__name__}")
+        if self._decided:
+            self.reset()
+        self._buffer = f"{self._buffer} {text}" if self._buffer else text
+        menu = read_menu(self._buffer)
+        state = self._state_for(menu)
+        if len(self.presses) >= self.policy.max_presses:
+            return NavDecision(NavAction.GIVE_UP, reason=f"{len(self.presses)} presses without reaching a person")
+
+        if menu.extension_prompt and self.policy.extension and not self._extension_sent:
+            self._extension_sent = True
+            return self._take(state, MenuOption(key=self.policy.extension, phrase="known extension",
+                                                kind=OptionKind.KEY), "extension prompt and the extension is known")
+
+        scored = []
+        for option in menu.choices:
+            if option.kind is OptionKind.EXTENSION and not self.policy.extension:
+                continue
+            handle = _handle(option)
+            if state is not None and (handle in state.tried or handle in state.dead):
+                continue
+            phrase = option.phrase or ("operator" if option.kind is OptionKind.STAY else "")
+            rank = self.policy.rank(phrase)
+            if rank is None:
+                continue
+            scored.append((rank, option))
+
+        looping = state is not None and state.visits > 1
+        best = min(scored, key=lambda s: (s[0], s[1].kind is not OptionKind.STAY), default=None)
+        if best is not None:
+            rank, option = best
+            early = rank <= self.policy.best_rank and option.complete
+            if early or final:
+                why = f"{self.policy.tier_name(rank)} option {_handle(option)} ({option.phrase or 'no phrase'})"
+                if looping:
+                    why = f"loop: same menu again, next best is {why}"
+                elif not final:
+                    why = f"best possible option heard: {why}"
+                return self._take(state, option, why)
+            return NavDecision(NavAction.WAIT, reason="only weaker options so far; waiting for the rest of the menu")
+
+        if not final:
+            return NavDecision(NavAction.WAIT, reason="no option heard yet")
+        if menu.choices:
+            spent = state is not None and ("0" in state.tried or "0" in state.dead)
+            if not spent:
+                self._decided = True
+                if state is not None:
+                    state.tried.add("0")
+                self.presses.append("0")
+                return NavDecision(NavAction.BACK_OUT, digits="0",
+                                   reason="every usable option is spent or forbidden; press 0 for an operator")
+            return NavDecision(NavAction.GIVE_UP, reason="every option of this menu is spent")
+        if menu.repeat_key and state is not None and menu.repeat_key not in state.tried:
+            # Only the repeat instruction came through: the options were lost in transcription.
+            self._decided = True
+            state.tried.add(menu.repeat_key)
+            return NavDecision(NavAction.REPEAT, digits=menu.repeat_key, reason="no usable option heard; repeat the menu")
+        return NavDecision(NavAction.WAIT, reason="prompt ended without options (hold or announcement)")
+
+    def _state_for(self, menu: Menu) -> _MenuState | None:
+        fp = menu.fingerprint()
+        if not fp:
+            return self._current
+        if self._current is not None:
+            if len(fp) > len(self._current.fingerprint) and _same_menu(fp, self._current.fingerprint):
+                self._current.fingerprint = fp
+            return self._current
+        for state in self._states:
+            if _same_menu(fp, state.fingerprint):
+                if state.tried or state.dead:
+                    state.visits += 1
+                if len(fp) > len(state.fingerprint):
+                    state.fingerprint = fp
+                self._current = state
+                return state
+        self._current = _MenuState(fp)
+        self._states.append(self._current)
+        return self._current
+
+    def _take(self, state: _MenuState | None, option: MenuOption, why: str) -> NavDecision:
+        self._decided = True
+        handle = _handle(option)
+        if state is not None:
+            state.tried.add(handle)
+            self._last = (state, option)
+        if option.kind is OptionKind.STAY:
+            return NavDecision(NavAction.STAY_ON_LINE, reason=why, option=option)
+        self.presses.append(handle)
+        if option.key is not None:
+            return NavDecision(NavAction.PRESS, digits=option.key, reason=why, option=option)
+        return NavDecision(NavAction.SAY, say=option.say or option.phrase, reason=why, option=option)

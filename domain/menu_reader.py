@@ -1,0 +1,311 @@
+"""Read the options out of a transcribed phone-menu prompt.
+
+`read_menu(text)` turns what an automated attendant said into a `Menu`: the
+options (which key or word leads where) and a few flags (stay on the line,
+extension prompt, repeat key). It understands the ways US practice menus say
+an option:
+
+- "for billing press 2", "billing, press 2", "to reach the office manager, dial 4"
+- "press 2 for billing", "press 1 for appointments, 2 for billing, or 3 for records"
+- digits as words ("press four"), "press star" / "press the pound key" (* and #)
+- "select option 3", "dial extension 204"
+- speech menus: "say billing", "press 2 or say billing", "you can say things
+  like appointments, billing or office manager"
+- "stay on the line to speak with the receptionist" (an option with no key)
+- "if you know your party's extension, dial it now" (`extension_prompt`)
+- "to repeat these options press 9" (`repeat_key`), "dial 911" (an emergency
+  instruction, never an option to take)
+
+The reader is pure and stateless; feed it the whole prompt heard so far (a
+prompt cut in two by the transcriber is read by passing the joined text).
+Options whose phrase may still grow (a "press 4 for the office ..." at the end
+of the text) are marked `complete=False` so that a caller deciding early can
+wait for the rest.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class OptionKind(str, Enum):
+    """What taking an option does, mechanically."""
+
+    KEY = "key"            # press `key`
+    SPEECH = "speech"      # say `say`
+    STAY = "stay"          # do nothing: stay on the line
+    REPEAT = "repeat"      # replays the menu
+    BACK = "back"          # returns to the main / previous menu
+    EXTENSION = "extension"  # leads to an extension-entry prompt
+    EMERGENCY = "emergency"  # "dial 911": an instruction, never a choice
+
+
+@dataclass(frozen=True)
+class MenuOption:
+    """One option of a menu.
+
+    `key` is the DTMF to send ("2", "*", "#", "204"), or None for speech and
+    stay-on-line options; `say` is the word to speak for speech options;
+    `phrase` is the meaning as the menu said it ("for billing"), lower case.
+    `position` is where the option sits in the text (options come in order).
+    """
+
+    key: str | None
+    phrase: str
+    kind: OptionKind
+    say: str | None = None
+    complete: bool = True
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Menu:
+    """The options heard in a prompt, in the order they were said."""
+
+    options: tuple[MenuOption, ...] = ()
+    stay_on_line_offered: bool = False
+    extension_prompt: bool = False
+    repeat_key: str | None = None
+    back_key: str | None = None
+    text: str = field(default="", repr=False)
+
+    @property
+    def choices(self) -> tuple[MenuOption, ...]:
+        """Options that lead somewhere (not repeat, back or 911)."""
+        return tuple(o for o in self.options
+                     if o.kind not in (OptionKind.REPEAT, OptionKind.BACK, OptionKind.EMERGENCY))
+
+    def fingerprint(self) -> tuple[tuple[str | None, str], ...]:
+        """Identity of the menu for loop detection: its keys and phrases in order."""
+        return tuple((o.key or o.say, o.phrase) for o in self.options if o.complete)
+
+
+_WORD_KEYS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9", "star": "*", "asterisk": "*",
+    "pound": "#", "hash": "#", "number sign": "#", "pound sign": "#",
+}
+_DIGIT_WORDS = "zero|one|two|three|four|five|six|seven|eight|nine"
+_KEY = rf"(\d{{1,5}}|{_DIGIT_WORDS}|oh|star|asterisk|pound sign|pound|hash|number sign|\*|#)"
+
+# A key named after a verb: "press 2", "dial the pound key", "select option four".
+_VERB_KEY = re.compile(
+    rf"\b(?:press(?:ing)?|dial(?:ing)?|push|select|enter|choose|hit|touch|key in)\s+"
+    rf"(?:the\s+)?(?:number\s+|digit\s+|option\s+|button\s+|extension\s+)?{_KEY}"
+    rf"(?:\s+key|\s+button)?(?![\w'])"
+)
+_OPTION_KEY = re.compile(rf"\boption\s+{_KEY}(?![\w'])")
+# "press 1 for x, 2 for y, or 3 for z": bare keys continuing a list.
+_BARE_KEY = re.compile(
+    rf"(?:(?<=[,;.])|\bor\b|\band\b)\s*(\d|{_DIGIT_WORDS})(?=\s*,?\s*(?:for|to)\b)"
+)
+_SAY = re.compile(
+    r"\bsay\s+(?:the\s+word\s+)?[\"']?([a-z][a-z'\- ]{0,40}?)[\"']?"
+    r"(?=\s*(?:[,.;?!]|$|\bor\b|\bfor\b|\bto\b|\bif\b|\bat any time\b|\bnow\b))"
+)
+_SAY_EXAMPLES = re.compile(
+    r"\bsay\s+(?:things|something)\s+like\s+([^.;?!]+)|\b(?:for example|such as)\s*,?\s+([^.;?!]+)"
+)
+_STAY = re.compile(
+    r"\b(?:stay|remain|hold)\s+on\s+(?:the\s+)?line\b|\bdo\s+nothing\b"
+    r"|\bplease\s+hold\b|\bhold\s+for\s+(?:the|an|a)\b"
+)
+_EXTENSION_PROMPT = re.compile(
+    r"\b(?:know|have)\s+(?:your\s+|the\s+|their\s+)?(?:party'?s\s+)?extension\b"
+    r"|\benter\s+(?:the\s+|your\s+party'?s\s+|their\s+|an\s+)?extension\b"
+    r"|\bdial\s+(?:the\s+|your\s+party'?s\s+|their\s+)?extension\s+(?:now|at any time)"
+    r"|\bextension\s+at\s+any\s+time\b"
+)
+_REPEAT = re.compile(
+    r"\b(?:repeat|replay|hear\s+(?:this|these|the|this\s+menu|the\s+menu|these\s+options|them)?\s*"
+    r"(?:options|menu|message|choices)?\s*again)\b"
+)
+_BACK = re.compile(r"\b(?:return|go back|back)\s+to\s+the\s+(?:main|previous|prior)\s+menu\b|\bmain menu\b")
+_SENTENCE_END = re.compile(r"[.;?!\n]")
+_CONNECTIVE = re.compile(r"^(?:for|to|if|regarding|about|when|with)\b")
+_CONNECTIVE_ANY = re.compile(r"\b(?:for|to|if)\b")
+_LEAD_FILLER = re.compile(r"^(?:[\s,:\-]|now\b|please\b|at any time\b|or\b|and\b|otherwise\b|then\b|else\b)+")
+_TRAIL_FILLER = re.compile(
+    r"(?:[\s,:\-]|\bplease\b|\bsimply\b|\bjust\b|\bnow\b|\byou may\b|\byou can\b|\bcan\b|\bmay\b"
+    r"|\bor\b|\band\b|\bplease\s+\w+\b(?=$))+$"
+)
+_PREAMBLE = re.compile(
+    r"^(?:thank you for calling|thanks for calling|you have reached|you've reached|welcome to"
+    r"|hello,? and welcome to|hello,? you've reached)\b.*?(?=\b(?:for|to|if)\b|$)"
+)
+_OR_GLUE = re.compile(r"^\s*,?\s*(?:or|,)\s*,?\s*$")
+
+
+def _normalize(text: str) -> str:
+    t = text.lower().replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    t = re.sub(r"\b(?:9[\s\-]1[\s\-]1|nine[\s\-]one[\s\-]one)\b", "911", t)
+    return re.sub(r"[ \t]+", " ", t).strip()
+
+
+def _key_of(token: str) -> str:
+    return _WORD_KEYS.get(token, token)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    key: str | None = None
+    say: str | None = None
+    stay: bool = False
+
+
+def _mentions(t: str) -> list[_Mention]:
+    found: list[_Mention] = []
+    for m in _VERB_KEY.finditer(t):
+        found.append(_Mention(m.start(), m.end(), key=_key_of(m.group(1))))
+    for m in _OPTION_KEY.finditer(t):
+        found.append(_Mention(m.start(), m.end(), key=_key_of(m.group(1))))
+    if found:
+        for m in _BARE_KEY.finditer(t):
+            found.append(_Mention(m.start(1), m.end(1), key=_key_of(m.group(1))))
+    for m in _SAY.finditer(t):
+        word = m.group(1).strip()
+        if word and not re.match(r"^(?:the name|the department|your|what|a word|it|or|yes|no|things|something)\b", word):
+            found.append(_Mention(m.start(), m.end(), say=word))
+    for m in _STAY.finditer(t):
+        found.append(_Mention(m.start(), m.end(), stay=True))
+    found.sort(key=lambda x: (x.start, -(x.end - x.start)))
+    merged: list[_Mention] = []
+    for m in found:
+        if merged and m.start < merged[-1].end:
+            continue  # overlapping matches: keep the first, longest
+        merged.append(m)
+    # "press 2 or say billing" is one option with two ways to take it.
+    joined: list[_Mention] = []
+    for m in merged:
+        if joined and not m.stay and not joined[-1].stay and _OR_GLUE.match(t[joined[-1].end:m.start]):
+            prev = joined[-1]
+            if (prev.key is None) != (m.key is None):
+                prev.key = prev.key or m.key
+                prev.say = prev.say or m.say
+                prev.end = m.end
+                continue
+        joined.append(m)
+    return joined
+
+
+def _clean(phrase: str) -> str:
+    phrase = _LEAD_FILLER.sub("", phrase)
+    phrase = _TRAIL_FILLER.sub("", phrase)
+    return phrase.strip(" ,.;:-\"'")
+
+
+def _tail_span(t: str, start: int, limit: int) -> tuple[int, bool]:
+    """End of the phrase after a key, and whether it reached a sentence end."""
+    m = _SENTENCE_END.search(t, start, limit)
+    return (m.start(), True) if m else (limit, False)
+
+
+def _starts_with_connective(s: str) -> bool:
+    return bool(_CONNECTIVE.match(_LEAD_FILLER.sub("", s)))
+
+
+def _head_text(t: str, lo: int, hi: int, first: bool) -> str:
+    # The last non-empty sentence before the key: a transcriber may cut one
+    # option in two ("to reach our administrator. press 6").
+    pieces = _SENTENCE_END.split(t[lo:hi])
+    chunk = next((p.strip() for p in reversed(pieces) if p.strip(" ,")), "")
+    if first:
+        chunk = _PREAMBLE.sub("", chunk)
+    return chunk
+
+
+def read_menu(text: str) -> Menu:
+    """Extract the options of a menu prompt (see the module docstring)."""
+    if not isinstance(text, str):
+        raise TypeError(f"menu text must be a str, not {type(text).__name__}")
+    t = _normalize(text)
+    mentions = _mentions(t)
+    n = len(mentions)
+    # Style vote: "press 2 for billing" (key first) or "for billing press 2" (phrase first).
+    key_first = phrase_first = 0
+    for i, m in enumerate(mentions):
+        nxt = mentions[i + 1].start if i + 1 < n else len(t)
+        prev = mentions[i - 1].end if i else 0
+        if _starts_with_connective(t[m.end:nxt]):
+            key_first += 1
+        if _starts_with_connective(_head_text(t, prev, m.start, i == 0)):
+            phrase_first += 1
+    if key_first == phrase_first and n:
+        first_after = t[mentions[0].end:(mentions[1].start if n > 1 else len(t))]
+        prefer_tail = _starts_with_connective(first_after)
+    else:
+        prefer_tail = key_first > phrase_first
+
+    options: list[MenuOption] = []
+    consumed = 0  # text before this index already belongs to an earlier option
+    for i, m in enumerate(mentions):
+        nxt = mentions[i + 1].start if i + 1 < n else len(t)
+        lo = max(consumed, mentions[i - 1].end if i else 0)
+        head = _head_text(t, lo, m.start, i == 0)
+        tail_end, closed = _tail_span(t, m.end, nxt)
+        tail = t[m.end:tail_end]
+        tail_ok = _starts_with_connective(tail) and bool(_clean(tail))
+        head_ok = bool(_clean(head))
+        if tail_ok and (prefer_tail or not head_ok):
+            if not closed and i + 1 < n:
+                # The gap runs into the next key: split it if the next option
+                # needs a leading phrase of its own ("press 1 for x for y press 2").
+                nxt_after = t[mentions[i + 1].end:(mentions[i + 2].start if i + 2 < n else len(t))]
+                if not _starts_with_connective(nxt_after):
+                    starts = [c.start() for c in _CONNECTIVE_ANY.finditer(t, m.end, nxt)]
+                    if len(starts) >= 2:
+                        tail_end = starts[-1]
+                        tail = t[m.end:tail_end]
+                closed = True
+            phrase = _clean(tail)
+            consumed = tail_end
+            complete = closed
+        else:
+            phrase = _clean(head)
+            complete = True
+            if not phrase:
+                # A bare "press 1" at the very end: its phrase may come next.
+                complete = i + 1 < n or closed
+        options.append(_build_option(m, phrase, complete))
+
+    for m in _SAY_EXAMPLES.finditer(t):
+        items = m.group(1) or m.group(2)
+        for item in re.split(r",|\bor\b|\band\b", items):
+            word = _clean(item)
+            if word and len(word.split()) <= 4 and not any(o.say == word for o in options):
+                options.append(MenuOption(key=None, phrase=word, kind=OptionKind.SPEECH, say=word,
+                                          position=m.start()))
+    options.sort(key=lambda o: o.position)
+    repeat_key = next((o.key for o in options if o.kind is OptionKind.REPEAT and o.key), None)
+    back_key = next((o.key for o in options if o.kind is OptionKind.BACK and o.key), None)
+    return Menu(
+        options=tuple(options),
+        stay_on_line_offered=any(o.kind is OptionKind.STAY for o in options),
+        extension_prompt=bool(_EXTENSION_PROMPT.search(t)),
+        repeat_key=repeat_key,
+        back_key=back_key,
+        text=t,
+    )
+
+
+def _build_option(m: _Mention, phrase: str, complete: bool) -> MenuOption:
+    if m.stay:
+        kind = OptionKind.STAY
+    elif m.key == "911":
+        kind = OptionKind.EMERGENCY
+    elif _REPEAT.search(phrase):
+        kind = OptionKind.REPEAT
+    elif _BACK.search(phrase):
+        kind = OptionKind.BACK
+    elif "extension" in phrase:
+        kind = OptionKind.EXTENSION
+    elif m.key is None:
+        kind = OptionKind.SPEECH
+    else:
+        kind = OptionKind.KEY
+    if not phrase and m.say:
+        phrase = m.say
+    return MenuOption(key=m.key, phrase=phrase, kind=kind, say=m.say, complete=complete, position=m.start)

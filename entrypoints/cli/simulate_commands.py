@@ -1,0 +1,97 @@
+"""simulate and demo (contracts sections 2 and 3): scenarios through the real worker pipeline."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from entrypoints.cli.session import EnvFile, settings_for
+from infrastructure.simulated_practice.report import json_lines, table, write_html
+from infrastructure.simulated_practice.scenario import ScenarioError, load_files
+from infrastructure.simulated_practice.simulation import ModelUnavailable, Simulation
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)
+    app.command("demo")(demo)
+
+
+def _run(settings, scenarios, model: str, show_progress: bool):
+    console = Console(stderr=True)
+    if not show_progress:
+        return asyncio.run(Simulation(settings, model=model).run(scenarios))
+    with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("", total=len(scenarios))
+
+        def done(run) -> None:
+            bar.update(task, advance=1, description=run.scenario.id)
+
+        return asyncio.run(Simulation(settings, model=model, on_done=done).run(scenarios))
+
+
+def simulate(
+    files: List[Path] = typer.Argument(..., metavar="FILE...", help="Scenario YAML files (contracts section 3)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per scenario on stdout."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report here."),
+    model: str = typer.Option("offline", "--model", help="offline (no credentials) or openai:MODEL."),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """Run scenario files through the real worker pipeline; exit 0 when every scenario passes, 1 otherwise."""
+    try:
+        scenarios = load_files(files)
+    except ScenarioError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    if not scenarios:
+        typer.echo("error: the files hold no scenarios", err=True)
+        raise typer.Exit(code=2)
+    settings = settings_for(env_file)
+    try:
+        runs = _run(settings, scenarios, model, show_progress=not as_json and sys.stderr.isatty())
+    except ModelUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    if as_json:
+        typer.echo(json_lines(runs))
+    else:
+        table(runs, Console())
+    if report is not None:
+        write_html(runs, report)
+        if not as_json:
+            typer.echo(f"report written to {report}")
+    raise typer.Exit(code=0 if all(r.passed for r in runs) else 1)
+
+
+def demo(env_file: Optional[Path] = EnvFile) -> None:
+    """Call a handful of simulated practices through the whole pipeline, on embedded defaults."""
+    scenarios = load_files([DEMO_FILE])
+    settings = settings_for(env_file)
+    console = Console()
+    console.print(f"[bold]DocShield demo[/]: {len(scenarios)} simulated practices, real queue, worker, database, "
+                  "compliance, calendar and storage; the offline brain plays the agent.")
+    runs = _run(settings, scenarios, "offline", show_progress=sys.stderr.isatty())
+    for run in runs:
+        o = run.observed
+        console.rule(f"{run.scenario.contact['practice']} ({run.scenario.id})")
+        for line in o.get("transcript", [])[:14]:
+            style = "cyan" if line["speaker"] == "agent" else "dim" if line["speaker"] == "line" else ""
+            console.print(f"[{style}]{line['speaker']:>6}[/]: {line['text']}" if style else
+                          f"{line['speaker']:>6}: {line['text']}")
+        detail = o["outcome"]
+        if o.get("meeting"):
+            detail += f", meeting at {o['meeting']['start']}"
+        if o.get("deferred_until"):
+            detail += f", moved to {o['deferred_until']}"
+        if o.get("digits"):
+            detail += f", pressed {' '.join(o['digits'])}"
+        console.print(f"[bold]=> {detail}[/]")
+    table(runs, console)
+    raise typer.Exit(code=0 if all(r.passed for r in runs) else 1)

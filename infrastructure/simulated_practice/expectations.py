@@ -1,0 +1,64 @@
+"""Checking a scenario's `expect` against what the pipeline recorded; each failure names the key and why."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def check(expect: dict[str, Any], observed: dict[str, Any]) -> list[str]:
+    """Failures as "key: expected X, got Y" lines; empty when every expectation held."""
+    failures = []
+    for key, wanted in expect.items():
+        problem = _check(key, wanted, observed)
+        if problem:
+            failures.append(f"{key}: {problem}")
+    return failures
+
+
+def _check(key: str, wanted: Any, observed: dict[str, Any]) -> str | None:
+    if key == "outcome":
+        got = observed["outcome"]
+        return None if got == wanted.value else f"expected {wanted.value}, got {got}" + (
+            f" ({observed['reason']})" if observed.get("reason") else "")
+    if key in ("reached_human", "voicemail_after_beep", "disclosed_ai", "do_not_call", "voicemail_left"):
+        got = observed.get(key)
+        return None if got is wanted else f"expected {str(wanted).lower()}, got {got if got is None else str(got).lower()}"
+    if key == "digits":
+        got = observed["digits"]
+        return None if got == wanted else f"expected {wanted}, got {got}"
+    if key == "max_digits":
+        got = len(observed["digits"])
+        return None if got <= wanted else f"expected at most {wanted} keypresses, got {got} ({observed['digits']})"
+    if key == "objections":
+        got = observed.get("objections", [])
+        return None if got == wanted else f"expected {wanted}, got {got}"
+    if key == "no_meeting":
+        meeting = observed["meeting"]
+        if wanted and meeting is not None:
+            return f"expected no meeting, got one at {meeting['start']}"
+        if not wanted and meeting is None:
+            return "expected a meeting, got none"
+        return None
+    if key == "meeting_within":
+        meeting = observed["meeting"]
+        if meeting is None:
+            return "expected a meeting inside " + ", ".join(f"{_iso(i.start)}/{_iso(i.end)}" for i in wanted) \
+                + ", got none"
+        start, end = datetime.fromisoformat(meeting["start"]), datetime.fromisoformat(meeting["end"])
+        if any(i.start <= start and end <= i.end for i in wanted):
+            return None
+        return (f"meeting {meeting['start']}/{meeting['end']} is outside every interval: "
+                + ", ".join(f"{_iso(i.start)}/{_iso(i.end)}" for i in wanted))
+    if key == "deferred_until":
+        got = observed.get("deferred_until")
+        if got is None:
+            return f"expected a deferral to {wanted.isoformat()}, got none (outcome {observed['outcome']})"
+        got_at = datetime.fromisoformat(got)
+        if abs((got_at - wanted).total_seconds()) < 60:
+            return None
+        return f"expected {wanted.isoformat()}, got {got_at.astimezone(wanted.tzinfo).isoformat()}"
+    return f"unknown expectation {key!r}"

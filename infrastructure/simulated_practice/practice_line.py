@@ -1,0 +1,74 @@
+"""The CallLine adapter of the simulator: the sales agent, in text mode, calls a simulated practice."""
+from __future__ import annotations
+
+import time
+from typing import Callable, Mapping
+from zoneinfo import ZoneInfo
+
+from livekit.agents import llm
+
+from application.agent_brief import AgentBrief, CallIdentity, build_brief
+from application.book_meeting import BookMeeting, MeetingRequest, Rep
+from application.call_actions import CallActions
+from application.call_progress import CallProgress
+from application.meeting_scheduling import BookMeetingScheduler
+from application.ports.call_line import CallRequest, CallResult, DialingHook
+from application.ports.compliance import DoNotCallList
+from domain.outcomes import CallOutcome
+from infrastructure.sales_agent import SalesAgent
+from infrastructure.simulated_clock import SimulatedClock
+from infrastructure.simulated_practice.practice import Practice
+from infrastructure.simulated_practice.scenario import Scenario
+from infrastructure.text_call import run_text_call
+
+ModelFactory = Callable[[AgentBrief, ZoneInfo], llm.LLM]
+
+
+class PracticeControls:
+    """CallControls in text mode: keys and hang-ups go to the simulated practice."""
+
+    def __init__(self, practice: Practice):
+        self.practice = practice
+
+    async def send_dtmf(self, digits: str) -> None:
+        self.practice.press(digits)
+
+    async def hang_up(self) -> None:
+        self.practice.agent_hung_up()
+
+
+class PracticeLine:
+    def __init__(self, *, scenarios: Mapping[str, Scenario], clock: SimulatedClock, do_not_call: DoNotCallList,
+                 book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory):
+        self.scenarios = scenarios  # by campaign id
+        self.clock = clock
+        self.do_not_call = do_not_call
+        self.book_meeting = book_meeting
+        self.identity = identity
+        self.model_factory = model_factory
+        self.conversation_s: dict[str, float] = {}  # wall time spent talking, by campaign id (benchmarks)
+
+    async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
+        scenario = self.scenarios.get(request.campaign.id)
+        await on_dialing()
+        if scenario is None:
+            return CallResult(outcome=CallOutcome.FAILED, ended_at=self.clock.now(),
+                              reason="simulated practice: no scenario for this campaign")
+        started = time.perf_counter()
+        progress = CallProgress(started_at=self.clock.now())
+        practice = Practice(scenario, progress, self.clock.now, self.clock.advance)
+        brief = build_brief(request.script, request.contact, request.campaign, self.identity)
+        meeting = MeetingRequest(call_id=request.call_id, rep=Rep.from_campaign(request.campaign),
+                                 contact=request.contact)
+        actions = CallActions(progress=progress, controls=PracticeControls(practice), do_not_call=self.do_not_call,
+                              scheduler=BookMeetingScheduler(self.book_meeting, meeting), clock=self.clock,
+                              contact=request.contact)
+        model = self.model_factory(brief, scenario.contact_zone)
+        try:
+            await run_text_call(agent=SalesAgent(brief, actions), model=model, other_side=practice,
+                                progress=progress, clock=self.clock)
+        finally:
+            self.conversation_s[request.campaign.id] = time.perf_counter() - started
+        return progress.result(self.clock.now(), report={"simulated": True, "scenario": scenario.id,
+                                                         "model": model.model, "line_ending":
+                                                         progress.line_ending.value if progress.line_ending else None})

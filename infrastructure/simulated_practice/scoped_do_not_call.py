@@ -1,0 +1,50 @@
+"""The real MongoDB do-not-call list, kept apart per scenario.
+
+Two scenarios may use the same phone number; one opting out must not make the
+other un-callable. Each scenario's entries are hashed with its own key.
+"""
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Iterator
+
+from application.ports.compliance import DoNotCallEntry
+from infrastructure.mongo_compliance import MongoDoNotCallList
+
+_scope: contextvars.ContextVar[str] = contextvars.ContextVar("dnc_scope", default="")
+
+
+@contextmanager
+def scenario_scope(name: str) -> Iterator[None]:
+    token = _scope.set(name)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+class ScopedDoNotCallList:
+    def __init__(self, database, hash_key: bytes):
+        self.database = database
+        self.hash_key = hash_key
+
+    def _list(self, scope: str | None = None) -> MongoDoNotCallList:
+        scope = _scope.get() if scope is None else scope
+        return MongoDoNotCallList(self.database, self.hash_key + b"|" + scope.encode())
+
+    def within(self, scope: str) -> MongoDoNotCallList:
+        return self._list(scope)
+
+    async def contains(self, phone: str) -> bool:
+        return await self._list().contains(phone)
+
+    async def add(self, phone: str, *, reason: str, source: str, at: datetime) -> bool:
+        return await self._list().add(phone, reason=reason, source=source, at=at)
+
+    async def remove(self, phone: str) -> bool:
+        return await self._list().remove(phone)
+
+    async def entries(self) -> list[DoNotCallEntry]:
+        return await self._list().entries()

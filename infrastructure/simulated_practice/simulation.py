@@ -1,0 +1,253 @@
+"""Run scenarios through the real pipeline: seed, enqueue, the real worker in burst mode, collect, check.
+
+Each run uses its own queue and database (dropped at the end), so it never
+touches real campaigns or a worker serving the real queue.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from arq.connections import create_pool
+from bson import ObjectId
+from dependency_injector import providers
+
+from application.agent_brief import AgentBrief, CallIdentity
+from application.book_meeting import BookMeeting
+from application.commands import ConductCallCommand
+from application.conduct_call import ConductCall
+from containers import Container, build_container, close_container
+from domain.campaign import CallAttempt, Campaign
+from domain.contact import Contact
+from domain.slot_finder import WorkingHours
+from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
+from infrastructure.ics_calendar import IcsCalendar
+from infrastructure.calendar_credentials import LocalCalendarAccess
+from infrastructure.offline_brain import OfflineBrain
+from infrastructure.settings import Settings
+from infrastructure.simulated_clock import SimulatedClock
+from infrastructure.simulated_practice.expectations import check
+from infrastructure.simulated_practice.practice_line import PracticeLine
+from infrastructure.simulated_practice.scenario import Scenario
+from infrastructure.simulated_practice.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
+
+log = logging.getLogger(__name__)
+
+
+class ModelUnavailable(Exception):
+    """The chosen model cannot be used (unknown name, missing key)."""
+
+
+def model_factory(choice: str, settings: Settings, clock: SimulatedClock) -> Callable[[AgentBrief, ZoneInfo], object]:
+    """`offline` (default) or `openai:MODEL` (needs OPENAI_API_KEY)."""
+    if choice == "offline":
+        return lambda brief, zone: OfflineBrain(brief, clock, zone)
+    if choice.startswith("openai:") and choice.split(":", 1)[1]:
+        if not settings.openai_api_key:
+            raise ModelUnavailable("--model openai:MODEL needs OPENAI_API_KEY")
+        from livekit.plugins import openai
+
+        model = choice.split(":", 1)[1]
+        return lambda brief, zone: openai.LLM(model=model, api_key=settings.openai_api_key,
+                                              base_url=settings.openai_base_url or None)
+    raise ModelUnavailable(f"--model must be 'offline' or 'openai:MODEL', got {choice!r}")
+
+
+@dataclass
+class ScenarioRun:
+    scenario: Scenario
+    campaign_id: str
+    scope: str
+    observed: dict = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+    pipeline_s: float | None = None  # wall time of the job minus the conversation
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def as_json(self) -> dict:
+        return {"id": self.scenario.id, "file": self.scenario.source, **self.observed, "passed": self.passed,
+                "failures": self.failures}
+
+
+class _ScenarioJobs:
+    """Wraps ConductCall: each job runs at its scenario's simulated time, with its own do-not-call list."""
+
+    def __init__(self, inner: ConductCall, clock: SimulatedClock, runs: dict[str, ScenarioRun],
+                 timings: dict[str, float]):
+        self.inner = inner
+        self.clock = clock
+        self.runs = runs
+        self.timings = timings
+
+    async def __call__(self, command: ConductCallCommand):
+        run = self.runs.get(command.campaign_id)
+        if run is None:
+            return await self.inner(command)
+        started = time.perf_counter()
+        try:
+            with self.clock.starting_at(run.scenario.now), scenario_scope(run.scope):
+                return await self.inner(command)
+        finally:
+            self.timings[command.campaign_id] = time.perf_counter() - started
+
+
+@dataclass
+class Simulation:
+    settings: Settings
+    model: str = "offline"
+    on_done: Callable[[ScenarioRun], None] | None = None
+    keep_data: bool = False
+
+    async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
+        run_id = uuid.uuid4().hex[:8]
+        settings = self.settings.model_copy(update={
+            "queue_name": f"docshield:simulate:{run_id}",
+            "mongodb_database": f"{self.settings.mongodb_database}_sim_{run_id}",
+            "poll_delay_s": min(self.settings.poll_delay_s, 0.02),
+            "worker_id": f"simulate-{run_id}",
+            # The agent framework makes this process larger than a plain worker; the limit guards real workers.
+            "memory_limit_mb": max(self.settings.memory_limit_mb, 4096),
+        })
+        container = await build_container(settings)
+        clock = SimulatedClock()
+        timings: dict[str, float] = {}
+        runs = {}
+        for index, scenario in enumerate(scenarios):
+            campaign_id = str(ObjectId())
+            runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
+        try:
+            dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
+            calendar = IcsCalendar(settings.data_dir / "simulations" / run_id / "calendars")
+            line = PracticeLine(
+                scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
+                book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
+                identity=CallIdentity(settings.agent_display_name, settings.company_name, settings.callback_number),
+                model_factory=model_factory(self.model, settings, clock))
+            container.clock.override(providers.Object(clock))
+            container.do_not_call.override(providers.Object(dnc))
+            container.call_line.override(providers.Object(line))
+            inner = providers.Factory(ConductCall, **container.conduct_call.kwargs)
+            container.conduct_call.override(providers.Factory(_ScenarioJobs, inner, clock, runs, timings))
+            await self._seed(container, runs, dnc, calendar)
+            await self._work(container, settings, runs)
+            for run in runs.values():
+                await self._observe(container, settings, run, dnc)
+                conversation = line.conversation_s.get(run.campaign_id, 0.0)
+                if run.campaign_id in timings:
+                    run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
+            return list(runs.values())
+        finally:
+            for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call):
+                provider.reset_override()
+            if not self.keep_data:
+                database = await container.database()
+                await database.client.drop_database(database.name)
+            await close_container(container)
+
+    async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
+                    calendar: IcsCalendar) -> None:
+        contacts, campaigns = await container.contacts(), await container.campaigns()
+        for run in runs.values():
+            s = run.scenario
+            c = s.contact
+            contact = Contact(id=str(ObjectId()), first_name=c["first_name"], last_name=c["last_name"],
+                              phone=c["phone"], practice=c["practice"], title=c["title"], email=c["email"],
+                              state=c["state"] or None, timezone=c["timezone"] or s.contact_zone.key)
+            calendar_id = f"rep-{run.campaign_id}"
+            calendar.seed(calendar_id, timezone_name=s.calendar.timezone,
+                          working_hours=WorkingHours.parse(s.calendar.working_hours), busy=list(s.calendar.busy))
+            campaign = Campaign(id=run.campaign_id, contact_id=contact.id, batch="simulation",
+                                rep_calendar_id=calendar_id, rep_name="Jordan Blake",
+                                settings={"rep_timezone": s.calendar.timezone,
+                                          "rep_working_hours": s.calendar.working_hours},
+                                call_history=[CallAttempt(at=at.astimezone(timezone.utc), step=n, outcome=outcome)
+                                              for n, (at, outcome) in enumerate(s.history)])
+            if s.history:
+                campaign.last_call_date = max(at for at, _ in s.history).astimezone(timezone.utc)
+            await contacts.add(contact)
+            await campaigns.add(campaign)
+            if s.do_not_call:
+                await dnc.within(run.scope).add(contact.phone, reason="seeded by scenario", source="simulation",
+                                                at=s.now)
+
+    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
+        from entrypoints.worker import run_worker
+
+        pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
+                                 job_deserializer=deserialize, default_queue_name=settings.queue_name)
+        try:
+            for run in runs.values():
+                command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step)
+                await enqueue_call(pool, command, queue_name=settings.queue_name)
+            worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
+            watcher = asyncio.create_task(self._watch(pool, settings, runs))
+            try:
+                await worker
+            finally:
+                watcher.cancel()
+                await asyncio.gather(watcher, return_exceptions=True)
+        finally:
+            await pool.aclose()
+
+    async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
+        """Report finished jobs, and take deferred ones off this run's queue (they would wait for real hours)."""
+        pending = {ConductCallCommand(r.campaign_id, r.scenario.step, False).job_id: r for r in runs.values()}
+        while pending:
+            for job_id, run in list(pending.items()):
+                done = await pool.exists(f"arq:result:{job_id}")
+                if not done:
+                    last = await pool.get(LAST_RESULT_PREFIX + job_id)
+                    in_progress = await pool.exists(f"arq:in-progress:{job_id}")
+                    if last and b'"deferred"' in last and not in_progress and \
+                            await pool.zscore(settings.queue_name, job_id) is not None:
+                        await pool.zrem(settings.queue_name, job_id)
+                        await pool.delete(f"arq:job:{job_id}")
+                        done = True
+                if done:
+                    pending.pop(job_id)
+                    if self.on_done:
+                        self.on_done(run)
+            await asyncio.sleep(0.02)
+
+    async def _observe(self, container: Container, settings: Settings, run: ScenarioRun,
+                       dnc: ScopedDoNotCallList) -> None:
+        records = await (await container.call_records()).for_campaign(run.campaign_id)
+        redis = await container.redis()
+        job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False).job_id
+        last = await redis.get(LAST_RESULT_PREFIX + job_id)
+        last = deserialize(last) if last else {}
+        on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
+        record = records[-1] if records else None
+        transcript = []
+        if record is not None and record.transcript_key:
+            stored = await container.artifacts().get_transcript(record.transcript_key)
+            transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
+        outcome = record.outcome.value if record else last.get("outcome", "failed")
+        meeting = record.meeting if record else None
+        run.observed = {
+            "outcome": outcome,
+            "reached_human": bool(record and record.reached_human),
+            "digits": list(record.digits) if record else [],
+            "meeting": {"start": meeting.start.isoformat(), "end": meeting.end.isoformat()} if meeting else None,
+            "voicemail_left": bool(record and record.voicemail_left),
+            "voicemail_after_beep": record.voicemail_after_beep if record else None,
+            "disclosed_ai": bool(record and record.disclosed_ai),
+            "do_not_call": on_list,
+            "deferred_until": last.get("deferred_until") if outcome == "deferred" else None,
+            "objections": list(record.objections) if record else [],
+            "decline_reason": record.decline_reason if record else None,
+            "callback_at": record.callback_at.isoformat() if record and record.callback_at else None,
+            "duration_s": record.duration_s if record else None,
+            "reason": (record.reason if record else last.get("reason") or last.get("status")
+                       or "the worker never processed this job"),
+            "transcript": transcript,
+        }
+        run.failures = check(run.scenario.expect, run.observed)

@@ -1,0 +1,139 @@
+"""The sales agent on the offline brain: the right tool, with the right arguments, in the right situation."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from livekit.agents import AgentSession
+
+from application.agent_brief import CallIdentity, build_brief
+from application.call_actions import CallActions
+from application.call_progress import CallProgress
+from application.ports.meeting_scheduler import OfferedSlot, SchedulingAnswer
+from domain.campaign import Campaign
+from domain.contact import Contact
+from domain.meeting import Meeting
+from domain.script import default_script
+from infrastructure.offline_brain import OfflineBrain
+from infrastructure.offline_listening import BEEP
+from infrastructure.sales_agent import SalesAgent
+from tests.fakes.compliance import FakeDoNotCallList
+
+NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
+ZONE = ZoneInfo("America/Chicago")
+SLOT = datetime(2026, 3, 11, 14, 0, tzinfo=timezone.utc)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+class KeypadAndHook:
+    def __init__(self):
+        self.pressed: list[str] = []
+        self.hung_up = False
+
+    async def send_dtmf(self, digits: str) -> None:
+        self.pressed.append(digits)
+
+    async def hang_up(self) -> None:
+        self.hung_up = True
+
+
+class OneSlotCalendar:
+    async def offers(self, *, within=None) -> SchedulingAnswer:
+        return SchedulingAnswer(offers=[OfferedSlot(SLOT, SLOT + timedelta(minutes=30),
+                                                    "Wednesday March 11 at 9:00 AM Central")])
+
+    async def book(self, start, *, attendee_email=None) -> SchedulingAnswer:
+        return SchedulingAnswer(booked=Meeting(start, start + timedelta(minutes=30), "ev1", attendee_email or ""))
+
+
+@pytest.fixture
+async def call():
+    contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143",
+                      practice="Lakeside Orthopedics", title="Practice Administrator", timezone="America/Chicago")
+    brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
+                        CallIdentity())
+    progress = CallProgress(started_at=NOW)
+    controls = KeypadAndHook()
+    dnc = FakeDoNotCallList()
+    actions = CallActions(progress=progress, controls=controls, do_not_call=dnc, scheduler=OneSlotCalendar(),
+                          clock=FixedClock(), contact=contact)
+    session = AgentSession(llm=OfflineBrain(brief, FixedClock(), ZONE))
+    await session.start(SalesAgent(brief, actions), record=False)
+    yield session, progress, controls, dnc, brief
+    await session.aclose()
+
+
+async def test_a_menu_gets_the_digit_that_reaches_the_office_manager(call):
+    session, progress, controls, *_ = call
+    result = await session.run(user_input="For appointments press 1. For billing press 2. "
+                                          "For the office manager press 4.")
+    result.expect.next_event().is_function_call(name="press_digits", arguments={"digits": "4"})
+    result.expect.next_event().is_function_call_output()
+    result.expect.no_more_events()
+    assert controls.pressed == ["4"] and progress.digits == ["4"]
+
+
+async def test_a_voicemail_greeting_waits_for_the_beep_then_leaves_the_message(call):
+    session, progress, controls, _dnc, brief = call
+    greeting = await session.run(user_input="You've reached Lakeside. Please leave a message after the tone.")
+    greeting.expect.no_more_events()
+    progress.beep(NOW)
+    result = await session.run(user_input=BEEP)
+    result.expect.next_event().is_function_call(name="leave_voicemail")
+    result.expect.next_event().is_function_call_output()
+    result.expect.next_event().is_message(role="assistant")
+    result.expect.contains_function_call(name="end_call")
+    assert progress.voicemail_left and progress.voicemail_after_beep and controls.hung_up
+    assert brief.lines["voicemail"] in [e.item.text_content for e in result.events if e.type == "message"]
+
+
+async def test_take_me_off_your_list_puts_the_number_on_the_do_not_call_list(call):
+    session, progress, controls, dnc, _brief = call
+    await session.run(user_input="Hello, this is Dana.")
+    result = await session.run(user_input="Please take me off your list and don't call again.")
+    result.expect.contains_function_call(name="add_to_do_not_call")
+    result.expect.contains_function_call(name="record_outcome", arguments={"outcome": "opted_out", "objections": []})
+    result.expect.contains_function_call(name="end_call")
+    assert await dnc.contains("+15125550143") and progress.opted_out and controls.hung_up
+
+
+async def test_are_you_a_robot_gets_the_truthful_ai_answer(call):
+    session, *_ = call
+    await session.run(user_input="Hello, this is Dana.")
+    result = await session.run(user_input="Wait, am I talking to a robot?")
+    message = result.expect.next_event().is_message(role="assistant")
+    assert "I'm an AI assistant" in message.event().item.text_content
+    result.expect.no_more_events()
+
+
+@pytest.mark.parametrize("words, kind", [
+    ("We already have malpractice insurance.", "already_insured"),
+    ("How much does this cost?", "cost"),
+    ("Can you just send me some information?", "send_information"),
+])
+async def test_an_objection_gets_its_handler(call, words, kind):
+    session, _progress, _controls, _dnc, brief = call
+    await session.run(user_input="Hello, this is Dana.")
+    await session.run(user_input="Speaking.")
+    result = await session.run(user_input=words)
+    message = result.expect.next_event().is_message(role="assistant")
+    assert message.event().item.text_content == brief.handler(kind)
+
+
+async def test_agreement_checks_the_calendar_and_books_the_chosen_time(call):
+    session, progress, controls, *_ = call
+    await session.run(user_input="Hello, this is Dana.")
+    await session.run(user_input="Speaking.")
+    offer = await session.run(user_input="Sure, let's set something up.")
+    offer.expect.next_event().is_function_call(name="check_availability", arguments={})
+    booked = await session.run(user_input="Wednesday March 11 at 9:00 AM works for me.")
+    booked.expect.next_event().is_function_call(name="book_meeting", arguments={"start": SLOT.isoformat()})
+    booked.expect.contains_function_call(name="record_outcome")
+    assert progress.meeting is not None and progress.meeting.start == SLOT and controls.hung_up
+    assert progress.final_outcome().value == "meeting_booked"

@@ -1,0 +1,67 @@
+"""Every shipped scenario through the real pipeline (one worker session), and what a failure says."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from entrypoints.cli import main
+from infrastructure.simulated_practice.scenario import ScenarioError, load_file, load_files
+from infrastructure.simulated_practice.simulation import Simulation
+from tests.integration.pipeline_world import make_settings
+
+SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml") if p.name != "demo.yaml")
+
+
+async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, redis_url, mongo_uri):
+    scenarios = load_files(SCENARIOS)
+    assert len(scenarios) >= 30
+    runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run(scenarios)
+    failed = {r.scenario.id: r.failures for r in runs if not r.passed}
+    assert failed == {}, failed
+    outcomes = {r.observed["outcome"] for r in runs}
+    assert outcomes >= {"meeting_booked", "declined", "callback_requested", "voicemail_left", "no_answer", "busy",
+                        "wrong_number", "opted_out", "gatekeeper_blocked", "ivr_dead_end", "deferred", "skipped"}
+    booked = next(r for r in runs if r.scenario.id == "ortho-two-level-menu")
+    assert booked.observed["transcript"][0]["speaker"] == "callee"
+    assert any("AI assistant" in line["text"] for line in booked.observed["transcript"])
+
+
+async def test_a_wrong_expectation_fails_naming_the_key_and_why(tmp_path, redis_url, mongo_uri):
+    source = tmp_path / "wrong.yaml"
+    source.write_text((Path(SCENARIOS[0]).parent / "line_endings.yaml").read_text().replace("outcome: busy", "outcome: meeting_booked"))
+    scenarios = [s for s in load_file(source) if s.id == "busy-line"]
+    assert scenarios, "the busy-line scenario moved"
+    [run] = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run(scenarios)
+    assert not run.passed
+    assert run.failures == ["outcome: expected meeting_booked, got busy"]
+
+
+@pytest.mark.parametrize("broken, field", [
+    ("expect:\n      outcome: booked", "expect.outcome"),
+    ("objections: [already_insured, grumpy]", "objections[1]"),
+    ("options: {\"1\": nowhere}", "options.1"),
+])
+def test_an_invalid_file_names_the_file_the_scenario_and_the_field(tmp_path, broken, field):
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"""scenarios:
+  - id: broken-one
+    now: "2026-03-10T10:15:00-05:00"
+    contact: {{first_name: A, last_name: B, practice: P, phone: "+15125550143"}}
+    line:
+      start: {{menu: "For the manager press 1.", options: {{"1": dm}}}}
+      dm: {{person: decision_maker, {broken if broken.startswith("objections") else "decision: accept"}}}
+    {broken if broken.startswith("expect") else "expect: {outcome: meeting_booked}"}
+""".replace('options: {"1": dm}', broken if broken.startswith("options") else 'options: {"1": dm}'))
+    with pytest.raises(ScenarioError) as caught:
+        load_file(path)
+    message = str(caught.value)
+    assert str(path) in message and "broken-one" in message and field in message
+
+
+def test_simulate_exits_2_on_an_invalid_file(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("scenarios:\n  - id: x\n    now: yesterday\n")
+    assert main(["simulate", str(path), "--json"]) == 2
+    assert "bad.yaml" in capsys.readouterr().err

@@ -93,6 +93,19 @@ async def odm_engine(client, database: str):
     yield engine
 
 
+async def call_artifacts(settings: Settings):
+    """S3 when a bucket is configured, else files under the data folder; S3's client is closed at shutdown."""
+    if not settings.s3_bucket:
+        yield LocalArtifacts(settings.data_dir / "artifacts", prefix=settings.s3_prefix)
+        return
+    store = S3Artifacts(bucket=settings.s3_bucket, region=settings.aws_region, endpoint_url=settings.s3_endpoint_url,
+                        kms_key_id=settings.s3_kms_key_id, prefix=settings.s3_prefix)
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -114,16 +127,7 @@ class Container(containers.DeclarativeContainer):
         MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key))
     audit = providers.Singleton(MongoComplianceAudit, database)
     scripts = providers.Singleton(MongoScriptCatalog, database)
-    artifacts = providers.Selector(
-        providers.Callable(lambda s: "s3" if s.s3_bucket else "local", settings),
-        s3=providers.Singleton(
-            S3Artifacts, bucket=settings.provided.s3_bucket, region=settings.provided.aws_region,
-            endpoint_url=settings.provided.s3_endpoint_url, kms_key_id=settings.provided.s3_kms_key_id,
-            prefix=settings.provided.s3_prefix),
-        local=providers.Singleton(
-            LocalArtifacts, providers.Callable(lambda s: s.data_dir / "artifacts", settings),
-            prefix=settings.provided.s3_prefix),
-    )
+    artifacts = providers.Resource(call_artifacts, settings)
     handback = providers.Singleton(RedisHandback, redis)
 
     calling_policy = providers.Singleton(CallingPolicy)

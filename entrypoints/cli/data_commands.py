@@ -81,13 +81,7 @@ def erase(
     command = EraseContactCommand(phone=phone, contact_id=contact_id)
 
     async def work(container):
-        try:
-            return await (await container.erase_contact())(command)
-        finally:
-            # The container does not close the S3 client it hands out; an open one warns at exit.
-            artifacts = container.artifacts()
-            if hasattr(artifacts, "aclose"):
-                await artifacts.aclose()
+        return await (await container.erase_contact())(command)
 
     report = run(settings, work)
     typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else "\n".join(report.lines()))

@@ -26,7 +26,7 @@ async def test_adapters_follow_the_settings(tmp_path, redis_url, mongo_uri, extr
         line = container.call_line()
         line = await line if hasattr(line, "__await__") else line
         assert isinstance(line, line_type)
-        assert isinstance(container.artifacts(), artifacts_type)
+        assert isinstance(await container.artifacts(), artifacts_type)
         fake = object()
         with container.call_line.override(providers.Object(fake)):
             assert (await container.conduct_call()).call_line is fake

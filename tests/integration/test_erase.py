@@ -63,14 +63,11 @@ async def _with_container(settings, work, *, clock=None):
     try:
         return await work(container)
     finally:
-        artifacts = container.artifacts()
-        if hasattr(artifacts, "aclose"):
-            await artifacts.aclose()
         await close_container(container)
 
 
 async def _call(container, contact: Contact, campaign: Campaign, *, days_ago: int, call_id: str) -> CallRecord:
-    artifacts = container.artifacts()
+    artifacts = await container.artifacts()
     if hasattr(artifacts, "ensure_bucket"):
         await artifacts.ensure_bucket()
     started = NOW - timedelta(days=days_ago)

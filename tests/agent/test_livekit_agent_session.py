@@ -455,3 +455,22 @@ async def test_the_session_summary_comes_from_the_job_report_without_the_callees
         summary = session_summary(ctx, session)
     assert summary["job_id"] == "job-7" and summary["user_turns"] == 1
     assert "Dana" not in json.dumps(summary) and "chat_history" not in summary and "events" not in summary
+
+
+async def test_the_worker_entrypoint_wires_the_container_and_hands_back_through_its_redis(
+        bare_env, monkeypatch, redis_url, mongo_uri):
+    from entrypoints.agent_worker import entrypoint
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("MONGODB_URI", mongo_uri)
+    monkeypatch.setenv("MONGODB_DATABASE", f"t_{uuid.uuid4().hex[:10]}")
+    sent = metadata()
+    ctx = FakeJobContext(json.dumps(sent))
+    await entrypoint(ctx)  # the campaign is not in this database: a FAILED result, handed back
+    job_side = RedisHandback.from_url(redis_url)
+    try:
+        result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
+    finally:
+        await job_side.aclose()
+    assert result.outcome is CallOutcome.FAILED and result.reason == f"not started: campaign {CAMPAIGN.id} not found"
+    assert ctx.api.room.calls == [("remove_participant", "callee"), ("delete_room", "call-x")]

@@ -11,10 +11,13 @@ from typing import AsyncIterator
 
 from dependency_injector import containers, providers
 
+from application.archive_calls import ArchiveCalls
 from application.book_meeting import BookMeeting
 from application.compliance_gate import PolicyComplianceGate
 from application.conduct_call import ClaimPolicy, ConductCall
+from application.erase_contact import EraseContact
 from domain.calling_policy import CallingPolicy
+from domain.retention_policy import RetentionPolicy
 from infrastructure.calendar_credentials import (ClerkCalendarCredentials, LocalCalendarAccess,
                                                  StaticRefreshTokenCredentials)
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
@@ -22,8 +25,10 @@ from infrastructure.google_calendar import GoogleCalendar
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.livekit_call_line import EgressS3Settings, LiveKitCallLine, LiveKitCallSettings
 from infrastructure.local_artifacts import LocalArtifacts
+from infrastructure.mongo_archive import MongoCallArchive
 from infrastructure.mongo_claims import MongoCallClaims
 from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
+from infrastructure.mongo_erasure import MongoErasureAudit, MongoPersonalDataStore
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
                                                MongoContactRepository)
@@ -88,6 +93,19 @@ async def odm_engine(client, database: str):
     yield engine
 
 
+async def call_artifacts(settings: Settings):
+    """S3 when a bucket is configured, else files under the data folder; S3's client is closed at shutdown."""
+    if not settings.s3_bucket:
+        yield LocalArtifacts(settings.data_dir / "artifacts", prefix=settings.s3_prefix)
+        return
+    store = S3Artifacts(bucket=settings.s3_bucket, region=settings.aws_region, endpoint_url=settings.s3_endpoint_url,
+                        kms_key_id=settings.s3_kms_key_id, prefix=settings.s3_prefix)
+    try:
+        yield store
+    finally:
+        await store.aclose()
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -109,16 +127,7 @@ class Container(containers.DeclarativeContainer):
         MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key))
     audit = providers.Singleton(MongoComplianceAudit, database)
     scripts = providers.Singleton(MongoScriptCatalog, database)
-    artifacts = providers.Selector(
-        providers.Callable(lambda s: "s3" if s.s3_bucket else "local", settings),
-        s3=providers.Singleton(
-            S3Artifacts, bucket=settings.provided.s3_bucket, region=settings.provided.aws_region,
-            endpoint_url=settings.provided.s3_endpoint_url, kms_key_id=settings.provided.s3_kms_key_id,
-            prefix=settings.provided.s3_prefix),
-        local=providers.Singleton(
-            LocalArtifacts, providers.Callable(lambda s: s.data_dir / "artifacts", settings),
-            prefix=settings.provided.s3_prefix),
-    )
+    artifacts = providers.Resource(call_artifacts, settings)
     handback = providers.Singleton(RedisHandback, redis)
 
     calling_policy = providers.Singleton(CallingPolicy)
@@ -178,6 +187,15 @@ class Container(containers.DeclarativeContainer):
         compliance=compliance, audit=audit, scripts=scripts, call_line=call_line, artifacts=artifacts,
         telemetry=telemetry, clock=clock, worker_id=settings.provided.worker_id, claim_policy=claim_policy,
     )
+
+    retention_policy = providers.Singleton(
+        RetentionPolicy, active_days=settings.provided.retention_active_days,
+        archive_days=settings.provided.retention_archive_days, delete_days=settings.provided.retention_delete_days)
+    call_archive = providers.Singleton(MongoCallArchive, database)
+    archive_calls = providers.Factory(ArchiveCalls, call_archive, retention_policy, clock)
+    personal_data = providers.Singleton(MongoPersonalDataStore, database)
+    erasure_audit = providers.Singleton(MongoErasureAudit, database)
+    erase_contact = providers.Factory(EraseContact, personal_data, artifacts, do_not_call, erasure_audit, clock)
 
 
 async def build_container(settings: Settings) -> Container:

@@ -22,6 +22,7 @@ from domain.call_record import CallRecord
 from domain.compliance import ComplianceDecision, Verdict
 from domain.outcomes import CallOutcome
 from domain.script import ScriptError
+from domain.transcript_redaction import transcript_to_store
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,8 @@ class ConductCall:
             with self.telemetry.stage("storage", call_id=request.call_id):
                 try:
                     record.transcript_key = await self.artifacts.put_transcript(
-                        request.call_id, result.transcript, result.report)
+                        request.call_id, transcript_to_store(result.transcript, campaign, request.contact),
+                        result.report)
                 except Exception as exc:  # the outcome matters more than the transcript
                     log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"

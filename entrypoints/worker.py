@@ -11,6 +11,7 @@ import signal
 from datetime import datetime, timezone
 
 from arq import Retry, Worker
+from arq.cron import cron
 from arq.worker import func
 
 from application.commands import ConductCallCommand
@@ -83,6 +84,21 @@ async def _remember(ctx: dict, payload: dict) -> None:
         log.warning("could not record the last state of job %s", ctx.get("job_id"), exc_info=True)
 
 
+ARCHIVE_JOB_NAME = "archive_old_calls"
+
+
+async def archive_old_calls(ctx: dict) -> dict:
+    """Daily: move call data past its active period into the archive collections."""
+    report = await (await ctx["container"].archive_calls())()
+    return report.to_dict()
+
+
+def cron_jobs(settings: Settings) -> list:
+    # Every worker registers it; ARQ's unique cron job id lets only one of them run it each day.
+    return [cron(archive_old_calls, name=ARCHIVE_JOB_NAME, hour={3}, minute={17}, timeout=3600,
+                 keep_result=settings.keep_result_s)]
+
+
 def worker_functions(settings: Settings) -> list:
     return [func(conduct_outbound_call, name=FUNCTION_NAME, timeout=settings.job_timeout_s,
                  max_tries=settings.job_max_tries, keep_result=settings.keep_result_s)]
@@ -91,6 +107,7 @@ def worker_functions(settings: Settings) -> list:
 def build_worker(settings: Settings, container: Container, url: str, *, burst: bool = False) -> Worker:
     return Worker(
         functions=worker_functions(settings),
+        cron_jobs=cron_jobs(settings),
         redis_settings=redis_settings(url),
         queue_name=settings.queue_name,
         burst=burst,
@@ -171,7 +188,8 @@ def __getattr__(name: str):
         await close_container(ctx["container"])
 
     return type("WorkerSettings", (), dict(
-        functions=worker_functions(settings), redis_settings=redis_settings(settings.redis_url),
+        functions=worker_functions(settings), cron_jobs=cron_jobs(settings),
+        redis_settings=redis_settings(settings.redis_url),
         queue_name=settings.queue_name, max_jobs=settings.max_concurrent_calls,
         poll_delay=settings.poll_delay_s, job_serializer=serialize, job_deserializer=deserialize,
         keep_result=settings.keep_result_s, job_completion_wait=settings.max_call_duration_s + 60,

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     s3_endpoint_url: Optional[str] = None
     s3_kms_key_id: Optional[str] = None
     aws_region: str = "us-east-1"
+    s3_archive_storage_class: str = "GLACIER_IR"  # or STANDARD_IA: where calls go when no longer active
+
+    # Retention (days since the call, or since a campaign closed): active, archived, then deleted.
+    retention_active_days: int = Field(default=90, ge=1)
+    retention_archive_days: int = Field(default=365, ge=1)
+    retention_delete_days: int = Field(default=3 * 365, ge=1)
 
     # Calendar. No Google credentials means the embedded ICS calendar.
     google_client_id: Optional[str] = None
@@ -132,6 +138,9 @@ class Settings(BaseSettings):
         if self.job_timeout_s <= self.max_call_duration_s + 60:
             problems.append(f"JOB_TIMEOUT_S ({self.job_timeout_s}) must exceed MAX_CALL_DURATION_S "
                             f"({self.max_call_duration_s}) by more than 60 s, or ARQ would cut calls short")
+        if not self.retention_active_days < self.retention_archive_days < self.retention_delete_days:
+            problems.append("retention periods must grow: RETENTION_ACTIVE_DAYS < RETENTION_ARCHIVE_DAYS "
+                            "< RETENTION_DELETE_DAYS")
         if self.real_calls and self.dnc_hash_key == "docshield-local-dnc-key":
             problems.append("DNC_HASH_KEY must be set to a secret of your own when placing real calls")
         if problems:

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from entrypoints.cli import campaign_commands, dnc_commands, simulate_commands, worker_commands
+from entrypoints.cli import campaign_commands, data_commands, dnc_commands, simulate_commands, worker_commands
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 worker_commands.register(app)
 campaign_commands.register(app)
 dnc_commands.register(app)
+data_commands.register(app)
 simulate_commands.register(app)
 
 

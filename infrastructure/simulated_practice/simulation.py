@@ -230,7 +230,7 @@ class Simulation:
         record = records[-1] if records else None
         transcript = []
         if record is not None and record.transcript_key:
-            stored = await container.artifacts().get_transcript(record.transcript_key)
+            stored = await (await container.artifacts()).get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None

@@ -26,7 +26,7 @@ async def test_adapters_follow_the_settings(tmp_path, redis_url, mongo_uri, extr
         line = container.call_line()
         line = await line if hasattr(line, "__await__") else line
         assert isinstance(line, line_type)
-        assert isinstance(container.artifacts(), artifacts_type)
+        assert isinstance(await container.artifacts(), artifacts_type)
         fake = object()
         with container.call_line.override(providers.Object(fake)):
             assert (await container.conduct_call()).call_line is fake
@@ -49,4 +49,22 @@ async def test_the_calendar_follows_the_settings(tmp_path, redis_url, mongo_uri,
         assert type(booking.calendar).__name__ == calendar_type
         assert type(booking.credentials).__name__ == credentials_type
     finally:
+        await close_container(container)
+
+
+async def test_the_specified_indexes_exist(tmp_path, redis_url, mongo_uri):
+    container = await build_container(make_settings(tmp_path, redis_url, mongo_uri))
+    try:
+        database = await container.database()
+        campaigns = [list(i["key"]) for i in (await database.campaigns.index_information()).values()]
+        assert [("contact", 1)] in campaigns
+        assert [("batch", 1), ("status", 1)] in campaigns
+        assert [("status", 1), ("lastCallDate", 1)] in campaigns
+        assert [("lastCompletedDate", 1)] in campaigns
+        contacts = [list(i["key"]) for i in (await database.contacts.index_information()).values()]
+        assert [("phone", 1)] in contacts
+        records = (await database.call_records.index_information()).values()
+        assert any(list(i["key"]) == [("callId", 1)] and i.get("unique") for i in records)
+    finally:
+        await database.client.drop_database(database.name)
         await close_container(container)

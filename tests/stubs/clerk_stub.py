@@ -7,7 +7,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from tests.stubs.threaded_http import ThreadedHttp
 from urllib.parse import unquote, urlsplit
 
 
@@ -26,32 +27,20 @@ class ClerkStub:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._http: ThreadedHttp | None = None
 
     def start(self) -> "ClerkStub":
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                stub._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._http = ThreadedHttp(lambda handler, method: self._handle(handler)).start()
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._http:
+            self._http.stop()
+            self._http = None
 
     @property
     def server_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._http.port}/v1"
 
     def revoke(self, user_id: str) -> None:
         with self._lock:

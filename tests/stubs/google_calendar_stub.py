@@ -12,7 +12,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+from tests.stubs.threaded_http import ThreadedHttp
 from urllib.parse import parse_qs, unquote, urlsplit
 
 EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
@@ -45,37 +46,22 @@ class GoogleCalendarStub:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._http: ThreadedHttp | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> "GoogleCalendarStub":
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output clean
-                pass
-
-            def do_GET(self):
-                stub._handle(self, "GET")
-
-            def do_POST(self):
-                stub._handle(self, "POST")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._http = ThreadedHttp(self._handle).start()
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._http:
+            self._http.stop()
+            self._http = None
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._http.port}"
 
     @property
     def api_endpoint(self) -> str:

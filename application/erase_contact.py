@@ -1,0 +1,147 @@
+"""EraseContact: remove a contact's personal data everywhere, keeping the number un-callable.
+
+Behind `docshield erase --phone NUMBER | --contact-id ID`. The order is chosen so
+that a run stopped at any point can be repeated to finish the job: the number
+goes on the do-not-call list first, artifacts are deleted before the records
+that point to them are cleared, and the contact (the link from the number to
+everything else) is removed last.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from application.manage_dnc import normalise_phone
+from application.ports.clock import Clock
+from application.ports.compliance import DoNotCallList
+from application.ports.personal_data import ErasureAudit, ErasureEntry, PersonalDataStore
+from application.ports.storage import CallArtifacts
+from domain.contact import Contact
+from domain.personal_data import mask_phone
+
+log = logging.getLogger(__name__)
+
+DNC_REASON = "personal data erased on request"
+DNC_SOURCE = "erasure"
+
+
+class ContactNotFound(LookupError):
+    """No contact has the id given."""
+
+
+class ErasureIncomplete(RuntimeError):
+    """Some artifacts could not be deleted; records still point to them. Run the erasure again."""
+
+
+@dataclass(frozen=True)
+class EraseContactCommand:
+    """Exactly one of `phone` (any valid format) or `contact_id`."""
+
+    phone: str | None = None
+    contact_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.phone) == bool(self.contact_id):
+            raise ValueError("give exactly one of a phone number or a contact id")
+
+    @property
+    def selector(self) -> str:
+        return "phone" if self.phone else "contact_id"
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What an erasure removed. `masked_phone` is for the operator's screen only; it is not audited."""
+
+    entry: ErasureEntry
+    masked_phone: str
+
+    def lines(self) -> list[str]:
+        e = self.entry
+        dnc = "added to" if e.do_not_call_added else "already on"
+        return [
+            f"erasure {e.erasure_id} ({e.at.isoformat(timespec='seconds')})",
+            f"contacts removed: {e.contacts_removed}",
+            f"campaigns: {e.campaigns} found, {e.campaigns_closed} closed",
+            f"call records scrubbed: {e.call_records_scrubbed} ({e.archived_call_records} archived)",
+            f"recordings and transcripts deleted: {e.artifacts_deleted}",
+            f"{self.masked_phone}: {dnc} the do-not-call list",
+        ]
+
+    def to_dict(self) -> dict:
+        e = self.entry
+        return {"erasure_id": e.erasure_id, "at": e.at.isoformat(), "selector": e.selector,
+                "number": self.masked_phone, "contacts_removed": e.contacts_removed, "campaigns": e.campaigns,
+                "campaigns_closed": e.campaigns_closed, "call_records_scrubbed": e.call_records_scrubbed,
+                "archived_call_records": e.archived_call_records, "artifacts_deleted": e.artifacts_deleted,
+                "do_not_call_added": e.do_not_call_added}
+
+
+class EraseContact:
+    def __init__(self, store: PersonalDataStore, artifacts: CallArtifacts, dnc: DoNotCallList,
+                 audit: ErasureAudit, clock: Clock):
+        self.store = store
+        self.artifacts = artifacts
+        self.dnc = dnc
+        self.audit = audit
+        self.clock = clock
+
+    async def __call__(self, command: EraseContactCommand) -> ErasureReport:
+        """Erase and report. Raises InvalidPhoneNumber for a bad number, ContactNotFound for an
+        unknown id, ErasureIncomplete when artifacts could not be deleted (nothing else is then cleared)."""
+        contacts, number = await self._subjects(command)
+        now = self.clock.now()
+        added = await self.dnc.add(number, reason=DNC_REASON, source=DNC_SOURCE, at=now)
+
+        campaign_ids: list[str] = []
+        for contact in contacts:
+            campaign_ids += [c for c in await self.store.campaign_ids_of(contact.id) if c not in campaign_ids]
+        calls = await self.store.calls_of(campaign_ids) if campaign_ids else []
+
+        deleted, failed = await self._delete_artifacts([k for call in calls for k in call.artifact_keys])
+        if failed:
+            raise ErasureIncomplete(
+                f"{failed} recording(s)/transcript(s) could not be deleted ({deleted} were); the number is on "
+                f"the do-not-call list, nothing else was cleared: run the erasure again")
+
+        scrubbed = await self.store.scrub_calls(campaign_ids, at=now) if campaign_ids else 0
+        closed = await self.store.close_campaigns(campaign_ids, at=now) if campaign_ids else 0
+        removed = 0
+        for contact in contacts:
+            removed += await self.store.remove_contact(contact.id)
+
+        entry = ErasureEntry(
+            erasure_id=uuid.uuid4().hex, at=now, selector=command.selector, contacts_removed=removed,
+            campaigns=len(campaign_ids), campaigns_closed=closed, call_records_scrubbed=scrubbed,
+            archived_call_records=sum(1 for c in calls if c.archived), artifacts_deleted=deleted,
+            do_not_call_added=added)
+        await self.audit.record(entry)
+        log.info("erasure %s: %d contact(s), %d campaign(s), %d call record(s), %d artifact(s)",
+                 entry.erasure_id, removed, len(campaign_ids), scrubbed, deleted)
+        return ErasureReport(entry, mask_phone(number))
+
+    async def _subjects(self, command: EraseContactCommand) -> tuple[list[Contact], str]:
+        if command.phone:
+            number = normalise_phone(command.phone)
+            return await self.store.contacts_with_phone(number), number
+        contact = await self.store.contact(command.contact_id)
+        if contact is None:
+            raise ContactNotFound(f"no contact with id {command.contact_id!r}")
+        try:
+            number = normalise_phone(contact.phone)
+        except ValueError:
+            number = contact.phone  # still listed: the list hashes whatever digits there are
+        # Only this contact: a shared practice line may belong to other contacts too.
+        return [contact], number
+
+    async def _delete_artifacts(self, keys: list[str]) -> tuple[int, int]:
+        deleted = failed = 0
+        for key in dict.fromkeys(keys):
+            try:
+                await self.artifacts.delete(key)
+                deleted += 1
+            except Exception as exc:  # keep going: report every failure at once
+                failed += 1
+                log.error("could not delete an artifact of an erased contact (%s)", type(exc).__name__)
+        return deleted, failed

@@ -1,0 +1,102 @@
+"""`docshield storage lifecycle --apply|--show` and `docshield erase --phone N | --contact-id ID`."""
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from application.erase_contact import EraseContactCommand
+from application.manage_dnc import InvalidPhoneNumber, normalise_phone
+from domain.personal_data import mask_phone
+from domain.retention_policy import RetentionPolicy
+from entrypoints.cli.session import EnvFile, run, settings_for
+from infrastructure.s3_lifecycle import S3BucketLifecycle, differences, retention_rule
+from infrastructure.settings import Settings
+
+storage_app = typer.Typer(help="The call recordings bucket.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(storage_app, name="storage")
+    app.command("erase")(erase)
+
+
+@storage_app.command("lifecycle")
+def lifecycle(
+    apply: bool = typer.Option(False, "--apply", help="Put the retention rule on the bucket, then show it."),
+    show: bool = typer.Option(False, "--show", help="Show the bucket's rules; exit 1 if they differ from the "
+                                                     "RETENTION_* settings."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rules read back from the bucket as JSON."),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """The bucket's retention rules: infrequent access, deep archive, then expiry, for the calls prefix."""
+    if apply == show:
+        raise typer.BadParameter("give exactly one of --apply or --show")
+    settings = settings_for(env_file)
+    expected = retention_rule(_policy(settings), settings.s3_prefix, archive_class=settings.s3_archive_storage_class)
+
+    async def work() -> list[dict]:
+        async with S3BucketLifecycle(bucket=settings.s3_bucket or "", region=settings.aws_region,
+                                     endpoint_url=settings.s3_endpoint_url) as bucket:
+            return await (bucket.apply(expected) if apply else bucket.rules())
+
+    rules = asyncio.run(work())
+    if as_json:
+        typer.echo(json.dumps(rules, indent=2, default=str))
+    else:
+        typer.echo(f"bucket {settings.s3_bucket}: {len(rules)} lifecycle rule(s)")
+        for rule in rules:
+            typer.echo(_describe(rule))
+    problems = differences(expected, rules)
+    if problems:
+        for problem in problems:
+            typer.echo(f"differs: {problem}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo("in line with the RETENTION_* settings", err=as_json)
+
+
+def erase(
+    phone: Optional[str] = typer.Option(None, "--phone", help="The contact's number (E.164 or US format)."),
+    contact_id: Optional[str] = typer.Option(None, "--contact-id", help="The contact's id."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """Remove a contact's recordings, transcripts and personal fields everywhere; the number stays un-callable."""
+    if bool(phone) == bool(contact_id):
+        raise typer.BadParameter("give exactly one of --phone or --contact-id")
+    subject = f"contact {contact_id}"
+    if phone:
+        try:
+            subject = mask_phone(normalise_phone(phone))
+        except InvalidPhoneNumber as exc:
+            raise typer.BadParameter(str(exc), param_hint="--phone") from None
+    if not yes:
+        typer.confirm(f"Erase every recording, transcript and personal field of {subject}? This cannot be undone",
+                      abort=True)
+    settings = settings_for(env_file)
+    command = EraseContactCommand(phone=phone, contact_id=contact_id)
+
+    async def work(container):
+        return await (await container.erase_contact())(command)
+
+    report = run(settings, work)
+    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else "\n".join(report.lines()))
+
+
+def _policy(settings: Settings) -> RetentionPolicy:
+    return RetentionPolicy(active_days=settings.retention_active_days,
+                           archive_days=settings.retention_archive_days,
+                           delete_days=settings.retention_delete_days)
+
+
+def _describe(rule: dict) -> str:
+    flt = rule.get("Filter") or {}
+    prefix = flt.get("Prefix", (flt.get("And") or {}).get("Prefix", rule.get("Prefix", "")))
+    steps = [f"{t.get('StorageClass')} at {t.get('Days')} d" for t in rule.get("Transitions") or []]
+    if rule.get("Expiration", {}).get("Days") is not None:
+        steps.append(f"deleted at {rule['Expiration']['Days']} d")
+    return f"  {rule.get('ID', '?')} [{rule.get('Status', '?')}] prefix {prefix!r}: " + ", ".join(steps or ["-"])

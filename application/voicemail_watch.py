@@ -14,6 +14,7 @@ taken as speech, which suits clean line audio such as the simulator's.
 from __future__ import annotations
 
 import math
+import sys
 from array import array
 
 from domain.beep_detector import BeepDetector, BeepEvent
@@ -72,6 +73,8 @@ class VoicemailWatch:
     def _loud(self, frame: bytes) -> bool:
         samples = array("h")
         samples.frombytes(frame[:len(frame) - len(frame) % 2])
+        if sys.byteorder == "big":
+            samples.byteswap()  # PCM on the line is little-endian
         if not samples:
             return False
         return math.sqrt(sum(s * s for s in samples) / len(samples)) >= self._speech_rms

@@ -57,7 +57,10 @@ class SalesAgent(Agent):
 
     async def speak_to_menu(self, words: str) -> None:
         """Say a speech menu's word now, uninterrupted, outside the model's turn."""
-        self.session.say(words, allow_interruptions=False)
+        if self.session.tts is not None:
+            self.session.say(words, allow_interruptions=False)
+        else:  # a realtime model speaks for itself: no TTS to say the word verbatim
+            self.session.generate_reply(instructions=f"Say only the words: {words}", allow_interruptions=False)
 
     async def note_menu_action(self, decision: NavDecision) -> None:
         """Stop what the model is saying and put the fast path's action in its chat, as if it had called the tool."""

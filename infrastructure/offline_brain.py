@@ -3,10 +3,18 @@
 It stands in for OpenAI in tests, the demo and offline simulation. It keeps no
 state of its own: every answer is read off the chat context (what the callee
 said, which tools ran and what they returned), as a real model would.
+
+Machines are handled by the domain's phone-tree logic: the first words of each
+new party go through classify_greeting (voicemail, full mailbox, carrier,
+menu, person); menus through MenuNavigator with the campaign's TargetPolicy
+(replaying the menus already heard in the chat, so loops are seen); the moment
+to start a voicemail through VoicemailTiming fed with the agent side's line cues;
+the voicemail message through prepare_message (under 30 seconds).
 """
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +25,17 @@ from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 from application.agent_brief import AgentBrief
+from application.phone_tree_fast_path import is_avoided, menu_policy
 from application.ports.clock import Clock
-from infrastructure.offline_listening import (Heard, choose_from_menu, email_said, heard, times_said,
-                                              windows_said)
+from domain.beep_detector import BeepEvent
+from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
+from domain.menu_reader import read_menu
+from domain.voicemail import VoicemailStep, VoicemailTiming, prepare_message
+from domain.voicemail_detector import Answerer, classify_greeting
+from infrastructure.offline_listening import Heard, LineCue, email_said, heard, times_said, windows_said
+
+_MACHINE_SURE = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
+BEEP_HALF_S = 0.25  # a cue gives when the beep ended; VoicemailTiming needs a start too
 
 
 @dataclass
@@ -34,7 +50,8 @@ class _Memory:
 
     disclosed_to_party: bool = False
     introduced: bool = False
-    voicemail_greeting: bool = False
+    greeting: list[str] = field(default_factory=list)  # the current party's words before the agent spoke
+    menus: list[str] = field(default_factory=list)  # every menu prompt heard, in order
     objections: list[str] = field(default_factory=list)
     objection_counts: dict[str, int] = field(default_factory=dict)
     offers: list[dict] = field(default_factory=list)
@@ -43,11 +60,12 @@ class _Memory:
 
 
 class OfflineBrain(llm.LLM):
-    def __init__(self, brief: AgentBrief, clock: Clock, contact_zone: ZoneInfo):
+    def __init__(self, brief: AgentBrief, clock: Clock, contact_zone: ZoneInfo, policy: TargetPolicy | None = None):
         super().__init__()
         self.brief = brief
         self.clock = clock
         self.zone = contact_zone
+        self.policy = policy or menu_policy(None, brief.contact)
 
     @property
     def model(self) -> str:
@@ -88,21 +106,27 @@ class OfflineBrain(llm.LLM):
         for item in items:
             if item.type == "message" and item.role == "assistant":
                 text = item.text_content or ""
+                memory.greeting = []
                 if text == self.brief.lines["greeting"] or text == self.brief.lines["gatekeeper"]:
                     memory.disclosed_to_party = True
                 if self.brief.lines["introduction"] in text:
                     memory.introduced = True
             elif item.type == "message" and item.role == "user":
-                kind, objection = heard(item.text_content or "", first)
+                said = item.text_content or ""
+                if LineCue.parse(said) is None:
+                    memory.greeting.append(said)
+                    if read_menu(said).choices:
+                        memory.menus.append(said)
+                kind, objection = heard(said, first)
                 if kind is Heard.TRANSFER:
                     memory.disclosed_to_party = False  # a new person is about to answer
-                elif kind is Heard.VOICEMAIL_GREETING:
-                    memory.voicemail_greeting = True
                 elif kind is Heard.OBJECTION:
                     memory.objection_counts[objection] = memory.objection_counts.get(objection, 0) + 1
                     if objection not in memory.objections:
                         memory.objections.append(objection)
                 memory.email = email_said(item.text_content or "") or memory.email
+            elif item.type == "function_call":
+                memory.greeting = []  # keys went out: what follows is a new prompt
             elif item.type == "function_call_output" and item.name in ("check_availability", "book_meeting"):
                 try:
                     payload = json.loads(item.output)
@@ -119,19 +143,15 @@ class OfflineBrain(llm.LLM):
     def _respond(self, text: str, memory: _Memory) -> Reply:
         brief = self.brief
         contact = brief.contact
+        cue = LineCue.parse(text)
+        if cue is not None:
+            return self._voicemail_moment(cue, memory)
+        machine = self._machine(text, memory)
+        if machine is not None:
+            return machine
         kind, objection = heard(text, contact.first_name)
-        if kind is Heard.BEEP or (kind is Heard.SILENCE and memory.voicemail_greeting):
-            return Reply(tools=[("leave_voicemail", {})])
-        if kind in (Heard.VOICEMAIL_GREETING, Heard.HOLD, Heard.TRANSFER, Heard.SILENCE):
-            return Reply()  # never talk over a greeting, hold music or a transfer
-        if kind is Heard.MENU:
-            choice = choose_from_menu(text, first_name=contact.first_name, last_name=contact.last_name,
-                                      title=contact.title)
-            if choice is None:
-                return Reply()  # wait for the operator fallback or the menu's repeat
-            if choice.digits:
-                return Reply(tools=[("press_digits", {"digits": choice.digits})])
-            return Reply(text=choice.word)
+        if kind in (Heard.HOLD, Heard.TRANSFER):
+            return Reply()  # never talk over hold music or a transfer
         if kind is Heard.OPT_OUT:
             return Reply(text=brief.line("opt_out"), tools=[
                 ("add_to_do_not_call", {"reason": "asked to be removed during the call"}),
@@ -177,6 +197,75 @@ class OfflineBrain(llm.LLM):
             return Reply(text=brief.line("introduction"))
         return Reply(text=f"Would a short call with {brief.rep_name} be worth it?")
 
+    def _machine(self, text: str, memory: _Memory) -> Reply | None:
+        """The reply when the words come from a machine; None when a person may be speaking.
+
+        A new party's first words are classified (this prompt alone, or with the
+        words before it when it alone says too little). Once a person is talking,
+        only a greeting that names the tone, a message or the mailbox counts: people
+        say "she's not available" too.
+        """
+        verdict = classify_greeting(text)
+        if verdict.answerer is Answerer.UNCERTAIN and len(memory.greeting) > 1:
+            verdict = classify_greeting(" ".join(memory.greeting))
+        if memory.disclosed_to_party and not (
+                verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and _MACHINE_SURE.search(verdict.cue)):
+            return None
+        if verdict.answerer is Answerer.MAILBOX_FULL:
+            return Reply(tools=[("record_outcome", {"outcome": "no_answer",
+                                                    "decline_reason": "the voicemail box cannot take a message"}),
+                                ("end_call", {})])
+        if verdict.answerer is Answerer.CARRIER:
+            outcome = verdict.final_outcome
+            tools = [("end_call", {})]
+            if outcome is not None and outcome.value in ("no_answer", "wrong_number"):
+                tools.insert(0, ("record_outcome", {"outcome": outcome.value, "decline_reason": verdict.rule}))
+            return Reply(tools=tools)
+        if verdict.answerer is Answerer.VOICEMAIL:
+            return Reply()  # wait for the line cue: never talk over a greeting
+        if read_menu(text).choices:
+            return self._menu(memory)
+        if verdict.answerer is Answerer.IVR:
+            return Reply()  # an announcement or hold message
+        return None
+
+    def _menu(self, memory: _Memory) -> Reply:
+        """The navigator's choice for the last menu, after replaying the earlier ones (so loops are seen)."""
+        navigator = MenuNavigator(self.policy)
+        for earlier in memory.menus[:-1]:
+            navigator.reset()
+            navigator.hear(earlier, final=True)
+        navigator.reset()
+        decision = navigator.hear(memory.menus[-1], final=True)
+        if is_avoided(decision, self.policy) or decision.action in (NavAction.WAIT, NavAction.STAY_ON_LINE,
+                                                                    NavAction.GIVE_UP):
+            return Reply()  # let the menu time out to a person rather than take a line to avoid
+        if decision.digits:
+            return Reply(tools=[("press_digits", {"digits": decision.digits})])
+        return Reply(text=decision.say) if decision.say else Reply()
+
+    def _voicemail_moment(self, cue: LineCue, memory: _Memory) -> Reply:
+        """VoicemailTiming replayed from the greeting and the agent side's cue: speak, wait or hang up."""
+        timing = VoicemailTiming()
+        decision = timing.greeting(" ".join(memory.greeting) or "voicemail", 0.0)
+        if decision.step is VoicemailStep.WAIT:
+            if cue.kind == "beep":
+                timing.tick(0.0)
+                timing.beep(BeepEvent(max(0.0, cue.at_s - BEEP_HALF_S), cue.at_s, cue.frequency_hz))
+            else:
+                timing.tick(cue.at_s, speech_active=True)
+            decision = timing.tick(cue.now_s)
+        if decision.step is VoicemailStep.SPEAK:
+            return Reply(tools=[("leave_voicemail", {})])
+        if decision.step is VoicemailStep.HANG_UP:
+            return Reply(tools=[("record_outcome", {"outcome": "no_answer", "decline_reason": decision.reason}),
+                                ("end_call", {})])
+        return Reply()
+
+    def voicemail_message(self) -> str:
+        """The script's voicemail line, trimmed to whole sentences that fit in 30 seconds."""
+        return prepare_message(self.brief.line("voicemail"), trim=True).text
+
     def _decline(self, text: str, memory: _Memory) -> Reply:
         return Reply(text=self.brief.line("closing"), tools=[
             ("record_outcome", {"outcome": "declined", "decline_reason": text.strip()[:200],
@@ -197,7 +286,7 @@ class OfflineBrain(llm.LLM):
     def _after_tool(self, output, memory: _Memory) -> Reply:
         brief = self.brief
         if output.name == "leave_voicemail":
-            return Reply(text=brief.line("voicemail"), tools=[("end_call", {})])
+            return Reply(text=self.voicemail_message(), tools=[("end_call", {})])
         if output.name in ("check_availability", "book_meeting"):
             try:
                 payload = json.loads(output.output)

@@ -1,8 +1,10 @@
 """How the offline brain reads what the other side of the line said (text mode).
 
-Deterministic keyword reading, good enough for simulated practices and for
-tests: the menu choice defers to the domain's phone-tree logic where it exists.
-Line events that have no words reach text mode as cues: "[beep]", "[silence]".
+Deterministic keyword reading of a conversation with a person, good enough for
+simulated practices and tests. Machines (menus, voicemail boxes, carriers) are
+recognised by the domain (voicemail_detector, menu_navigator), not here. Line
+events without words reach the model as a `LineCue` that the agent side writes
+from the audio (beep detector and voice activity).
 """
 from __future__ import annotations
 
@@ -12,15 +14,40 @@ from datetime import datetime, timedelta
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-BEEP = "[beep]"
-SILENCE = "[silence]"
+
+@dataclass(frozen=True)
+class LineCue:
+    """What the agent side heard without words after a greeting: a beep that ended, or quiet since a moment.
+
+    Times are seconds since the greeting's audio began; `now_s` is when the cue was sent.
+    """
+
+    kind: str  # "beep" or "quiet"
+    at_s: float
+    now_s: float
+    frequency_hz: float = 0.0
+
+    _BEEP = re.compile(r"^\[line: beep (\d+(?:\.\d+)?) Hz ended at (\d+(?:\.\d+)?) s; now (\d+(?:\.\d+)?) s\]$")
+    _QUIET = re.compile(r"^\[line: quiet since (\d+(?:\.\d+)?) s; now (\d+(?:\.\d+)?) s\]$")
+
+    def render(self) -> str:
+        if self.kind == "beep":
+            return f"[line: beep {self.frequency_hz:.0f} Hz ended at {self.at_s:.2f} s; now {self.now_s:.2f} s]"
+        return f"[line: quiet since {self.at_s:.2f} s; now {self.now_s:.2f} s]"
+
+    @classmethod
+    def parse(cls, text: str) -> "LineCue | None":
+        t = text.strip()
+        m = cls._BEEP.match(t)
+        if m:
+            return cls("beep", float(m.group(2)), float(m.group(3)), float(m.group(1)))
+        m = cls._QUIET.match(t)
+        if m:
+            return cls("quiet", float(m.group(1)), float(m.group(2)))
+        return None
 
 
 class Heard(str, Enum):
-    BEEP = "beep"
-    SILENCE = "silence"
-    VOICEMAIL_GREETING = "voicemail_greeting"
-    MENU = "menu"
     HOLD = "hold"
     TRANSFER = "transfer"
     BLOCKED = "blocked"
@@ -28,7 +55,6 @@ class Heard(str, Enum):
     ROBOT_QUESTION = "robot_question"
     CALLBACK = "callback"
     DECLINE = "decline"
-    SLOT_CHOICE = "slot_choice"  # decided by the brain, which knows the offers
     NO_SLOT_FITS = "no_slot_fits"
     ACCEPT = "accept"
     CONFIRMS_IDENTITY = "confirms_identity"
@@ -40,9 +66,6 @@ def _any(*phrases: str) -> re.Pattern:
     return re.compile("|".join(phrases), re.IGNORECASE)
 
 
-_VOICEMAIL = _any(r"leave (?:a|your) message", r"after the (?:tone|beep)", r"voice ?mail", r"mailbox",
-                  r"not available to take your call", r"can't come to the phone", r"record your message")
-_MENU = _any(r"\bpress\b", r"\bdial\b\s+\d", r"\bsay\b\s+['\"]?\w+['\"]?")
 _HOLD = _any(r"please hold", r"on hold", r"your call is important", r"remain on the line", r"stay on the line",
              r"next available")
 _TRANSFER = _any(r"put you through", r"transfer(?:ring)? you", r"connect(?:ing)? you", r"one moment",
@@ -78,14 +101,6 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
     """What an utterance is, and for objections which kind."""
     t = text.strip()
     low = t.lower()
-    if low == BEEP or "[beep]" in low:
-        return Heard.BEEP, None
-    if low == SILENCE:
-        return Heard.SILENCE, None
-    if _VOICEMAIL.search(t):
-        return Heard.VOICEMAIL_GREETING, None
-    if _MENU.search(t) and re.search(r"\b(?:press|dial)\b", low):
-        return Heard.MENU, None
     if _OPT_OUT.search(t):
         return Heard.OPT_OUT, None
     if _ROBOT.search(t) and "?" in t:
@@ -111,55 +126,6 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
                               and len(low) < 40):
         return Heard.CONFIRMS_IDENTITY, None
     return Heard.OTHER, None
-
-
-# --- menus ----------------------------------------------------------------------------------
-
-_OPTION = re.compile(
-    r"(?:(?:for|to reach|to speak (?:to|with)|if you (?:are|need|want)|for the)\s+(?P<what1>[^.,;]+?)[,]?\s+"
-    r"(?:please\s+)?(?:press|dial)\s+(?P<key1>[0-9*#]))"
-    r"|(?:(?:press|dial)\s+(?P<key2>[0-9*#])\s+(?:for|to reach|to speak (?:to|with)|to)\s+(?P<what2>[^.,;]+))",
-    re.IGNORECASE)
-_SPEECH = re.compile(r"\bsay\s+['\"]?(?P<word>[a-z]+)['\"]?(?:\s+(?:for|to)\s+(?P<what>[^.,;]+))?", re.IGNORECASE)
-_PREFERENCES = ("office manager", "practice manager", "practice administrator", "administrator", "manager",
-                "operator", "front desk", "reception", "receptionist", "all other", "other", "staff", "everything else")
-
-
-@dataclass(frozen=True)
-class MenuChoice:
-    digits: str | None = None
-    word: str | None = None
-
-
-def menu_options(text: str) -> list[tuple[str, str]]:
-    """(key, what it leads to) in the order said."""
-    out = []
-    for m in _OPTION.finditer(text):
-        key = m.group("key1") or m.group("key2")
-        what = (m.group("what1") or m.group("what2") or "").strip().lower()
-        out.append((key, what))
-    return out
-
-
-def choose_from_menu(text: str, *, first_name: str, last_name: str, title: str) -> MenuChoice | None:
-    """The option that leads closest to the contact: their name, their title, a manager, an operator."""
-    targets = [w.lower() for w in (f"{first_name} {last_name}", first_name, last_name) if w.strip()]
-    if title:
-        targets.append(title.lower())
-    targets.extend(_PREFERENCES)
-    options = menu_options(text)
-    speech = [(m.group("word").lower(), (m.group("what") or "").lower()) for m in _SPEECH.finditer(text)]
-    for target in targets:
-        for key, what in options:
-            if target in what:
-                return MenuChoice(digits=key)
-        for word, what in speech:
-            if target in what or target == word:
-                return MenuChoice(word=word)
-    for word, _what in speech:
-        if word in ("operator", "representative", "reception", "agent"):
-            return MenuChoice(word=word)
-    return None
 
 
 # --- times said aloud -------------------------------------------------------------------------

@@ -10,13 +10,28 @@ import json
 from datetime import datetime
 from typing import Annotated, Optional
 
-from livekit.agents import Agent, RunContext, ToolError, function_tool
+import uuid
+
+from livekit.agents import Agent, RunContext, ToolError, function_tool, llm
 from pydantic import Field
 
 from application.agent_brief import AgentBrief
 from application.call_actions import CallActions, ToolRefused
+from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
 from application.ports.meeting_scheduler import SchedulingAnswer
 from domain.meeting import Interval
+from domain.menu_navigator import MenuNavigator, NavAction, NavDecision
+from domain.voicemail_detector import Answerer, classify_greeting as _classify_greeting
+
+_WHAT_TO_DO = {
+    Answerer.HUMAN: "a person answered: greet them with the disclosure",
+    Answerer.VOICEMAIL: "a voicemail greeting: say nothing until the beep, then leave_voicemail",
+    Answerer.MAILBOX_FULL: "the mailbox cannot take a message: record_outcome no_answer and end_call, no message",
+    Answerer.IVR: "an automated menu or announcement: stay silent; choose_menu_option tells which key",
+    Answerer.SCREENING: "a call-screening assistant: say your name, company and reason for calling, briefly",
+    Answerer.CARRIER: "a network announcement: the call cannot go through; end_call",
+    Answerer.UNCERTAIN: "not enough words yet: keep listening",
+}
 
 
 def _answer(answer: SchedulingAnswer) -> str:
@@ -29,10 +44,45 @@ def _answer(answer: SchedulingAnswer) -> str:
 
 
 class SalesAgent(Agent):
-    def __init__(self, brief: AgentBrief, actions: CallActions, **kwargs):
+    """The agent; also the AgentChannel the worker's fast paths report to (`speak_to_menu`, `note_menu_action`)."""
+
+    def __init__(self, brief: AgentBrief, actions: CallActions, *, fast_path: PhoneTreeFastPath | None = None,
+                 **kwargs):
         super().__init__(instructions=brief.instructions, **kwargs)
         self.brief = brief
         self.actions = actions
+        self.fast_path = fast_path
+
+    # --- the fast path's channel to the model ----------------------------------------------------
+
+    async def speak_to_menu(self, words: str) -> None:
+        """Say a speech menu's word now, uninterrupted, outside the model's turn."""
+        if self.session.tts is not None:
+            self.session.say(words, allow_interruptions=False)
+        else:  # a realtime model speaks for itself: no TTS to say the word verbatim
+            self.session.generate_reply(instructions=f"Say only the words: {words}", allow_interruptions=False)
+
+    async def note_menu_action(self, decision: NavDecision) -> None:
+        """Stop what the model is saying and put the fast path's action in its chat, as if it had called the tool."""
+        try:
+            self.session.interrupt()
+        except RuntimeError:
+            pass  # no activity running (text mode between turns): nothing to stop
+        chat = self.chat_ctx.copy()
+        if decision.digits:
+            call_id = f"fastpath_{uuid.uuid4().hex[:10]}"
+            chat.items.append(llm.FunctionCall(call_id=call_id, name="press_digits",
+                                               arguments=json.dumps({"digits": decision.digits})))
+            chat.items.append(llm.FunctionCallOutput(
+                call_id=call_id, name="press_digits", is_error=False, reply_required=False,
+                output=f"pressed {decision.digits} ({decision.reason}); stay silent and listen to the next prompt"))
+        elif decision.action is NavAction.STAY_ON_LINE:
+            chat.add_message(role="assistant", content="(staying on the line for a person; saying nothing)")
+        else:
+            return  # a spoken menu word is already in the chat
+        await self.update_chat_ctx(chat)
+
+    # --- tools ---------------------------------------------------------------------------------
 
     @function_tool
     async def press_digits(self, context: RunContext,
@@ -42,6 +92,32 @@ class SalesAgent(Agent):
             await self.actions.press_digits(digits)
         except ToolRefused as exc:
             raise ToolError(str(exc)) from None
+
+    @function_tool
+    async def choose_menu_option(
+        self, context: RunContext,
+        prompt_text: Annotated[str, Field(description="The automated menu's words, as heard")],
+    ) -> str:
+        """Ask the deterministic menu reader which key (or word) leads to the decision maker in this menu."""
+        if not prompt_text.strip():
+            raise ToolError("prompt_text is empty")
+        if self.fast_path is not None:
+            decision = self.fast_path.consult(prompt_text)
+        else:
+            decision = MenuNavigator(menu_policy(None, self.brief.contact)).hear(prompt_text, final=True)
+        return json.dumps({"action": decision.action.value, "digits": decision.digits, "say": decision.say,
+                           "option": decision.option.phrase if decision.option else None,
+                           "reason": decision.reason})
+
+    @function_tool
+    async def classify_greeting(
+        self, context: RunContext,
+        words: Annotated[str, Field(description="The first words heard after the call was answered")],
+    ) -> str:
+        """Tell whether a person, a voicemail box, a full mailbox, a menu, a screener or the carrier answered."""
+        verdict = _classify_greeting(words)
+        return json.dumps({"answerer": verdict.answerer.value, "cue": verdict.cue,
+                           "what_to_do": _WHAT_TO_DO[verdict.answerer]})
 
     @function_tool
     async def leave_voicemail(self, context: RunContext) -> str:

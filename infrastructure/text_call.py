@@ -1,19 +1,29 @@
 """A call in text mode: the sales agent in a real AgentSession without a room, text in and text out.
 
-Every tool runs as in production; only the audio is missing. The other side
-is anything with pick_up / next_utterance / hear (the simulated practice).
+Every tool runs as in production; only speech is text. The other side is
+anything with pick_up / next_utterance / hear / audio_heard_until (the
+simulated practice); it speaks text, or LineAudio when there are no words (a
+voicemail box's beep, silence). As in production, the agent side handles what
+needs no model: menus go through the PhoneTreeFastPath before the model sees
+them, and line audio goes through VoicemailWatch (the real BeepDetector); the
+model is woken with a LineCue when it is time to speak.
 """
 from __future__ import annotations
 
 import logging
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Union
 
 from livekit.agents import AgentSession, llm
 
 from application.call_progress import CallProgress, LineEnding
+from application.phone_tree_fast_path import PhoneTreeFastPath
 from application.ports.clock import Clock
-from infrastructure.offline_listening import BEEP, SILENCE, discloses_ai
+from application.voicemail_watch import VoicemailWatch
+from domain.menu_navigator import NavDecision
+from domain.voicemail import VoicemailStep
+from infrastructure.offline_listening import LineCue, discloses_ai
 from infrastructure.sales_agent import SalesAgent
+from infrastructure.simulated_practice.line_audio import LineAudio
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 60
@@ -22,19 +32,44 @@ MAX_TURNS = 60
 class OtherSide(Protocol):
     def pick_up(self) -> str | None: ...
 
-    def next_utterance(self) -> str | None: ...
+    def next_utterance(self) -> Union[str, LineAudio, None]: ...
 
     def hear(self, text: str) -> None: ...
 
+    def audio_heard_until(self, seconds: float) -> None:
+        """The agent listened to the last LineAudio up to `seconds` into it, then acted."""
+
+
+class TextChannel:
+    """AgentChannel in text mode: words for a speech menu go to the other side, notes to the agent's chat."""
+
+    def __init__(self, agent: SalesAgent, other_side: OtherSide, progress: CallProgress, clock: Clock):
+        self.agent = agent
+        self.other_side = other_side
+        self.progress = progress
+        self.clock = clock
+
+    async def speak_to_menu(self, words: str) -> None:
+        self.progress.said("agent", words, self.clock.now())
+        self.other_side.hear(words)
+
+    async def note_menu_action(self, decision: NavDecision) -> None:
+        await self.agent.note_menu_action(decision)
+
 
 async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherSide, progress: CallProgress,
-                        clock: Clock, max_turns: int = MAX_TURNS,
+                        clock: Clock, max_turns: int = MAX_TURNS, fast_path: PhoneTreeFastPath | None = None,
                         on_turn: Callable[[], None] | None = None) -> None:
-    """Converse until the agent or the line ends the call (or `max_turns` pass); fills `progress`."""
+    """Converse until the agent or the line ends the call (or `max_turns` pass); fills `progress`.
+
+    With `fast_path`, its channel should be a TextChannel on this agent and other side.
+    """
     session = AgentSession(llm=model)
     await session.start(agent, record=False)
+    greeting: list[str] = []  # the current party's words since the agent last spoke
+    watch: VoicemailWatch | None = None  # listening to the line's audio since the last words
     try:
-        utterance = other_side.pick_up()
+        utterance: Union[str, LineAudio, None] = other_side.pick_up()
         turns = 0
         while utterance is not None and not progress.ended:
             if turns >= max_turns:
@@ -42,18 +77,39 @@ async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherS
                 progress.reason = f"no ending after {max_turns} turns"
                 break
             turns += 1
-            cue = utterance in (BEEP, SILENCE)
-            progress.said("line" if cue else "callee", utterance, clock.now())
-            result = await session.run(user_input=utterance)
+            if isinstance(utterance, LineAudio):
+                if watch is None:
+                    watch = VoicemailWatch(utterance.sample_rate)
+                    for words in greeting:
+                        watch.greeting(words)
+                cue = _listen(watch, utterance, other_side, progress, clock)
+                if cue is None:
+                    utterance = other_side.next_utterance()
+                    continue
+                text = cue.render()
+                progress.said("line", text, clock.now())
+            else:
+                text = utterance
+                watch = None
+                progress.said("callee", text, clock.now())
+                greeting.append(text)
+                if fast_path is not None:
+                    fast_path.new_prompt()
+                    if await fast_path.hear_prompt(text) is not None:
+                        greeting = []
+                        utterance = other_side.next_utterance()
+                        continue
+            result = await session.run(user_input=text)
             for event in result.events:
                 if event.type == "message" and event.item.role == "assistant":
-                    text = event.item.text_content or ""
-                    if not text:
+                    said = event.item.text_content or ""
+                    if not said:
                         continue
-                    progress.said("agent", text, clock.now())
-                    if discloses_ai(text):
+                    greeting = []
+                    progress.said("agent", said, clock.now())
+                    if discloses_ai(said):
                         progress.disclosed_ai = True
-                    other_side.hear(text)
+                    other_side.hear(said)
             if on_turn is not None:
                 on_turn()
             if progress.ended:
@@ -63,3 +119,17 @@ async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherS
             progress.line_ending = LineEnding.HUNG_UP
     finally:
         await session.aclose()
+
+
+def _listen(watch: VoicemailWatch, audio: LineAudio, other_side: OtherSide, progress: CallProgress,
+            clock: Clock) -> LineCue | None:
+    """Run the voicemail watch on the clip; the cue to wake the model with, or None to keep listening."""
+    before = watch.now_s
+    decision = watch.feed(audio.pcm)
+    other_side.audio_heard_until(watch.now_s - before)
+    if decision.step is VoicemailStep.WAIT:
+        return None
+    if watch.spoke_after_beep and watch.beep is not None:
+        progress.beep(clock.now())
+        return LineCue("beep", watch.beep.end_s, watch.now_s, watch.beep.frequency_hz)
+    return LineCue("quiet", watch.last_speech_s or 0.0, watch.now_s)

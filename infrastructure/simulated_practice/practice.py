@@ -1,8 +1,11 @@
 """The people and machines on a simulated practice's line, walking the scenario's node graph.
 
 Text mode: the practice speaks text, hears the agent's text and keypresses,
-and advances the simulated clock by how long each thing would take.
-Cues without words are sent as "[beep]" and "[silence]".
+and advances the simulated clock by how long each thing would take. A
+voicemail box speaks its greeting's words, then plays audio (LineAudio, 16 kHz
+PCM): the greeting's last seconds, the beep (when `beep`), then line noise. The
+practice knows where the beep is and notes when the agent talked over it
+(`talked_over_greeting`): the simulator's truth, whatever the agent believed.
 """
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from application.call_progress import CallProgress, LineEnding
-from infrastructure.offline_listening import BEEP, SILENCE, times_said
+from infrastructure.offline_listening import times_said
+from infrastructure.simulated_practice.line_audio import LineAudio, VoicemailAudio, quiet_audio, voicemail_audio
 from infrastructure.simulated_practice.scenario import Node, Scenario
 
 WORDS_PER_SECOND = 2.5
@@ -55,6 +59,9 @@ class Practice:
         self.pressed: list[str] = []
         self.agent_lines: list[str] = []  # what the agent said since the practice last spoke
         self.hung_up = False
+        self.talked_over_greeting = False
+        self._clip: VoicemailAudio | None = None
+        self._clip_heard_s = 0.0  # how far into the voicemail audio the agent listened
         self._reset_node_state()
 
     # --- what the agent does -------------------------------------------------------------------
@@ -64,8 +71,17 @@ class Practice:
         self.pressed.extend(digits)
 
     def hear(self, text: str) -> None:
+        if self.node.kind == "voicemail":
+            clip = self._clip
+            if clip is None or (clip.beep_end_s is not None and self._clip_heard_s < clip.beep_end_s) \
+                    or self._clip_heard_s < clip.greeting_end_s:
+                self.talked_over_greeting = True
         self.advance(speaking_time(text))
         self.agent_lines.append(text)
+
+    def audio_heard_until(self, seconds: float) -> None:
+        self.advance(seconds)
+        self._clip_heard_s += seconds
 
     def agent_hung_up(self) -> None:
         self.hung_up = True
@@ -84,7 +100,7 @@ class Practice:
             return self._end(LineEnding.INVALID_NUMBER)
         return self._enter(self.node)
 
-    def next_utterance(self) -> str | None:
+    def next_utterance(self) -> str | LineAudio | None:
         """What the line says next, given what the agent did since; None when the line has ended."""
         if self.hung_up or self.progress.line_ending is not None:
             return None
@@ -156,19 +172,19 @@ class Practice:
             return self._end(LineEnding.HUNG_UP)
         return self._say(prefix + self.node.text)
 
-    def _voicemail(self, said: str) -> str | None:
+    def _voicemail(self, said: str) -> str | LineAudio | None:
+        if said and self.beeped:
+            return self._end(LineEnding.HUNG_UP)  # the box hangs up after the message
         if not self.beeped:
             self.beeped = True
-            if self.node.beep:
-                self.progress.beep(self.now())
-                return self._say(BEEP, cue=True)
-            self.advance(2.0)
-            return self._say(SILENCE, cue=True)
+            self._clip = voicemail_audio(f"{self.scenario.id}:{self.node.name}", beep=self.node.beep,
+                                         greeting_s=self.node.greeting_s)
+            self._clip_heard_s = 0.0
+            return self._clip.audio
         self.quiet_turns += 1
-        if said or self.quiet_turns > 2:
-            return self._end(LineEnding.HUNG_UP)  # the box hangs up after the message (or a long silence)
-        self.advance(3.0)
-        return self._say(SILENCE, cue=True)
+        if self.quiet_turns > 2:
+            return self._end(LineEnding.HUNG_UP)  # a long silence: the box hangs up
+        return quiet_audio(3.0, f"{self.scenario.id}:{self.node.name}:{self.quiet_turns}")
 
     def _person(self, said: str) -> str | None:
         node = self.node

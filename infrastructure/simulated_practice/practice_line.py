@@ -12,16 +12,18 @@ from application.book_meeting import BookMeeting, MeetingRequest, Rep
 from application.call_actions import CallActions
 from application.call_progress import CallProgress
 from application.meeting_scheduling import BookMeetingScheduler
+from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.compliance import DoNotCallList
+from domain.menu_navigator import TargetPolicy
 from domain.outcomes import CallOutcome
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.simulated_clock import SimulatedClock
 from infrastructure.simulated_practice.practice import Practice
 from infrastructure.simulated_practice.scenario import Scenario
-from infrastructure.text_call import run_text_call
+from infrastructure.text_call import TextChannel, run_text_call
 
-ModelFactory = Callable[[AgentBrief, ZoneInfo], llm.LLM]
+ModelFactory = Callable[[AgentBrief, ZoneInfo, TargetPolicy], llm.LLM]
 
 
 class PracticeControls:
@@ -63,12 +65,19 @@ class PracticeLine:
         actions = CallActions(progress=progress, controls=PracticeControls(practice), do_not_call=self.do_not_call,
                               scheduler=BookMeetingScheduler(self.book_meeting, meeting), clock=self.clock,
                               contact=request.contact)
-        model = self.model_factory(brief, scenario.contact_zone)
+        policy = menu_policy(request.campaign.settings, request.contact)
+        model = self.model_factory(brief, scenario.contact_zone, policy)
+        controls = actions.controls
+        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
+        agent = SalesAgent(brief, actions, fast_path=fast_path)
+        fast_path.channel = TextChannel(agent, practice, progress, self.clock)
         try:
-            await run_text_call(agent=SalesAgent(brief, actions), model=model, other_side=practice,
-                                progress=progress, clock=self.clock)
+            await run_text_call(agent=agent, model=model, other_side=practice, progress=progress, clock=self.clock,
+                                fast_path=fast_path)
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
+        if practice.talked_over_greeting and progress.voicemail_left:
+            progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
         return progress.result(self.clock.now(), report={"simulated": True, "scenario": scenario.id,
                                                          "model": model.model, "line_ending":
                                                          progress.line_ending.value if progress.line_ending else None})

@@ -2,7 +2,8 @@
 
 Every problem raises ScenarioError naming the file, the scenario id and the field.
 Extensions (all optional, compatible): person `callback_at` (ISO; when a callback
-is asked for), scenario `step`/`final_step`, expect `voicemail_left`, `objections`.
+is asked for), scenario `step`/`final_step`, expect `voicemail_left`, `objections`,
+voicemail `greeting_s` (seconds of greeting still playing after its words, default 1.5).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ EXPECT_KEYS = ("outcome", "reached_human", "digits", "max_digits", "meeting_with
 _NODE_FIELDS = {
     "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats"},
     "hold": {"seconds", "then"},
-    "voicemail": {"beep"},
+    "voicemail": {"beep", "greeting_s"},
     "person": {"says", "transfers_to", "refuses_transfer", "objections", "decision", "availability", "email",
                "asks_if_robot", "callback_at"},
 }
@@ -57,6 +58,7 @@ class Node:
     seconds: float = 0.0
     then: str | None = None
     beep: bool = True
+    greeting_s: float = 1.5
     role: str = ""
     says: str = ""
     transfers_to: str | None = None
@@ -299,8 +301,11 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
         return Node(name=name, kind=kind, text=r.text(body["hold"], f"{path}.hold"), seconds=float(seconds),
                     then=str(body["then"]))
     if kind == "voicemail":
+        greeting_s = body.get("greeting_s", 1.5)
+        if not isinstance(greeting_s, (int, float)) or isinstance(greeting_s, bool) or not 0 <= greeting_s <= 60:
+            raise r.fail(f"{path}.greeting_s", f"must be a number of seconds 0-60, got {greeting_s!r}")
         return Node(name=name, kind=kind, text=r.text(body["voicemail"], f"{path}.voicemail"),
-                    beep=r.boolean(body.get("beep", True), f"{path}.beep"))
+                    beep=r.boolean(body.get("beep", True), f"{path}.beep"), greeting_s=float(greeting_s))
     role = body["person"]
     if role not in ROLES:
         raise r.fail(f"{path}.person", f"must be one of {', '.join(ROLES)}, got {role!r}")

@@ -25,6 +25,7 @@ from application.conduct_call import ConductCall
 from containers import Container, build_container, close_container
 from domain.campaign import CallAttempt, Campaign
 from domain.contact import Contact
+from domain.menu_navigator import TargetPolicy
 from domain.slot_finder import WorkingHours
 from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.ics_calendar import IcsCalendar
@@ -44,17 +45,18 @@ class ModelUnavailable(Exception):
     """The chosen model cannot be used (unknown name, missing key)."""
 
 
-def model_factory(choice: str, settings: Settings, clock: SimulatedClock) -> Callable[[AgentBrief, ZoneInfo], object]:
+def model_factory(choice: str, settings: Settings,
+                  clock: SimulatedClock) -> Callable[[AgentBrief, ZoneInfo, TargetPolicy], object]:
     """`offline` (default) or `openai:MODEL` (needs OPENAI_API_KEY)."""
     if choice == "offline":
-        return lambda brief, zone: OfflineBrain(brief, clock, zone)
+        return lambda brief, zone, policy: OfflineBrain(brief, clock, zone, policy)
     if choice.startswith("openai:") and choice.split(":", 1)[1]:
         if not settings.openai_api_key:
             raise ModelUnavailable("--model openai:MODEL needs OPENAI_API_KEY")
         from livekit.plugins import openai
 
         model = choice.split(":", 1)[1]
-        return lambda brief, zone: openai.LLM(model=model, api_key=settings.openai_api_key,
+        return lambda brief, zone, policy: openai.LLM(model=model, api_key=settings.openai_api_key,
                                               base_url=settings.openai_base_url or None)
     raise ModelUnavailable(f"--model must be 'offline' or 'openai:MODEL', got {choice!r}")
 

@@ -17,7 +17,7 @@ from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.script import default_script
 from infrastructure.offline_brain import OfflineBrain
-from infrastructure.offline_listening import BEEP
+from infrastructure.offline_listening import LineCue
 from infrastructure.sales_agent import SalesAgent
 from tests.fakes.compliance import FakeDoNotCallList
 
@@ -84,13 +84,72 @@ async def test_a_voicemail_greeting_waits_for_the_beep_then_leaves_the_message(c
     greeting = await session.run(user_input="You've reached Lakeside. Please leave a message after the tone.")
     greeting.expect.no_more_events()
     progress.beep(NOW)
-    result = await session.run(user_input=BEEP)
+    result = await session.run(user_input=LineCue("beep", 3.1, 3.35, 1000.0).render())
     result.expect.next_event().is_function_call(name="leave_voicemail")
     result.expect.next_event().is_function_call_output()
     result.expect.next_event().is_message(role="assistant")
     result.expect.contains_function_call(name="end_call")
     assert progress.voicemail_left and progress.voicemail_after_beep and controls.hung_up
     assert brief.lines["voicemail"] in [e.item.text_content for e in result.events if e.type == "message"]
+
+
+async def test_quiet_too_soon_after_a_greeting_that_promised_a_tone_is_not_the_moment_to_speak(call):
+    session, progress, *_ = call
+    await session.run(user_input="You've reached Lakeside. Please leave a message after the tone.")
+    early = await session.run(user_input=LineCue("quiet", 1.0, 2.5).render())  # 1.5 s: the tone may still come
+    early.expect.no_more_events()
+    late = await session.run(user_input=LineCue("quiet", 1.0, 5.0).render())
+    late.expect.next_event().is_function_call(name="leave_voicemail")
+    assert progress.voicemail_left and progress.voicemail_after_beep is False
+
+
+async def test_a_full_mailbox_ends_the_call_as_no_answer_without_a_message(call):
+    session, progress, controls, *_ = call
+    result = await session.run(user_input="The mailbox is full and cannot accept any new messages. Goodbye.")
+    result.expect.contains_function_call(name="record_outcome", arguments={
+        "outcome": "no_answer", "decline_reason": "the voicemail box cannot take a message"})
+    result.expect.contains_function_call(name="end_call")
+    assert not [e for e in result.events if e.type == "message"]
+    assert progress.final_outcome().value == "no_answer" and not progress.voicemail_left and controls.hung_up
+
+
+async def test_the_voicemail_message_is_kept_under_thirty_seconds(call):
+    session, *_rest, brief = call
+    brain = session.llm
+    long_script = " ".join(["This sentence adds eight more words to the message."] * 12)
+    brain.brief = type(brief)(instructions=brief.instructions, lines={**brief.lines, "voicemail": long_script},
+                              contact=brief.contact, rep_name=brief.rep_name, identity=brief.identity)
+    message = brain.voicemail_message()
+    assert message and len(message.split()) < len(long_script.split())
+    assert len(message.split()) * 60 / 150 < 30
+
+
+async def test_a_menu_the_fast_path_left_alone_is_read_by_the_navigator_with_the_campaign_policy(call):
+    session, progress, controls, *_ = call
+    brain = session.llm
+    from application.phone_tree_fast_path import menu_policy
+    brain.policy = menu_policy({"menu_targets": {"targets": [["credentialing"]]}}, brain.brief.contact)
+    result = await session.run(user_input="For the office manager press 1. For credentialing press 2.")
+    result.expect.next_event().is_function_call(name="press_digits", arguments={"digits": "2"})
+    assert controls.pressed == ["2"]
+
+
+async def test_a_menu_of_lines_to_avoid_gets_no_key_the_menu_may_time_out_to_a_person(call):
+    session, _progress, controls, *_ = call
+    result = await session.run(user_input="For prescription refills press 1. For lab results press 2.")
+    result.expect.no_more_events()
+    assert controls.pressed == []
+
+
+async def test_the_realtime_tools_expose_the_menu_reader_and_the_greeting_classifier(call):
+    session, *_rest, brief = call
+    agent = session.current_agent
+    choice = json.loads(await agent.choose_menu_option(None, "For billing press 2. For the office manager press 4."))
+    assert choice["action"] == "press" and choice["digits"] == "4" and "office manager" in choice["option"]
+    verdict = json.loads(await agent.classify_greeting(None, "Hi, you've reached Dana. Leave a message after the beep."))
+    assert verdict["answerer"] == "voicemail" and "beep" in verdict["what_to_do"]
+    full = json.loads(await agent.classify_greeting(None, "The mailbox is full."))
+    assert full["answerer"] == "mailbox_full" and "no_answer" in full["what_to_do"]
 
 
 async def test_take_me_off_your_list_puts_the_number_on_the_do_not_call_list(call):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.phone_tree import shortest
 from entrypoints.cli import main
 from infrastructure.simulated_practice.scenario import ScenarioError, load_file, load_files
 from infrastructure.simulated_practice.simulation import Simulation
@@ -23,9 +24,38 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     outcomes = {r.observed["outcome"] for r in runs}
     assert outcomes >= {"meeting_booked", "declined", "callback_requested", "voicemail_left", "no_answer", "busy",
                         "wrong_number", "opted_out", "gatekeeper_blocked", "ivr_dead_end", "deferred", "skipped"}
+    for run in runs:
+        line = run.scenario.line
+        if run.scenario.source.endswith("phone_trees.yaml"):
+            # The keys pressed are a shortest path to the decision maker in the scenario's own graph.
+            best = shortest(_tree(run.scenario))
+            words = [t["text"] for t in run.observed["transcript"] if t["speaker"] == "agent"
+                     and any(t["text"].lower() in n.speech for n in line.values())]
+            steps = len(run.observed["digits"]) + len(words)
+            assert best is not None and steps == best, (run.scenario.id, run.observed["digits"], words)
+        if run.observed["voicemail_left"]:
+            beeps = any(n.kind == "voicemail" and n.beep for n in line.values())
+            assert run.observed["voicemail_after_beep"] is beeps, run.scenario.id
+            assert "voicemail_after_beep" in run.scenario.expect, f"{run.scenario.id} does not check the beep"
+    full = next(r for r in runs if r.scenario.id == "mailbox-full")
+    assert full.observed["outcome"] == "no_answer" and not full.observed["voicemail_left"]
+    assert [line["speaker"] for line in full.observed["transcript"]] == ["callee"]
     booked = next(r for r in runs if r.scenario.id == "ortho-two-level-menu")
     assert booked.observed["transcript"][0]["speaker"] == "callee"
     assert any("AI assistant" in line["text"] for line in booked.observed["transcript"])
+
+
+def _tree(scenario) -> dict:
+    """A scenario's line in the benchmark's tree form."""
+    nodes = {}
+    for name, node in scenario.line.items():
+        body: dict = {node.kind: node.role if node.kind == "person" else (node.text or True)}
+        if node.kind == "person":
+            body["person"] = node.role
+        body.update({k: v for k, v in (("options", node.options), ("speech", node.speech),
+                                       ("on_timeout", node.on_timeout), ("transfers_to", node.transfers_to)) if v})
+        nodes[name] = body
+    return {"start": "start", "nodes": nodes}
 
 
 async def test_a_wrong_expectation_fails_naming_the_key_and_why(tmp_path, redis_url, mongo_uri):

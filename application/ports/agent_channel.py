@@ -1,0 +1,19 @@
+"""How the worker's fast paths reach the conversational agent without a model round trip.
+
+Production implements it on the LiveKit session (interrupt, say, chat context);
+text mode implements it on the text-mode session and the simulated practice.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.menu_navigator import NavDecision
+
+
+class AgentChannel(Protocol):
+    async def speak_to_menu(self, words: str) -> None:
+        """Say `words` to a speech-driven menu at once (not through the model)."""
+
+    async def note_menu_action(self, decision: NavDecision) -> None:
+        """Tell the model what the fast path did (keys sent, word said, staying on the line), and stop
+        anything it is saying, so it neither presses again nor talks over the menu."""

@@ -1,0 +1,123 @@
+"""Telephone audio a simulated voicemail box plays: the tail of its greeting, the beep (or none), room noise.
+
+The synthesis is the benchmarks' (benchmarks/phone_audio.py), copied here
+because the simulator needs it at run time and benchmarks is not a runtime
+package. Everything is seeded, so a scenario always plays the same audio.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+
+
+@dataclass(frozen=True)
+class LineAudio:
+    """A stretch of the callee side's audio: 16-bit little-endian mono PCM."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+@dataclass(frozen=True)
+class VoicemailAudio:
+    """The clip, and the truth the simulator checks the agent against (seconds into the clip)."""
+
+    audio: LineAudio
+    greeting_end_s: float
+    beep_start_s: float | None
+    beep_end_s: float | None
+
+
+def to_pcm(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+
+def tone(rate: int, freq: float, seconds: float, amplitude: float = 0.3, ramp_s: float = 0.005) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    x = amplitude * np.sin(2 * np.pi * freq * t)
+    ramp = min(int(rate * ramp_s), len(x) // 2)
+    if ramp:
+        env = np.ones(len(x))
+        env[:ramp] = np.linspace(0, 1, ramp)
+        env[-ramp:] = np.linspace(1, 0, ramp)
+        x *= env
+    return x
+
+
+def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float = 0.1) -> np.ndarray:
+    """Voiced syllables: a gliding pitch with formant-shaped harmonics, 3-6 syllables a second."""
+    n = int(rate * seconds)
+    t = np.arange(n) / rate
+    base = rng.uniform(90, 220)
+    f0 = base * (1 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.5, 2) * t + rng.uniform(0, 6))
+                 + 0.05 * np.sin(2 * np.pi * rng.uniform(3, 7) * t))
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    syll_rate = rng.uniform(3, 6)
+    syll = np.floor(t * syll_rate).astype(int)
+    n_syll = syll.max() + 1
+    f1 = rng.uniform(300, 850, n_syll)[syll]
+    f2 = rng.uniform(900, 2300, n_syll)[syll]
+    f3 = rng.uniform(2400, 3200, n_syll)[syll]
+    x = np.zeros(n)
+    for h in range(1, int(3600 / base) + 1):
+        fh = h * f0
+        amp = (np.exp(-((fh - f1) / 120) ** 2) + 0.6 * np.exp(-((fh - f2) / 150) ** 2)
+               + 0.3 * np.exp(-((fh - f3) / 200) ** 2) + 0.02) / h ** 0.3
+        amp[fh >= rate / 2 - 100] = 0
+        x += amp * np.sin(h * phase)
+    # Syllables swell and fade, but a greeting's words run on without a long gap.
+    env = 0.3 + 0.7 * np.clip(np.sin(np.pi * ((t * syll_rate) % 1.0)), 0, None) ** 0.7
+    x *= env
+    return x * (rms / (np.sqrt(np.mean(x ** 2)) or 1.0))
+
+
+def noise(rate: int, seconds: float, rng: np.random.Generator, rms: float) -> np.ndarray:
+    """White or pink line noise at `rms`."""
+    n = int(rate * seconds)
+    if rng.random() < 0.5:
+        return rng.normal(0.0, rms, n)
+    spectrum = np.fft.rfft(rng.normal(0, 1, n))
+    f = np.arange(len(spectrum))
+    f[0] = 1
+    x = np.fft.irfft(spectrum / np.sqrt(f), n)
+    return x * (rms / (np.sqrt(np.mean(x ** 2)) or 1.0))
+
+
+def voicemail_audio(seed_text: str, *, beep: bool, greeting_s: float = 1.5, after_s: float | None = None,
+                    rate: int = SAMPLE_RATE) -> VoicemailAudio:
+    """The end of a greeting (speech for `greeting_s`), a short gap, a beep when `beep`, then noise.
+
+    `after_s` is the quiet after the beep (or after the greeting when there is
+    none); the default leaves a listener time to decide either way.
+    """
+    if greeting_s < 0:
+        raise ValueError(f"greeting_s must not be negative, got {greeting_s}")
+    rng = np.random.default_rng(zlib.crc32(seed_text.encode("utf-8")))
+    speech = speech_like(rate, greeting_s, rng, rms=0.1) if greeting_s else np.zeros(0)
+    gap = np.zeros(int(rate * rng.uniform(0.2, 0.5)))
+    parts = [speech, gap]
+    beep_start = beep_end = None
+    if beep:
+        beep_s = float(rng.uniform(0.3, 0.8))
+        beep_start = (len(speech) + len(gap)) / rate
+        beep_end = beep_start + beep_s
+        parts.append(tone(rate, float(rng.uniform(500, 1500)), beep_s, amplitude=0.3))
+    parts.append(np.zeros(int(rate * (after_s if after_s is not None else (2.0 if beep else 5.0)))))
+    clip = np.concatenate(parts)
+    clip = clip + noise(rate, len(clip) / rate + 1, rng, rms=0.004)[:len(clip)]
+    return VoicemailAudio(LineAudio(to_pcm(clip), rate), greeting_end_s=len(speech) / rate,
+                          beep_start_s=beep_start, beep_end_s=beep_end)
+
+
+def quiet_audio(seconds: float, seed_text: str, rate: int = SAMPLE_RATE) -> LineAudio:
+    """Line noise only: nobody is speaking."""
+    rng = np.random.default_rng(zlib.crc32(seed_text.encode("utf-8")))
+    return LineAudio(to_pcm(noise(rate, seconds, rng, rms=0.004)), rate)

@@ -1,0 +1,112 @@
+"""Text mode as production runs it: menus through the fast path, voicemail audio through the beep detector."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from application.agent_brief import CallIdentity, build_brief
+from application.call_actions import CallActions
+from application.call_progress import CallProgress
+from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
+from domain.campaign import Campaign
+from domain.contact import Contact
+from domain.script import default_script
+from infrastructure.offline_brain import OfflineBrain
+from infrastructure.sales_agent import SalesAgent
+from infrastructure.simulated_clock import SimulatedClock
+from infrastructure.simulated_practice.line_audio import LineAudio
+from infrastructure.simulated_practice.practice import Practice
+from infrastructure.simulated_practice.practice_line import PracticeControls
+from infrastructure.simulated_practice.scenario import load_file
+from infrastructure.text_call import TextChannel, run_text_call
+from tests.agent.test_sales_agent import OneSlotCalendar
+from tests.fakes.compliance import FakeDoNotCallList
+
+NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
+
+
+def scenario(tmp_path, line: str):
+    path = tmp_path / "s.yaml"
+    path.write_text(f"""scenarios:
+  - id: text-mode
+    now: "2026-03-10T10:15:00-05:00"
+    contact: {{first_name: Dana, last_name: Reyes, title: Practice Administrator, practice: Lakeside,
+               phone: "+15125550143", timezone: America/Chicago}}
+    line:
+{line}
+    expect: {{outcome: meeting_booked}}
+""")
+    return load_file(path)[0]
+
+
+async def call(s):
+    clock = SimulatedClock()
+    with clock.starting_at(s.now):
+        contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                          title="Practice Administrator", timezone="America/Chicago")
+        brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
+                            CallIdentity())
+        progress = CallProgress(started_at=clock.now())
+        practice = Practice(s, progress, clock.now, clock.advance)
+        controls = PracticeControls(practice)
+        actions = CallActions(progress=progress, controls=controls, do_not_call=FakeDoNotCallList(),
+                              scheduler=OneSlotCalendar(), clock=clock, contact=contact)
+        policy = menu_policy({}, contact)
+        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
+        agent = SalesAgent(brief, actions, fast_path=fast_path)
+        fast_path.channel = TextChannel(agent, practice, progress, clock)
+        brain = OfflineBrain(brief, clock, s.contact_zone, policy)
+        asked: list = []  # the last chat item each time the model was asked
+        answer = brain.answer
+        brain.answer = lambda ctx: (asked.append(ctx.items[-1]), answer(ctx))[1]
+        await run_text_call(agent=agent, model=brain, other_side=practice, progress=progress, clock=clock,
+                            fast_path=fast_path)
+        return progress, practice, fast_path, agent, asked
+
+
+async def test_menus_are_navigated_by_the_fast_path_without_asking_the_model(tmp_path):
+    s = scenario(tmp_path, """      start: {menu: "Thank you for calling. For billing press 2. For administration press 3.",
+              options: {"2": gone, "3": admin}}
+      admin: {menu: "For human resources press 2. For the practice administrator press 1.",
+              options: {"1": dana, "2": gone}}
+      gone: {hangup: true}
+      dana: {person: decision_maker, says: "This is Dana.", decision: decline}""")
+    progress, _practice, fast_path, agent, asked = await call(s)
+    assert progress.digits == ["3", "1"] and progress.reached_human
+    assert [d.digits for d in fast_path.actions] == ["3", "1"]
+    # The model saw the keys as its own press_digits calls and was first asked when a person spoke.
+    calls = [i for i in agent.chat_ctx.items if i.type == "function_call" and i.name == "press_digits"]
+    assert [c.arguments for c in calls] == ['{"digits": "3"}', '{"digits": "1"}']
+    assert all(c.call_id.startswith("fastpath_") for c in calls)
+    speeches = [line for line in progress.transcript if line.speaker == "agent"]
+    assert speeches and all(line.at > progress.transcript[1].at for line in speeches)
+    assert asked and not any(i.type == "message" and "press" in (i.text_content or "") for i in asked)
+
+
+async def test_the_agent_waits_out_a_long_greeting_and_speaks_after_the_beep(tmp_path):
+    s = scenario(tmp_path, """      start: {voicemail: "Hi, you've reached Dana. Please leave a message after the tone.", greeting_s: 6}""")
+    progress, practice, *_ = await call(s)
+    assert progress.voicemail_left and progress.voicemail_after_beep is True
+    assert progress.beep_heard_at is not None and not practice.talked_over_greeting
+    speakers = [line.speaker for line in progress.transcript]
+    assert speakers == ["callee", "line", "agent"]
+
+
+async def test_speaking_when_the_words_end_would_talk_over_the_greeting(tmp_path):
+    s = scenario(tmp_path, """      start: {voicemail: "Hi, you've reached Dana. Please leave a message after the tone.", greeting_s: 6}""")
+    progress = CallProgress(started_at=NOW)
+    clock = SimulatedClock()
+    with clock.starting_at(s.now):
+        practice = Practice(s, progress, clock.now, clock.advance)
+        practice.pick_up()
+        clip = practice.next_utterance()
+        assert isinstance(clip, LineAudio) and clip.seconds > 6
+        practice.audio_heard_until(1.0)  # a transcript-only agent: the words ended, so it talks
+        practice.hear("Hi Dana, this is Alex from DocShield.")
+    assert practice.talked_over_greeting
+
+
+async def test_a_greeting_without_a_beep_is_answered_after_it_ends(tmp_path):
+    s = scenario(tmp_path, """      start: {voicemail: "You have reached Dana Reyes. Leave a message.", beep: false, greeting_s: 2}""")
+    progress, practice, *_ = await call(s)
+    assert progress.voicemail_left and progress.voicemail_after_beep is False
+    assert progress.beep_heard_at is None and not practice.talked_over_greeting

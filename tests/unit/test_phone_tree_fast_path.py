@@ -1,0 +1,150 @@
+"""The phone-tree fast path: acts on the navigator's clear decisions at once, holds back otherwise."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from application.call_progress import CallProgress
+from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
+from domain.contact import Contact
+from domain.menu_navigator import NavAction, NavDecision
+
+CONTACT = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                  title="Practice Administrator")
+
+
+class Keypad:
+    def __init__(self, log: list):
+        self.log = log
+
+    async def send_dtmf(self, digits: str) -> None:
+        self.log.append(("dtmf", digits))
+
+    async def hang_up(self) -> None:
+        self.log.append(("hang_up",))
+
+
+class Agent:
+    def __init__(self, log: list):
+        self.log = log
+
+    async def speak_to_menu(self, words: str) -> None:
+        self.log.append(("say", words))
+
+    async def note_menu_action(self, decision: NavDecision) -> None:
+        self.log.append(("noted", decision.action.value, decision.digits or decision.say))
+
+
+def make(settings=None, **options):
+    log: list = []
+
+    async def sleep(seconds: float) -> None:
+        log.append(("pause", seconds))
+
+    progress = CallProgress(started_at=datetime(2026, 3, 10, tzinfo=timezone.utc))
+    fast = PhoneTreeFastPath.for_call(contact=CONTACT, campaign_settings=settings, controls=Keypad(log),
+                                      progress=progress, channel=Agent(log), sleep=sleep, **options)
+    return fast, progress, log
+
+
+async def test_presses_as_soon_as_the_best_option_is_heard_in_an_interim_transcript():
+    fast, progress, log = make()
+    assert await fast.hear("For billing press 2. For the office", final=False) is None
+    acted = await fast.hear("For billing press 2. For the office manager press 4, for", final=False)
+    assert acted is not None and acted.action is NavAction.PRESS and acted.digits == "4"
+    assert log == [("dtmf", "4"), ("noted", "press", "4")]
+    assert progress.digits == ["4"] and progress.heard_menu
+    # The transcriber's final version of the same segment is not a new prompt.
+    assert await fast.hear("For billing press 2. For the office manager press 4, for nurses press 5.",
+                           final=True) is None
+    assert log == [("dtmf", "4"), ("noted", "press", "4")]
+
+
+async def test_waits_while_only_weaker_options_are_heard_then_takes_the_best_at_the_end_of_the_prompt():
+    fast, progress, log = make()
+    assert await fast.hear("For the pharmacy press 3.", final=True) is None
+    assert await fast.hear("For all other inquiries press 9.", final=True) is None
+    assert log == []
+    acted = await fast.prompt_ended()
+    assert acted.digits == "9" and progress.digits == ["9"]
+
+
+async def test_an_interim_guess_leaves_no_trace_when_the_transcriber_revises_it():
+    fast, _progress, log = make()
+    await fast.hear("For the pharmacy press 3", final=False)
+    await fast.hear("For the pharmacy press 3. For all other inquiries press 9.", final=True)
+    assert (await fast.prompt_ended()).digits == "9"
+    assert log[0] == ("dtmf", "9")
+
+
+async def test_keys_of_one_decision_go_out_one_at_a_time_with_the_dtmf_pause():
+    fast, progress, log = make({"menu_targets": {"extension": "204"}})
+    acted = await fast.hear_prompt("If you know your party's extension, dial it now. For billing press 2.")
+    assert acted.digits == "204"
+    assert log[:5] == [("dtmf", "2"), ("pause", 0.3), ("dtmf", "0"), ("pause", 0.3), ("dtmf", "4")]
+    assert progress.digits == ["2", "0", "4"]
+
+
+async def test_holds_back_when_the_only_choice_is_a_line_to_avoid():
+    fast, progress, log = make()
+    assert await fast.hear_prompt("For prescription refills press 1. For lab results press 2.") is None
+    assert log == [] and progress.digits == []
+    assert fast.held is not None and fast.held.digits == "1"
+
+
+async def test_a_campaign_can_take_avoided_lines_or_change_the_targets():
+    fast, _progress, _log = make(take_avoided_lines=True)
+    assert (await fast.hear_prompt("For prescription refills press 1. For lab results press 2.")).digits == "1"
+    fast, _progress, _log = make({"menu_targets": {"targets": [["credentialing"]]}})
+    assert (await fast.hear_prompt("For the office manager press 1. For credentialing press 2.")).digits == "2"
+
+
+async def test_the_contact_s_name_is_taken_at_once_over_weaker_lines():
+    fast, _progress, _log = make()
+    assert await fast.hear("For the front desk press 0.", final=True) is None
+    acted = await fast.hear("To reach Reyes press 5.", final=True)
+    assert acted.digits == "5"
+
+
+async def test_a_speech_menu_gets_the_word_through_the_agent_channel():
+    fast, progress, log = make()
+    acted = await fast.hear_prompt("For scheduling press 1. For the operator, say operator.")
+    assert acted.action is NavAction.SAY
+    assert log == [("say", "operator"), ("noted", "say", "operator")] and progress.digits == []
+
+
+async def test_stay_on_the_line_is_told_to_the_agent_without_keys():
+    fast, _progress, log = make()
+    acted = await fast.hear_prompt("For billing press 2. To speak with the office manager, stay on the line.")
+    assert acted.action is NavAction.STAY_ON_LINE
+    assert log == [("noted", "stay_on_line", "")]
+
+
+async def test_a_dead_end_backs_out_with_zero_and_the_same_menu_never_gets_the_same_key_twice():
+    fast, progress, _log = make()
+    menu = "For the office manager press 4. For billing press 2. For all other questions press 5."
+    assert (await fast.hear_prompt(menu)).digits == "4"
+    back = await fast.dead_end()
+    assert back.action is NavAction.BACK_OUT and back.digits == "0"
+    fast.new_prompt()
+    assert (await fast.hear_prompt(menu)).digits == "5"
+    assert progress.digits == ["4", "0", "5"]
+
+
+async def test_consulting_neither_acts_nor_changes_what_the_fast_path_will_do():
+    fast, progress, log = make()
+    menu = "For billing press 2. For the office manager press 4."
+    assert fast.consult(menu).digits == "4"
+    assert log == [] and progress.digits == []
+    assert (await fast.hear_prompt(menu)).digits == "4"
+
+
+async def test_bad_input_is_refused_by_name():
+    fast, _progress, _log = make()
+    with pytest.raises(TypeError, match="transcript text"):
+        await fast.hear(None, final=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="digit_pause_s"):
+        make(digit_pause_s=-1)
+    with pytest.raises(ValueError, match="unknown menu target setting"):
+        menu_policy({"menu_targets": {"prefered": ["x"]}}, CONTACT)

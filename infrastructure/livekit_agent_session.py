@@ -32,6 +32,7 @@ from application.call_progress import CallProgress, LineEnding
 from application.call_result_codec import result_to_dict, to_jsonable
 from application.coach_loop import CoachLoop
 from application.meeting_scheduling import BookMeetingScheduler
+from application.phone_tree_fast_path import PhoneTreeFastPath
 from application.ports.call_controls import CallControls
 from application.ports.call_handback import CallHandback
 from application.ports.call_line import CallResult
@@ -259,7 +260,12 @@ class AgentCall:
         self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=self.deps.do_not_call,
                                    scheduler=BookMeetingScheduler(self.deps.book_meeting, meeting),
                                    clock=self.deps.clock, contact=contact)
-        self.agent = SalesAgent(self.brief, self.actions)
+        # Menus are answered by the deterministic fast path before the model hears them.
+        self.fast_path = PhoneTreeFastPath.for_call(contact=contact, campaign_settings=campaign.settings,
+                                                    controls=controls, progress=self.progress)
+        self.agent = SalesAgent(self.brief, self.actions, fast_path=self.fast_path)
+        self.fast_path.channel = self.agent
+        self.callee_listeners.append(self.fast_path)
         return self.agent
 
     def attach(self, session: Any) -> None:

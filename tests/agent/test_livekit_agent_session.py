@@ -236,6 +236,31 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
     assert result.report["agent"]["latency"]["over_target"] == 1
 
 
+async def test_a_menu_on_the_live_call_is_answered_by_the_fast_path_without_the_model(handback):
+    agent_side, _job = handback
+    call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), SETTINGS)
+    keys = Keys()
+    model = RecordingModel("Hello?")
+    agent = await call.prepare(keys)
+    session = AgentSession(llm=model)
+    call.attach(session)
+    await session.start(agent, record=False)
+    try:
+        session.emit("user_input_transcribed", UserInputTranscribedEvent(
+            transcript="Thank you for calling Lakeside Orthopedics. For the office manager, press 4.",
+            is_final=True))
+        for _ in range(100):
+            if keys.pressed:
+                break
+            await asyncio.sleep(0.01)
+        assert keys.pressed == ["4"]
+        assert call.progress.digits == ["4"]
+        assert model.contexts == [], "the model must not be asked to answer a menu"
+    finally:
+        await session.aclose()
+        await call.finish()
+
+
 async def test_the_result_is_handed_back_with_heartbeats_before_it(text_call, redis_url):
     call, session, _model, job_side = text_call
     await session.run(user_input="Hello, this is Dana.")

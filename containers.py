@@ -25,6 +25,7 @@ from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoC
 from infrastructure.mongo_scripts import MongoScriptCatalog
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
+from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.s3_artifacts import S3Artifacts
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
@@ -63,10 +64,10 @@ async def redis_client(url: str):
         await client.aclose()
 
 
-async def motor_client(uri: str):
+async def motor_client(uri: str, timeout_ms: int = 5000):
     from motor.motor_asyncio import AsyncIOMotorClient
 
-    client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=False)
+    client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=False)
     try:
         yield client
     finally:
@@ -81,33 +82,44 @@ async def odm_engine(client, database: str):
     yield engine
 
 
+def resilience_guards(settings: Settings, telemetry) -> Guards:
+    return Guards(ResilienceConfig.from_json(settings.resilience),
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None))
+
+
+def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
+    return guards.wrap(adapter, dependency, no_retry=no_retry)
+
+
 class Container(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     redis_url = providers.Resource(redis_url, settings)
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
-    mongo_client = providers.Resource(motor_client, mongo_uri)
+    mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
     database = providers.Singleton(lambda client, name: client[name], mongo_client, settings.provided.mongodb_database)
     engine = providers.Resource(odm_engine, mongo_client, settings.provided.mongodb_database)
 
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
+    guards = providers.Singleton(resilience_guards, settings, telemetry)
 
-    campaigns = providers.Singleton(MongoCampaignRepository, engine)
-    contacts = providers.Singleton(MongoContactRepository, engine)
-    call_records = providers.Singleton(MongoCallRecordRepository, engine)
-    claims = providers.Singleton(MongoCallClaims, database)
-    do_not_call = providers.Singleton(
-        MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key))
-    audit = providers.Singleton(MongoComplianceAudit, database)
-    scripts = providers.Singleton(MongoScriptCatalog, database)
+    campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
+    contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")
+    call_records = providers.Singleton(guarded, providers.Singleton(MongoCallRecordRepository, engine), guards,
+                                       "mongodb")
+    claims = providers.Singleton(guarded, providers.Singleton(MongoCallClaims, database), guards, "mongodb")
+    do_not_call = providers.Singleton(guarded, providers.Singleton(
+        MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key)), guards, "mongodb")
+    audit = providers.Singleton(guarded, providers.Singleton(MongoComplianceAudit, database), guards, "mongodb")
+    scripts = providers.Singleton(guarded, providers.Singleton(MongoScriptCatalog, database), guards, "mongodb")
     artifacts = providers.Selector(
         providers.Callable(lambda s: "s3" if s.s3_bucket else "local", settings),
-        s3=providers.Singleton(
+        s3=providers.Singleton(guarded, providers.Singleton(
             S3Artifacts, bucket=settings.provided.s3_bucket, region=settings.provided.aws_region,
             endpoint_url=settings.provided.s3_endpoint_url, kms_key_id=settings.provided.s3_kms_key_id,
-            prefix=settings.provided.s3_prefix),
+            prefix=settings.provided.s3_prefix), guards, "s3"),
         local=providers.Singleton(
             LocalArtifacts, providers.Callable(lambda s: s.data_dir / "artifacts", settings),
             prefix=settings.provided.s3_prefix),
@@ -119,7 +131,7 @@ class Container(containers.DeclarativeContainer):
 
     call_line = providers.Selector(
         providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
-        livekit=providers.Singleton(
+        livekit=providers.Singleton(guarded, providers.Singleton(
             LiveKitCallLine,
             providers.Singleton(
                 LiveKitCallSettings, url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
@@ -131,10 +143,11 @@ class Container(containers.DeclarativeContainer):
             recording=providers.Callable(
                 lambda s: EgressS3Settings(bucket=s.s3_bucket, prefix=s.s3_prefix, region=s.aws_region,
                                            endpoint=s.s3_endpoint_url or "") if s.s3_bucket else None, settings),
-            clock=clock),
+            clock=clock), guards, "livekit", no_retry=("conduct",)),
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
-            company=settings.provided.company_name, callback_number=settings.provided.callback_number),
+            company=settings.provided.company_name, callback_number=settings.provided.callback_number,
+            hold_s=settings.provided.simulated_call_seconds),
     )
 
     claim_policy = providers.Singleton(

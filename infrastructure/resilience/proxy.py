@@ -25,6 +25,10 @@ class Resilient:
         object.__setattr__(self, "_wrapped", {})
 
     @property
+    def __class__(self):  # noqa: D105 - isinstance(proxy, S3Artifacts) stays true for callers that check
+        return type(self._target)
+
+    @property
     def wrapped_target(self) -> Any:
         return self._target
 

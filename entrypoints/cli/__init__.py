@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from entrypoints.cli import campaign_commands, worker_commands
+from entrypoints.cli import campaign_commands, replay_commands, worker_commands
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -23,13 +23,16 @@ app = typer.Typer(
 )
 worker_commands.register(app)
 campaign_commands.register(app)
+replay_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield", standalone_mode=False)
-        return 0
+        outcome = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield",
+                               standalone_mode=False)
+        # Without standalone mode click hands back `typer.Exit(code)` as a return value, not an exception.
+        return outcome if isinstance(outcome, int) else 0
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(f"config: {problem}", err=True)

@@ -71,7 +71,10 @@ class DependencyGuard:
             raise
         except Exception as exc:
             if classify(exc).counts_against_dependency:
-                raise TransientFault(self.name, f"{type(exc).__name__}: {exc}"[:300]) from exc
+                spec = self._spec_for(exc)
+                # The job's next try waits what one more retry here would have waited.
+                hint = spec.delay_before(spec.retries + 1) if spec and retry else None
+                raise TransientFault(self.name, f"{type(exc).__name__}: {exc}"[:300], retry_after=hint or None) from exc
             raise
         raise AssertionError("unreachable: tenacity either returns or raises")
 

@@ -37,6 +37,7 @@ from infrastructure.offline_coach import OfflineCoach
 from infrastructure.openai_coach import OpenAICoach
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
+from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.s3_artifacts import S3Artifacts
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
@@ -75,10 +76,10 @@ async def redis_client(url: str):
         await client.aclose()
 
 
-async def motor_client(uri: str):
+async def motor_client(uri: str, timeout_ms: int = 5000):
     from motor.motor_asyncio import AsyncIOMotorClient
 
-    client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=5000, tz_aware=False)
+    client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=False)
     try:
         yield client
     finally:
@@ -93,7 +94,7 @@ async def odm_engine(client, database: str):
     yield engine
 
 
-async def call_artifacts(settings: Settings):
+async def call_artifacts(settings: Settings, guards: Guards):
     """S3 when a bucket is configured, else files under the data folder; S3's client is closed at shutdown."""
     if not settings.s3_bucket:
         yield LocalArtifacts(settings.data_dir / "artifacts", prefix=settings.s3_prefix)
@@ -101,9 +102,18 @@ async def call_artifacts(settings: Settings):
     store = S3Artifacts(bucket=settings.s3_bucket, region=settings.aws_region, endpoint_url=settings.s3_endpoint_url,
                         kms_key_id=settings.s3_kms_key_id, prefix=settings.s3_prefix)
     try:
-        yield store
+        yield guarded(store, guards, "s3")
     finally:
         await store.aclose()
+
+
+def resilience_guards(settings: Settings, telemetry) -> Guards:
+    return Guards(ResilienceConfig.from_json(settings.resilience),
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None))
+
+
+def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
+    return guards.wrap(adapter, dependency, no_retry=no_retry)
 
 
 class Container(containers.DeclarativeContainer):
@@ -112,22 +122,24 @@ class Container(containers.DeclarativeContainer):
     redis_url = providers.Resource(redis_url, settings)
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
-    mongo_client = providers.Resource(motor_client, mongo_uri)
+    mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
     database = providers.Singleton(lambda client, name: client[name], mongo_client, settings.provided.mongodb_database)
     engine = providers.Resource(odm_engine, mongo_client, settings.provided.mongodb_database)
 
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
+    guards = providers.Singleton(resilience_guards, settings, telemetry)
 
-    campaigns = providers.Singleton(MongoCampaignRepository, engine)
-    contacts = providers.Singleton(MongoContactRepository, engine)
-    call_records = providers.Singleton(MongoCallRecordRepository, engine)
-    claims = providers.Singleton(MongoCallClaims, database)
-    do_not_call = providers.Singleton(
-        MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key))
-    audit = providers.Singleton(MongoComplianceAudit, database)
-    scripts = providers.Singleton(MongoScriptCatalog, database)
-    artifacts = providers.Resource(call_artifacts, settings)
+    campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
+    contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")
+    call_records = providers.Singleton(guarded, providers.Singleton(MongoCallRecordRepository, engine), guards,
+                                       "mongodb")
+    claims = providers.Singleton(guarded, providers.Singleton(MongoCallClaims, database), guards, "mongodb")
+    do_not_call = providers.Singleton(guarded, providers.Singleton(
+        MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key)), guards, "mongodb")
+    audit = providers.Singleton(guarded, providers.Singleton(MongoComplianceAudit, database), guards, "mongodb")
+    scripts = providers.Singleton(guarded, providers.Singleton(MongoScriptCatalog, database), guards, "mongodb")
+    artifacts = providers.Resource(call_artifacts, settings, guards)
     handback = providers.Singleton(RedisHandback, redis)
 
     calling_policy = providers.Singleton(CallingPolicy)
@@ -135,7 +147,7 @@ class Container(containers.DeclarativeContainer):
 
     call_line = providers.Selector(
         providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
-        livekit=providers.Singleton(
+        livekit=providers.Singleton(guarded, providers.Singleton(
             LiveKitCallLine,
             providers.Singleton(
                 LiveKitCallSettings, url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
@@ -147,22 +159,28 @@ class Container(containers.DeclarativeContainer):
             recording=providers.Callable(
                 lambda s: EgressS3Settings(bucket=s.s3_bucket, prefix=s.s3_prefix, region=s.aws_region,
                                            endpoint=s.s3_endpoint_url or "") if s.s3_bucket else None, settings),
-            clock=clock),
+            clock=clock), guards, "livekit", no_retry=("conduct",)),
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
-            company=settings.provided.company_name, callback_number=settings.provided.callback_number),
+            company=settings.provided.company_name, callback_number=settings.provided.callback_number,
+            hold_s=settings.provided.simulated_call_seconds),
     )
 
     sales_coach = providers.Selector(
         providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
-        openai=providers.Singleton(OpenAICoach, api_key=settings.provided.openai_api_key,
-                                   model=settings.provided.coach_model, base_url=settings.provided.openai_base_url),
+        # The coach loop has its own deadline and skips a slow review: the guard only breaks and limits.
+        openai=providers.Singleton(guarded, providers.Singleton(
+            OpenAICoach, api_key=settings.provided.openai_api_key, model=settings.provided.coach_model,
+            base_url=settings.provided.openai_base_url), guards, "openai", no_retry=("review",)),
         offline=providers.Singleton(OfflineCoach),
     )
 
     calendar = providers.Selector(
         providers.Callable(lambda s: "google" if s.google_calendar else "local", settings),
-        google=providers.Singleton(GoogleCalendar, api_endpoint=settings.provided.google_calendar_endpoint),
+        # BookMeeting retries transient faults itself; the guard adds the breaker and the rate limits.
+        google=providers.Singleton(guarded, providers.Singleton(
+            GoogleCalendar, api_endpoint=settings.provided.google_calendar_endpoint), guards, "calendar",
+            no_retry=("busy", "insert", "get")),
         local=providers.Singleton(IcsCalendar, providers.Callable(lambda s: s.data_dir / "calendar", settings)),
     )
     calendar_credentials = providers.Selector(

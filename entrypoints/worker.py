@@ -21,6 +21,7 @@ from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.settings import Settings, load_settings
 from infrastructure.worker_lifecycle import WorkerLifecycle
+from infrastructure.worker_operations import start_operations
 from infrastructure.worker_registry import WorkerRegistry
 
 log = logging.getLogger("docshield.worker")
@@ -149,6 +150,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     worker.main_task = main
     await lifecycle.start()
     stopping = asyncio.create_task(lifecycle.stopping.wait())
+    operations = await start_operations(settings, container, worker, lambda: lifecycle.beat.state)
     try:
         await asyncio.wait({main, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if not main.done():
@@ -158,6 +160,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
             raise main.exception()
     finally:
         stopping.cancel()
+        await operations.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             try:
                 loop.remove_signal_handler(signum)

@@ -33,7 +33,24 @@ def serialize(value: Any) -> bytes:
 
 def deserialize(raw: bytes) -> Any:
     # json.loads never runs code: a pickled or hostile payload is only a parse error.
-    return json.loads(raw)
+    value = json.loads(raw)
+    _check_envelope(value)
+    return value
+
+
+# ARQ trusts the types of its envelope (`f` as a dict key, `t` compared with an int):
+# an ill-typed one raises outside ARQ's own error handling and stops the worker,
+# so it is refused here, where ARQ turns the error into a failed job with a reason.
+_ENVELOPE = {"f": (str,), "a": (list,), "k": (dict,), "t": (int, type(None)), "et": (int, float)}
+
+
+def _check_envelope(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValueError(f"a job must be a JSON object, got {type(value).__name__}")
+    for key, types in _ENVELOPE.items():
+        if key in value and (not isinstance(value[key], types) or isinstance(value[key], bool)):
+            raise ValueError(f"job field {key!r} must be {' or '.join(t.__name__ for t in types)}, "
+                             f"got {type(value[key]).__name__}")
 
 
 def redis_settings(url: str) -> RedisSettings:

@@ -48,7 +48,14 @@ class Settings(BaseSettings):
     claim_lease_s: int = Field(default=120, ge=10)
     memory_limit_mb: int = Field(default=450, ge=50)
     scale_up_queue_depth: int = Field(default=100, ge=1)
-    health_port: Optional[int] = Field(default=None, ge=0, le=65535)
+    health_port: Optional[int] = Field(default=None, ge=0, le=65535)  # /healthz and /readyz; unset: no server
+    health_host: str = "0.0.0.0"
+    # JSON overrides of the resilience defaults (infrastructure/resilience/policies.py), e.g.
+    # {"s3": {"breaker": {"errors": 5}}, "mongodb": {"on_network": {"retries": 1, "delay_s": 0.5}}}
+    resilience: Optional[str] = None
+    mongodb_timeout_ms: int = Field(default=5000, ge=50, le=60000)
+    # The simulated line holds each call this long after dialing (load tests, crash tests).
+    simulated_call_seconds: float = Field(default=0.0, ge=0, le=3600)
 
     # Logs and traces.
     log_level: str = "INFO"
@@ -145,6 +152,13 @@ class Settings(BaseSettings):
         if not self.retention_active_days < self.retention_archive_days < self.retention_delete_days:
             problems.append("retention periods must grow: RETENTION_ACTIVE_DAYS < RETENTION_ARCHIVE_DAYS "
                             "< RETENTION_DELETE_DAYS")
+        if self.resilience:
+            from infrastructure.resilience.policies import ResilienceConfig
+
+            try:
+                ResilienceConfig.from_json(self.resilience)
+            except ValueError as exc:
+                problems.append(str(exc))
         if self.real_calls and self.dnc_hash_key == "docshield-local-dnc-key":
             problems.append("DNC_HASH_KEY must be set to a secret of your own when placing real calls")
         if problems:

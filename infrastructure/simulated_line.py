@@ -6,6 +6,7 @@ where scenarios are given.
 """
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from application.ports.call_line import CallRequest, CallResult, DialingHook
@@ -16,12 +17,15 @@ from domain.outcomes import CallOutcome
 
 class SimulatedLine:
     def __init__(self, clock: Clock, *, agent_name: str = "Alex", company: str = "DocShield",
-                 callback_number: str = "(800) 555-0199"):
+                 callback_number: str = "(800) 555-0199", hold_s: float = 0.0):
         self.clock = clock
+        self.hold_s = hold_s  # SIMULATED_CALL_SECONDS: a call in progress that long (crash and load tests)
         self.fields = {"agent_name": agent_name, "company": company, "callback_number": callback_number}
 
     async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
         await on_dialing()
+        if self.hold_s:
+            await asyncio.sleep(self.hold_s)
         values = {**request.contact.template_fields(), **self.fields, "rep_name": request.campaign.rep_name,
                   "slots": ""}
         start = self.clock.now()

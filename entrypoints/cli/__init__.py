@@ -11,8 +11,8 @@ import sys
 
 import typer
 
-from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, simulate_commands,
-                             worker_commands)
+from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, replay_commands,
+                             simulate_commands, worker_commands)
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -29,14 +29,15 @@ dnc_commands.register(app)
 data_commands.register(app)
 simulate_commands.register(app)
 agent_commands.register(app)
+replay_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
-        # Without standalone mode, click returns an Exit's code instead of raising it.
         outcome = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield",
                                standalone_mode=False)
+        # Without standalone mode click hands back `typer.Exit(code)` as a return value, not an exception.
         return outcome if isinstance(outcome, int) else 0
     except ConfigError as exc:
         for problem in exc.problems:

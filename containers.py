@@ -1,7 +1,8 @@
 """The one place that knows which adapter serves which port.
 
-Entry points build a Container from validated Settings, call
-`await container.init_resources()`, and take use cases from it. Tests
+Entry points build a Container from validated Settings (`await build_container(settings)`)
+and take use cases from it (`await container.conduct_call()`); resources such as
+the embedded servers start on first use and stop in `close_container`. Tests
 override providers with fakes (`container.call_line.override(...)`).
 """
 from __future__ import annotations
@@ -86,12 +87,13 @@ async def motor_client(uri: str, timeout_ms: int = 5000):
         client.close()
 
 
-async def odm_engine(client, database: str):
+async def mongo_database(client, name: str):
+    """The database, with the specification's indexes in place before anyone uses it."""
     from odmantic import AIOEngine
 
-    engine = AIOEngine(client=client, database=database)
-    await engine.configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
-    yield engine
+    await AIOEngine(client=client, database=name).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
+    await MongoComplianceAudit(client[name]).ensure_indexes()
+    yield client[name]
 
 
 async def call_artifacts(settings: Settings, guards: Guards):
@@ -123,8 +125,9 @@ class Container(containers.DeclarativeContainer):
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
     mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
-    database = providers.Singleton(lambda client, name: client[name], mongo_client, settings.provided.mongodb_database)
-    engine = providers.Resource(odm_engine, mongo_client, settings.provided.mongodb_database)
+    database = providers.Resource(mongo_database, mongo_client, settings.provided.mongodb_database)
+    engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
+                                 database)
 
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
@@ -217,11 +220,8 @@ class Container(containers.DeclarativeContainer):
 
 
 async def build_container(settings: Settings) -> Container:
-    container = Container(settings=settings)
-    pending = container.init_resources()
-    if pending is not None:
-        await pending
-    return container
+    """A container whose resources start on first use: `stop-worker` never starts MongoDB."""
+    return Container(settings=settings)
 
 
 async def close_container(container: Container) -> None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
+from application.book_meeting import contact_zone
 from application.call_progress import CallProgress
 from application.ports.call_controls import CallControls
 from application.ports.clock import Clock
@@ -17,6 +19,7 @@ from application.ports.meeting_scheduler import MeetingScheduler, SchedulingAnsw
 from domain.contact import Contact
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
+from domain.slot_finder import spoken_time
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,13 @@ _DTMF = re.compile(r"^[0-9*#]{1,20}$")
 AGENT_OUTCOMES = frozenset({CallOutcome.MEETING_BOOKED, CallOutcome.DECLINED, CallOutcome.CALLBACK_REQUESTED,
                             CallOutcome.VOICEMAIL_LEFT, CallOutcome.OPTED_OUT, CallOutcome.GATEKEEPER_BLOCKED,
                             CallOutcome.IVR_DEAD_END, CallOutcome.WRONG_NUMBER, CallOutcome.NO_ANSWER})
+
+
+def callback_step(callback_at: datetime | None, zone: ZoneInfo) -> str:
+    """The next step a person reads for a requested callback, the time on the contact's clock."""
+    if callback_at is None:
+        return "Call back: the contact asked for a callback without naming a time."
+    return f"Call back {spoken_time(callback_at, zone)}, as the contact asked."
 
 
 class ToolRefused(ValueError):
@@ -55,8 +65,7 @@ class CallActions:
 
     async def check_availability(self, within: list[Interval] | None = None) -> SchedulingAnswer:
         answer = await self.scheduler.offers(within=within)
-        if answer.follow_up:
-            self.progress.follow_up = answer.follow_up
+        self._follow_up(answer)
         return answer
 
     async def book_meeting(self, start: datetime, attendee_email: str | None = None) -> SchedulingAnswer:
@@ -66,9 +75,14 @@ class CallActions:
         if answer.booked is not None:
             self.progress.meeting = answer.booked
             self.progress.record(CallOutcome.MEETING_BOOKED)
+        self._follow_up(answer)
+        return answer
+
+    def _follow_up(self, answer: SchedulingAnswer) -> None:
+        # The calendar could not take a meeting the contact wanted: a person books it by hand.
         if answer.follow_up:
             self.progress.follow_up = answer.follow_up
-        return answer
+            self.progress.next_step = answer.follow_up
 
     async def add_to_do_not_call(self, reason: str = "asked not to be called") -> str:
         await self.do_not_call.add(self.contact.phone, reason=reason or "asked not to be called",
@@ -94,6 +108,8 @@ class CallActions:
             if callback_at.tzinfo is None:
                 raise ToolRefused("callback_time must carry a UTC offset")
             callback_at = callback_at.astimezone(timezone.utc)
+        if parsed is CallOutcome.CALLBACK_REQUESTED and not next_step and self.progress.next_step is None:
+            next_step = callback_step(callback_at, contact_zone(self.contact))
         self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
                              objections=list(objections or ()), next_step=next_step)
         return f"recorded {parsed.value}"

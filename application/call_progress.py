@@ -117,6 +117,6 @@ class CallProgress:
             transcript=list(self.transcript), voicemail_left=self.voicemail_left,
             voicemail_after_beep=self.voicemail_after_beep if self.voicemail_left else None,
             disclosed_ai=self.disclosed_ai, meeting=self.meeting, decline_reason=self.decline_reason,
-            callback_at=self.callback_at, objections=list(self.objections), reason=reason,
+            callback_at=self.callback_at, next_step=self.next_step, objections=list(self.objections), reason=reason,
             report=report or {},
         )

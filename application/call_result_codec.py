@@ -37,6 +37,7 @@ def result_to_dict(result: CallResult) -> dict[str, Any]:
         "meeting": _meeting_to_dict(result.meeting) if result.meeting else None,
         "decline_reason": result.decline_reason,
         "callback_at": _iso(result.callback_at),
+        "next_step": result.next_step,
         "objections": list(result.objections),
         "recording_key": result.recording_key,
         "turn_latencies_ms": [float(x) for x in result.turn_latencies_ms],
@@ -72,6 +73,7 @@ def result_from_dict(data: Any) -> CallResult:
         meeting=_meeting_from_dict(meeting) if meeting is not None else None,
         decline_reason=_optional(data, "decline_reason", str, None),
         callback_at=_parse_dt(data["callback_at"], "callback_at") if data.get("callback_at") else None,
+        next_step=_optional(data, "next_step", str, None),
         objections=[_typed(o, str, "objections[]") for o in _optional(data, "objections", list, [])],
         recording_key=_optional(data, "recording_key", str, None),
         turn_latencies_ms=[float(_typed(x, (int, float), "turn_latencies_ms[]"))

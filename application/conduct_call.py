@@ -231,6 +231,7 @@ class ConductCall:
             call_id=request.call_id, campaign_id=campaign.id, step=command.step, outcome=result.outcome,
             started_at=request.started_at, ended_at=result.ended_at, reached_human=result.reached_human,
             digits=list(result.digits), decline_reason=result.decline_reason, callback_at=result.callback_at,
+            next_step=result.next_step,
             objections=list(result.objections), voicemail_left=result.voicemail_left,
             voicemail_after_beep=result.voicemail_after_beep, disclosed_ai=result.disclosed_ai,
             meeting=result.meeting, recording_key=result.recording_key, reason=result.reason,

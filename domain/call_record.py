@@ -38,6 +38,7 @@ class CallRecord:
     digits: list[str] = field(default_factory=list)
     decline_reason: str | None = None
     callback_at: datetime | None = None
+    next_step: str | None = None  # what a person should do next, in words
     objections: list[str] = field(default_factory=list)
     voicemail_left: bool = False
     voicemail_after_beep: bool | None = None

@@ -42,10 +42,11 @@ class Guidance:
 OBJECTION_CUES: dict[str, tuple[str, ...]] = {
     "already_insured": ("already have", "already insured", "we're covered", "we are covered", "happy with our"),
     "send_information": ("send me", "send us", "send some information", "email me", "send information"),
-    "not_interested": ("not interested", "no thanks", "no thank you"),
-    "too_busy": ("too busy", "swamped", "don't have time", "no time"),
+    "not_interested": ("not interested", "no thanks", "no thank you", "no interest"),
+    "too_busy": ("too busy", "really busy", "swamped", "don't have time", "no time"),
     "cost": ("how much", "cost", "price", "expensive", "premium"),
-    "bad_time": ("bad time", "call back later", "not a good time", "in a meeting"),
+    "bad_time": ("bad time", "call back later", "not a good time", "in a meeting", "in the middle of",
+                 "with a patient"),
     "who_is_this": ("who is this", "who are you", "who's calling", "what company"),
 }
 _AI_QUESTION = re.compile(r"\b(robot|a machine|an ai|artificial|real person|a computer|automated)\b", re.I)

@@ -138,6 +138,7 @@ class CallRecordDoc(Model):
     digits: list[str] = Field(default_factory=list)
     decline_reason: Optional[str] = Field(default=None, key_name="declineReason")
     callback_at: Optional[datetime] = Field(default=None, key_name="callbackAt")
+    next_step: Optional[str] = Field(default=None, key_name="nextStep")
     objections: list[str] = Field(default_factory=list)
     voicemail_left: bool = Field(default=False, key_name="voicemailLeft")
     voicemail_after_beep: Optional[bool] = Field(default=None, key_name="voicemailAfterBeep")
@@ -158,6 +159,7 @@ class CallRecordDoc(Model):
             call_id=r.call_id, campaign_id=r.campaign_id, step=r.step, outcome=r.outcome.value,
             started_at=stored(r.started_at), ended_at=stored(r.ended_at), duration_s=r.duration_s, reached_human=r.reached_human,
             digits=list(r.digits), decline_reason=r.decline_reason, callback_at=stored(r.callback_at),
+            next_step=r.next_step,
             objections=list(r.objections), voicemail_left=r.voicemail_left,
             voicemail_after_beep=r.voicemail_after_beep, disclosed_ai=r.disclosed_ai,
             meeting=_meeting_doc(r.meeting),
@@ -170,6 +172,7 @@ class CallRecordDoc(Model):
             call_id=self.call_id, campaign_id=self.campaign_id, step=self.step, outcome=CallOutcome(self.outcome),
             started_at=aware(self.started_at), ended_at=aware(self.ended_at), reached_human=self.reached_human,
             digits=list(self.digits), decline_reason=self.decline_reason, callback_at=aware(self.callback_at),
+            next_step=self.next_step,
             objections=list(self.objections), voicemail_left=self.voicemail_left,
             voicemail_after_beep=self.voicemail_after_beep, disclosed_ai=self.disclosed_ai,
             meeting=_meeting(self.meeting),

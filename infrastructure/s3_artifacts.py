@@ -24,6 +24,15 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3 refuses smaller parts (all but the last)
 MAX_PRESIGN_S = 7 * 24 * 3600  # SigV4 presigned URLs cannot live longer
 
 
+def default_encryption(kms_key_id: str | None) -> dict[str, Any]:
+    """The bucket default-encryption configuration matching what every write carries:
+    SSE-KMS with `kms_key_id` (and an S3 Bucket Key, fewer KMS calls) when given, else AES256."""
+    rule: dict[str, Any] = {"SSEAlgorithm": "aws:kms" if kms_key_id else "AES256"}
+    if kms_key_id:
+        rule["KMSMasterKeyID"] = kms_key_id
+    return {"Rules": [{"ApplyServerSideEncryptionByDefault": rule, "BucketKeyEnabled": bool(kms_key_id)}]}
+
+
 class S3Artifacts:
     """Settings: `bucket`; `region`; `endpoint_url` (None for AWS, or MinIO/moto);
     `access_key_id`/`secret_access_key` (None: the default AWS credential chain);
@@ -122,13 +131,8 @@ class S3Artifacts:
             extra = {} if self.region == "us-east-1" else {
                 "CreateBucketConfiguration": {"LocationConstraint": self.region}}
             await client.create_bucket(Bucket=self.bucket, **extra)
-        rule: dict[str, Any] = {"SSEAlgorithm": self.encryption["ServerSideEncryption"]}
-        if self.kms_key_id:
-            rule["KMSMasterKeyID"] = self.kms_key_id
-        await client.put_bucket_encryption(
-            Bucket=self.bucket,
-            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": rule,
-                                                          "BucketKeyEnabled": bool(self.kms_key_id)}]})
+        await client.put_bucket_encryption(Bucket=self.bucket,
+                                           ServerSideEncryptionConfiguration=default_encryption(self.kms_key_id))
 
     async def aclose(self) -> None:
         if self._stack is not None:

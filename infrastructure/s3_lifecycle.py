@@ -1,5 +1,10 @@
 """The recordings bucket's lifecycle configuration: build it from the retention policy, apply it, read it back.
 
+The same command also keeps the bucket's default encryption in line with the
+artifacts' (SSE-KMS with the configured key, else AES256): LiveKit Egress
+uploads recordings without encryption headers, so the default is what
+encrypts them.
+
 One rule, `docshield-call-retention`, on the call artifacts prefix: to an
 infrequent-access class (GLACIER_IR by default, or STANDARD_IA) when a call
 stops being active, to DEEP_ARCHIVE when its archive period ends, deleted when
@@ -16,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from domain.retention_policy import RetentionPolicy
 from infrastructure.call_artifact_layout import checked_prefix
+from infrastructure.s3_artifacts import default_encryption
 
 RULE_ID = "docshield-call-retention"
 ARCHIVE_CLASSES = ("GLACIER_IR", "STANDARD_IA")
@@ -75,8 +81,34 @@ def differences(expected: dict[str, Any], rules: list[dict[str, Any]]) -> list[s
     return found
 
 
+def encryption_differences(kms_key_id: str | None, actual: dict[str, Any] | None) -> list[str]:
+    """How the bucket's default encryption (as `S3BucketLifecycle.encryption` reads it) differs from
+    what the settings want; empty when they agree."""
+    want = default_encryption(kms_key_id)["Rules"][0]["ApplyServerSideEncryptionByDefault"]
+    if actual is None:
+        # LiveKit Egress uploads recordings without SSE headers: only the bucket default encrypts them.
+        return [f"default encryption: bucket has none, settings want {describe_encryption(want)}"]
+    found = []
+    if actual.get("SSEAlgorithm") != want["SSEAlgorithm"]:
+        found.append(f"default encryption: bucket has {describe_encryption(actual)}, "
+                     f"settings want {describe_encryption(want)}")
+    elif kms_key_id and actual.get("KMSMasterKeyID") != kms_key_id:
+        found.append(f"default encryption key: bucket has {actual.get('KMSMasterKeyID')!r}, "
+                     f"settings want {kms_key_id!r}")
+    return found
+
+
+def describe_encryption(rule: dict[str, Any] | None) -> str:
+    """'AES256', 'aws:kms (key K)' or 'none', for people."""
+    if not rule:
+        return "none"
+    key = rule.get("KMSMasterKeyID")
+    return f"{rule.get('SSEAlgorithm')} (key {key})" if key else str(rule.get("SSEAlgorithm"))
+
+
 class S3BucketLifecycle:
-    """Reads and writes one bucket's lifecycle configuration. Use `async with` or call `aclose()`."""
+    """Reads and writes one bucket's lifecycle and default-encryption configuration.
+    Use `async with` or call `aclose()`."""
 
     def __init__(self, *, bucket: str, region: str = "us-east-1", endpoint_url: str | None = None,
                  access_key_id: str | None = None, secret_access_key: str | None = None):
@@ -113,6 +145,26 @@ class S3BucketLifecycle:
         await client.put_bucket_lifecycle_configuration(
             Bucket=self.bucket, LifecycleConfiguration={"Rules": [*others, rule]})
         return await self.rules()
+
+    async def encryption(self) -> dict[str, Any] | None:
+        """The bucket's default encryption (`SSEAlgorithm`, maybe `KMSMasterKeyID`); None when it has none."""
+        client = await self._s3()
+        try:
+            response = await client.get_bucket_encryption(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ServerSideEncryptionConfigurationNotFoundError":
+                return None
+            raise
+        rules = (response.get("ServerSideEncryptionConfiguration") or {}).get("Rules") or []
+        return dict(rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else None
+
+    async def apply_encryption(self, kms_key_id: str | None) -> dict[str, Any] | None:
+        """Make the artifacts' encryption (SSE-KMS with `kms_key_id`, else AES256) the bucket default,
+        the same configuration S3Artifacts.ensure_bucket puts; returns it read back."""
+        client = await self._s3()
+        await client.put_bucket_encryption(Bucket=self.bucket,
+                                           ServerSideEncryptionConfiguration=default_encryption(kms_key_id))
+        return await self.encryption()
 
     async def aclose(self) -> None:
         if self._stack is not None:

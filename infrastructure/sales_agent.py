@@ -167,11 +167,13 @@ class SalesAgent(Agent):
         decline_reason: Annotated[Optional[str], Field(description="Why they said no")] = None,
         callback_time: Annotated[Optional[str], Field(description="ISO 8601 time they asked to be called back")] = None,
         objections: Annotated[Optional[list[str]], Field(description="Objection kinds heard")] = None,
+        next_step: Annotated[Optional[str], Field(description="What a person at DocShield should do next, "
+                                                              "e.g. send the information asked for")] = None,
     ) -> None:
         """Record how the call went, before ending it."""
         try:
             self.actions.record_outcome(outcome, decline_reason=decline_reason, callback_time=callback_time,
-                                        objections=objections)
+                                        objections=objections, next_step=next_step)
         except ToolRefused as exc:
             raise ToolError(str(exc)) from None
 

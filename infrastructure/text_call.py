@@ -24,6 +24,7 @@ from domain.voicemail import VoicemailStep
 from infrastructure.offline_listening import LineCue, discloses_ai
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.simulated_practice.line_audio import LineAudio
+from infrastructure.text_coaching import TextCoaching
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 60
@@ -59,10 +60,13 @@ class TextChannel:
 
 async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherSide, progress: CallProgress,
                         clock: Clock, max_turns: int = MAX_TURNS, fast_path: PhoneTreeFastPath | None = None,
-                        on_turn: Callable[[], None] | None = None) -> None:
+                        on_turn: Callable[[], None] | None = None, coaching: TextCoaching | None = None) -> None:
     """Converse until the agent or the line ends the call (or `max_turns` pass); fills `progress`.
 
     With `fast_path`, its channel should be a TextChannel on this agent and other side.
+    With `coaching` (on this agent), the sales coach reviews the call before the replies
+    that follow a key moment or an interval, and its guidance is in the instructions of
+    that very reply.
     """
     session = AgentSession(llm=model)
     await session.start(agent, record=False)
@@ -99,6 +103,8 @@ async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherS
                         greeting = []
                         utterance = other_side.next_utterance()
                         continue
+            if coaching is not None:
+                await coaching.before_reply(text, progress.transcript)
             result = await session.run(user_input=text)
             for event in result.events:
                 if event.type == "message" and event.item.role == "assistant":
@@ -119,6 +125,8 @@ async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherS
             progress.line_ending = LineEnding.HUNG_UP
     finally:
         await session.aclose()
+        if coaching is not None:
+            coaching.catch_up(progress.transcript)
 
 
 def _listen(watch: VoicemailWatch, audio: LineAudio, other_side: OtherSide, progress: CallProgress,

@@ -41,6 +41,7 @@ class CallResult:
     meeting: Meeting | None = None
     decline_reason: str | None = None
     callback_at: datetime | None = None
+    next_step: str | None = None  # what a person should do next (a follow-up, a callback)
     objections: list[str] = field(default_factory=list)
     recording_key: str | None = None
     turn_latencies_ms: list[float] = field(default_factory=list)

@@ -13,7 +13,8 @@ from application.manage_dnc import InvalidPhoneNumber, normalise_phone
 from domain.personal_data import mask_phone
 from domain.retention_policy import RetentionPolicy
 from entrypoints.cli.session import EnvFile, run, settings_for
-from infrastructure.s3_lifecycle import S3BucketLifecycle, differences, retention_rule
+from infrastructure.s3_lifecycle import (S3BucketLifecycle, describe_encryption, differences,
+                                         encryption_differences, retention_rule)
 from infrastructure.settings import Settings
 
 storage_app = typer.Typer(help="The call recordings bucket.", no_args_is_help=True)
@@ -26,36 +27,43 @@ def register(app: typer.Typer) -> None:
 
 @storage_app.command("lifecycle")
 def lifecycle(
-    apply: bool = typer.Option(False, "--apply", help="Put the retention rule on the bucket, then show it."),
-    show: bool = typer.Option(False, "--show", help="Show the bucket's rules; exit 1 if they differ from the "
-                                                     "RETENTION_* settings."),
-    as_json: bool = typer.Option(False, "--json", help="Print the rules read back from the bucket as JSON."),
+    apply: bool = typer.Option(False, "--apply", help="Put the retention rule and the default encryption on "
+                                                       "the bucket, then show them."),
+    show: bool = typer.Option(False, "--show", help="Show the bucket's rules and default encryption; exit 1 if "
+                                                     "they differ from the RETENTION_* and S3_KMS_KEY_ID settings."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rules and encryption read back as JSON."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
-    """The bucket's retention rules: infrequent access, deep archive, then expiry, for the calls prefix."""
+    """The bucket's retention rules (infrequent access, deep archive, then expiry, for the calls prefix)
+    and its default encryption (SSE-KMS with S3_KMS_KEY_ID, else AES256)."""
     if apply == show:
         raise typer.BadParameter("give exactly one of --apply or --show")
     settings = settings_for(env_file)
     expected = retention_rule(_policy(settings), settings.s3_prefix, archive_class=settings.s3_archive_storage_class)
 
-    async def work() -> list[dict]:
+    kms_key_id = settings.s3_kms_key_id or None
+
+    async def work() -> tuple[list[dict], dict | None]:
         async with S3BucketLifecycle(bucket=settings.s3_bucket or "", region=settings.aws_region,
                                      endpoint_url=settings.s3_endpoint_url) as bucket:
-            return await (bucket.apply(expected) if apply else bucket.rules())
+            if apply:
+                return await bucket.apply(expected), await bucket.apply_encryption(kms_key_id)
+            return await bucket.rules(), await bucket.encryption()
 
-    rules = asyncio.run(work())
+    rules, encryption = asyncio.run(work())
     if as_json:
-        typer.echo(json.dumps(rules, indent=2, default=str))
+        typer.echo(json.dumps({"rules": rules, "encryption": encryption}, indent=2, default=str))
     else:
         typer.echo(f"bucket {settings.s3_bucket}: {len(rules)} lifecycle rule(s)")
         for rule in rules:
             typer.echo(_describe(rule))
-    problems = differences(expected, rules)
+        typer.echo(f"default encryption: {describe_encryption(encryption)}")
+    problems = differences(expected, rules) + encryption_differences(kms_key_id, encryption)
     if problems:
         for problem in problems:
             typer.echo(f"differs: {problem}", err=True)
         raise typer.Exit(code=1)
-    typer.echo("in line with the RETENTION_* settings", err=as_json)
+    typer.echo("in line with the RETENTION_* and S3_KMS_KEY_ID settings", err=as_json)
 
 
 def erase(

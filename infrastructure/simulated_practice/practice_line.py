@@ -15,13 +15,16 @@ from application.meeting_scheduling import BookMeetingScheduler
 from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.compliance import DoNotCallList
+from application.ports.sales_coach import SalesCoach
 from domain.menu_navigator import TargetPolicy
 from domain.outcomes import CallOutcome
+from infrastructure.offline_coach import OfflineCoach
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.simulated_clock import SimulatedClock
 from infrastructure.simulated_practice.practice import Practice
 from infrastructure.simulated_practice.scenario import Scenario
 from infrastructure.text_call import TextChannel, run_text_call
+from infrastructure.text_coaching import TextCoaching
 
 ModelFactory = Callable[[AgentBrief, ZoneInfo, TargetPolicy], llm.LLM]
 
@@ -41,13 +44,18 @@ class PracticeControls:
 
 class PracticeLine:
     def __init__(self, *, scenarios: Mapping[str, Scenario], clock: SimulatedClock, do_not_call: DoNotCallList,
-                 book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory):
+                 book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory,
+                 coach_factory: Callable[[], SalesCoach] = OfflineCoach, coach_interval_s: float = 15.0,
+                 coach_timeout_s: float = 1.0):
         self.scenarios = scenarios  # by campaign id
         self.clock = clock
         self.do_not_call = do_not_call
         self.book_meeting = book_meeting
         self.identity = identity
         self.model_factory = model_factory
+        self.coach_factory = coach_factory  # a coach per call: the rule-based one keeps per-call state
+        self.coach_interval_s = coach_interval_s
+        self.coach_timeout_s = coach_timeout_s
         self.conversation_s: dict[str, float] = {}  # wall time spent talking, by campaign id (benchmarks)
 
     async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
@@ -71,13 +79,16 @@ class PracticeLine:
         fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
         agent = SalesAgent(brief, actions, fast_path=fast_path)
         fast_path.channel = TextChannel(agent, practice, progress, self.clock)
+        coaching = TextCoaching(self.coach_factory(), agent, self.clock, interval_s=self.coach_interval_s,
+                                timeout_s=self.coach_timeout_s)
         try:
             await run_text_call(agent=agent, model=model, other_side=practice, progress=progress, clock=self.clock,
-                                fast_path=fast_path)
+                                fast_path=fast_path, coaching=coaching)
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
         if practice.talked_over_greeting and progress.voicemail_left:
             progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
         return progress.result(self.clock.now(), report={"simulated": True, "scenario": scenario.id,
                                                          "model": model.model, "line_ending":
-                                                         progress.line_ending.value if progress.line_ending else None})
+                                                         progress.line_ending.value if progress.line_ending else None,
+                                                         "coach": coaching.report()})

@@ -32,7 +32,7 @@ def write_html(runs: list[ScenarioRun], path: Path) -> None:
     passed = sum(r.passed for r in runs)
     parts = [f"<!doctype html><meta charset=utf-8><title>DocShield simulation</title>"
              "<style>body{font:14px sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-             "padding:4px 8px}.ok{color:#070}.ko{color:#b00}.agent{color:#036}.line{color:#888}</style>",
+             "padding:4px 8px}.ok{color:#070}.ko{color:#b00}.agent{color:#036}.line{color:#888}.coach{color:#555}.next{font-weight:bold}</style>",
              f"<h1>DocShield simulation</h1><p>{passed}/{len(runs)} passed; generated "
              f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}</p>",
              "<table><tr><th>scenario</th><th>outcome</th><th>digits</th><th>meeting</th><th>result</th></tr>"]
@@ -50,9 +50,23 @@ def write_html(runs: list[ScenarioRun], path: Path) -> None:
                      f"<p>{html.escape(run.scenario.source)} &middot; outcome <b>{html.escape(o.get('outcome', '?'))}"
                      f"</b> &middot; digits {html.escape(' '.join(o.get('digits', [])) or 'none')} &middot; meeting "
                      f"{html.escape(json.dumps(o.get('meeting')))} &middot; voicemail {o.get('voicemail_left')} "
-                     f"&middot; do-not-call {o.get('do_not_call')}</p><ol>")
+                     f"&middot; do-not-call {o.get('do_not_call')}</p>")
+        if o.get("next_step"):
+            parts.append(f"<p class=next>Next step: {html.escape(o['next_step'])}</p>")
+        parts.append("<ol>")
         for line in o.get("transcript", []):
             parts.append(f"<li class={html.escape(line['speaker'])}><b>{html.escape(line['speaker'])}</b>: "
                          f"{html.escape(line['text'])}</li>")
         parts.append("</ol>")
+        if o.get("coaching"):
+            parts.append("<details class=coach><summary>Sales coach: "
+                         f"{len(o['coaching'])} guidance update(s)</summary><ul>")
+            for given in o["coaching"]:
+                notes = [*(f"missed: {m}" for m in given.get("missed", [])),
+                         *(f"warning: {w}" for w in given.get("warnings", []))]
+                parts.append(f"<li>{html.escape(str(given.get('at', '')))} after {html.escape(given.get('moment', '?'))}"
+                             f" &middot; <b>{html.escape(given.get('stage', '?'))}</b>: "
+                             f"{html.escape(given.get('next_move', ''))}"
+                             + "".join(f"<br><i>{html.escape(n)}</i>" for n in notes) + "</li>")
+            parts.append("</ul></details>")
     path.write_text("\n".join(parts), encoding="utf-8")

@@ -228,10 +228,11 @@ class Simulation:
         last = deserialize(last) if last else {}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
         record = records[-1] if records else None
-        transcript = []
+        transcript, coaching = [], []
         if record is not None and record.transcript_key:
             stored = await (await container.artifacts()).get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
+            coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
         run.observed = {
@@ -247,9 +248,11 @@ class Simulation:
             "objections": list(record.objections) if record else [],
             "decline_reason": record.decline_reason if record else None,
             "callback_at": record.callback_at.isoformat() if record and record.callback_at else None,
+            "next_step": record.next_step if record else None,
             "duration_s": record.duration_s if record else None,
             "reason": (record.reason if record else last.get("reason") or last.get("status")
                        or "the worker never processed this job"),
             "transcript": transcript,
+            "coaching": coaching,
         }
         run.failures = check(run.scenario.expect, run.observed)

@@ -92,6 +92,22 @@ async def test_call_record_round_trip_and_replacement_by_call_id(stores):
     assert [r.outcome for r in await repo.for_campaign(CID)] == [CallOutcome.FAILED]
 
 
+async def test_call_record_keeps_the_post_call_summary(stores):
+    repo = stores["records"]
+    record = CallRecord(call_id="c2", campaign_id=CID, step=1, outcome=CallOutcome.CALLBACK_REQUESTED,
+                        started_at=NOW, ended_at=NOW + timedelta(minutes=2), reached_human=True,
+                        decline_reason="too busy today", callback_at=NOW + timedelta(days=2),
+                        next_step="Call back Thursday March 12 at 10:00 AM Central, as the contact asked.",
+                        objections=["too_busy", "send_information"])
+    await repo.add(record)
+    stored = await repo.get("c2")
+    assert stored == record
+    assert stored.next_step.startswith("Call back Thursday") and stored.objections == ["too_busy", "send_information"]
+    record.next_step = None
+    await repo.add(record)
+    assert (await repo.get("c2")).next_step is None
+
+
 async def test_claim_is_won_by_exactly_one_of_many_concurrent_workers(stores):
     claims = stores["claims"]
     attempts = await asyncio.gather(*[

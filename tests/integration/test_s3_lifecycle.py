@@ -1,6 +1,7 @@
-"""The recordings bucket's lifecycle on moto's S3 server: the configuration as applied, read back."""
+"""The recordings bucket's lifecycle and default encryption on moto's S3 server: as applied, read back."""
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -8,7 +9,8 @@ from aiobotocore.session import get_session
 
 from domain.retention_policy import RetentionPolicy
 from entrypoints.cli import main
-from infrastructure.s3_lifecycle import RULE_ID, LifecycleError, S3BucketLifecycle, differences, retention_rule
+from infrastructure.s3_lifecycle import (RULE_ID, LifecycleError, S3BucketLifecycle, differences,
+                                         encryption_differences, retention_rule)
 
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -115,3 +117,70 @@ def test_the_command_refuses_without_a_bucket_or_with_both_flags(bucket_env, cap
     bucket_env.delenv("S3_BUCKET")
     assert main(["storage", "lifecycle", "--show"]) == 1
     assert "S3_BUCKET" in capsys.readouterr().err
+
+
+async def read_encryption(s3_endpoint: str, bucket: str) -> dict:
+    async with get_session().create_client("s3", region_name="us-east-1", endpoint_url=s3_endpoint, **KEYS) as s3:
+        return (await s3.get_bucket_encryption(Bucket=bucket))["ServerSideEncryptionConfiguration"]
+
+
+async def test_default_encryption_is_read_and_applied(s3_endpoint, bucket):
+    async with lifecycle_for(s3_endpoint, bucket) as lifecycle:
+        assert await lifecycle.encryption() is None
+        assert await lifecycle.apply_encryption(None) == {"SSEAlgorithm": "AES256"}
+        [rule] = (await read_encryption(s3_endpoint, bucket))["Rules"]
+        assert rule["ApplyServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+        kms = await lifecycle.apply_encryption("arn:aws:kms:us-east-1:111122223333:key/calls")
+    assert kms == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "arn:aws:kms:us-east-1:111122223333:key/calls"}
+    [rule] = (await read_encryption(s3_endpoint, bucket))["Rules"]
+    assert rule["BucketKeyEnabled"] is True
+
+
+@pytest.mark.parametrize("kms_key_id", [None, "arn:aws:kms:us-east-1:111122223333:key/calls"])
+async def test_the_command_puts_the_same_encryption_as_the_artifacts_store(s3_endpoint, kms_key_id):
+    from infrastructure.s3_artifacts import S3Artifacts
+
+    names = [f"enc-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    store = S3Artifacts(bucket=names[0], endpoint_url=s3_endpoint, access_key_id="testing",
+                        secret_access_key="testing", kms_key_id=kms_key_id)
+    try:
+        await store.ensure_bucket()
+    finally:
+        await store.aclose()
+    async with get_session().create_client("s3", region_name="us-east-1", endpoint_url=s3_endpoint, **KEYS) as s3:
+        await s3.create_bucket(Bucket=names[1])
+    async with lifecycle_for(s3_endpoint, names[1]) as lifecycle:
+        await lifecycle.apply_encryption(kms_key_id)
+    assert await read_encryption(s3_endpoint, names[0]) == await read_encryption(s3_endpoint, names[1])
+
+
+@pytest.mark.parametrize("kms_key_id, actual, problem", [
+    (None, None, "default encryption: bucket has none, settings want AES256"),
+    (None, {"SSEAlgorithm": "AES256"}, None),
+    ("k1", {"SSEAlgorithm": "AES256"}, "default encryption: bucket has AES256, settings want aws:kms (key k1)"),
+    ("k1", {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k2"}, "default encryption key: bucket has 'k2', "
+                                                                 "settings want 'k1'"),
+    ("k1", {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k1"}, None),
+    (None, {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k1"}, "default encryption: bucket has aws:kms (key k1), "
+                                                                "settings want AES256"),
+])
+def test_encryption_drift_is_named(kms_key_id, actual, problem):
+    assert encryption_differences(kms_key_id, actual) == ([problem] if problem else [])
+
+
+def test_the_command_applies_and_shows_the_default_encryption(bucket_env, s3_endpoint, bucket, capsys):
+    assert main(["storage", "lifecycle", "--show"]) == 1
+    captured = capsys.readouterr()
+    assert "default encryption: none" in captured.out
+    assert "differs: default encryption: bucket has none, settings want AES256" in captured.err
+    assert main(["storage", "lifecycle", "--apply"]) == 0
+    assert "default encryption: AES256" in capsys.readouterr().out
+    assert main(["storage", "lifecycle", "--show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["encryption"] == {"SSEAlgorithm": "AES256"}
+    # A KMS key in the settings: the bucket's AES256 default is drift until applied again.
+    bucket_env.setenv("S3_KMS_KEY_ID", "arn:aws:kms:us-east-1:111122223333:key/calls")
+    assert main(["storage", "lifecycle", "--show"]) == 1
+    assert "bucket has AES256, settings want aws:kms (key arn:aws:kms" in capsys.readouterr().err
+    assert main(["storage", "lifecycle", "--apply"]) == 0
+    assert "default encryption: aws:kms (key arn:aws:kms:us-east-1:111122223333:key/calls)" in capsys.readouterr().out
+    assert main(["storage", "lifecycle", "--show"]) == 0

@@ -9,6 +9,7 @@ import pytest
 from benchmarks.phone_tree import shortest
 from entrypoints.cli import main
 from infrastructure.simulated_practice.scenario import ScenarioError, load_file, load_files
+from infrastructure.simulated_practice.report import write_html
 from infrastructure.simulated_practice.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
 
@@ -43,6 +44,21 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     booked = next(r for r in runs if r.scenario.id == "ortho-two-level-menu")
     assert booked.observed["transcript"][0]["speaker"] == "callee"
     assert any("AI assistant" in line["text"] for line in booked.observed["transcript"])
+    # The post-call summary, read back from MongoDB: a callback leaves its time as the next step.
+    callback = next(r for r in runs if r.scenario.id == "callback-pacific")
+    assert callback.observed["callback_at"] is not None
+    assert callback.observed["next_step"] == "Call back Wednesday March 11 at 10:00 AM Pacific, as the contact asked."
+    assert all(r.observed["next_step"] is None for r in runs if r.observed["outcome"] in ("meeting_booked", "declined"))
+    # The coach's guidance, read back from the stored session report.
+    objected = [r for r in runs if r.observed["objections"] and r.observed["reached_human"]]
+    assert objected and all(any(g["moment"] == "objection" and g["stage"] == "objection"
+                                for g in r.observed["coaching"]) for r in objected), \
+        [(r.scenario.id, r.observed["coaching"]) for r in objected]
+    page = tmp_path / "report.html"
+    write_html(runs, page)
+    text = page.read_text()
+    assert "Next step: Call back Wednesday March 11 at 10:00 AM Pacific" in text
+    assert "Sales coach:" in text and "after objection" in text
 
 
 def _tree(scenario) -> dict:

@@ -7,6 +7,7 @@ override providers with fakes (`container.call_line.override(...)`).
 """
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from typing import AsyncIterator
 
@@ -19,12 +20,8 @@ from application.conduct_call import ClaimPolicy, ConductCall
 from application.erase_contact import EraseContact
 from domain.calling_policy import CallingPolicy
 from domain.retention_policy import RetentionPolicy
-from infrastructure.calendar_credentials import (ClerkCalendarCredentials, LocalCalendarAccess,
-                                                 StaticRefreshTokenCredentials)
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
-from infrastructure.google_calendar import GoogleCalendar
 from infrastructure.ics_calendar import IcsCalendar
-from infrastructure.livekit_call_line import EgressS3Settings, LiveKitCallLine, LiveKitCallSettings
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.mongo_archive import MongoCallArchive
 from infrastructure.mongo_claims import MongoCallClaims
@@ -35,14 +32,23 @@ from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoC
                                                MongoContactRepository)
 from infrastructure.mongo_scripts import MongoScriptCatalog
 from infrastructure.offline_coach import OfflineCoach
-from infrastructure.openai_coach import OpenAICoach
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
 from infrastructure.resilience import Guards, ResilienceConfig
-from infrastructure.s3_artifacts import S3Artifacts
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
 from infrastructure.system_clock import SystemClock
+
+
+def lazy(path: str):
+    """The adapter class at `module:Name`, imported when first built: a command that never
+    touches S3, LiveKit, Google or OpenAI does not pay seconds importing their SDKs."""
+    module, name = path.split(":")
+
+    def build(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return build
 
 
 async def redis_url(settings: Settings) -> AsyncIterator[str]:
@@ -101,12 +107,23 @@ async def call_artifacts(settings: Settings, guards: Guards):
     if not settings.s3_bucket:
         yield LocalArtifacts(settings.data_dir / "artifacts", prefix=settings.s3_prefix)
         return
-    store = S3Artifacts(bucket=settings.s3_bucket, region=settings.aws_region, endpoint_url=settings.s3_endpoint_url,
-                        kms_key_id=settings.s3_kms_key_id, prefix=settings.s3_prefix)
+    s3_artifacts = lazy("infrastructure.s3_artifacts:S3Artifacts")
+    store = s3_artifacts(bucket=settings.s3_bucket, region=settings.aws_region,
+                         endpoint_url=settings.s3_endpoint_url, kms_key_id=settings.s3_kms_key_id,
+                         prefix=settings.s3_prefix)
     try:
         yield guarded(store, guards, "s3")
     finally:
         await store.aclose()
+
+
+def egress_target(settings: Settings):
+    """Where LiveKit Egress puts recordings: beside the transcripts, or nowhere without a bucket."""
+    if not settings.s3_bucket:
+        return None
+    egress = lazy("infrastructure.livekit_call_line:EgressS3Settings")
+    return egress(bucket=settings.s3_bucket, prefix=settings.s3_prefix, region=settings.aws_region,
+                  endpoint=settings.s3_endpoint_url or "")
 
 
 def resilience_guards(settings: Settings, telemetry) -> Guards:
@@ -151,17 +168,16 @@ class Container(containers.DeclarativeContainer):
     call_line = providers.Selector(
         providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
         livekit=providers.Singleton(guarded, providers.Singleton(
-            LiveKitCallLine,
+            lazy("infrastructure.livekit_call_line:LiveKitCallLine"),
             providers.Singleton(
-                LiveKitCallSettings, url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
+                lazy("infrastructure.livekit_call_line:LiveKitCallSettings"),
+                url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
                 api_secret=settings.provided.livekit_api_secret,
                 sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
                 ringing_timeout_s=settings.provided.ringing_timeout_s,
                 max_call_duration_s=settings.provided.max_call_duration_s),
             handback,
-            recording=providers.Callable(
-                lambda s: EgressS3Settings(bucket=s.s3_bucket, prefix=s.s3_prefix, region=s.aws_region,
-                                           endpoint=s.s3_endpoint_url or "") if s.s3_bucket else None, settings),
+            recording=providers.Callable(egress_target, settings),
             clock=clock), guards, "livekit", no_retry=("conduct",)),
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
@@ -173,7 +189,8 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
         # The coach loop has its own deadline and skips a slow review: the guard only breaks and limits.
         openai=providers.Singleton(guarded, providers.Singleton(
-            OpenAICoach, api_key=settings.provided.openai_api_key, model=settings.provided.coach_model,
+            lazy("infrastructure.openai_coach:OpenAICoach"), api_key=settings.provided.openai_api_key,
+            model=settings.provided.coach_model,
             base_url=settings.provided.openai_base_url), guards, "openai", no_retry=("review",)),
         offline=providers.Singleton(OfflineCoach),
     )
@@ -182,20 +199,23 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: "google" if s.google_calendar else "local", settings),
         # BookMeeting retries transient faults itself; the guard adds the breaker and the rate limits.
         google=providers.Singleton(guarded, providers.Singleton(
-            GoogleCalendar, api_endpoint=settings.provided.google_calendar_endpoint), guards, "calendar",
+            lazy("infrastructure.google_calendar:GoogleCalendar"),
+            api_endpoint=settings.provided.google_calendar_endpoint), guards, "calendar",
             no_retry=("busy", "insert", "get")),
         local=providers.Singleton(IcsCalendar, providers.Callable(lambda s: s.data_dir / "calendar", settings)),
     )
     calendar_credentials = providers.Selector(
         providers.Callable(
             lambda s: "clerk" if s.clerk_secret_key else ("static" if s.google_calendar else "local"), settings),
-        clerk=providers.Singleton(ClerkCalendarCredentials, secret_key=settings.provided.clerk_secret_key,
+        clerk=providers.Singleton(lazy("infrastructure.calendar_credentials:ClerkCalendarCredentials"),
+                                  secret_key=settings.provided.clerk_secret_key,
                                   server_url=settings.provided.clerk_api_url),
         static=providers.Singleton(
-            StaticRefreshTokenCredentials, client_id=settings.provided.google_client_id,
+            lazy("infrastructure.calendar_credentials:StaticRefreshTokenCredentials"),
+            client_id=settings.provided.google_client_id,
             client_secret=settings.provided.google_client_secret,
             refresh_token=settings.provided.google_refresh_token, token_uri=settings.provided.google_token_uri),
-        local=providers.Singleton(LocalCalendarAccess),
+        local=providers.Singleton(lazy("infrastructure.calendar_credentials:LocalCalendarAccess")),
     )
     book_meeting = providers.Factory(BookMeeting, calendar, calendar_credentials, clock)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from phonenumbers import geocoder, timezone as number_zones
+from phonenumbers import timezone as number_zones
 
 US_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 
@@ -156,6 +156,9 @@ def to_e164(raw: str, default_region: str = "US") -> str:
 def _number_state(number: phonenumbers.PhoneNumber, region: str) -> str | None:
     if region != "US":
         return region  # territories are their own jurisdiction
+    # The geocoder's data takes half a second to import; only state lookups need it.
+    from phonenumbers import geocoder
+
     description = geocoder.description_for_number(number, "en").strip()
     if not description:
         return None

@@ -11,9 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from entrypoints.cli.session import EnvFile, settings_for
-from infrastructure.simulated_practice.report import json_lines, table, write_html
 from infrastructure.simulated_practice.scenario import ScenarioError, load_files
-from infrastructure.simulated_practice.simulation import ModelUnavailable, Simulation
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
 
@@ -24,6 +22,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(settings, scenarios, model: str, show_progress: bool):
+    # livekit-agents takes a second to import: only the commands that run calls pay for it.
+    from infrastructure.simulated_practice.simulation import Simulation
+
     console = Console(stderr=True)
     if not show_progress:
         return asyncio.run(Simulation(settings, model=model).run(scenarios))
@@ -53,6 +54,9 @@ def simulate(
     if not scenarios:
         typer.echo("error: the files hold no scenarios", err=True)
         raise typer.Exit(code=2)
+    from infrastructure.simulated_practice.report import json_lines, table, write_html
+    from infrastructure.simulated_practice.simulation import ModelUnavailable
+
     settings = settings_for(env_file)
     try:
         runs = _run(settings, scenarios, model, show_progress=not as_json and sys.stderr.isatty())
@@ -72,6 +76,8 @@ def simulate(
 
 def demo(env_file: Optional[Path] = EnvFile) -> None:
     """Call a handful of simulated practices through the whole pipeline, on embedded defaults."""
+    from infrastructure.simulated_practice.report import table
+
     scenarios = load_files([DEMO_FILE])
     settings = settings_for(env_file)
     console = Console()

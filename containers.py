@@ -159,11 +159,11 @@ class Container(containers.DeclarativeContainer):
             recording=providers.Callable(
                 lambda s: EgressS3Settings(bucket=s.s3_bucket, prefix=s.s3_prefix, region=s.aws_region,
                                            endpoint=s.s3_endpoint_url or "") if s.s3_bucket else None, settings),
-            clock=clock), guards, "livekit", no_retry=("conduct",)),
+            clock=clock, telemetry=telemetry), guards, "livekit", no_retry=("conduct",)),
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
             company=settings.provided.company_name, callback_number=settings.provided.callback_number,
-            hold_s=settings.provided.simulated_call_seconds),
+            hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
     )
 
     sales_coach = providers.Selector(

@@ -20,8 +20,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
+BENCHMARKS := phone_tree simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test
+
 bench: $(STAMP)
-	for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	for name in $(BENCHMARKS); do echo "== benchmarks/$$name.py"; $(PY) -m benchmarks.$$name || exit 1; done
 
 clean:
 	rm -rf $(VENV) .docshield .pytest_cache

@@ -82,3 +82,31 @@ async def test_memory_over_the_limit_drains_the_worker(tmp_path, redis_url, mong
         assert len(line.dialed) + await pool.zcard(settings.queue_name) == 3
         assert len(line.dialed) <= 1
         await pool.aclose()
+
+
+def test_a_worker_process_over_its_memory_limit_exits_0_and_loses_no_job(tmp_path, redis_url, mongo_uri):
+    import os
+    import subprocess
+    import sys
+
+    import redis as redis_sync
+
+    queue = f"docshield:mem-{tmp_path.name[-8:]}"
+    client = redis_sync.Redis.from_url(redis_url)
+    job_ids = [f"call:65f0c0ffee0000000000abc{i}:0" for i in range(3)]
+    for i, job_id in enumerate(job_ids):
+        client.set(f"arq:job:{job_id}", ('{"t":1,"f":"conduct_outbound_call","a":[],"k":{"campaign_id":'
+                                         f'"65f0c0ffee0000000000abc{i}","step":0,"final_step":false}},"et":1}}'))
+        client.zadd(queue, {job_id: 1})
+    env = {**os.environ, "REDIS_URL": redis_url, "MONGODB_URI": mongo_uri, "QUEUE_NAME": queue,
+           "MEMORY_LIMIT_MB": "50", "MAX_CONCURRENT_CALLS": "1", "DATA_DIR": str(tmp_path),
+           "HEARTBEAT_INTERVAL_S": "0.2", "MONGODB_DATABASE": f"mem_{tmp_path.name[-8:]}".replace("-", "_")}
+    done = subprocess.run([sys.executable, "-m", "entrypoints", "start-worker"], env=env, cwd=os.getcwd(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "over the 50 MB limit" in done.stderr
+    queued = {m.decode() for m in client.zrange(queue, 0, -1)}
+    handled = {job_id for job_id in job_ids if client.exists(f"arq:result:{job_id}")}
+    assert queued | handled == set(job_ids) and not queued & handled, "every job is either handled or still queued"
+    assert len(handled) <= 1, "a draining worker takes no new job"
+    assert queued, "the rest wait for a fresh worker"

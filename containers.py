@@ -178,11 +178,11 @@ class Container(containers.DeclarativeContainer):
                 max_call_duration_s=settings.provided.max_call_duration_s),
             handback,
             recording=providers.Callable(egress_target, settings),
-            clock=clock), guards, "livekit", no_retry=("conduct",)),
+            clock=clock, telemetry=telemetry), guards, "livekit", no_retry=("conduct",)),
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
             company=settings.provided.company_name, callback_number=settings.provided.callback_number,
-            hold_s=settings.provided.simulated_call_seconds),
+            hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
     )
 
     sales_coach = providers.Selector(

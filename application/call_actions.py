@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from application.book_meeting import contact_zone
 from application.call_progress import CallProgress
+from application.call_stages import CallStages
 from application.ports.call_controls import CallControls
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
@@ -43,8 +44,9 @@ class ToolRefused(ValueError):
 
 class CallActions:
     def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
-                 scheduler: MeetingScheduler, clock: Clock, contact: Contact):
+                 scheduler: MeetingScheduler, clock: Clock, contact: Contact, stages: CallStages | None = None):
         self.progress = progress
+        self.stages = stages or CallStages()
         self.controls = controls
         self.do_not_call = do_not_call
         self.scheduler = scheduler
@@ -56,6 +58,7 @@ class CallActions:
         if not _DTMF.match(digits):
             raise ToolRefused(f"digits must be 1-20 of 0-9, * and #; got {digits!r}")
         self.progress.pressed(digits)
+        self.stages.navigating()
         await self.controls.send_dtmf(digits)
         return f"pressed {digits}"
 
@@ -64,14 +67,16 @@ class CallActions:
         return "recording: say the voicemail message now, once, then end the call"
 
     async def check_availability(self, within: list[Interval] | None = None) -> SchedulingAnswer:
-        answer = await self.scheduler.offers(within=within)
+        with self.stages.stage("booking", action="propose"):
+            answer = await self.scheduler.offers(within=within)
         self._follow_up(answer)
         return answer
 
     async def book_meeting(self, start: datetime, attendee_email: str | None = None) -> SchedulingAnswer:
         if start.tzinfo is None:
             raise ToolRefused("start must carry a UTC offset, e.g. 2026-03-11T09:00:00-05:00")
-        answer = await self.scheduler.book(start, attendee_email=attendee_email or None)
+        with self.stages.stage("booking", action="book"):
+            answer = await self.scheduler.book(start, attendee_email=attendee_email or None)
         if answer.booked is not None:
             self.progress.meeting = answer.booked
             self.progress.record(CallOutcome.MEETING_BOOKED)

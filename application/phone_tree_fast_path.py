@@ -22,6 +22,7 @@ import re
 from typing import Any, Awaitable, Callable, Mapping
 
 from application.call_progress import CallProgress
+from application.call_stages import CallStages
 from application.ports.agent_channel import AgentChannel
 from application.ports.call_controls import CallControls
 from domain.contact import Contact
@@ -54,7 +55,8 @@ class PhoneTreeFastPath:
 
     def __init__(self, *, controls: CallControls, progress: CallProgress, channel: AgentChannel | None = None,
                  policy: TargetPolicy | None = None, digit_pause_s: float = DTMF_PAUSE_S,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, take_avoided_lines: bool = False):
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, take_avoided_lines: bool = False,
+                 stages: CallStages | None = None):
         if digit_pause_s < 0:
             raise ValueError(f"digit_pause_s must not be negative, got {digit_pause_s}")
         self.controls = controls
@@ -63,6 +65,7 @@ class PhoneTreeFastPath:
         self.navigator = MenuNavigator(policy)
         self.digit_pause_s = digit_pause_s
         self.take_avoided_lines = take_avoided_lines
+        self.stages = stages or CallStages()
         self._sleep = sleep
         self._skip_segment = False  # the rest of a segment whose interim already decided
         self._lock = asyncio.Lock()
@@ -160,6 +163,7 @@ class PhoneTreeFastPath:
 
     async def _act(self, decision: NavDecision) -> NavDecision:
         self.progress.heard_menu = True
+        self.stages.navigating()
         if decision.digits:
             self.progress.pressed(decision.digits)
             for index, digit in enumerate(decision.digits):

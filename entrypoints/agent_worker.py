@@ -59,7 +59,8 @@ async def entrypoint(ctx: JobContext) -> None:
             campaigns=await _port(container.campaigns()), contacts=await _port(container.contacts()),
             scripts=await _port(container.scripts()), do_not_call=await _port(container.do_not_call()),
             book_meeting=await _port(container.book_meeting()), sales_coach=await _port(container.sales_coach()),
-            handback=await _port(container.handback()), clock=container.clock())
+            handback=await _port(container.handback()), clock=container.clock(),
+            telemetry=container.telemetry())
         await run_agent_call(ctx, deps, agent_call_settings(settings))
     finally:
         await close_container(container)

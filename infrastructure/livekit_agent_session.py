@@ -30,6 +30,7 @@ from application.book_meeting import BookMeeting, MeetingRequest, Rep
 from application.call_actions import CallActions
 from application.call_progress import CallProgress, LineEnding
 from application.call_result_codec import result_to_dict, to_jsonable
+from application.call_stages import CallStages
 from application.coach_loop import CoachLoop
 from application.meeting_scheduling import BookMeetingScheduler
 from application.phone_tree_fast_path import PhoneTreeFastPath
@@ -41,6 +42,7 @@ from application.ports.compliance import DoNotCallList
 from application.ports.repositories import CampaignRepository, ContactRepository
 from application.ports.sales_coach import SalesCoach
 from application.ports.scripts import ScriptCatalog
+from application.ports.telemetry import Telemetry
 from domain.call_record import TranscriptLine
 from domain.campaign import Campaign
 from domain.contact import Contact
@@ -187,6 +189,7 @@ class AgentCallDeps:
     sales_coach: SalesCoach
     handback: CallHandback
     clock: Clock
+    telemetry: Telemetry | None = None  # dial, conversation, navigation and booking spans of this side
 
 
 class CalleeTranscriptListener(Protocol):
@@ -221,6 +224,7 @@ class AgentCall:
         self.deps = deps
         self.settings = settings
         self.progress = CallProgress(started_at=deps.clock.now())
+        self.stages = CallStages(deps.telemetry, call_id=metadata.call_id)
         self.latencies = TurnLatencies()
         self.callee_listeners: list[CalleeTranscriptListener] = []
         self.coach = CoachLoop(deps.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
@@ -259,10 +263,11 @@ class AgentCall:
         meeting = MeetingRequest(call_id=m.call_id, rep=Rep.from_campaign(campaign), contact=contact)
         self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=self.deps.do_not_call,
                                    scheduler=BookMeetingScheduler(self.deps.book_meeting, meeting),
-                                   clock=self.deps.clock, contact=contact)
+                                   clock=self.deps.clock, contact=contact, stages=self.stages)
         # Menus are answered by the deterministic fast path before the model hears them.
         self.fast_path = PhoneTreeFastPath.for_call(contact=contact, campaign_settings=campaign.settings,
-                                                    controls=controls, progress=self.progress)
+                                                    controls=controls, progress=self.progress,
+                                                    stages=self.stages)
         self.agent = SalesAgent(self.brief, self.actions, fast_path=self.fast_path)
         self.fast_path.channel = self.agent
         self.callee_listeners.append(self.fast_path)
@@ -277,6 +282,7 @@ class AgentCall:
 
     def start(self) -> None:
         """Start the hand-back heartbeat and the coach loop."""
+        self.stages.dialing()
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat(), name=f"handback-heartbeat-{self.metadata.call_id}")
         self.coach.start()
@@ -294,6 +300,7 @@ class AgentCall:
 
     def answered(self) -> None:
         self.answered_at = self.deps.clock.now()
+        self.stages.answered()
         self.report["answered_after_s"] = round((self.answered_at - self.progress.started_at).total_seconds(), 3)
 
     def amd_verdict(self, category: str, *, reason: str = "", delay_s: float | None = None) -> bool:
@@ -303,10 +310,12 @@ class AgentCall:
                               "delay_s": round(delay_s, 3) if delay_s is not None else None}
         if category == "human":
             self.progress.reached_human = True
+            self.stages.reached("person")
         elif category == "machine-ivr":
             self.progress.heard_menu = True
         elif category == "machine-vm":
             self.voicemail_greeting = True
+            self.stages.reached("voicemail")
         elif category == "machine-unavailable":
             self.progress.record(CallOutcome.NO_ANSWER)
             self.progress.reason = "voicemail box unavailable"
@@ -350,7 +359,11 @@ class AgentCall:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        payload = result_to_dict(self.result(report))
+        result = self.result(report)
+        if self.answered_at is None:
+            self.stages.not_answered(result.outcome.value)
+        self.stages.ended(result.outcome.value)
+        payload = result_to_dict(result)
         await publish(self.deps.handback, self.metadata.call_id, payload)
         self.published = payload
         return payload

@@ -23,10 +23,12 @@ from livekit import api
 from livekit.api.twirp_client import ServerError, SipCallError
 
 from application.call_result_codec import CallResultDecodeError, result_from_dict
+from application.call_stages import CallStages
 from application.errors import TransientFault
 from application.ports.call_handback import CallHandback, is_agent_lost
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.clock import Clock
+from application.ports.telemetry import Telemetry
 from domain.outcomes import CallOutcome
 from infrastructure.call_artifact_layout import checked_prefix, recording_key
 from infrastructure.sip_outcomes import TWIRP_NO_ANSWER_CODES, outcome_for_sip_status
@@ -105,12 +107,14 @@ class _Leg:
 
 class LiveKitCallLine:
     """`handback`: the CallHandback the agent publishes to. `recording`: None disables egress.
-    `api_factory` builds a LiveKitAPI per call (default: from `settings`)."""
+    `api_factory` builds a LiveKitAPI per call (default: from `settings`). `telemetry` gets the dial
+    and conversation stages (menus and booking run in the agent worker, which traces them itself)."""
 
     def __init__(self, settings: LiveKitCallSettings, handback: CallHandback, *,
                  recording: EgressS3Settings | None = None, clock: Clock | None = None,
-                 api_factory: Callable[[], api.LiveKitAPI] | None = None):
+                 api_factory: Callable[[], api.LiveKitAPI] | None = None, telemetry: Telemetry | None = None):
         self.settings = settings
+        self.telemetry = telemetry
         self.handback = handback
         self.recording = recording
         self.clock = clock or _UtcClock()
@@ -172,33 +176,44 @@ class LiveKitCallLine:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise TransientFault("livekit", f"{type(exc).__name__} before dialing") from exc
 
+        stages = CallStages(self.telemetry, call_id=request.call_id)
         await on_dialing()
         leg.sip_requested = True
+        result = None
         try:
-            return await self._after_dialing(lk, leg, request, report)
+            result = await self._after_dialing(lk, leg, request, report, stages)
+            return result
         except Exception as exc:  # the phone may have rung: report, never raise
             log.exception("call %s: failed after dialing", request.call_id)
             return self._ended(CallOutcome.FAILED, f"{type(exc).__name__} after dialing", report)
+        finally:
+            stages.ended(result.outcome.value if result else None)
 
     async def _after_dialing(self, lk: api.LiveKitAPI, leg: _Leg, request: CallRequest,
-                             report: dict[str, Any]) -> CallResult:
+                             report: dict[str, Any], stages: CallStages) -> CallResult:
         s = self.settings
         dial_started = time.monotonic()
+        stages.dialing()
         try:
             participant = await lk.sip.create_sip_participant(self._dial_request(leg.room, request))
         except SipCallError as exc:
+            stages.not_answered(f"SIP {exc.sip_status_code}")
             return self._ended(outcome_for_sip_status(exc.sip_status_code),
                                f"SIP {exc.sip_status_code} {exc.sip_status or ''}".strip(), report)
         except ServerError as exc:
+            stages.not_answered(exc.code)
             if exc.code in TWIRP_NO_ANSWER_CODES:
                 return self._ended(CallOutcome.NO_ANSWER, f"no answer ({exc.code})", report)
             log.error("call %s: dial refused (%s, HTTP %s)", request.call_id, exc.code, exc.status)
             return self._ended(CallOutcome.FAILED, f"dial refused by LiveKit ({exc.code})", report)
         except asyncio.TimeoutError:
+            stages.not_answered("no_answer")
             return self._ended(CallOutcome.NO_ANSWER, "no answer before the ringing timeout", report)
         except aiohttp.ClientError as exc:
+            stages.not_answered(type(exc).__name__)
             return self._ended(CallOutcome.FAILED, f"LiveKit unreachable while dialing ({type(exc).__name__})",
                                report)
+        stages.answered()
         report["answer_after_s"] = round(time.monotonic() - dial_started, 3)
         report["sip_call_id"] = participant.sip_call_id
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -52,14 +52,14 @@ class OtelTelemetry:
         meter.create_observable_gauge("docshield.calls.in_flight", [self._in_flight],
                                       description="calls this worker is conducting now")
 
-    @contextmanager
-    def stage(self, name: str, **attributes: Any) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            with self.tracer.start_as_current_span(name, attributes={k: _attr(v) for k, v in attributes.items()}):
-                yield
-        finally:
-            self.stage_latency.record((time.perf_counter() - started) * 1000, {"stage": name})
+    def stage(self, name: str, **attributes: Any) -> AbstractContextManager[None]:
+        return _stage(self, None, name, attributes)
+
+    def open_stage(self, name: str, **attributes: Any) -> "OpenSpan":
+        return OpenSpan(self, None, name, attributes)
+
+    def anchor(self) -> "SpanAnchor":
+        return SpanAnchor(self, trace.get_current_span())
 
     def call_finished(self, record: CallRecord) -> None:
         labels = {"outcome": record.outcome.value, "reached_human": record.reached_human}
@@ -89,6 +89,57 @@ class OtelTelemetry:
 
     def _in_flight(self, options: CallbackOptions):
         yield Observation(self.gauges.in_flight)
+
+
+class SpanAnchor:
+    """Stages opened through it are children of `span` (explicit parent, not the current context)."""
+
+    def __init__(self, telemetry: OtelTelemetry, span: trace.Span | None):
+        self._telemetry = telemetry
+        self._span = span
+
+    def stage(self, name: str, **attributes: Any) -> AbstractContextManager[None]:
+        return _stage(self._telemetry, self._span, name, attributes)
+
+    def open_stage(self, name: str, **attributes: Any) -> "OpenSpan":
+        return OpenSpan(self._telemetry, self._span, name, attributes)
+
+
+class OpenSpan(SpanAnchor):
+    """A stage span started now and ended by `end()`, from whichever task sees the stage end."""
+
+    def __init__(self, telemetry: OtelTelemetry, parent: trace.Span | None, name: str, attributes: dict[str, Any]):
+        context = trace.set_span_in_context(parent) if parent is not None else None
+        span = telemetry.tracer.start_span(name, context=context, attributes=_attrs(attributes))
+        super().__init__(telemetry, span)
+        self.name = name
+        self._started = time.perf_counter()
+        self._ended = False
+
+    def end(self, **attributes: Any) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if attributes:
+            self._span.set_attributes(_attrs(attributes))
+        self._span.end()
+        self._telemetry.stage_latency.record((time.perf_counter() - self._started) * 1000, {"stage": self.name})
+
+
+@contextmanager
+def _stage(telemetry: OtelTelemetry, parent: trace.Span | None, name: str,
+           attributes: dict[str, Any]) -> Iterator[None]:
+    started = time.perf_counter()
+    context = trace.set_span_in_context(parent) if parent is not None else None
+    try:
+        with telemetry.tracer.start_as_current_span(name, context=context, attributes=_attrs(attributes)):
+            yield
+    finally:
+        telemetry.stage_latency.record((time.perf_counter() - started) * 1000, {"stage": name})
+
+
+def _attrs(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {k: _attr(v) for k, v in attributes.items() if v is not None}
 
 
 def _attr(value: Any) -> Any:

@@ -37,14 +37,16 @@ class S3Artifacts:
     """Settings: `bucket`; `region`; `endpoint_url` (None for AWS, or MinIO/moto);
     `access_key_id`/`secret_access_key` (None: the default AWS credential chain);
     `kms_key_id` (None: AES256); `prefix` ('' or 'path/'); `part_size` for multipart
-    recordings (>= 5 MiB); `addressing_style` ('auto', 'path' or 'virtual').
+    recordings (>= 5 MiB); `addressing_style` ('auto', 'path' or 'virtual'); `timeout_s` for
+    connecting and for each read. Each request is tried once: retries, the breaker and their
+    figures are the resilience guard's (containers.guarded), so they do not multiply with botocore's.
 
     Open a client lazily on first use in the running loop; call `aclose()` when done."""
 
     def __init__(self, *, bucket: str, region: str = "us-east-1", endpoint_url: str | None = None,
                  access_key_id: str | None = None, secret_access_key: str | None = None,
                  kms_key_id: str | None = None, prefix: str = "calls/", part_size: int = 8 * 1024 * 1024,
-                 addressing_style: str = "auto"):
+                 addressing_style: str = "auto", timeout_s: float = 60.0):
         if not bucket:
             raise ValueError("bucket must be set")
         if part_size < MIN_PART_SIZE:
@@ -60,7 +62,11 @@ class S3Artifacts:
         self.prefix = checked_prefix(prefix)
         self.part_size = part_size
         self._credentials = {"aws_access_key_id": access_key_id, "aws_secret_access_key": secret_access_key}
-        self._config = AioConfig(signature_version="s3v4", s3={"addressing_style": addressing_style})
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        self._config = AioConfig(signature_version="s3v4", s3={"addressing_style": addressing_style},
+                                 connect_timeout=timeout_s, read_timeout=timeout_s,
+                                 retries={"total_max_attempts": 1})
         self._client: Any = None
         self._stack: contextlib.AsyncExitStack | None = None
         self._lock = asyncio.Lock()

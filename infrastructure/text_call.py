@@ -16,6 +16,7 @@ from typing import Callable, Protocol, Union
 from livekit.agents import AgentSession, llm
 
 from application.call_progress import CallProgress, LineEnding
+from application.call_stages import CallStages
 from application.phone_tree_fast_path import PhoneTreeFastPath
 from application.ports.clock import Clock
 from application.voicemail_watch import VoicemailWatch
@@ -60,22 +61,33 @@ class TextChannel:
 
 async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherSide, progress: CallProgress,
                         clock: Clock, max_turns: int = MAX_TURNS, fast_path: PhoneTreeFastPath | None = None,
-                        on_turn: Callable[[], None] | None = None, coaching: TextCoaching | None = None) -> None:
+                        on_turn: Callable[[], None] | None = None, coaching: TextCoaching | None = None,
+                        stages: CallStages | None = None) -> None:
     """Converse until the agent or the line ends the call (or `max_turns` pass); fills `progress`.
 
     With `fast_path`, its channel should be a TextChannel on this agent and other side.
     With `coaching` (on this agent), the sales coach reviews the call before the replies
     that follow a key moment or an interval, and its guidance is in the instructions of
-    that very reply.
+    that very reply. `stages` hears of the dial, the answer, who was reached and the end.
     """
+    stages = stages or CallStages()
     session = AgentSession(llm=model)
     await session.start(agent, record=False)
     greeting: list[str] = []  # the current party's words since the agent last spoke
     watch: VoicemailWatch | None = None  # listening to the line's audio since the last words
     try:
+        stages.dialing()
         utterance: Union[str, LineAudio, None] = other_side.pick_up()
+        if utterance is None:
+            stages.not_answered(progress.line_ending.value if progress.line_ending else "no_answer")
+        else:
+            stages.answered()
         turns = 0
         while utterance is not None and not progress.ended:
+            if progress.reached_human:
+                stages.reached("person")
+            elif isinstance(utterance, LineAudio):
+                stages.reached("voicemail")
             if turns >= max_turns:
                 progress.line_ending = LineEnding.TIMED_OUT
                 progress.reason = f"no ending after {max_turns} turns"
@@ -127,6 +139,7 @@ async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherS
         await session.aclose()
         if coaching is not None:
             coaching.catch_up(progress.transcript)
+        stages.ended(progress.final_outcome().value)
 
 
 def _listen(watch: VoicemailWatch, audio: LineAudio, other_side: OtherSide, progress: CallProgress,

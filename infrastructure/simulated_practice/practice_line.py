@@ -11,11 +11,13 @@ from application.agent_brief import AgentBrief, CallIdentity, build_brief
 from application.book_meeting import BookMeeting, MeetingRequest, Rep
 from application.call_actions import CallActions
 from application.call_progress import CallProgress
+from application.call_stages import CallStages
 from application.meeting_scheduling import BookMeetingScheduler
 from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
+from application.ports.telemetry import Telemetry
 from domain.menu_navigator import TargetPolicy
 from domain.outcomes import CallOutcome
 from infrastructure.offline_coach import OfflineCoach
@@ -46,7 +48,8 @@ class PracticeLine:
     def __init__(self, *, scenarios: Mapping[str, Scenario], clock: SimulatedClock, do_not_call: DoNotCallList,
                  book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory,
                  coach_factory: Callable[[], SalesCoach] = OfflineCoach, coach_interval_s: float = 15.0,
-                 coach_timeout_s: float = 1.0):
+                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None):
+        self.telemetry = telemetry
         self.scenarios = scenarios  # by campaign id
         self.clock = clock
         self.do_not_call = do_not_call
@@ -60,6 +63,7 @@ class PracticeLine:
 
     async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
         scenario = self.scenarios.get(request.campaign.id)
+        stages = CallStages(self.telemetry, call_id=request.call_id)
         await on_dialing()
         if scenario is None:
             return CallResult(outcome=CallOutcome.FAILED, ended_at=self.clock.now(),
@@ -72,18 +76,19 @@ class PracticeLine:
                                  contact=request.contact)
         actions = CallActions(progress=progress, controls=PracticeControls(practice), do_not_call=self.do_not_call,
                               scheduler=BookMeetingScheduler(self.book_meeting, meeting), clock=self.clock,
-                              contact=request.contact)
+                              contact=request.contact, stages=stages)
         policy = menu_policy(request.campaign.settings, request.contact)
         model = self.model_factory(brief, scenario.contact_zone, policy)
         controls = actions.controls
-        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
+        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0,
+                                      stages=stages)
         agent = SalesAgent(brief, actions, fast_path=fast_path)
         fast_path.channel = TextChannel(agent, practice, progress, self.clock)
         coaching = TextCoaching(self.coach_factory(), agent, self.clock, interval_s=self.coach_interval_s,
                                 timeout_s=self.coach_timeout_s)
         try:
             await run_text_call(agent=agent, model=model, other_side=practice, progress=progress, clock=self.clock,
-                                fast_path=fast_path, coaching=coaching)
+                                fast_path=fast_path, coaching=coaching, stages=stages)
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
         if practice.talked_over_greeting and progress.voicemail_left:

@@ -22,6 +22,7 @@ from application.agent_brief import AgentBrief, CallIdentity
 from application.book_meeting import BookMeeting
 from application.commands import ConductCallCommand
 from application.conduct_call import ConductCall
+from application.ports.telemetry import Telemetry
 from containers import Container, build_container, close_container
 from domain.campaign import CallAttempt, Campaign
 from domain.contact import Contact
@@ -107,6 +108,7 @@ class Simulation:
     model: str = "offline"
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
+    telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
 
     async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
         run_id = uuid.uuid4().hex[:8]
@@ -125,6 +127,8 @@ class Simulation:
         for index, scenario in enumerate(scenarios):
             campaign_id = str(ObjectId())
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
+        if self.telemetry is not None:
+            container.telemetry.override(providers.Object(self.telemetry))
         try:
             dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
             calendar = IcsCalendar(settings.data_dir / "simulations" / run_id / "calendars")
@@ -132,7 +136,7 @@ class Simulation:
                 scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
                 book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
                 identity=CallIdentity(settings.agent_display_name, settings.company_name, settings.callback_number),
-                model_factory=model_factory(self.model, settings, clock))
+                model_factory=model_factory(self.model, settings, clock), telemetry=container.telemetry())
             container.clock.override(providers.Object(clock))
             container.do_not_call.override(providers.Object(dnc))
             container.call_line.override(providers.Object(line))
@@ -147,7 +151,8 @@ class Simulation:
                     run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
             return list(runs.values())
         finally:
-            for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call):
+            for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call,
+                             container.telemetry):
                 provider.reset_override()
             if not self.keep_data:
                 database = await container.database()

@@ -34,7 +34,7 @@ from infrastructure.redis_handback import RedisHandback
 from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
 from tests.fakes.compliance import FakeDoNotCallList
 from tests.fakes.repositories import FakeCampaignRepository, FakeContactRepository
-from tests.fakes.runtime import FakeClock, FakeScriptCatalog
+from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
 CONTACT = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143",
@@ -499,3 +499,33 @@ async def test_the_worker_entrypoint_wires_the_container_and_hands_back_through_
         await job_side.aclose()
     assert result.outcome is CallOutcome.FAILED and result.reason == f"not started: campaign {CAMPAIGN.id} not found"
     assert ctx.api.room.calls == [("remove_participant", "callee"), ("delete_room", "call-x")]
+
+
+async def test_the_agent_side_traces_dial_conversation_and_the_menu_until_a_person(handback):
+    agent_side, _job = handback
+    deps = deps_with(agent_side)
+    deps.telemetry = telemetry = FakeTelemetry()
+    call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps, SETTINGS)
+    keys = Keys()
+    agent = await call.prepare(keys)
+    session = AgentSession(llm=RecordingModel("Hello?"))
+    call.attach(session)
+    await session.start(agent, record=False)
+    call.start()
+    try:
+        call.answered()
+        session.emit("user_input_transcribed", UserInputTranscribedEvent(
+            transcript="Thank you for calling Lakeside Orthopedics. For the office manager, press 4.",
+            is_final=True))
+        for _ in range(100):
+            if keys.pressed:
+                break
+            await asyncio.sleep(0.01)
+        call.amd_verdict("human")
+    finally:
+        await session.aclose()
+        await call.finish()
+    stages = [name for name, _ in telemetry.stages]
+    assert stages == ["dial", "end:dial", "conversation", "navigation", "end:navigation", "end:conversation"]
+    assert telemetry.parents["navigation"] == "conversation"
+    assert dict(telemetry.stages)["end:navigation"] == {"reached": "person"}

@@ -20,14 +20,35 @@ class FakeClock:
 
 
 class FakeTelemetry:
-    def __init__(self):
+    """Records stages as (name, attributes); open stages also as ("end:" + name, attributes) when ended,
+    and `parents[name]` is the name of the stage each was opened under (None at the top)."""
+
+    def __init__(self, parent: str | None = None, root: "FakeTelemetry | None" = None):
         self.stages: list[tuple[str, dict]] = []
         self.finished: list[CallRecord] = []
+        self.parents: dict[str, str | None] = {}
+        self._parent = parent
+        self._root = root or self
+        self._ended = False
 
     @contextmanager
     def stage(self, name: str, **attributes):
-        self.stages.append((name, attributes))
+        self._root.stages.append((name, attributes))
+        self._root.parents[name] = self._parent
         yield
+
+    def open_stage(self, name: str, **attributes) -> "FakeTelemetry":
+        self._root.stages.append((name, attributes))
+        self._root.parents[name] = self._parent
+        return FakeTelemetry(name, self._root)
+
+    def end(self, **attributes) -> None:
+        if not self._ended:
+            self._ended = True
+            self._root.stages.append(("end:" + str(self._parent), attributes))
+
+    def anchor(self) -> "FakeTelemetry":
+        return self
 
     def call_finished(self, record: CallRecord) -> None:
         self.finished.append(record)

@@ -15,7 +15,9 @@ from livekit.agents import AgentServer, JobContext, cli
 from application.agent_brief import CallIdentity
 from containers import build_container, close_container
 from infrastructure.livekit_agent_session import AgentCallDeps, AgentCallSettings, run_agent_call
+from infrastructure.log_redaction import install_redaction
 from infrastructure.settings import Settings, load_settings
+from infrastructure.worker_operations import process_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ async def _port(provider_result: Any) -> Any:
 async def entrypoint(ctx: JobContext) -> None:
     """One dispatched call (runs in a job process; settings come from the inherited environment)."""
     settings = load_settings()
+    # A job process starts with livekit's log forwarding and no tracer of ours: redact
+    # what it forwards, and export its spans (navigation, booking) like the ARQ worker's.
+    install_redaction()
+    process_telemetry(settings)
     container = await build_container(settings)
     try:
         deps = AgentCallDeps(

@@ -2,28 +2,16 @@
 
 Every generator returns float64 samples in [-1, 1] at the given rate; `to_pcm`
 turns them into 16-bit little-endian bytes. All randomness comes from the
-`rng` passed in, so a seed reproduces a clip.
+`rng` passed in, so a seed reproduces a clip. Unlike the simulator's
+continuous greeting, `speech_like` here leaves short gaps between words: the
+detector must not take the quiet between them for the end of a greeting.
 """
 from __future__ import annotations
 
 import numpy as np
 
-
-def to_pcm(samples: np.ndarray) -> bytes:
-    clipped = np.clip(samples, -1.0, 1.0)
-    return (clipped * 32767).astype("<i2").tobytes()
-
-
-def tone(rate: int, freq: float, seconds: float, amplitude: float = 0.3, ramp_s: float = 0.005) -> np.ndarray:
-    t = np.arange(int(rate * seconds)) / rate
-    x = amplitude * np.sin(2 * np.pi * freq * t)
-    ramp = min(int(rate * ramp_s), len(x) // 2)
-    if ramp:
-        env = np.ones(len(x))
-        env[:ramp] = np.linspace(0, 1, ramp)
-        env[-ramp:] = np.linspace(1, 0, ramp)
-        x *= env
-    return x
+# The simulator plays the same tones and PCM; one definition serves both.
+from infrastructure.simulated_practice.line_audio import to_pcm, tone  # noqa: F401  (re-exported)
 
 
 def silence(rate: int, seconds: float) -> np.ndarray:

@@ -5,6 +5,8 @@ import asyncio
 
 from aiohttp import web
 
+from tests.stubs.local_aiohttp import serve
+
 
 class FlakyApiStub:
     """`script` is consumed one entry per request: "500", "503", "timeout", "400" or "ok"; then "ok" forever."""
@@ -19,11 +21,7 @@ class FlakyApiStub:
     async def start(self) -> "FlakyApiStub":
         app = web.Application()
         app.router.add_post("/rooms", self._rooms)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     async def stop(self) -> None:

@@ -19,6 +19,8 @@ from livekit import api
 from livekit.protocol import agent_dispatch, egress, room, sip
 from livekit.protocol import models
 
+from tests.stubs.local_aiohttp import serve
+
 Hook = Callable[[Any], Awaitable[None]]
 
 _TWIRP_HTTP_STATUS = {
@@ -105,11 +107,7 @@ class LiveKitTwirpStub:
     async def start(self) -> "LiveKitTwirpStub":
         app = web.Application()
         app.router.add_post("/twirp/livekit.{service}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     async def stop(self) -> None:

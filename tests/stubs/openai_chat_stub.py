@@ -5,6 +5,8 @@ import json
 
 from aiohttp import web
 
+from tests.stubs.local_aiohttp import serve
+
 
 class ChatCompletionsStub:
     def __init__(self, answer: dict | None = None, status: int = 200):
@@ -17,11 +19,7 @@ class ChatCompletionsStub:
     async def start(self) -> "ChatCompletionsStub":
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._complete)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
+        self._runner, port = await serve(app)
         self.base_url = f"http://127.0.0.1:{port}/v1"
         return self
 

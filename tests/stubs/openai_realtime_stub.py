@@ -14,6 +14,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.stubs.local_aiohttp import serve
+
 
 class RealtimeStub:
     def __init__(self, replies: list[str]):
@@ -32,11 +34,7 @@ class RealtimeStub:
     async def start(self) -> "RealtimeStub":
         app = web.Application()
         app.router.add_get("/v1/realtime", self._socket)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     async def stop(self) -> None:

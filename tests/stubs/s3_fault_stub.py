@@ -6,6 +6,8 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
+from tests.stubs.local_aiohttp import serve
+
 SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
              b'<Message>Please reduce your request rate.</Message><RequestId>stub</RequestId></Error>')
 _HOP_BY_HOP = {"host", "content-length", "transfer-encoding", "connection"}
@@ -32,11 +34,7 @@ class S3FaultStub:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._http = aiohttp.ClientSession(auto_decompress=False)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self._runner, self.port = await serve(app)
         return self
 
     async def stop(self) -> None:

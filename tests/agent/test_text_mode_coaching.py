@@ -5,24 +5,10 @@ import asyncio
 
 import pytest
 
-from application.agent_brief import CallIdentity, build_brief
-from application.call_actions import CallActions
-from application.call_progress import CallProgress
-from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
-from domain.campaign import Campaign
-from domain.contact import Contact
-from domain.script import default_script
-from infrastructure.offline_brain import OfflineBrain
 from infrastructure.offline_coach import OfflineCoach
-from infrastructure.sales_agent import SalesAgent
-from infrastructure.simulated_clock import SimulatedClock
-from infrastructure.simulated_practice.practice import Practice
-from infrastructure.simulated_practice.practice_line import PracticeControls
 from infrastructure.text_call import TextChannel, run_text_call
 from infrastructure.text_coaching import TextCoaching
-from tests.agent.test_sales_agent import OneSlotCalendar
-from tests.agent.test_text_mode_phone_tree import scenario
-from tests.fakes.compliance import FakeDoNotCallList
+from tests.agent.text_call_world import scenario, text_call_world
 
 OBJECTION_LINE = """      start: {person: receptionist, says: "Lakeside Ortho, this is Amy.", transfers_to: dana}
       dana: {person: decision_maker, says: "This is Dana.", objections: [cost], decision: accept,
@@ -46,24 +32,9 @@ def instructions_of(ctx) -> str:
 
 
 async def coached_call(s, coach, *, interval_s: float = 15.0):
-    clock = SimulatedClock()
-    with clock.starting_at(s.now):
-        contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
-                          title="Practice Administrator", timezone="America/Chicago")
-        brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
-                            CallIdentity())
-        progress = CallProgress(started_at=clock.now())
-        practice = Practice(s, progress, clock.now, clock.advance)
-        controls = PracticeControls(practice)
-        actions = CallActions(progress=progress, controls=controls, do_not_call=FakeDoNotCallList(),
-                              scheduler=OneSlotCalendar(), clock=clock, contact=contact)
-        policy = menu_policy({}, contact)
-        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
-        agent = SalesAgent(brief, actions, fast_path=fast_path)
-        fast_path.channel = TextChannel(agent, practice, progress, clock)
-        brain = OfflineBrain(brief, clock, s.contact_zone, policy)
+    with text_call_world(s) as w:
         asked: list[tuple[str, str]] = []  # (the callee's last words, the instructions) each time the model answered
-        answer = brain.answer
+        answer = w.brain.answer
 
         def spy(ctx):
             last = ctx.items[-1]
@@ -71,12 +42,12 @@ async def coached_call(s, coach, *, interval_s: float = 15.0):
             asked.append((said or "", instructions_of(ctx)))
             return answer(ctx)
 
-        brain.answer = spy
-        coaching = None if coach is None else TextCoaching(coach, agent, clock, interval_s=interval_s,
+        w.brain.answer = spy
+        coaching = None if coach is None else TextCoaching(coach, w.agent, w.clock, interval_s=interval_s,
                                                            timeout_s=0.05)
-        await run_text_call(agent=agent, model=brain, other_side=practice, progress=progress, clock=clock,
-                            fast_path=fast_path, coaching=coaching)
-        return progress.result(clock.now()), coaching, asked, brief
+        await run_text_call(agent=w.agent, model=w.brain, other_side=w.practice, progress=w.progress,
+                            clock=w.clock, fast_path=w.fast_path, coaching=coaching)
+        return w.progress.result(w.clock.now()), coaching, asked, w.brief
 
 
 async def test_after_an_objection_the_very_next_reply_carries_the_coachs_guidance(tmp_path):

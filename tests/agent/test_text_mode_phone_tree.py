@@ -3,64 +3,24 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from application.agent_brief import CallIdentity, build_brief
-from application.call_actions import CallActions
 from application.call_progress import CallProgress
-from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
-from domain.campaign import Campaign
-from domain.contact import Contact
-from domain.script import default_script
-from infrastructure.offline_brain import OfflineBrain
-from infrastructure.sales_agent import SalesAgent
 from infrastructure.simulated_clock import SimulatedClock
 from infrastructure.simulated_practice.line_audio import LineAudio
 from infrastructure.simulated_practice.practice import Practice
-from infrastructure.simulated_practice.practice_line import PracticeControls
-from infrastructure.simulated_practice.scenario import load_file
 from infrastructure.text_call import TextChannel, run_text_call
-from tests.agent.test_sales_agent import OneSlotCalendar
-from tests.fakes.compliance import FakeDoNotCallList
+from tests.agent.text_call_world import scenario, text_call_world
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
 
 
-def scenario(tmp_path, line: str):
-    path = tmp_path / "s.yaml"
-    path.write_text(f"""scenarios:
-  - id: text-mode
-    now: "2026-03-10T10:15:00-05:00"
-    contact: {{first_name: Dana, last_name: Reyes, title: Practice Administrator, practice: Lakeside,
-               phone: "+15125550143", timezone: America/Chicago}}
-    line:
-{line}
-    expect: {{outcome: meeting_booked}}
-""")
-    return load_file(path)[0]
-
-
 async def call(s):
-    clock = SimulatedClock()
-    with clock.starting_at(s.now):
-        contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
-                          title="Practice Administrator", timezone="America/Chicago")
-        brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
-                            CallIdentity())
-        progress = CallProgress(started_at=clock.now())
-        practice = Practice(s, progress, clock.now, clock.advance)
-        controls = PracticeControls(practice)
-        actions = CallActions(progress=progress, controls=controls, do_not_call=FakeDoNotCallList(),
-                              scheduler=OneSlotCalendar(), clock=clock, contact=contact)
-        policy = menu_policy({}, contact)
-        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
-        agent = SalesAgent(brief, actions, fast_path=fast_path)
-        fast_path.channel = TextChannel(agent, practice, progress, clock)
-        brain = OfflineBrain(brief, clock, s.contact_zone, policy)
+    with text_call_world(s) as w:
         asked: list = []  # the last chat item each time the model was asked
-        answer = brain.answer
-        brain.answer = lambda ctx: (asked.append(ctx.items[-1]), answer(ctx))[1]
-        await run_text_call(agent=agent, model=brain, other_side=practice, progress=progress, clock=clock,
-                            fast_path=fast_path)
-        return progress, practice, fast_path, agent, asked
+        answer = w.brain.answer
+        w.brain.answer = lambda ctx: (asked.append(ctx.items[-1]), answer(ctx))[1]
+        await run_text_call(agent=w.agent, model=w.brain, other_side=w.practice, progress=w.progress,
+                            clock=w.clock, fast_path=w.fast_path)
+        return w.progress, w.practice, w.fast_path, w.agent, asked
 
 
 async def test_menus_are_navigated_by_the_fast_path_without_asking_the_model(tmp_path):

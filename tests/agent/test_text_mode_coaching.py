@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from infrastructure.offline_coach import OfflineCoach
-from infrastructure.text_call import TextChannel, run_text_call
+from infrastructure.text_call import run_text_call
 from infrastructure.text_coaching import TextCoaching
 from tests.agent.text_call_world import scenario, text_call_world
 

@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/docshield demo
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 BENCHMARKS := phone_tree simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from application.commands import ConductCallCommand
 from application.errors import MalformedJob
-from entrypoints.cli.session import EnvFile, LogLevel, container_for, run, settings_for
+from entrypoints.cli.session import EnvFile, LogLevel, run, settings_for
 from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.queue_status import read_queue
 from infrastructure.worker_registry import WorkerRegistry

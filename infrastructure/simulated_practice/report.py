@@ -30,7 +30,7 @@ def table(runs: list[ScenarioRun], console: Console) -> None:
 
 def write_html(runs: list[ScenarioRun], path: Path) -> None:
     passed = sum(r.passed for r in runs)
-    parts = [f"<!doctype html><meta charset=utf-8><title>DocShield simulation</title>"
+    parts = ["<!doctype html><meta charset=utf-8><title>DocShield simulation</title>"
              "<style>body{font:14px sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
              "padding:4px 8px}.ok{color:#070}.ko{color:#b00}.agent{color:#036}.line{color:#888}.coach{color:#555}.next{font-weight:bold}</style>",
              f"<h1>DocShield simulation</h1><p>{passed}/{len(runs)} passed; generated "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bson import ObjectId
 from dependency_injector import providers

@@ -12,7 +12,6 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import aiohttp
-import pytest
 from arq.connections import create_pool
 from bson import ObjectId
 from dependency_injector import providers

@@ -1,7 +1,6 @@
 """Every shipped scenario through the real pipeline (one worker session), and what a failure says."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

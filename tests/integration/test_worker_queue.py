@@ -14,7 +14,7 @@ from domain.call_claim import ClaimStatus
 from domain.outcomes import CallOutcome
 from entrypoints.worker import run_worker
 from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, enqueue_call, job_info, redis_settings, serialize
-from tests.integration.pipeline_world import CountingLine, make_settings, pipeline, seed_campaign
+from tests.integration.pipeline_world import make_settings, pipeline, seed_campaign
 
 PRODUCER = Path(__file__).with_name("producer_without_arq.py")
 

@@ -10,7 +10,6 @@ import pytest
 from application.book_meeting import (BookingStatus, BookMeeting, MeetingRequest, Rep, RetryPolicy, contact_zone,
                                       event_id_for_call)
 from application.ports.calendar import CalendarRefused, CalendarUnauthorized, check_event_id
-from application.ports.calendar_credentials import CredentialsUnavailable
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.meeting import Interval

@@ -132,8 +132,8 @@ class ConductCall:
             call_id=call_id, campaign=campaign, contact=contact, script=script,
             step=command.step, final_step=command.final_step, started_at=now,
         )
-        result = await self._conduct(request)
-        return await self._finish(command, campaign, request, result)
+        result, dialed = await self._conduct(request)
+        return await self._finish(command, campaign, request, result, dialed=dialed)
 
     async def _not_ours(self, command: ConductCallCommand, claim: Claim, now: datetime) -> JobResult:
         job_id = command.job_id
@@ -175,7 +175,8 @@ class ConductCall:
         await self._store(campaign, command, record)
         return JobResult(job_id, outcome, call_id=call_id, reason=reason)
 
-    async def _conduct(self, request: CallRequest) -> CallResult:
+    async def _conduct(self, request: CallRequest) -> tuple[CallResult, bool]:
+        """The call's result, and whether the phone may have rung (the dialing hook ran)."""
         campaign_id, step = request.campaign.id, request.step
         dialed = False
 
@@ -189,27 +190,27 @@ class ConductCall:
         renewer = asyncio.create_task(self._keep_lease(campaign_id, step))
         try:
             with self.telemetry.stage("call", call_id=request.call_id):
-                return await self.call_line.conduct(request, on_dialing)
+                return await self.call_line.conduct(request, on_dialing), dialed
         except ClaimLost:
             raise TransientFault("claims", "the claim changed hands before dialing; not dialed") from None
         except TransientFault:
             if not dialed:
                 await self.claims.release(campaign_id, step, worker_id=self.worker_id)
                 raise
-            return self._failed(request, "a dependency failed after dialing")
+            return self._failed(request, "a dependency failed after dialing"), True
         except asyncio.CancelledError:
             if not dialed:
                 await asyncio.shield(self.claims.release(campaign_id, step, worker_id=self.worker_id))
                 raise
             # A forced stop after the phone rang: the line has ended the call; record it
             # rather than leave a claim that looks like a lost worker.
-            return self._failed(request, "ended early: the worker was stopped")
+            return self._failed(request, "ended early: the worker was stopped"), True
         except Exception as exc:  # the call must end recorded, whatever broke
             log.exception("call %s failed", request.call_id)
             if not dialed:
                 await self.claims.release(campaign_id, step, worker_id=self.worker_id)
                 raise TransientFault("call_line", f"{type(exc).__name__} before dialing") from exc
-            return self._failed(request, f"{type(exc).__name__} during the call")
+            return self._failed(request, f"{type(exc).__name__} during the call"), True
         finally:
             renewer.cancel()
 
@@ -226,7 +227,7 @@ class ConductCall:
                 log.warning("could not renew the claim on %s:%s", campaign_id, step, exc_info=True)
 
     async def _finish(self, command: ConductCallCommand, campaign, request: CallRequest,
-                      result: CallResult) -> JobResult:
+                      result: CallResult, *, dialed: bool) -> JobResult:
         record = CallRecord(
             call_id=request.call_id, campaign_id=campaign.id, step=command.step, outcome=result.outcome,
             started_at=request.started_at, ended_at=result.ended_at, reached_human=result.reached_human,
@@ -246,15 +247,16 @@ class ConductCall:
                 except Exception as exc:  # the outcome matters more than the transcript
                     log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
-        await self._store(campaign, command, record)
+        await self._store(campaign, command, record, dialed=dialed)
         return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason)
 
-    async def _store(self, campaign, command: ConductCallCommand, record: CallRecord) -> None:
+    async def _store(self, campaign, command: ConductCallCommand, record: CallRecord, *,
+                     dialed: bool | None = None) -> None:
         # Record first, claim second: a crash between them leaves a COMPLETED-less
         # claim whose record exists, which replay can see; the reverse would lose the outcome.
         await self.records.add(record)
         await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
         campaign.record_call(step=command.step, outcome=record.outcome, at=record.ended_at or record.started_at,
-                             final_step=command.final_step, call_id=record.call_id)
+                             final_step=command.final_step, call_id=record.call_id, dialed=dialed)
         await self.campaigns.save(campaign)
         self.telemetry.call_finished(record)

@@ -52,14 +52,16 @@ class Campaign:
         return self.status in (CampaignStatus.COMPLETED, CampaignStatus.OPTED_OUT)
 
     def record_call(self, *, step: int, outcome: CallOutcome, at: datetime, final_step: bool,
-                    call_id: str | None = None) -> None:
+                    call_id: str | None = None, dialed: bool | None = None) -> None:
         """Fold one finished attempt into the campaign's state.
 
-        A deferral is not an attempt: nobody was called, the step stays open.
+        A deferral is not an attempt: nobody was called, the step stays open. `dialed`
+        says whether the phone may have rung (default: what the outcome implies); a call
+        refused before dialing (bad LiveKit settings, say) is no attempt on the contact.
         """
         if outcome is CallOutcome.DEFERRED:
             return
-        if outcome.dialed:
+        if outcome.dialed if dialed is None else dialed:
             self.call_history.append(CallAttempt(at=at, step=step, outcome=outcome, call_id=call_id))
             self.last_call_date = at
         self.last_completed_step = step if self.last_completed_step is None else max(self.last_completed_step, step)

@@ -252,3 +252,19 @@ class TestFaults:
         await world.use_case()(command())
         names = [name for name, _ in world.telemetry.stages]
         assert names == ["job", "claim", "compliance", "call", "storage"]
+
+
+class RefusedBeforeDialing:
+    """A line whose service refuses the call setup (a 4xx): it reports FAILED without dialing."""
+
+    async def conduct(self, request, on_dialing):
+        return CallResult(outcome=CallOutcome.FAILED, ended_at=NOW, reason="not dialed: LiveKit refused the call setup")
+
+
+async def test_a_call_refused_before_dialing_is_recorded_but_is_no_attempt_on_the_contact():
+    world = World(line=RefusedBeforeDialing())
+    job = await world.use_case()(command())
+    assert job.outcome is CallOutcome.FAILED and job.reason.startswith("not dialed")
+    campaign = await world.campaigns.get(CAMPAIGN_ID)
+    assert campaign.call_history == [] and campaign.last_completed_step == 0
+    assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.COMPLETED

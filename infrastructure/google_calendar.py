@@ -20,7 +20,8 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from application.errors import TransientFault
-from application.ports.calendar import CalendarRefused, CalendarUnauthorized, EventDraft, EventExists
+from application.ports.calendar import (ERASED_DESCRIPTION, ERASED_SUMMARY, CalendarRefused, CalendarUnauthorized,
+                                        EventDraft, EventExists)
 from application.ports.calendar_credentials import CalendarAccess, CredentialsUnavailable
 from domain.meeting import Interval, Meeting
 
@@ -108,6 +109,21 @@ class GoogleCalendar:
         if event.get("status") == "cancelled":
             return None
         return self._meeting(event, calendar_id)
+
+    async def forget_attendee(self, access: CalendarAccess, calendar_id: str, event_id: str) -> bool:
+        # patch, not update: the times, the Meet link and the rep's own settings stay as they are.
+        # sendUpdates="none": the contact asked to be forgotten, not to receive a cancellation.
+        request = self._service.events().patch(
+            calendarId=calendar_id, eventId=event_id, sendUpdates="none",
+            body={"attendees": [], "summary": ERASED_SUMMARY, "description": ERASED_DESCRIPTION})
+        try:
+            event = await self._execute(access, request, "events.patch")
+        except CalendarRefused as exc:
+            if exc.status in (404, 410):
+                return False
+            raise
+        # A deleted event stays readable (status "cancelled") for a while: scrubbed now, but no meeting.
+        return event.get("status") != "cancelled"
 
     # --- plumbing ----------------------------------------------------------------------------
 

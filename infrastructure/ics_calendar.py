@@ -11,11 +11,12 @@ import asyncio
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from application.ports.calendar import CalendarRefused, EventDraft, EventExists, SlotTaken
+from application.ports.calendar import (ERASED_DESCRIPTION, ERASED_SUMMARY, CalendarRefused, EventDraft, EventExists,
+                                        SlotTaken)
 from application.ports.calendar_credentials import CalendarAccess
 from domain.meeting import Interval, Meeting
 from domain.slot_finder import WorkingHours, zone
@@ -207,6 +208,19 @@ class IcsCalendar:
         calendar = await asyncio.to_thread(self.read, calendar_id)
         event = next((e for e in calendar.events if e.uid == event_id), None)
         return self._meeting(event, calendar_id) if event else None
+
+    async def forget_attendee(self, access: CalendarAccess, calendar_id: str, event_id: str) -> bool:
+        async with self._lock:
+            if not self.path(calendar_id).exists():
+                return False
+            calendar = await asyncio.to_thread(self.read, calendar_id)
+            if not any(e.uid == event_id for e in calendar.events):
+                return False
+            events = tuple(replace(e, summary=ERASED_SUMMARY, description=ERASED_DESCRIPTION, attendee_email="")
+                           if e.uid == event_id else e for e in calendar.events)
+            await asyncio.to_thread(self._write, calendar_id,
+                                    IcsFile(calendar.timezone, calendar.working_hours, events))
+        return True
 
     @staticmethod
     def _meeting(event: IcsEvent, calendar_id: str) -> Meeting:

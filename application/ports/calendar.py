@@ -14,6 +14,11 @@ from application.ports.calendar_credentials import CalendarAccess
 from domain.meeting import Interval, Meeting
 
 
+# What an event shows once the contact's personal data is gone: the rep keeps the slot, nobody's name.
+ERASED_SUMMARY = "DocShield meeting (contact data erased)"
+ERASED_DESCRIPTION = "The contact's personal data was erased on request; their name and address are no longer kept."
+
+
 class CalendarRefused(Exception):
     """The calendar answered with a 4xx: retrying the same request cannot help.
 
@@ -97,3 +102,12 @@ class Calendar(Protocol):
 
     async def get(self, access: CalendarAccess, calendar_id: str, event_id: str) -> Meeting | None:
         """The booked event with this id, or None when there is none."""
+
+    async def forget_attendee(self, access: CalendarAccess, calendar_id: str, event_id: str) -> bool:
+        """Remove the contact's personal data from one event, leaving the meeting on the rep's calendar.
+
+        The attendees are cleared and the summary and description become ERASED_SUMMARY and
+        ERASED_DESCRIPTION; nobody is notified. Returns False when the event (or the calendar) no
+        longer exists, True otherwise; doing it twice is harmless. Raises CalendarUnauthorized on
+        a rejected token, CalendarRefused on another 4xx, application.errors.TransientFault on 5xx
+        or timeouts."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 from urllib.parse import unquote
@@ -13,8 +14,8 @@ import pytest
 
 from application.book_meeting import BookingStatus, BookMeeting, MeetingRequest, Rep, RetryPolicy, event_id_for_call
 from application.errors import TransientFault
-from application.ports.calendar import (Calendar, CalendarRefused, CalendarUnauthorized, EventDraft, EventExists,
-                                        SlotTaken)
+from application.ports.calendar import (ERASED_SUMMARY, Calendar, CalendarRefused, CalendarUnauthorized, EventDraft,
+                                        EventExists, SlotTaken)
 from application.ports.calendar_credentials import CalendarAccess, CredentialsUnavailable
 from domain.contact import Contact
 from domain.meeting import Interval
@@ -51,6 +52,7 @@ class Harness:
     access: CalendarAccess
     add_busy: Callable[[Interval], None]
     event_count: Callable[[], int]
+    stored_text: Callable[[], str]  # everything the calendar keeps, as text: what an erasure must empty
     stub: GoogleCalendarStub | None = None
 
 
@@ -74,7 +76,7 @@ def harness(request, tmp_path, google_stub):
     if request.param == "fake":
         fake = FakeCalendar({CAL: [SEEDED]})
         return Harness(fake, CalendarAccess(token="t"), lambda b: fake.add_busy(CAL, b),
-                       lambda: len(fake.inserted(CAL)))
+                       lambda: len(fake.inserted(CAL)), lambda: repr(fake.events))
     if request.param == "ics":
         ics = IcsCalendar(tmp_path / "calendars")
         ics.seed(CAL, timezone_name="America/New_York", working_hours=HOURS, busy=[SEEDED])
@@ -85,12 +87,12 @@ def harness(request, tmp_path, google_stub):
                      busy=[e.interval for e in current.events] + [block])
 
         return Harness(ics, CalendarAccess(token=None), add_busy, lambda: len(
-            [e for e in ics.read(CAL).events if not e.uid.startswith("busy-")]))
+            [e for e in ics.read(CAL).events if not e.uid.startswith("busy-")]), lambda: ics.path(CAL).read_text())
     google_stub.busy[CAL] = [(SEEDED.start.isoformat(), SEEDED.end.isoformat())]
     access = CalendarAccess(token=google_stub.issue_token(), expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
     return Harness(GoogleCalendar(api_endpoint=google_stub.api_endpoint, timeout_s=2),
                    access, lambda b: google_stub.busy.setdefault(CAL, []).append((b.start.isoformat(), b.end.isoformat())),
-                   lambda: len(google_stub.events.get(CAL, {})), google_stub)
+                   lambda: len(google_stub.events.get(CAL, {})), lambda: json.dumps(google_stub.events), google_stub)
 
 
 class TestContract:
@@ -115,6 +117,36 @@ class TestContract:
 
     async def test_an_unknown_event_is_none(self, harness):
         assert await harness.calendar.get(harness.access, CAL, "ds0nothinghere") is None
+
+    async def test_forgetting_the_attendee_keeps_the_meeting_without_the_contact(self, harness):
+        booked = await harness.calendar.insert(harness.access, CAL, draft())
+        kept = await harness.calendar.insert(harness.access, CAL, draft("ds0otherevent", start=at(12, 10),
+                                                                        attendee_email="omar@harbor.example",
+                                                                        summary="Intro: Harbor Dental",
+                                                                        description="Omar's intro call"))
+        assert "dana@lakeside.example" in harness.stored_text()  # the check below can fail
+        assert await harness.calendar.forget_attendee(harness.access, CAL, booked.event_id) is True
+        assert await harness.calendar.get(harness.access, CAL, booked.event_id) == replace(booked, attendee_email="")
+        text = harness.stored_text()
+        assert not [p for p in ("dana", "Lakeside", "comma") if p in text], text
+        assert ERASED_SUMMARY in text
+        # The rep still has the slot; the other contact's event is untouched.
+        blocks = await harness.calendar.busy(harness.access, CAL, Interval(at(11, 9), at(11, 12)))
+        assert blocks == [booked.interval]
+        assert await harness.calendar.get(harness.access, CAL, kept.event_id) == kept
+        assert "omar@harbor.example" in text and "Harbor Dental" in text
+
+    async def test_forgetting_twice_is_harmless(self, harness):
+        booked = await harness.calendar.insert(harness.access, CAL, draft())
+        assert await harness.calendar.forget_attendee(harness.access, CAL, booked.event_id) is True
+        assert await harness.calendar.forget_attendee(harness.access, CAL, booked.event_id) is True
+        assert (await harness.calendar.get(harness.access, CAL, booked.event_id)).attendee_email == ""
+        assert harness.event_count() == 1
+
+    async def test_forgetting_an_event_or_calendar_that_is_gone_is_false(self, harness):
+        assert await harness.calendar.forget_attendee(harness.access, CAL, "ds0nothinghere") is False
+        assert await harness.calendar.forget_attendee(harness.access, "gone@docshield.example", "ds0abc123def456") is False
+        assert harness.event_count() == 0
 
 
 class TestBookingOverEachAdapter:
@@ -182,6 +214,42 @@ class TestGoogle:
         create = insert.body["conferenceData"]["createRequest"]
         assert create["conferenceSolutionKey"] == {"type": "hangoutsMeet"} and create["requestId"]
         assert insert.authorization == f"Bearer {access.token}"
+
+    async def test_what_google_receives_when_an_attendee_is_forgotten(self, google, google_stub):
+        access = token_access(google_stub)
+        await google.insert(access, CAL, draft())
+        assert await google.forget_attendee(access, CAL, "ds0abc123def456")
+        [patch] = [r for r in google_stub.requests_to("/events") if r.method == "PATCH"]
+        assert unquote(patch.path) == f"/calendar/v3/calendars/{CAL}/events/ds0abc123def456"
+        assert patch.query["sendUpdates"] == ["none"]  # no cancellation mail to the erased contact
+        assert patch.body["attendees"] == [] and patch.body["summary"] == ERASED_SUMMARY
+        assert set(patch.body) == {"attendees", "summary", "description"}
+        assert patch.authorization == f"Bearer {access.token}"
+        event = google_stub.events[CAL]["ds0abc123def456"]
+        assert event["hangoutLink"] and event["start"]["dateTime"] == "2026-03-11T14:00:00Z"
+
+    async def test_a_deleted_event_is_scrubbed_and_reported_gone(self, google, google_stub):
+        access = token_access(google_stub)
+        await google.insert(access, CAL, draft())
+        google_stub.cancel(CAL, "ds0abc123def456")
+        assert await google.forget_attendee(access, CAL, "ds0abc123def456") is False
+        assert google_stub.events[CAL]["ds0abc123def456"]["attendees"] == []
+
+    @pytest.mark.parametrize("status, reason, expected", [
+        (410, "deleted", False), (404, "notFound", False)])
+    async def test_forgetting_a_vanished_event_is_false(self, google, google_stub, status, reason, expected):
+        google_stub.faults.append(("/events/", status, reason))
+        assert await google.forget_attendee(token_access(google_stub), CAL, "ds0abc123def456") is expected
+
+    @pytest.mark.parametrize("status, reason, error", [
+        (403, "forbidden", CalendarRefused), (400, "invalid", CalendarRefused), (401, "authError", CalendarUnauthorized),
+        (500, "backendError", TransientFault), (503, "backendError", TransientFault)])
+    async def test_forgetting_maps_google_failures(self, google, google_stub, status, reason, error):
+        google_stub.faults.append(("/events/", status, reason))
+        with pytest.raises(error) as caught:
+            await google.forget_attendee(token_access(google_stub), CAL, "ds0abc123def456")
+        if error is CalendarRefused:
+            assert caught.value.status == status and reason in caught.value.reason
 
     async def test_a_retried_insert_asks_for_the_same_conference(self, google, google_stub):
         access = token_access(google_stub)

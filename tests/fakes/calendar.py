@@ -1,10 +1,12 @@
 """In-memory calendar and credentials: the same promises as the Google and ICS adapters."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from application.errors import TransientFault
-from application.ports.calendar import CalendarRefused, CalendarUnauthorized, EventDraft, EventExists, SlotTaken
+from application.ports.calendar import (ERASED_DESCRIPTION, ERASED_SUMMARY, CalendarRefused, CalendarUnauthorized,
+                                        EventDraft, EventExists, SlotTaken)
 from application.ports.calendar_credentials import CalendarAccess, CredentialsUnavailable
 from domain.meeting import Interval, Meeting
 
@@ -67,6 +69,17 @@ class FakeCalendar:
         self._enter("get", access)
         found = self.events.get(calendar_id, {}).get(event_id)
         return found[1] if found else None
+
+    async def forget_attendee(self, access: CalendarAccess, calendar_id: str, event_id: str) -> bool:
+        self._enter("forget_attendee", access)
+        events = self.events.get(calendar_id, {})
+        found = events.get(event_id)
+        if found is None:
+            return False
+        draft, meeting = found
+        events[event_id] = (replace(draft, summary=ERASED_SUMMARY, description=ERASED_DESCRIPTION, attendee_email=""),
+                            replace(meeting, attendee_email=""))
+        return True
 
 
 class FakeCalendarCredentials:

@@ -1,7 +1,8 @@
 """A small local HTTP stand-in for Google Calendar v3 and Google's OAuth token endpoint.
 
-It checks what arrives the way Google would (bearer token, freeBusy and events.insert
-bodies, conferenceDataVersion=1, sendUpdates=all, the event id alphabet) and records
+It checks what arrives the way Google would (bearer token, freeBusy, events.insert and
+events.patch bodies, conferenceDataVersion=1, sendUpdates=all on insert and none on
+patch, the event id alphabet) and records
 every problem in `problems` so a test can assert that none occurred.
 """
 from __future__ import annotations
@@ -126,6 +127,8 @@ class GoogleCalendarStub:
         match = re.fullmatch(r"calendars/([^/]+)/events(?:/([^/]+))?", rest)
         if match and method == "POST" and match.group(2) is None:
             return self._insert(handler, unquote(match.group(1)), received.query, body or {})
+        if match and method == "PATCH" and match.group(2):
+            return self._patch(handler, unquote(match.group(1)), match.group(2), received.query, body or {})
         if match and method == "GET" and match.group(2):
             event = self.events.get(unquote(match.group(1)), {}).get(match.group(2))
             return self._json(handler, 200, event) if event else self._error(handler, 404, "notFound", "Not Found")
@@ -168,6 +171,37 @@ class GoogleCalendarStub:
                                               if _rfc3339(s) < high and _rfc3339(e) > low]}
         self._json(handler, 200, {"kind": "calendar#freeBusy", "timeMin": body["timeMin"],
                                   "timeMax": body["timeMax"], "calendars": calendars})
+
+    # Fields an events.patch from this worker may touch: only the ones that hold the contact's data.
+    PATCHABLE = frozenset({"attendees", "summary", "description"})
+
+    def _patch(self, handler, calendar_id: str, event_id: str, query: dict, body: dict) -> None:
+        problems = []
+        if query.get("sendUpdates") != ["none"]:
+            problems.append(f"sendUpdates={query.get('sendUpdates')}")
+        unexpected = sorted(set(body) - self.PATCHABLE)
+        if unexpected:
+            problems.append(f"patches fields it should leave alone: {unexpected}")
+        if "attendees" in body and not isinstance(body["attendees"], list):
+            problems.append(f"attendees is not a list: {body['attendees']!r}")
+        if problems:
+            for p in problems:
+                self._problem(f"events.patch: {p}")
+            return self._error(handler, 400, "invalid", "; ".join(problems))
+        with self._lock:
+            event = self.events.get(calendar_id, {}).get(event_id)
+            if event is not None:
+                # Google's patch semantics: the fields given replace the stored ones, the rest stays.
+                event.update(body)
+                event = dict(event)
+        if event is None:
+            return self._error(handler, 404, "notFound", "Not Found")
+        self._json(handler, 200, event)
+
+    def cancel(self, calendar_id: str, event_id: str) -> None:
+        """Delete an event the way Google does: it stays readable with status "cancelled"."""
+        with self._lock:
+            self.events[calendar_id][event_id]["status"] = "cancelled"
 
     def _insert(self, handler, calendar_id: str, query: dict, body: dict) -> None:
         problems = []

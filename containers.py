@@ -236,7 +236,8 @@ class Container(containers.DeclarativeContainer):
     archive_calls = providers.Factory(ArchiveCalls, call_archive, retention_policy, clock)
     personal_data = providers.Singleton(MongoPersonalDataStore, database)
     erasure_audit = providers.Singleton(MongoErasureAudit, database)
-    erase_contact = providers.Factory(EraseContact, personal_data, artifacts, do_not_call, erasure_audit, clock)
+    erase_contact = providers.Factory(EraseContact, personal_data, artifacts, do_not_call, erasure_audit, clock,
+                                      calendar, calendar_credentials)
 
 
 async def build_container(settings: Settings) -> Container:

@@ -2,9 +2,11 @@
 
 Behind `docshield erase --phone NUMBER | --contact-id ID`. The order is chosen so
 that a run stopped at any point can be repeated to finish the job: the number
-goes on the do-not-call list first, artifacts are deleted before the records
-that point to them are cleared, and the contact (the link from the number to
-everything else) is removed last.
+goes on the do-not-call list first, the contact is taken off booked calendar
+events and artifacts are deleted before the records that point to them are
+cleared, and the contact (the link from the number to everything else) is
+removed last. A calendar event that needs a person (the calendar refuses, the
+rep has no credentials) does not stop the erasure: it is reported and audited.
 """
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from application.forget_meetings import ForgetMeetings
 from application.manage_dnc import normalise_phone
+from application.ports.calendar import Calendar
+from application.ports.calendar_credentials import CalendarCredentials
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from application.ports.personal_data import ErasureAudit, ErasureEntry, PersonalDataStore
@@ -31,7 +36,8 @@ class ContactNotFound(LookupError):
 
 
 class ErasureIncomplete(RuntimeError):
-    """Some artifacts could not be deleted; records still point to them. Run the erasure again."""
+    """Some artifacts could not be deleted or some calendars could not be reached; records still
+    point to them. Run the erasure again."""
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,10 @@ class ErasureReport:
             f"campaigns: {e.campaigns} found, {e.campaigns_closed} closed",
             f"call records scrubbed: {e.call_records_scrubbed} ({e.archived_call_records} archived)",
             f"recordings and transcripts deleted: {e.artifacts_deleted}",
+            f"calendar events cleaned: {e.calendar_events_cleaned} ({e.calendar_events_gone} already gone)",
             f"{self.masked_phone}: {dnc} the do-not-call list",
-        ]
+        ] + [f"needs a person: calendar event {f.event_id} still names the contact ({f.reason})"
+             for f in e.needs_a_person]
 
     def to_dict(self) -> dict:
         e = self.entry
@@ -75,21 +83,25 @@ class ErasureReport:
                 "number": self.masked_phone, "contacts_removed": e.contacts_removed, "campaigns": e.campaigns,
                 "campaigns_closed": e.campaigns_closed, "call_records_scrubbed": e.call_records_scrubbed,
                 "archived_call_records": e.archived_call_records, "artifacts_deleted": e.artifacts_deleted,
-                "do_not_call_added": e.do_not_call_added}
+                "do_not_call_added": e.do_not_call_added, "calendar_events_cleaned": e.calendar_events_cleaned,
+                "calendar_events_gone": e.calendar_events_gone,
+                "needs_a_person": [{"event_id": f.event_id, "reason": f.reason} for f in e.needs_a_person]}
 
 
 class EraseContact:
     def __init__(self, store: PersonalDataStore, artifacts: CallArtifacts, dnc: DoNotCallList,
-                 audit: ErasureAudit, clock: Clock):
+                 audit: ErasureAudit, clock: Clock, calendar: Calendar, calendar_credentials: CalendarCredentials):
         self.store = store
         self.artifacts = artifacts
         self.dnc = dnc
         self.audit = audit
         self.clock = clock
+        self.forget_meetings = ForgetMeetings(calendar, calendar_credentials)
 
     async def __call__(self, command: EraseContactCommand) -> ErasureReport:
         """Erase and report. Raises InvalidPhoneNumber for a bad number, ContactNotFound for an
-        unknown id, ErasureIncomplete when artifacts could not be deleted (nothing else is then cleared)."""
+        unknown id, ErasureIncomplete when artifacts could not be deleted or a calendar was down
+        (nothing else is then cleared). Calendar events a person must clean are in the report."""
         contacts, number = await self._subjects(command)
         now = self.clock.now()
         added = await self.dnc.add(number, reason=DNC_REASON, source=DNC_SOURCE, at=now)
@@ -99,11 +111,19 @@ class EraseContact:
             campaign_ids += [c for c in await self.store.campaign_ids_of(contact.id) if c not in campaign_ids]
         calls = await self.store.calls_of(campaign_ids) if campaign_ids else []
 
+        booked = [call for call in calls if call.event_id]
+        reps = await self.store.campaigns_by_id(campaign_ids) if booked else []
+        meetings = await self.forget_meetings(booked, reps)
         deleted, failed = await self._delete_artifacts([k for call in calls for k in call.artifact_keys])
-        if failed:
-            raise ErasureIncomplete(
-                f"{failed} recording(s)/transcript(s) could not be deleted ({deleted} were); the number is on "
-                f"the do-not-call list, nothing else was cleared: run the erasure again")
+        if failed or meetings.unavailable:
+            missed = []
+            if failed:
+                missed.append(f"{failed} recording(s)/transcript(s) could not be deleted ({deleted} were)")
+            if meetings.unavailable:
+                missed.append(f"{len(meetings.unavailable)} calendar event(s) could not be reached "
+                              f"({', '.join(meetings.unavailable)})")
+            raise ErasureIncomplete(f"{'; '.join(missed)}; the number is on the do-not-call list, nothing else "
+                                    f"was cleared: run the erasure again")
 
         scrubbed = await self.store.scrub_calls(campaign_ids, at=now) if campaign_ids else 0
         closed = await self.store.close_campaigns(campaign_ids, at=now) if campaign_ids else 0
@@ -115,10 +135,12 @@ class EraseContact:
             erasure_id=uuid.uuid4().hex, at=now, selector=command.selector, contacts_removed=removed,
             campaigns=len(campaign_ids), campaigns_closed=closed, call_records_scrubbed=scrubbed,
             archived_call_records=sum(1 for c in calls if c.archived), artifacts_deleted=deleted,
-            do_not_call_added=added)
+            do_not_call_added=added, calendar_events_cleaned=meetings.cleaned, calendar_events_gone=meetings.gone,
+            needs_a_person=meetings.needs_a_person)
         await self.audit.record(entry)
-        log.info("erasure %s: %d contact(s), %d campaign(s), %d call record(s), %d artifact(s)",
-                 entry.erasure_id, removed, len(campaign_ids), scrubbed, deleted)
+        log.info("erasure %s: %d contact(s), %d campaign(s), %d call record(s), %d artifact(s), %d calendar "
+                 "event(s) cleaned, %d needing a person", entry.erasure_id, removed, len(campaign_ids), scrubbed,
+                 deleted, meetings.cleaned, len(meetings.needs_a_person))
         return ErasureReport(entry, mask_phone(number))
 
     async def _subjects(self, command: EraseContactCommand) -> tuple[list[Contact], str]:

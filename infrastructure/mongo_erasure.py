@@ -7,8 +7,8 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ASCENDING
 
-from application.ports.personal_data import ErasureEntry, StoredCall
-from domain.campaign import CampaignStatus
+from application.ports.personal_data import ErasureEntry, EventFollowUp, StoredCall
+from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 from infrastructure.mongo_archive import CALL_RECORDS, CALL_RECORDS_ARCHIVE, CAMPAIGNS, CAMPAIGNS_ARCHIVE
 from infrastructure.mongo_faults import mongo_faults
@@ -16,6 +16,7 @@ from infrastructure.mongo_models import ContactDoc, aware
 
 CONTACTS = "contacts"
 ERASURE_AUDIT = "erasure_audit"
+REP_FIELDS = {"contact": 1, "repCalendarId": 1, "repName": 1, "settings": 1}
 OPEN_STATUSES = [CampaignStatus.PENDING.value, CampaignStatus.ACTIVE.value]
 
 
@@ -24,6 +25,12 @@ def _oid(value: str) -> ObjectId | None:
         return ObjectId(value)
     except (InvalidId, TypeError):
         return None
+
+
+def _stored_call(doc: dict, archived: bool) -> StoredCall:
+    meeting = doc.get("meeting") if isinstance(doc.get("meeting"), dict) else {}
+    return StoredCall(doc["callId"], doc.get("transcriptKey"), doc.get("recordingKey"), archived,
+                      doc.get("campaignId", ""), meeting.get("eventId") or None, meeting.get("calendarId") or "")
 
 
 class MongoPersonalDataStore:
@@ -60,10 +67,24 @@ class MongoPersonalDataStore:
         with mongo_faults("erasure.calls"):
             for name, archived in ((CALL_RECORDS, False), (CALL_RECORDS_ARCHIVE, True)):
                 cursor = self.database[name].find({"campaignId": {"$in": campaign_ids}},
-                                                  {"callId": 1, "transcriptKey": 1, "recordingKey": 1})
-                calls += [StoredCall(d["callId"], d.get("transcriptKey"), d.get("recordingKey"), archived)
-                          async for d in cursor]
+                                                  {"callId": 1, "campaignId": 1, "transcriptKey": 1, "recordingKey": 1,
+                                                   "meeting.eventId": 1, "meeting.calendarId": 1})
+                calls += [_stored_call(d, archived) async for d in cursor]
         return calls
+
+    async def campaigns_by_id(self, campaign_ids: list[str]) -> list[Campaign]:
+        oids = [o for o in map(_oid, campaign_ids) if o is not None]
+        found: dict[str, Campaign] = {}
+        with mongo_faults("erasure.campaigns_by_id"):
+            # Archive first, live second: a campaign in both (an interrupted move) reads as the live one.
+            for name in (CAMPAIGNS_ARCHIVE, CAMPAIGNS):
+                # Only the rep's fields: an erasure must not fail on a campaign some other field of which is odd.
+                async for d in self.database[name].find({"_id": {"$in": oids}}, REP_FIELDS):
+                    found[str(d["_id"])] = Campaign(
+                        id=str(d["_id"]), contact_id=str(d.get("contact", "")),
+                        rep_calendar_id=d.get("repCalendarId") or "primary",
+                        rep_name=d.get("repName") or "your DocShield advisor", settings=dict(d.get("settings") or {}))
+        return [found[c] for c in campaign_ids if c in found]
 
     async def scrub_calls(self, campaign_ids: list[str], *, at: datetime) -> int:
         scrubbed = 0
@@ -110,7 +131,9 @@ class MongoErasureAudit:
                 "contactsRemoved": entry.contacts_removed, "campaigns": entry.campaigns,
                 "campaignsClosed": entry.campaigns_closed, "callRecordsScrubbed": entry.call_records_scrubbed,
                 "archivedCallRecords": entry.archived_call_records, "artifactsDeleted": entry.artifacts_deleted,
-                "doNotCallAdded": entry.do_not_call_added,
+                "doNotCallAdded": entry.do_not_call_added, "calendarEventsCleaned": entry.calendar_events_cleaned,
+                "calendarEventsGone": entry.calendar_events_gone,
+                "needsAPerson": [{"eventId": f.event_id, "reason": f.reason} for f in entry.needs_a_person],
             })
 
     async def entries(self) -> list[ErasureEntry]:
@@ -120,4 +143,8 @@ class MongoErasureAudit:
             erasure_id=d["_id"], at=aware(d["at"]), selector=d["selector"], contacts_removed=d["contactsRemoved"],
             campaigns=d["campaigns"], campaigns_closed=d["campaignsClosed"],
             call_records_scrubbed=d["callRecordsScrubbed"], archived_call_records=d["archivedCallRecords"],
-            artifacts_deleted=d["artifactsDeleted"], do_not_call_added=d["doNotCallAdded"]) for d in docs]
+            artifacts_deleted=d["artifactsDeleted"], do_not_call_added=d["doNotCallAdded"],
+            calendar_events_cleaned=d.get("calendarEventsCleaned", 0),
+            calendar_events_gone=d.get("calendarEventsGone", 0),
+            needs_a_person=tuple(EventFollowUp(f["eventId"], f["reason"]) for f in d.get("needsAPerson", [])))
+            for d in docs]

@@ -145,7 +145,8 @@ class TestContract:
 
     async def test_forgetting_an_event_or_calendar_that_is_gone_is_false(self, harness):
         assert await harness.calendar.forget_attendee(harness.access, CAL, "ds0nothinghere") is False
-        assert await harness.calendar.forget_attendee(harness.access, "gone@docshield.example", "ds0abc123def456") is False
+        gone_calendar = "gone@docshield.example"
+        assert await harness.calendar.forget_attendee(harness.access, gone_calendar, "ds0abc123def456") is False
         assert harness.event_count() == 0
 
 
@@ -242,7 +243,8 @@ class TestGoogle:
         assert await google.forget_attendee(token_access(google_stub), CAL, "ds0abc123def456") is expected
 
     @pytest.mark.parametrize("status, reason, error", [
-        (403, "forbidden", CalendarRefused), (400, "invalid", CalendarRefused), (401, "authError", CalendarUnauthorized),
+        (403, "forbidden", CalendarRefused), (400, "invalid", CalendarRefused),
+        (401, "authError", CalendarUnauthorized),
         (500, "backendError", TransientFault), (503, "backendError", TransientFault)])
     async def test_forgetting_maps_google_failures(self, google, google_stub, status, reason, error):
         google_stub.faults.append(("/events/", status, reason))

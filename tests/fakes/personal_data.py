@@ -32,9 +32,14 @@ class FakePersonalDataStore:
         return ids + [c.id for c in self.archived_campaigns.values() if c.contact_id == contact_id and c.id not in ids]
 
     async def calls_of(self, campaign_ids: list[str]) -> list[StoredCall]:
-        return [StoredCall(r.call_id, r.transcript_key, r.recording_key, archived)
+        return [StoredCall(r.call_id, r.transcript_key, r.recording_key, archived, r.campaign_id,
+                           r.meeting.event_id if r.meeting else None, r.meeting.calendar_id if r.meeting else "")
                 for store, archived in ((self.records, False), (self.archived_records, True))
                 for r in store.values() if r.campaign_id in campaign_ids]
+
+    async def campaigns_by_id(self, campaign_ids: list[str]) -> list[Campaign]:
+        found = {**self.archived_campaigns, **self.campaigns}
+        return [copy.deepcopy(found[c]) for c in campaign_ids if c in found]
 
     async def scrub_calls(self, campaign_ids: list[str], *, at: datetime) -> int:
         scrubbed = 0

@@ -73,7 +73,8 @@ def erase(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
-    """Remove a contact's recordings, transcripts and personal fields everywhere; the number stays un-callable."""
+    """Remove a contact's recordings, transcripts and personal fields everywhere, and their name and address from
+    meetings on the rep's calendar (events a person must clean are listed); the number stays un-callable."""
     if bool(phone) == bool(contact_id):
         raise typer.BadParameter("give exactly one of --phone or --contact-id")
     subject = f"contact {contact_id}"

@@ -12,13 +12,16 @@ from aiobotocore.session import get_session
 from bson import ObjectId
 from dependency_injector import providers
 
+from application.book_meeting import event_id_for_call
 from application.commands import ConductCallCommand
+from application.ports.calendar import ERASED_SUMMARY, EventDraft
+from application.ports.calendar_credentials import CalendarAccess
 from containers import build_container, close_container
 from domain.call_record import CallRecord, TranscriptLine
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
-from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
+from domain.slot_finder import WorkingHours
 from entrypoints.cli import main
 from tests.fakes.runtime import FakeClock
 from tests.integration.pipeline_world import CountingLine, make_settings
@@ -26,6 +29,7 @@ from tests.integration.pipeline_world import CountingLine, make_settings
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 PHONE = "+15125550143"
 OTHER_PHONE = "+15125550199"
+REP_CALENDAR = "sam.carter@docshield.example"
 # Anything that would identify Dana, in any form a store might keep it.
 PERSONAL = ("5550143", "555-0143", "Dana", "Reyes", "dana@lakeside")
 
@@ -66,7 +70,22 @@ async def _with_container(settings, work, *, clock=None):
         await close_container(container)
 
 
-async def _call(container, contact: Contact, campaign: Campaign, *, days_ago: int, call_id: str) -> CallRecord:
+async def _book(container, contact: Contact, call_id: str, hour: int):
+    """Book on the embedded ICS calendar what BookMeeting would: the contact's name and address in the event."""
+    calendar = container.calendar()
+    if not calendar.path(REP_CALENDAR).exists():
+        calendar.seed(REP_CALENDAR, timezone_name="UTC",
+                      working_hours=WorkingHours.parse("00:00-24:00", frozenset(range(7))))
+    start = (NOW + timedelta(days=2)).replace(hour=hour, minute=0, second=0)
+    return await calendar.insert(CalendarAccess(token=None), REP_CALENDAR, EventDraft(
+        event_id=event_id_for_call(call_id), start=start, end=start + timedelta(minutes=30),
+        summary=f"DocShield introduction: {contact.full_name}, {contact.practice}",
+        description=f"Call with {contact.full_name} ({contact.phone}) booked during call {call_id}",
+        attendee_email=contact.email))
+
+
+async def _call(container, contact: Contact, campaign: Campaign, *, days_ago: int, call_id: str,
+                hour: int) -> CallRecord:
     artifacts = await container.artifacts()
     if hasattr(artifacts, "ensure_bucket"):
         await artifacts.ensure_bucket()
@@ -79,8 +98,7 @@ async def _call(container, contact: Contact, campaign: Campaign, *, days_ago: in
         call_id=call_id, campaign_id=campaign.id, step=0, outcome=CallOutcome.MEETING_BOOKED, started_at=started,
         ended_at=started + timedelta(minutes=4), reached_human=True, transcript_key=transcript,
         recording_key=recording, decline_reason=f"{contact.first_name} says a partner handles insurance",
-        meeting=Meeting(start=NOW + timedelta(days=2), end=NOW + timedelta(days=2, minutes=30), event_id="ev-1",
-                        attendee_email=contact.email))
+        meeting=await _book(container, contact, call_id, hour))
     await (await container.call_records()).add(record)
     return record
 
@@ -94,16 +112,17 @@ async def _seed(container) -> dict:
     contacts, campaigns = await container.contacts(), await container.campaigns()
     dana, omar = a_contact("Dana", "Reyes", PHONE), a_contact("Omar", "Haddad", OTHER_PHONE)
     old = Campaign(id=str(ObjectId()), contact_id=dana.id, status=CampaignStatus.COMPLETED,
-                   last_completed_date=NOW - timedelta(days=200))
-    live = Campaign(id=str(ObjectId()), contact_id=dana.id, status=CampaignStatus.ACTIVE)
-    others = Campaign(id=str(ObjectId()), contact_id=omar.id, status=CampaignStatus.ACTIVE)
+                   last_completed_date=NOW - timedelta(days=200), rep_calendar_id=REP_CALENDAR)
+    live = Campaign(id=str(ObjectId()), contact_id=dana.id, status=CampaignStatus.ACTIVE, rep_calendar_id=REP_CALENDAR)
+    others = Campaign(id=str(ObjectId()), contact_id=omar.id, status=CampaignStatus.ACTIVE,
+                      rep_calendar_id=REP_CALENDAR)
     for item in (dana, omar):
         await contacts.add(item)
     for item in (old, live, others):
         await campaigns.add(item)
-    await _call(container, dana, old, days_ago=200, call_id="dana-old")
-    await _call(container, dana, live, days_ago=3, call_id="dana-live")
-    await _call(container, omar, others, days_ago=3, call_id="omar-live")
+    await _call(container, dana, old, days_ago=200, call_id="dana-old", hour=10)
+    await _call(container, dana, live, days_ago=3, call_id="dana-live", hour=11)
+    await _call(container, omar, others, days_ago=3, call_id="omar-live", hour=12)
     # The real archive job moves the old campaign and call out of the live collections.
     report = await (await container.archive_calls())()
     assert (report.call_records, report.campaigns) == (1, 1)
@@ -125,10 +144,15 @@ async def _artifact_keys(container, settings) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
 
 
+def _calendar_text(settings) -> str:
+    return (settings.data_dir / "calendar" / f"{REP_CALENDAR}.ics").read_text(encoding="utf-8")
+
+
 def test_erase_by_phone_leaves_nothing_personal_in_any_store(settings, capsys):
     ids = asyncio.run(_with_container(settings, _seed, clock=FakeClock(NOW)))
     before = asyncio.run(_with_container(settings, lambda c: _artifact_keys(c, settings)))
     assert len(before) == 6
+    assert "dana@lakeside.example" in _calendar_text(settings) and "Dana Reyes" in _calendar_text(settings)
 
     assert main(["erase", "--phone", "(512) 555-0143", "--yes", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -136,6 +160,7 @@ def test_erase_by_phone_leaves_nothing_personal_in_any_store(settings, capsys):
     assert (report["contacts_removed"], report["campaigns"], report["campaigns_closed"]) == (1, 2, 1)
     assert (report["call_records_scrubbed"], report["archived_call_records"]) == (2, 1)
     assert report["artifacts_deleted"] == 4 and report["do_not_call_added"] is True
+    assert (report["calendar_events_cleaned"], report["calendar_events_gone"], report["needs_a_person"]) == (2, 0, [])
 
     async def inspect(container):
         return await _every_document(container), await _artifact_keys(container, settings)
@@ -160,7 +185,16 @@ def test_erase_by_phone_leaves_nothing_personal_in_any_store(settings, capsys):
     assert campaigns[ids["live"]]["status"] == "opted_out" and campaigns[ids["old"]]["status"] == "completed"
     [audit] = documents["erasure_audit"]
     assert audit["_id"] == report["erasure_id"] and audit["artifactsDeleted"] == 4
+    assert audit["calendarEventsCleaned"] == 2 and audit["needsAPerson"] == []
     assert [d["masked"] for d in documents["do_not_call"]] == ["+1512•••0143"]
+    # The rep's calendar: both of Dana's meetings still there, with no name, number or address of hers.
+    calendar = _calendar_text(settings)
+    assert not [p for p in PERSONAL if p in calendar], calendar
+    assert calendar.count(f"SUMMARY:{ERASED_SUMMARY}") == 2 and calendar.count("BEGIN:VEVENT") == 3
+    for call_id in ("dana-old", "dana-live"):
+        assert f"UID:{event_id_for_call(call_id)}" in calendar
+        assert calls[call_id]["meeting"]["eventId"] == event_id_for_call(call_id)
+    assert "omar@lakeside.example" in calendar and "Omar Haddad" in calendar
 
 
 def test_the_erased_number_stays_uncallable_through_the_real_compliance_gate(settings, capsys):
@@ -188,7 +222,9 @@ def test_the_erased_number_stays_uncallable_through_the_real_compliance_gate(set
 def test_erase_by_contact_id_and_the_commands_usage_errors(settings, capsys):
     ids = asyncio.run(_with_container(settings, _seed, clock=FakeClock(NOW)))
     assert main(["erase", "--contact-id", ids["omar"], "--yes"]) == 0
-    assert "recordings and transcripts deleted: 2" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "recordings and transcripts deleted: 2" in out and "calendar events cleaned: 1 (0 already gone)" in out
+    assert "Omar" not in _calendar_text(settings) and "dana@lakeside.example" in _calendar_text(settings)
     assert main(["erase", "--contact-id", ids["omar"], "--yes"]) == 1
     assert f"no contact with id '{ids['omar']}'" in capsys.readouterr().err
     assert main(["erase", "--yes"]) == 2

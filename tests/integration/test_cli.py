@@ -130,3 +130,11 @@ def test_a_number_on_the_list_is_never_called(on_test_servers, capsys):
     shown = json.loads(capsys.readouterr().out)
     assert [c["outcome"] for c in shown["calls"]] == ["skipped"]
     assert shown["decisions"][0]["rule"] == "internal_dnc"
+
+
+def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsys):
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for outcome in ("meeting_booked", "voicemail_left", "gatekeeper_blocked", "deferred"):
+        assert outcome in out
+    assert "6/6 scenarios passed" in out

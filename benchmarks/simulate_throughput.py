@@ -23,8 +23,7 @@ from infrastructure.simulated_practice.simulation import Simulation  # noqa: E40
 
 
 async def main(rounds: int) -> None:
-    files = sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")
-                   if p.name != "demo.yaml")
+    files = sorted(str(p) for p in (Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml"))
     scenarios = load_files(files) * rounds
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(None, data_dir=folder, log_level="WARNING")

@@ -13,7 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from entrypoints.cli.session import EnvFile, settings_for
 from infrastructure.simulated_practice.scenario import ScenarioError, load_files
 
-DEMO_FILE = Path(__file__).resolve().parents[2] / "scenarios" / "demo.yaml"
+# Shipped inside the package, so `docshield demo` works from an installed wheel or the image too.
+DEMO_FILE = Path(__file__).resolve().parents[2] / "infrastructure" / "simulated_practice" / "demo_practices.yaml"
 
 
 def register(app: typer.Typer) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from bson import ObjectId
 from dependency_injector import providers
@@ -69,3 +69,15 @@ async def seed_campaign(container, *, phone: str = "+15125550143") -> str:
     await (await container.contacts()).add(contact)
     await (await container.campaigns()).add(campaign)
     return campaign.id
+
+
+# Tests that run the real calling policy on the real clock must pass at any hour and on any
+# day: the contact sits where it is about noon now, and holidays and state rows are off
+# (their own table-driven tests cover them). A deferral would leave a burst worker waiting.
+ANY_DAY = {"compliance": {"federal_holidays": False, "state_rules": False}}
+
+
+def noon_somewhere() -> str:
+    """An IANA zone where it is between 12:00 and 12:59 now."""
+    offset = ((12 - datetime.now(timezone.utc).hour + 12) % 24) - 12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"

@@ -27,7 +27,8 @@ from entrypoints.worker import run_worker
 from infrastructure.arq_jobs import deserialize, enqueue_call, job_info, redis_settings, serialize
 from infrastructure.resilience import BreakerSpec, DependencyPolicy, Guards, ResilienceConfig, RetrySpec
 from infrastructure.worker_registry import WorkerRegistry
-from tests.integration.pipeline_world import CountingLine, make_settings, pipeline, seed_campaign
+from tests.integration.pipeline_world import (ANY_DAY, CountingLine, make_settings, noon_somewhere, pipeline,
+                                             seed_campaign)
 from tests.servers import free_port
 from tests.stubs.flaky_api_stub import FlakyApiStub
 
@@ -190,12 +191,6 @@ async def _finished(pool, job_id, settings) -> bool:
     return (await job_info(pool, job_id, settings.queue_name))["status"] == "complete"
 
 
-def noon_somewhere() -> str:
-    """An IANA zone where it is about noon now, so the real calling-window rule allows the call."""
-    offset = ((12 - datetime.now(timezone.utc).hour + 12) % 24) - 12
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
-
-
 async def test_a_worker_killed_mid_call_is_never_redialed_and_its_call_is_recorded_unknown(
         tmp_path, redis_url, mongo_uri):
     settings = make_settings(tmp_path, redis_url, mongo_uri, claim_lease_s=10)
@@ -206,7 +201,7 @@ async def test_a_worker_killed_mid_call_is_never_redialed_and_its_call_is_record
     async with pipeline(settings) as (container, line):
         contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone="+15125550143",
                           practice="Lakeside Orthopedics", timezone=noon_somewhere())
-        campaign = Campaign(id=str(ObjectId()), contact_id=contact.id)
+        campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, settings=ANY_DAY)
         await (await container.contacts()).add(contact)
         await (await container.campaigns()).add(campaign)
         await enqueue(settings, [campaign.id])

@@ -12,7 +12,7 @@ from infrastructure.simulated_practice.report import write_html
 from infrastructure.simulated_practice.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
 
-SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml") if p.name != "demo.yaml")
+SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
 
 
 async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, redis_url, mongo_uri):

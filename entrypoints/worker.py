@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from datetime import datetime, timezone
 
 from arq import Retry, Worker
@@ -105,13 +106,12 @@ def worker_functions(settings: Settings) -> list:
                  max_tries=settings.job_max_tries, keep_result=settings.keep_result_s)]
 
 
-def build_worker(settings: Settings, container: Container, url: str, *, burst: bool = False) -> Worker:
+def build_worker(settings: Settings, container: Container, url: str) -> Worker:
     return Worker(
         functions=worker_functions(settings),
         cron_jobs=cron_jobs(settings),
         redis_settings=redis_settings(url),
         queue_name=settings.queue_name,
-        burst=burst,
         poll_delay=settings.poll_delay_s,
         max_jobs=settings.max_concurrent_calls,
         job_serializer=serialize,
@@ -122,12 +122,29 @@ def build_worker(settings: Settings, container: Container, url: str, *, burst: b
     )
 
 
+# Burst mode waits for retries due within this window; a call deferred to a lawful hour
+# stays queued for a later run instead of holding the process for hours.
+BURST_HORIZON_S = 60.0
+
+
+async def _idle(worker: Worker, redis, settings: Settings) -> int:
+    """Return when no job runs and none is due within the burst horizon; the count of jobs left queued."""
+    while True:
+        await asyncio.sleep(min(settings.poll_delay_s, 0.25))
+        if any(not task.done() for task in worker.tasks.values()):
+            continue
+        horizon_ms = (time.time() + BURST_HORIZON_S) * 1000
+        if await redis.zcount(settings.queue_name, "-inf", horizon_ms) == 0:
+            return await redis.zcard(settings.queue_name)
+
+
 async def run_worker(settings: Settings, *, burst: bool = False, container: Container | None = None) -> str:
-    """Run until the queue is empty (burst), a drain completes, or a signal; returns why it stopped."""
+    """Run until a drain completes or a signal comes; with `burst`, until nothing is due (see
+    BURST_HORIZON_S). Returns why it stopped."""
     own_container = container is None
     container = container or await build_container(settings)
     url = await container.redis_url()
-    worker = build_worker(settings, container, url, burst=burst)
+    worker = build_worker(settings, container, url)
     lifecycle = WorkerLifecycle(worker, WorkerRegistry(await container.redis()), settings.worker_id,
                                 interval_s=settings.heartbeat_interval_s, memory_limit_mb=settings.memory_limit_mb)
     loop = asyncio.get_running_loop()
@@ -150,9 +167,10 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     worker.main_task = main
     await lifecycle.start()
     stopping = asyncio.create_task(lifecycle.stopping.wait())
+    idle = asyncio.create_task(_idle(worker, await container.redis(), settings)) if burst else None
     operations = await start_operations(settings, container, worker, lambda: lifecycle.beat.state)
     try:
-        await asyncio.wait({main, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({main, stopping} | ({idle} if idle else set()), return_when=asyncio.FIRST_COMPLETED)
         if not main.done():
             main.cancel()
         await asyncio.gather(main, return_exceptions=True)
@@ -160,6 +178,9 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
             raise main.exception()
     finally:
         stopping.cancel()
+        left = idle.result() if idle is not None and idle.done() and not idle.cancelled() else 0
+        if idle is not None:
+            idle.cancel()
         await operations.stop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             try:
@@ -170,7 +191,11 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
         await worker.close()
         if own_container:
             await close_container(container)
-    return lifecycle.exit_reason or ("queue empty" if burst else "stopped")
+    if lifecycle.exit_reason:
+        return lifecycle.exit_reason
+    if burst:
+        return f"nothing due; {left} deferred job(s) left on the queue" if left else "queue empty"
+    return "stopped"
 
 
 def __getattr__(name: str):

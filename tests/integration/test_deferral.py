@@ -1,6 +1,7 @@
 """A deferred job comes back at the time compliance named, and is processed once."""
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -50,3 +51,23 @@ async def test_a_deferred_job_returns_at_the_lawful_minute_and_dials_once(tmp_pa
         assert [d.verdict for _, d in decisions] == [Verdict.DEFER, Verdict.ALLOW]
         assert decisions[0][1].until == until.replace(microsecond=(until.microsecond // 1000) * 1000)
         assert time.time() - started >= 1.0
+
+
+async def test_a_burst_worker_leaves_a_call_deferred_for_hours_on_the_queue_and_exits(tmp_path, redis_url,
+                                                                                        mongo_uri):
+    from tests.fakes.compliance import FixedComplianceGate
+
+    settings = make_settings(tmp_path, redis_url, mongo_uri)
+    gate = FixedComplianceGate(Verdict.DEFER, rule="federal_window",
+                               until=datetime.now(timezone.utc) + timedelta(hours=9))
+    async with pipeline(settings, gate=gate) as (container, line):
+        campaign_id = await seed_campaign(container)
+        pool = await create_pool(redis_settings(settings.redis_url), job_serializer=serialize,
+                                 job_deserializer=deserialize, default_queue_name=settings.queue_name)
+        await enqueue_call(pool, ConductCallCommand(campaign_id, 0, False), queue_name=settings.queue_name)
+        reason = await asyncio.wait_for(run_worker(settings, burst=True, container=container), timeout=30)
+        assert reason == "nothing due; 1 deferred job(s) left on the queue"
+        assert line.dialed == [] and gate.checked == [campaign_id]
+        [(job_id, score)] = await pool.zrange(settings.queue_name, 0, -1, withscores=True)
+        assert score / 1000 >= gate.until.timestamp() - 1
+        await pool.aclose()

@@ -84,8 +84,8 @@ def erase(
         except InvalidPhoneNumber as exc:
             raise typer.BadParameter(str(exc), param_hint="--phone") from None
     if not yes:
-        typer.confirm(f"Erase every recording, transcript, personal field and calendar mention of {subject}? This cannot be undone",
-                      abort=True)
+        typer.confirm(f"Erase every recording, transcript, personal field and calendar mention of {subject}? "
+                      "This cannot be undone", abort=True)
     settings = settings_for(env_file)
     command = EraseContactCommand(phone=phone, contact_id=contact_id)
 

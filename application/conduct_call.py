@@ -142,6 +142,17 @@ class ConductCall:
                              reason="step already handled", duplicate=True)
         if claim.status is ClaimStatus.DIALING and claim.expired(now):
             # Whoever dialed is gone. Record what we know; never dial again.
+            stored = await self.records.get(claim.call_id)
+            if stored is not None:
+                # It stored its record, then lost the claim update: keep its outcome, not "unknown".
+                await self.claims.complete(claim.campaign_id, claim.step, outcome=stored.outcome)
+                campaign = await self.campaigns.get(command.campaign_id)
+                if campaign is not None:
+                    campaign.record_call(step=command.step, outcome=stored.outcome,
+                                         at=stored.ended_at or stored.started_at,
+                                         final_step=command.final_step, call_id=stored.call_id)
+                    await self.campaigns.save(campaign)
+                return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason)
             record = CallRecord(
                 call_id=claim.call_id, campaign_id=claim.campaign_id, step=claim.step,
                 outcome=CallOutcome.FAILED, started_at=claim.lease_until, ended_at=now,

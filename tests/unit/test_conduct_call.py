@@ -222,6 +222,33 @@ class TestAtMostOnce:
         again = await world.use_case("worker-c")(command())
         assert again.duplicate and world.line.dials == 0
 
+    async def test_an_outcome_recorded_before_the_claim_could_complete_is_kept(self):
+        # The record was stored, then the claim update failed (or the worker died): the
+        # worker that finds the expired DIALING claim must not overwrite the real outcome.
+        class ClaimsThatFailOnce(FakeCallClaims):
+            failed = False
+
+            async def complete(self, campaign_id, step, *, outcome):
+                if not self.failed:
+                    self.failed = True
+                    raise TransientFault("mongodb", "connection reset")
+                await super().complete(campaign_id, step, outcome=outcome)
+
+        world = World(result(CallOutcome.MEETING_BOOKED, reached_human=True))
+        world.claims = ClaimsThatFailOnce()
+        with pytest.raises(TransientFault):
+            await world.use_case("worker-a")(command())
+        world.clock.advance(minutes=10)
+        job = await world.use_case("worker-b")(command())
+        assert world.line.dials == 1
+        assert job.outcome is CallOutcome.MEETING_BOOKED
+        [record] = await world.records.for_campaign(CAMPAIGN_ID)
+        assert record.outcome is CallOutcome.MEETING_BOOKED and record.reason != OUTCOME_UNKNOWN_REASON
+        claim = await world.claims.get(CAMPAIGN_ID, 0)
+        assert claim.status is ClaimStatus.COMPLETED and claim.outcome is CallOutcome.MEETING_BOOKED
+        campaign = await world.campaigns.get(CAMPAIGN_ID)
+        assert [a.outcome for a in campaign.call_history] == [CallOutcome.MEETING_BOOKED]
+
     async def test_a_worker_lost_before_dialing_lets_another_worker_call(self):
         world = World(result(CallOutcome.NO_ANSWER))
         await world.claims.acquire(CAMPAIGN_ID, 0, worker_id="worker-a", call_id="c1", now=NOW,

@@ -56,7 +56,7 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         await _remember(ctx, {"status": "waiting", "reason": str(exc)})
         raise Retry(defer=exc.retry_after or 30) from None
     except TransientFault as exc:
-        tries = ctx.get("job_try", 1)
+        tries = await _count_fault(ctx)
         if tries >= settings.transient_max_tries:
             log.error("job %s gave up after %d tries: %s", job_id, tries, exc)
             await _remember(ctx, {"status": "failed", "reason": f"gave up after {tries} tries: {exc}"})
@@ -73,6 +73,22 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         raise Retry(defer=_seconds_until(result.deferred_until))
     log.info("job %s: %s", job_id, result.outcome.value)
     return payload
+
+
+FAULTS_PREFIX = "docshield:job-faults:"
+
+
+async def _count_fault(ctx: dict) -> int:
+    """This job's faults so far, this one included. ARQ's job_try also counts deferrals
+    (compliance, leases, open breakers), which must not spend the budget of faults."""
+    key = FAULTS_PREFIX + ctx.get("job_id", "?")
+    try:
+        faults = await ctx["redis"].incr(key)
+        await ctx["redis"].expire(key, ctx["settings"].keep_result_s)
+        return int(faults)
+    except Exception:  # Redis unreachable: fall back to ARQ's count, which errs on giving up sooner
+        log.warning("could not count the faults of job %s", ctx.get("job_id"), exc_info=True)
+        return ctx.get("job_try", 1)
 
 
 def _seconds_until(when: datetime) -> float:

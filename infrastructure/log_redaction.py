@@ -19,10 +19,10 @@ TRANSCRIPT_REDACTED = "[transcript redacted]"
 TRANSCRIPT_KEYS = frozenset({"transcript", "utterance", "says", "speech", "text", "user_input", "said", "lines"})
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# E.164, optionally spaced: +15125550143, +44 20 7946 0958.
-_E164 = re.compile(r"(?<![\w+])\+[1-9](?:[ .-]?\d){6,14}(?!\d)")
+# E.164, optionally spaced: +15125550143, +44 20 7946 0958, +1(512)555-0143.
+_E164 = re.compile(r"(?<![\w+])\+[1-9](?:[ .()-]{0,2}\d){6,14}(?!\d)")
 # US: (512) 555-0143, 512-555-0143, 512.555.0143, 1-512-555-0143, 5125550143.
-_US = re.compile(r"(?<![\w+])(?:1[ .-]?)?(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[ .-]?)[2-9]\d{2}[ .-]?\d{4}(?!\d)")
+_US = re.compile(r"(?<![\w+])(?:1[ .-]?)?(?:\([2-9]\d{2}\)[\s.-]?|[2-9]\d{2}[ .-]?)[2-9]\d{2}[ .-]?\d{4}(?!\d)")
 
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
 

@@ -36,7 +36,8 @@ def lines(stream) -> list[dict]:
 
 
 @pytest.mark.parametrize("number", ["+15125550143", "+1 512 555 0143", "(512) 555-0143", "512-555-0143",
-                                    "512.555.0143", "1-512-555-0143", "5125550143", "+442079460958"])
+                                    "512.555.0143", "1-512-555-0143", "5125550143", "+442079460958",
+                                    "+1(512)555-0143", "+1 (512)555-0143", "(512)-555-0143"])
 def test_phone_formats_are_masked(number):
     out = redact_text(f"dialing {number} now")
     assert number not in out and "•••" in out

@@ -31,6 +31,9 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
     status.next_deferred = [(_text(job), score / 1000) for job, score in upcoming]
     keys = [_text(k) async for k in redis.scan_iter(match=in_progress_key_prefix + "*", count=200)]
     status.in_progress = sorted(k.removeprefix(in_progress_key_prefix) for k in keys)
+    # ARQ keeps a running job in the queue until it finishes: it is in progress, not waiting.
+    running_queued = [job for job in status.in_progress if await redis.zscore(queue_name, job) is not None]
+    status.ready = max(0, status.ready - len(running_queued))
     return status
 
 

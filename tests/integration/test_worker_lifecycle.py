@@ -9,6 +9,7 @@ from application.commands import ConductCallCommand
 from domain.outcomes import CallOutcome
 from entrypoints.worker import run_worker
 from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
+from infrastructure.queue_status import read_queue
 from infrastructure.worker_registry import WorkerRegistry
 from tests.integration.pipeline_world import CountingLine, make_settings, pipeline, seed_campaign
 
@@ -44,6 +45,8 @@ async def test_drain_finishes_the_call_in_progress_and_takes_no_new_job(tmp_path
         pool, worker, registry = await start(settings, container, ids)
         [beat] = await registry.live()
         assert beat.worker_id == settings.worker_id and beat.state == "running" and beat.memory_mb > 0
+        queue = await read_queue(await container.redis(), settings.queue_name)
+        assert (queue.ready, len(queue.in_progress)) == (1, 1), "a running job is in progress, not waiting"
         assert await registry.request_stop(None, force=False) == [settings.worker_id]
         reason = await asyncio.wait_for(worker, timeout=10)
         assert reason == "stop-worker"

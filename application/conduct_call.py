@@ -263,11 +263,12 @@ class ConductCall:
 
     async def _store(self, campaign, command: ConductCallCommand, record: CallRecord, *,
                      dialed: bool | None = None) -> None:
-        # Record first, claim second: a crash between them leaves a COMPLETED-less
-        # claim whose record exists, which replay can see; the reverse would lose the outcome.
+        # Record, campaign, then claim: until the claim completes, a later delivery finds the
+        # record and finishes the other two (record_call ignores a call it already holds).
+        # Completing the claim first would leave a finished step whose campaign missed it.
         await self.records.add(record)
-        await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
         campaign.record_call(step=command.step, outcome=record.outcome, at=record.ended_at or record.started_at,
                              final_step=command.final_step, call_id=record.call_id, dialed=dialed)
         await self.campaigns.save(campaign)
+        await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
         self.telemetry.call_finished(record)

@@ -61,6 +61,8 @@ class Campaign:
         """
         if outcome is CallOutcome.DEFERRED:
             return
+        if call_id is not None and any(a.call_id == call_id for a in self.call_history):
+            return  # already folded in: a repair after a crash must not count the call twice
         if outcome.dialed if dialed is None else dialed:
             self.call_history.append(CallAttempt(at=at, step=step, outcome=outcome, call_id=call_id))
             self.last_call_date = at

@@ -67,8 +67,9 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         raise Retry(defer=delay) from None
 
     payload = result.to_dict()
-    await _remember(ctx, {"status": "done", **payload})
-    if result.outcome is CallOutcome.DEFERRED and result.deferred_until is not None:
+    deferred = result.outcome is CallOutcome.DEFERRED and result.deferred_until is not None
+    await _remember(ctx, {"status": "deferred" if deferred else "done", **payload})
+    if deferred:
         log.info("job %s deferred until %s (%s)", job_id, result.deferred_until.isoformat(), result.reason)
         raise Retry(defer=_seconds_until(result.deferred_until))
     log.info("job %s: %s", job_id, result.outcome.value)

@@ -295,3 +295,37 @@ async def test_a_call_refused_before_dialing_is_recorded_but_is_no_attempt_on_th
     campaign = await world.campaigns.get(CAMPAIGN_ID)
     assert campaign.call_history == [] and campaign.last_completed_step == 0
     assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.COMPLETED
+
+
+class CampaignsThatFailOnce(FakeCampaignRepository):
+    def __init__(self, *campaigns):
+        super().__init__(*campaigns)
+        self.failures = 1
+
+    async def save(self, campaign):
+        if self.failures:
+            self.failures -= 1
+            raise TransientFault("mongodb", "AutoReconnect")
+        await super().save(campaign)
+
+
+async def test_a_campaign_update_lost_after_the_record_is_repaired_once_and_never_redialed():
+    world = World(result(CallOutcome.DECLINED))
+    world.campaigns = CampaignsThatFailOnce(Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID))
+    with pytest.raises(TransientFault):
+        await world.use_case("worker-a")(command())
+    assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.DIALING
+    world.clock.advance(minutes=10)
+    job = await world.use_case("worker-b")(command())
+    again = await world.use_case("worker-c")(command())
+    assert job.outcome is CallOutcome.DECLINED and again.duplicate and world.line.dials == 1
+    campaign = await world.campaigns.get(CAMPAIGN_ID)
+    assert [a.outcome for a in campaign.call_history] == [CallOutcome.DECLINED]
+    assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.COMPLETED
+
+
+def test_folding_the_same_call_twice_counts_it_once():
+    campaign = Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID)
+    for _ in range(2):
+        campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c1")
+    assert len(campaign.call_history) == 1

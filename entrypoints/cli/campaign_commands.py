@@ -69,7 +69,8 @@ def show(
     async def work(container):
         campaign = await (await container.campaigns()).get(campaign_id)
         if campaign is None:
-            raise typer.BadParameter(f"no campaign {campaign_id}")
+            # A well-formed id that matches nothing is a runtime failure (1), not a usage error (2).
+            raise LookupError(f"no campaign {campaign_id}")
         records = await (await container.call_records()).for_campaign(campaign_id)
         audit = await (await container.audit()).for_campaign(campaign_id)
         return campaign, records, audit

@@ -155,3 +155,8 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
     for outcome in ("meeting_booked", "voicemail_left", "gatekeeper_blocked", "deferred"):
         assert outcome in out
     assert "6/6 scenarios passed" in out
+
+
+def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):
+    assert main(["campaign", "show", "65f0c0ffee0000000000ffff"]) == 1
+    assert capsys.readouterr().err.strip() == "error: no campaign 65f0c0ffee0000000000ffff"

@@ -618,6 +618,9 @@ async def _converse(ctx: Any, call: AgentCall, session: Any, controls: Any, meta
             call.progress.reason = f"call reached its {metadata.max_call_duration_s} s limit"
         elif closed in done and not call.progress.ended and call.close_reason == "participant_disconnected":
             call.progress.line_ending = LineEnding.HUNG_UP
+        elif closed in done and call.close_reason == "error":
+            # An unrecoverable model error closed the session: a fault, not the callee hanging up.
+            call.failed(f"{call.report.get('session_error', 'an error')} in the agent session")
     finally:
         if amd is not None:
             await amd.aclose()

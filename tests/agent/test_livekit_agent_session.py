@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
-from livekit import api
+from livekit import api, rtc
 from livekit.agents import AgentSession, llm
-from livekit.agents.llm import ChatChunk, ChoiceDelta
+from livekit.agents.llm import ChatChunk, ChoiceDelta, RealtimeModelError
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 from livekit.agents.voice.events import (CloseEvent, CloseReason, ConversationItemAddedEvent,
                                          UserInputTranscribedEvent, UserStateChangedEvent)
@@ -529,3 +530,70 @@ async def test_the_agent_side_traces_dial_conversation_and_the_menu_until_a_pers
     assert stages == ["dial", "end:dial", "conversation", "navigation", "end:navigation", "end:conversation"]
     assert telemetry.parents["navigation"] == "conversation"
     assert dict(telemetry.stages)["end:navigation"] == {"reached": "person"}
+
+
+# ------------------------------------------------------------------ the conversation on the room, after the answer
+
+class AnsweredRoom(rtc.EventEmitter):
+    """A connected room where the callee has joined and `sip.callStatus` is already active."""
+
+    def __init__(self):
+        super().__init__()
+        self.name = "call-x"
+        self.local_participant = None
+        self.remote_participants = {"callee": SimpleNamespace(
+            identity="callee", kind=rtc.ParticipantKind.PARTICIPANT_KIND_SIP,
+            state=rtc.ParticipantState.PARTICIPANT_STATE_ACTIVE, attributes={"sip.callStatus": "active"})}
+
+    def isconnected(self) -> bool:
+        return True
+
+
+class ReplyRecorder:
+    def __init__(self):
+        self.replies = []
+
+    def generate_reply(self, **kwargs):
+        self.replies.append(kwargs)
+
+
+async def conversing_call(agent_side, **meta):
+    from infrastructure.livekit_agent_session import _converse
+    from infrastructure.livekit_room_controls import LiveKitRoomControls
+
+    settings = replace(SETTINGS, amd_enabled=False, beep_detection=False)
+    call = AgentCall(parse_dispatch_metadata(json.dumps(metadata(**meta))), deps_with(agent_side), settings)
+    room = AnsweredRoom()
+    controls = LiveKitRoomControls(room, RoomService(), callee_identity="callee")
+    await call.prepare(controls)
+    session = ReplyRecorder()
+    task = asyncio.create_task(_converse(SimpleNamespace(room=room), call, session, controls, call.metadata))
+    for _ in range(200):
+        if session.replies:
+            break
+        await asyncio.sleep(0.01)
+    assert session.replies, "the greeting was never asked for"
+    return call, task
+
+
+async def test_a_model_error_after_the_answer_fails_the_call_rather_than_calling_it_a_hang_up(handback):
+    agent_side, _job = handback
+    call, conversing = await conversing_call(agent_side)
+    call.amd_verdict("human")
+    error = RealtimeModelError(timestamp=0.0, label="openai-realtime", error=ConnectionError("socket closed"),
+                               recoverable=False)
+    call._on_close(CloseEvent(reason=CloseReason.ERROR, error=error))
+    await asyncio.wait_for(conversing, timeout=5)
+    result = call.result()
+    assert result.outcome is CallOutcome.FAILED
+    assert result.decline_reason is None and "ConnectionError" in result.reason
+
+
+async def test_a_callee_hanging_up_mid_call_is_a_hang_up(handback):
+    agent_side, _job = handback
+    call, conversing = await conversing_call(agent_side)
+    call.amd_verdict("human")
+    call._on_close(CloseEvent(reason=CloseReason.PARTICIPANT_DISCONNECTED))
+    await asyncio.wait_for(conversing, timeout=5)
+    result = call.result()
+    assert (result.outcome, result.decline_reason) == (CallOutcome.DECLINED, "the callee hung up")

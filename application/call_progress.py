@@ -108,7 +108,8 @@ class CallProgress:
     def result(self, ended_at: datetime, report: dict | None = None) -> CallResult:
         outcome = self.final_outcome()
         reason = self.reason
-        if outcome is CallOutcome.DECLINED and self.outcome is None and self.decline_reason is None:
+        if outcome is CallOutcome.DECLINED and self.outcome is None and self.decline_reason is None \
+                and self.line_ending is LineEnding.HUNG_UP:
             self.decline_reason = "the callee hung up"
         if self.follow_up:
             reason = f"{reason}; {self.follow_up}" if reason else self.follow_up

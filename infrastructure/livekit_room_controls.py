@@ -90,6 +90,7 @@ class LiveKitRoomControls:
         self._keys = asyncio.Lock()
         self._last_key_at: float | None = None
         self._hang_up: asyncio.Task | None = None
+        self._ending_leg = False
         self.ended = asyncio.Event()
         self.pressed: list[str] = []
 
@@ -121,7 +122,9 @@ class LiveKitRoomControls:
     async def end_now(self) -> None:
         """Hang up without waiting for speech (session over, errors): on every path, once."""
         if self._hang_up is not None and not self._hang_up.done():
-            self._hang_up.cancel()
+            # Only the playout wait is cut: a hang-up already removing the callee must go on to delete the room.
+            if not self._ending_leg:
+                self._hang_up.cancel()
             await asyncio.gather(self._hang_up, return_exceptions=True)
         if not self.ended.is_set():
             await self._end_leg()
@@ -151,6 +154,7 @@ class LiveKitRoomControls:
     async def _end_leg(self) -> None:
         if self.ended.is_set():
             return
+        self._ending_leg = True
         try:
             await self._quietly("hang up the SIP leg", self.room_service.remove_participant(
                 api.RoomParticipantIdentity(room=self.room.name, identity=self.callee_identity)))

@@ -152,3 +152,30 @@ async def test_a_callee_who_already_hung_up_does_not_stop_the_room_deletion():
     controls = LiveKitRoomControls(FakeRoom(), service, callee_identity="callee")
     await controls.end_now()
     assert [c for c, _ in service.calls] == ["remove_participant", "delete_room"] and controls.ended.is_set()
+
+
+class SlowRoomService(RoomService):
+    """Answers remove_participant only when the test lets it."""
+
+    def __init__(self):
+        super().__init__()
+        self.removing = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def remove_participant(self, remove: api.RoomParticipantIdentity):
+        self.calls.append(("remove_participant", f"{remove.room}/{remove.identity}"))
+        self.removing.set()
+        await self.release.wait()
+
+
+async def test_ending_now_while_the_hang_up_is_removing_the_callee_still_deletes_the_room():
+    service = SlowRoomService()
+    controls = LiveKitRoomControls(FakeRoom(), service, callee_identity="callee", settle_s=0)
+    await controls.hang_up()
+    await asyncio.wait_for(service.removing.wait(), timeout=2)
+    ending = asyncio.create_task(controls.end_now())  # the session closed meanwhile (the callee hung up too)
+    await asyncio.sleep(0.01)
+    service.release.set()
+    await asyncio.wait_for(ending, timeout=2)
+    assert service.calls == [("remove_participant", "call-abc/callee"), ("delete_room", "call-abc")]
+    assert controls.ended.is_set()

@@ -40,8 +40,13 @@ def _is_transcript(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and bool(value) and all(_is_transcript(v) for v in value)
 
 
+def _holds_speech(key: str) -> bool:
+    # livekit-agents marks user data with a `pii` segment (`lk.pii.transcript`, `lk.pii.user_input`).
+    return key.lower() in TRANSCRIPT_KEYS or "pii" in key.lower().split(".")
+
+
 def redact_value(value: Any, key: str | None = None) -> Any:
-    if key is not None and key.lower() in TRANSCRIPT_KEYS and value not in (None, "", [], ()):
+    if key is not None and _holds_speech(key) and value not in (None, "", [], ()):
         return TRANSCRIPT_REDACTED
     if value is None or isinstance(value, (bool, int, float)):
         return value

@@ -101,3 +101,12 @@ def test_a_record_through_two_handlers_is_redacted_once():
     redaction = RedactingFilter()
     assert redaction.filter(record) and redaction.filter(record)
     assert record.getMessage() == "to +1512•••0143"
+
+
+@pytest.mark.parametrize("key", ["lk.pii.transcript", "lk.pii.user_input"])
+def test_livekits_pii_marked_extras_are_redacted(key):
+    # livekit-agents' AMD logs its verdict at INFO with the callee's words under `lk.pii.transcript`.
+    record = logging.LogRecord("livekit.agents", logging.INFO, __file__, 1, "amd prediction", (), None)
+    record.__dict__[key] = "Hi, you've reached Dana at Lakeside, leave a message"
+    RedactingFilter().filter(record)
+    assert record.__dict__[key] == TRANSCRIPT_REDACTED

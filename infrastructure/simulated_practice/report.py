@@ -49,8 +49,8 @@ def write_html(runs: list[ScenarioRun], path: Path) -> None:
         parts.append(f"<h2 id='{html.escape(run.scenario.id)}'>{html.escape(run.scenario.id)}</h2>"
                      f"<p>{html.escape(run.scenario.source)} &middot; outcome <b>{html.escape(o.get('outcome', '?'))}"
                      f"</b> &middot; digits {html.escape(' '.join(o.get('digits', [])) or 'none')} &middot; meeting "
-                     f"{html.escape(json.dumps(o.get('meeting')))} &middot; voicemail {o.get('voicemail_left')} "
-                     f"&middot; do-not-call {o.get('do_not_call')}</p>")
+                     f"{html.escape(_span(o.get('meeting')))} &middot; voicemail {_yes(o.get('voicemail_left'))} "
+                     f"&middot; do-not-call {_yes(o.get('do_not_call'))}</p>")
         if o.get("next_step"):
             parts.append(f"<p class=next>Next step: {html.escape(o['next_step'])}</p>")
         parts.append("<ol>")
@@ -70,3 +70,11 @@ def write_html(runs: list[ScenarioRun], path: Path) -> None:
                              + "".join(f"<br><i>{html.escape(n)}</i>" for n in notes) + "</li>")
             parts.append("</ul></details>")
     path.write_text("\n".join(parts), encoding="utf-8")
+
+
+def _span(meeting: dict | None) -> str:
+    return f"{meeting['start']} to {meeting['end']}" if meeting else "none"
+
+
+def _yes(flag) -> str:
+    return "yes" if flag else "no"

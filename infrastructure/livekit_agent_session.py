@@ -605,15 +605,28 @@ async def _converse(ctx: Any, call: AgentCall, session: Any, controls: Any, meta
             call._spawn(_take_verdict(call, amd, controls))
         if call.settings.beep_detection:
             call._spawn(_watch_beeps(call, session, callee))
+        # The session closes by itself only for some disconnect reasons; a phone leg dropped
+        # by the trunk or a media timeout must end the call too, not leave the agent talking to no one.
+        left = asyncio.Event()
+
+        def on_left(participant: Any) -> None:
+            if getattr(participant, "identity", None) == identity:
+                left.set()
+
+        room.on("participant_disconnected", on_left)
         ended = asyncio.ensure_future(controls.wait_ended())
         closed = asyncio.ensure_future(call.closed.wait())
+        gone = asyncio.ensure_future(left.wait())
         try:
-            done, _ = await asyncio.wait({ended, closed}, timeout=metadata.max_call_duration_s,
+            done, _ = await asyncio.wait({ended, closed, gone}, timeout=metadata.max_call_duration_s,
                                          return_when=asyncio.FIRST_COMPLETED)
         finally:
-            ended.cancel()
-            closed.cancel()
-        if not done:
+            room.off("participant_disconnected", on_left)
+            for waiter in (ended, closed, gone):
+                waiter.cancel()
+        if gone in done and not call.progress.ended and call.progress.line_ending is None:
+            call.progress.line_ending = LineEnding.HUNG_UP
+        elif not done:
             call.progress.line_ending = LineEnding.TIMED_OUT
             call.progress.reason = f"call reached its {metadata.max_call_duration_s} s limit"
         elif closed in done and not call.progress.ended and call.close_reason == "participant_disconnected":

@@ -573,12 +573,12 @@ async def conversing_call(agent_side, **meta):
             break
         await asyncio.sleep(0.01)
     assert session.replies, "the greeting was never asked for"
-    return call, task
+    return call, task, room
 
 
 async def test_a_model_error_after_the_answer_fails_the_call_rather_than_calling_it_a_hang_up(handback):
     agent_side, _job = handback
-    call, conversing = await conversing_call(agent_side)
+    call, conversing, _room = await conversing_call(agent_side)
     call.amd_verdict("human")
     error = RealtimeModelError(timestamp=0.0, label="openai-realtime", error=ConnectionError("socket closed"),
                                recoverable=False)
@@ -591,9 +591,22 @@ async def test_a_model_error_after_the_answer_fails_the_call_rather_than_calling
 
 async def test_a_callee_hanging_up_mid_call_is_a_hang_up(handback):
     agent_side, _job = handback
-    call, conversing = await conversing_call(agent_side)
+    call, conversing, _room = await conversing_call(agent_side)
     call.amd_verdict("human")
     call._on_close(CloseEvent(reason=CloseReason.PARTICIPANT_DISCONNECTED))
+    await asyncio.wait_for(conversing, timeout=5)
+    result = call.result()
+    assert (result.outcome, result.decline_reason) == (CallOutcome.DECLINED, "the callee hung up")
+
+
+async def test_a_phone_leg_dropped_without_closing_the_session_ends_the_call_as_a_hang_up(handback):
+    agent_side, _job = handback
+    call, conversing, room = await conversing_call(agent_side)
+    call.amd_verdict("human")
+    room.emit("participant_disconnected", SimpleNamespace(identity="someone-else"))
+    await asyncio.sleep(0.05)
+    assert not conversing.done(), "another participant leaving does not end the call"
+    room.emit("participant_disconnected", room.remote_participants["callee"])
     await asyncio.wait_for(conversing, timeout=5)
     result = call.result()
     assert (result.outcome, result.decline_reason) == (CallOutcome.DECLINED, "the callee hung up")

@@ -14,9 +14,12 @@ from livekit.agents import AgentServer, JobContext, cli
 
 from application.agent_brief import CallIdentity
 from containers import build_container, close_container
-from infrastructure.livekit_agent_session import AgentCallDeps, AgentCallSettings, run_agent_call
+from infrastructure.livekit_agent_session import (AgentCallDeps, AgentCallSettings, call_id_in,
+                                                  publish_setup_failure, run_agent_call)
 from infrastructure.log_redaction import install_redaction
+from infrastructure.redis_handback import RedisHandback
 from infrastructure.settings import Settings, load_settings
+from infrastructure.system_clock import SystemClock
 from infrastructure.worker_operations import process_telemetry
 
 log = logging.getLogger(__name__)
@@ -61,15 +64,31 @@ async def entrypoint(ctx: JobContext) -> None:
     process_telemetry(settings)
     container = await build_container(settings)
     try:
-        deps = AgentCallDeps(
-            campaigns=await _port(container.campaigns()), contacts=await _port(container.contacts()),
-            scripts=await _port(container.scripts()), do_not_call=await _port(container.do_not_call()),
-            book_meeting=await _port(container.book_meeting()), sales_coach=await _port(container.sales_coach()),
-            handback=await _port(container.handback()), clock=container.clock(),
-            telemetry=container.telemetry())
+        try:
+            deps = AgentCallDeps(
+                campaigns=await _port(container.campaigns()), contacts=await _port(container.contacts()),
+                scripts=await _port(container.scripts()), do_not_call=await _port(container.do_not_call()),
+                book_meeting=await _port(container.book_meeting()),
+                sales_coach=await _port(container.sales_coach()),
+                handback=await _port(container.handback()), clock=container.clock(),
+                telemetry=container.telemetry())
+        except Exception as exc:
+            # MongoDB or a client could not be reached: say so to the waiting job at once rather
+            # than let it wait for the agent-lost timeout while the callee hears silence.
+            await _hand_back_setup_failure(ctx, settings, f"{type(exc).__name__} while loading the call's services")
+            return
         await run_agent_call(ctx, deps, agent_call_settings(settings))
     finally:
         await close_container(container)
+
+
+async def _hand_back_setup_failure(ctx: JobContext, settings: Settings, reason: str) -> None:
+    handback = RedisHandback.from_url(settings.redis_url)
+    try:
+        await publish_setup_failure(handback, call_id_in(ctx.job.metadata), reason, SystemClock())
+    finally:
+        await handback.aclose()
+        ctx.shutdown(reason="agent setup failed")
 
 
 def build_server(settings: Settings) -> AgentServer:

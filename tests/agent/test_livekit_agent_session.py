@@ -502,6 +502,26 @@ async def test_the_worker_entrypoint_wires_the_container_and_hands_back_through_
     assert ctx.api.room.calls == [("remove_participant", "callee"), ("delete_room", "call-x")]
 
 
+async def test_an_agent_that_cannot_reach_its_database_hands_back_a_failed_result_at_once(
+        bare_env, monkeypatch, redis_url):
+    from entrypoints.agent_worker import entrypoint
+    from tests.servers import free_port
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("MONGODB_URI", f"mongodb://127.0.0.1:{free_port()}/")
+    monkeypatch.setenv("MONGODB_TIMEOUT_MS", "300")
+    sent = metadata()
+    ctx = FakeJobContext(json.dumps(sent))
+    await asyncio.wait_for(entrypoint(ctx), timeout=30)
+    job_side = RedisHandback.from_url(redis_url)
+    try:
+        result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
+    finally:
+        await job_side.aclose()
+    assert result.outcome is CallOutcome.FAILED and "loading the call's services" in result.reason
+    assert ctx.shutdowns == ["agent setup failed"]
+
+
 async def test_the_agent_side_traces_dial_conversation_and_the_menu_until_a_person(handback):
     agent_side, _job = handback
     deps = deps_with(agent_side)

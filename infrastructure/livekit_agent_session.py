@@ -35,6 +35,7 @@ from application.coach_loop import CoachLoop
 from application.meeting_scheduling import BookMeetingScheduler
 from application.phone_tree_fast_path import PhoneTreeFastPath
 from application.ports.call_controls import CallControls
+from application.voicemail_watch import VoicemailWatch
 from application.ports.call_handback import CallHandback
 from application.ports.call_line import CallResult
 from application.ports.clock import Clock
@@ -48,6 +49,7 @@ from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.coaching import Guidance, objections_in
 from domain.outcomes import CallOutcome
+from domain.voicemail import VoicemailDecision, VoicemailStep
 from infrastructure.livekit_call_line import CALLEE_IDENTITY, DISPATCH_METADATA_VERSION
 from infrastructure.offline_listening import discloses_ai
 from infrastructure.sales_agent import SalesAgent
@@ -62,6 +64,8 @@ GREETING_INSTRUCTIONS = ("The callee just picked up. Speak first now: say the gr
                          "unless what you hear is an automated menu or a voicemail greeting.")
 BEEP_INSTRUCTIONS = ("The voicemail beep just sounded. Call leave_voicemail now, then say the voicemail "
                      "message once, then call record_outcome with voicemail_left and end_call.")
+NO_BEEP_INSTRUCTIONS = ("The voicemail greeting has ended without a beep. Call leave_voicemail now, then say the "
+                        "voicemail message once, then call record_outcome with voicemail_left and end_call.")
 _PUBLISH_ATTEMPTS = 3
 
 
@@ -604,7 +608,7 @@ async def _converse(ctx: Any, call: AgentCall, session: Any, controls: Any, meta
         if amd is not None:
             call._spawn(_take_verdict(call, amd, controls))
         if call.settings.beep_detection:
-            call._spawn(_watch_beeps(call, session, callee))
+            call._spawn(_watch_beeps(call, session, callee, controls))
         # The session closes by itself only for some disconnect reasons; a phone leg dropped
         # by the trunk or a media timeout must end the call too, not leave the agent talking to no one.
         left = asyncio.Event()
@@ -662,19 +666,57 @@ async def _take_verdict(call: AgentCall, amd: Any, controls: Any) -> None:
         await controls.hang_up()
 
 
-async def _watch_beeps(call: AgentCall, session: Any, callee: Any) -> None:
-    """Feed the callee's audio to the domain's beep detector; after a voicemail greeting, a beep starts the message."""
+class VoicemailListener:
+    """The callee's audio after a voicemail verdict: when to leave the message, or to give up.
+
+    The domain's VoicemailWatch decides: right after the beep, after the greeting ends
+    when no beep comes, or never (a full mailbox, a greeting that never ends).
+    """
+
+    def __init__(self, call: AgentCall, sample_rate: int = 16000):
+        self.call = call
+        self.sample_rate = sample_rate
+        self.watch: VoicemailWatch | None = None
+        self.done = False
+
+    def frame(self, pcm: bytes) -> VoicemailDecision | None:
+        """A decision to act on (SPEAK or HANG_UP), once; None while there is nothing to do."""
+        call = self.call
+        if self.done or not call.voicemail_greeting or call.progress.voicemail_left:
+            return None
+        if self.watch is None:
+            # Start at the verdict: the greeting's words so far tell whether a tone was promised.
+            self.watch = VoicemailWatch(self.sample_rate)
+            self.watch.greeting(" ".join(l.text for l in call.progress.transcript if l.speaker == "callee"))
+        decision = self.watch.feed(pcm)
+        if decision.step is VoicemailStep.WAIT:
+            return None
+        self.done = True
+        if decision.step is VoicemailStep.SPEAK and self.watch.beep is not None:
+            call.beep_heard()
+        elif decision.step is VoicemailStep.HANG_UP:
+            call.progress.record(decision.outcome or CallOutcome.NO_ANSWER)
+            call.progress.reason = decision.reason
+        return decision
+
+
+async def _watch_beeps(call: AgentCall, session: Any, callee: Any, controls: Any) -> None:
+    """Feed the callee's audio to the voicemail listener; speak the message or hang up as it decides."""
     from livekit import rtc
 
-    from domain.beep_detector import BeepDetector
-
-    rate = 16000
-    detector = BeepDetector(rate)
+    listener = VoicemailListener(call)
     stream = rtc.AudioStream.from_participant(participant=callee, track_source=rtc.TrackSource.SOURCE_MICROPHONE,
-                                              sample_rate=rate, num_channels=1)
+                                              sample_rate=listener.sample_rate, num_channels=1)
     try:
         async for event in stream:
-            if detector.feed(event.frame.data.tobytes()) is not None and call.beep_heard():
-                session.generate_reply(instructions=BEEP_INSTRUCTIONS)
+            decision = listener.frame(event.frame.data.tobytes())
+            if decision is None:
+                continue
+            if decision.step is VoicemailStep.SPEAK:
+                session.generate_reply(instructions=BEEP_INSTRUCTIONS if listener.watch.beep is not None
+                                       else NO_BEEP_INSTRUCTIONS)
+            else:
+                await controls.hang_up()
+            return
     finally:
         await stream.aclose()

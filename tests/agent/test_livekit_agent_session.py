@@ -630,3 +630,54 @@ async def test_a_phone_leg_dropped_without_closing_the_session_ends_the_call_as_
     await asyncio.wait_for(conversing, timeout=5)
     result = call.result()
     assert (result.outcome, result.decline_reason) == (CallOutcome.DECLINED, "the callee hung up")
+
+
+def voicemail_listener(agent_side, greeting: str):
+    from infrastructure.livekit_agent_session import VoicemailListener
+
+    call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), SETTINGS)
+    call.progress.said("callee", greeting, NOW_UTC)
+    return call, VoicemailListener(call)
+
+
+NOW_UTC = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
+
+
+def feed_until_decided(listener, pcm: bytes, rate: int = 16000):
+    frame = 2 * rate // 50
+    for start in range(0, len(pcm), frame):
+        decision = listener.frame(pcm[start:start + frame])
+        if decision is not None:
+            return decision, (start + frame) / 2 / rate
+    return None, None
+
+
+@pytest.mark.parametrize("beep", [True, False])
+async def test_after_a_voicemail_verdict_the_message_waits_for_the_beep_or_the_greetings_end(handback, beep):
+    from domain.voicemail import VoicemailStep
+    from infrastructure.simulated_practice.line_audio import voicemail_audio
+
+    agent_side, _job = handback
+    call, listener = voicemail_listener(agent_side, "Hi, you've reached Dr. Patel's office. Please leave a message.")
+    audio = voicemail_audio("dr-patel", beep=beep)
+    assert listener.frame(audio.audio.pcm[:640]) is None, "nothing happens before the verdict"
+    call.amd_verdict("machine-vm")
+    decision, at_s = feed_until_decided(listener, audio.audio.pcm)
+    assert decision.step is VoicemailStep.SPEAK
+    if beep:
+        assert at_s >= audio.beep_end_s and call.progress.beep_heard_at is not None
+    else:
+        assert at_s > audio.greeting_end_s + 1.0 and call.progress.beep_heard_at is None
+    assert listener.frame(audio.audio.pcm[:640]) is None, "one decision only"
+
+
+async def test_a_full_mailbox_after_the_verdict_ends_the_call_as_no_answer(handback):
+    from domain.voicemail import VoicemailStep
+    from infrastructure.simulated_practice.line_audio import voicemail_audio
+
+    agent_side, _job = handback
+    call, listener = voicemail_listener(agent_side, "The mailbox is full and cannot accept any messages.")
+    call.amd_verdict("machine-vm")
+    decision, _ = feed_until_decided(listener, voicemail_audio("full", beep=False).audio.pcm)
+    assert decision.step is VoicemailStep.HANG_UP
+    assert call.result().outcome is CallOutcome.NO_ANSWER and not call.progress.voicemail_left

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 # The simulator plays the same tones and PCM; one definition serves both.
+from infrastructure.simulated_practice.line_audio import speech_like as simulator_speech
 from infrastructure.simulated_practice.line_audio import to_pcm, tone  # noqa: F401  (re-exported)
 
 
@@ -32,33 +33,8 @@ def pink_noise(rate: int, seconds: float, rng: np.random.Generator, rms: float =
 
 
 def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float = 0.1) -> np.ndarray:
-    """Voiced syllables: a gliding pitch (90-260 Hz) with formant-shaped harmonics, 3-6 syllables a second."""
-    n = int(rate * seconds)
-    t = np.arange(n) / rate
-    base = rng.uniform(90, 220)
-    f0 = base * (1 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.5, 2) * t + rng.uniform(0, 6))
-                 + 0.05 * np.sin(2 * np.pi * rng.uniform(3, 7) * t))
-    phase = 2 * np.pi * np.cumsum(f0) / rate
-    # Formants move per syllable.
-    syll_rate = rng.uniform(3, 6)
-    syll = np.floor(t * syll_rate).astype(int)
-    n_syll = syll.max() + 1
-    f1 = rng.uniform(300, 850, n_syll)[syll]
-    f2 = rng.uniform(900, 2300, n_syll)[syll]
-    f3 = rng.uniform(2400, 3200, n_syll)[syll]
-    x = np.zeros(n)
-    for h in range(1, int(3600 / base) + 1):
-        fh = h * f0
-        amp = (np.exp(-((fh - f1) / 120) ** 2) + 0.6 * np.exp(-((fh - f2) / 150) ** 2)
-               + 0.3 * np.exp(-((fh - f3) / 200) ** 2) + 0.02) / h ** 0.3
-        amp[fh >= rate / 2 - 100] = 0
-        x += amp * np.sin(h * phase)
-    env = np.clip(np.sin(np.pi * ((t * syll_rate) % 1.0)), 0, None) ** 0.7
-    gaps = rng.random(n_syll) < 0.15  # short pauses between words
-    env[gaps[syll]] = 0
-    x *= env
-    x += 0.1 * rng.normal(0, np.std(x) or 1, n) * env  # breath / fricatives
-    return x * (rms / (np.sqrt(np.mean(x ** 2)) or 1.0))
+    """Speech with pauses between words (the simulator's generator, in its `pauses` form)."""
+    return simulator_speech(rate, seconds, rng, rms, pauses=True)
 
 
 def sustained_vowel(rate: int, seconds: float, rng: np.random.Generator, rms: float = 0.1) -> np.ndarray:

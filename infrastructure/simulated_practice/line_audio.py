@@ -52,8 +52,12 @@ def tone(rate: int, freq: float, seconds: float, amplitude: float = 0.3, ramp_s:
     return x
 
 
-def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float = 0.1) -> np.ndarray:
-    """Voiced syllables: a gliding pitch with formant-shaped harmonics, 3-6 syllables a second."""
+def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float = 0.1, *,
+                pauses: bool = False) -> np.ndarray:
+    """Voiced syllables: a gliding pitch with formant-shaped harmonics, 3-6 syllables a second.
+
+    With `pauses`, syllables fall to silence and some words are followed by a short pause
+    (plus breath noise): the quiet a beep detector must not take for the end of a greeting."""
     n = int(rate * seconds)
     t = np.arange(n) / rate
     base = rng.uniform(90, 220)
@@ -73,6 +77,13 @@ def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float 
                + 0.3 * np.exp(-((fh - f3) / 200) ** 2) + 0.02) / h ** 0.3
         amp[fh >= rate / 2 - 100] = 0
         x += amp * np.sin(h * phase)
+    if pauses:
+        env = np.clip(np.sin(np.pi * ((t * syll_rate) % 1.0)), 0, None) ** 0.7
+        gaps = rng.random(n_syll) < 0.15  # short pauses between words
+        env[gaps[syll]] = 0
+        x *= env
+        x += 0.1 * rng.normal(0, np.std(x) or 1, n) * env  # breath / fricatives
+        return x * (rms / (np.sqrt(np.mean(x ** 2)) or 1.0))
     # Syllables swell and fade, but a greeting's words run on without a long gap.
     env = 0.3 + 0.7 * np.clip(np.sin(np.pi * ((t * syll_rate) % 1.0)), 0, None) ** 0.7
     x *= env

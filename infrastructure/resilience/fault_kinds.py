@@ -25,34 +25,35 @@ class FaultKind(enum.Enum):
         return self in (FaultKind.SERVER, FaultKind.TIMEOUT, FaultKind.NETWORK)
 
 
-def _network_types() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = [ConnectionError]
-    for module, names in (("aiohttp", ("ClientConnectionError", "ServerDisconnectedError")),
-                          ("redis.exceptions", ("ConnectionError",)),
-                          ("pymongo.errors", ("AutoReconnect", "ConnectionFailure")),
-                          ("botocore.exceptions", ("EndpointConnectionError", "ConnectionClosedError")),
-                          ("httpx", ("TransportError",))):
+def _exception_types(base: tuple[type[BaseException], ...],
+                     table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[type[BaseException], ...]:
+    """`base` plus the named exception classes of the drivers that are installed."""
+    found = list(base)
+    for module, names in table:
         try:
             mod = __import__(module, fromlist=list(names))
         except ImportError:
             continue
         found.extend(getattr(mod, n) for n in names if hasattr(mod, n))
     return tuple(found)
+
+
+def _network_types() -> tuple[type[BaseException], ...]:
+    return _exception_types((ConnectionError,), (
+        ("aiohttp", ("ClientConnectionError", "ServerDisconnectedError")),
+        ("redis.exceptions", ("ConnectionError",)),
+        ("pymongo.errors", ("AutoReconnect", "ConnectionFailure")),
+        ("botocore.exceptions", ("EndpointConnectionError", "ConnectionClosedError")),
+        ("httpx", ("TransportError",))))
 
 
 def _timeout_types() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = [TimeoutError, asyncio.TimeoutError]
-    for module, names in (("pymongo.errors", ("NetworkTimeout", "ServerSelectionTimeoutError")),
-                          ("redis.exceptions", ("TimeoutError",)),
-                          ("aiohttp", ("ServerTimeoutError",)),
-                          ("botocore.exceptions", ("ReadTimeoutError", "ConnectTimeoutError")),
-                          ("httpx", ("TimeoutException",))):
-        try:
-            mod = __import__(module, fromlist=list(names))
-        except ImportError:
-            continue
-        found.extend(getattr(mod, n) for n in names if hasattr(mod, n))
-    return tuple(found)
+    return _exception_types((TimeoutError, asyncio.TimeoutError), (
+        ("pymongo.errors", ("NetworkTimeout", "ServerSelectionTimeoutError")),
+        ("redis.exceptions", ("TimeoutError",)),
+        ("aiohttp", ("ServerTimeoutError",)),
+        ("botocore.exceptions", ("ReadTimeoutError", "ConnectTimeoutError")),
+        ("httpx", ("TimeoutException",))))
 
 
 _NETWORK = _network_types()

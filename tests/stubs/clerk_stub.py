@@ -2,13 +2,12 @@
 GET /v1/users/{user_id}/oauth_access_tokens/{provider}. It checks the secret key and the provider."""
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 from http.server import BaseHTTPRequestHandler
-from tests.stubs.threaded_http import ThreadedHttp
+from tests.stubs.threaded_http import ThreadedHttp, send_json
 from urllib.parse import unquote, urlsplit
 
 
@@ -88,12 +87,4 @@ class ClerkStub:
 
     @staticmethod
     def _json(handler, status: int, payload) -> None:
-        data = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        try:
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-            pass
+        send_json(handler, status, payload)

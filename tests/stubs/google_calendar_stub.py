@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
-from tests.stubs.threaded_http import ThreadedHttp
+from tests.stubs.threaded_http import ThreadedHttp, send_json
 from urllib.parse import parse_qs, unquote, urlsplit
 
 EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
@@ -255,15 +255,7 @@ class GoogleCalendarStub:
 
     @staticmethod
     def _json(handler, status: int, payload) -> None:
-        data = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        try:
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
-            pass
+        send_json(handler, status, payload, content_type="application/json; charset=UTF-8")
 
 
 def _rfc3339(text) -> datetime | None:

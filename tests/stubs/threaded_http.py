@@ -5,6 +5,7 @@ sync paths): each request goes to `handle(request_handler, method)`.
 """
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -53,3 +54,17 @@ class ThreadedHttp:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, payload, *,
+              content_type: str = "application/json") -> None:
+    """Answer with `payload` as JSON; a client that already gave up (timeout tests) is not an error."""
+    data = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(data)))
+    try:
+        handler.end_headers()
+        handler.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass

@@ -12,7 +12,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from application.ports.call_handback import lost_agent_marker
+from application.ports.call_handback import GIVE_UP_TIMEOUT, give_up
 
 _RESULT = b"result"
 _BEAT = b"beat"
@@ -67,10 +67,9 @@ class RedisHandback:
             now = loop.time()
             silent = now - last_seen
             if not first:
-                if now >= deadline:
-                    return None
-                if silent >= self.lost_after_s:
-                    return lost_agent_marker(silent)
+                verdict = give_up(now, deadline, silent, self.lost_after_s)
+                if verdict is not None:
+                    return None if verdict == GIVE_UP_TIMEOUT else verdict
             block_s = max(0.0, min(deadline - now, self.lost_after_s - silent))
             # BLOCK 0 would mean forever; the first read only looks at what is there.
             block_ms = None if first else max(1, int(block_s * 1000))

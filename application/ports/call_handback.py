@@ -17,6 +17,19 @@ def lost_agent_marker(silent_for_s: float) -> dict[str, Any]:
     return {AGENT_LOST: True, "silent_for_s": round(silent_for_s, 3)}
 
 
+GIVE_UP_TIMEOUT = "timeout"
+
+
+def give_up(now: float, deadline: float, silent_for_s: float, lost_after_s: float) -> dict[str, Any] | str | None:
+    """The waiting rule every adapter shares: GIVE_UP_TIMEOUT past the deadline, the lost-agent
+    marker once heartbeats have been silent too long, else None (keep waiting)."""
+    if now >= deadline:
+        return GIVE_UP_TIMEOUT
+    if silent_for_s >= lost_after_s:
+        return lost_agent_marker(silent_for_s)
+    return None
+
+
 def is_agent_lost(payload: dict[str, Any] | None) -> bool:
     return bool(payload) and payload.get(AGENT_LOST) is True
 

@@ -5,7 +5,7 @@ import asyncio
 import json
 from typing import Any
 
-from application.ports.call_handback import lost_agent_marker
+from application.ports.call_handback import GIVE_UP_TIMEOUT, give_up
 
 
 class InMemoryHandback:
@@ -49,10 +49,9 @@ class InMemoryHandback:
             now = loop.time()
             silent = now - last_seen
             if not first:
-                if now >= deadline:
-                    return None
-                if silent >= self.lost_after_s:
-                    return lost_agent_marker(silent)
+                verdict = give_up(now, deadline, silent, self.lost_after_s)
+                if verdict is not None:
+                    return None if verdict == GIVE_UP_TIMEOUT else verdict
             first = False
             event = self._changed.setdefault(call_id, asyncio.Event())
             event.clear()

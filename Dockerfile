@@ -36,6 +36,7 @@ COPY domain ./domain
 COPY application ./application
 COPY infrastructure ./infrastructure
 COPY entrypoints ./entrypoints
+COPY simulator ./simulator
 RUN pip install --no-deps . && python -c "import containers, entrypoints.worker"
 
 FROM ${PYTHON_IMAGE} AS runtime

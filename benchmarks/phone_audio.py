@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 # The simulator plays the same tones and PCM; one definition serves both.
-from infrastructure.simulated_practice.line_audio import speech_like as simulator_speech
-from infrastructure.simulated_practice.line_audio import to_pcm, tone  # noqa: F401  (re-exported)
+from simulator.line_audio import speech_like as simulator_speech
+from simulator.line_audio import to_pcm, tone  # noqa: F401  (re-exported)
 
 
 def silence(rate: int, seconds: float) -> np.ndarray:

@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from infrastructure.settings import load_settings  # noqa: E402
-from infrastructure.simulated_practice.scenario import load_files  # noqa: E402
-from infrastructure.simulated_practice.simulation import Simulation  # noqa: E402
+from simulator.scenario import load_files  # noqa: E402
+from simulator.simulation import Simulation  # noqa: E402
 
 
 async def main(rounds: int) -> None:

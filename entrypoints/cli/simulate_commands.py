@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from entrypoints.cli.session import EnvFile, settings_for
-from infrastructure.simulated_practice.scenario import ScenarioError, load_files
+from simulator.scenario import ScenarioError, load_files
 
 # Shipped inside the package, so `docshield demo` works from an installed wheel or the image too.
-DEMO_FILE = Path(__file__).resolve().parents[2] / "infrastructure" / "simulated_practice" / "demo_practices.yaml"
+DEMO_FILE = Path(__file__).resolve().parents[2] / "simulator" / "demo_practices.yaml"
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 def _run(settings, scenarios, model: str, show_progress: bool):
     # livekit-agents takes a second to import: only the commands that run calls pay for it.
-    from infrastructure.simulated_practice.simulation import Simulation
+    from simulator.simulation import Simulation
 
     console = Console(stderr=True)
     if not show_progress:
@@ -55,8 +55,8 @@ def simulate(
     if not scenarios:
         typer.echo("error: the files hold no scenarios", err=True)
         raise typer.Exit(code=2)
-    from infrastructure.simulated_practice.report import json_lines, table, write_html
-    from infrastructure.simulated_practice.simulation import ModelUnavailable
+    from simulator.report import json_lines, table, write_html
+    from simulator.simulation import ModelUnavailable
 
     settings = settings_for(env_file)
     try:
@@ -77,7 +77,7 @@ def simulate(
 
 def demo(env_file: Optional[Path] = EnvFile) -> None:
     """Call a handful of simulated practices through the whole pipeline, on embedded defaults."""
-    from infrastructure.simulated_practice.report import table
+    from simulator.report import table
 
     scenarios = load_files([DEMO_FILE])
     settings = settings_for(env_file)

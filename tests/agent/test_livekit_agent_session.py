@@ -655,7 +655,7 @@ def feed_until_decided(listener, pcm: bytes, rate: int = 16000):
 @pytest.mark.parametrize("beep", [True, False])
 async def test_after_a_voicemail_verdict_the_message_waits_for_the_beep_or_the_greetings_end(handback, beep):
     from domain.voicemail import VoicemailStep
-    from infrastructure.simulated_practice.line_audio import voicemail_audio
+    from simulator.line_audio import voicemail_audio
 
     agent_side, _job = handback
     call, listener = voicemail_listener(agent_side, "Hi, you've reached Dr. Patel's office. Please leave a message.")
@@ -673,7 +673,7 @@ async def test_after_a_voicemail_verdict_the_message_waits_for_the_beep_or_the_g
 
 async def test_a_full_mailbox_after_the_verdict_ends_the_call_as_no_answer(handback):
     from domain.voicemail import VoicemailStep
-    from infrastructure.simulated_practice.line_audio import voicemail_audio
+    from simulator.line_audio import voicemail_audio
 
     agent_side, _job = handback
     call, listener = voicemail_listener(agent_side, "The mailbox is full and cannot accept any messages.")

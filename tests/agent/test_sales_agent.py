@@ -16,7 +16,7 @@ from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.script import default_script
-from infrastructure.offline_brain import OfflineBrain
+from simulator.offline_brain import OfflineBrain
 from infrastructure.offline_listening import LineCue
 from infrastructure.sales_agent import SalesAgent
 from tests.fakes.compliance import FakeDoNotCallList

@@ -6,8 +6,8 @@ import asyncio
 import pytest
 
 from infrastructure.offline_coach import OfflineCoach
-from infrastructure.text_call import run_text_call
-from infrastructure.text_coaching import TextCoaching
+from simulator.text_call import run_text_call
+from simulator.text_coaching import TextCoaching
 from tests.agent.text_call_world import scenario, text_call_world
 
 OBJECTION_LINE = """      start: {person: receptionist, says: "Lakeside Ortho, this is Amy.", transfers_to: dana}

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from application.call_progress import CallProgress
-from infrastructure.simulated_clock import SimulatedClock
-from infrastructure.simulated_practice.line_audio import LineAudio
-from infrastructure.simulated_practice.practice import Practice
-from infrastructure.text_call import run_text_call
+from simulator.simulated_clock import SimulatedClock
+from simulator.line_audio import LineAudio
+from simulator.practice import Practice
+from simulator.text_call import run_text_call
 from tests.agent.text_call_world import scenario, text_call_world
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)

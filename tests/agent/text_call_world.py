@@ -12,13 +12,13 @@ from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.script import default_script
-from infrastructure.offline_brain import OfflineBrain
+from simulator.offline_brain import OfflineBrain
 from infrastructure.sales_agent import SalesAgent
-from infrastructure.simulated_clock import SimulatedClock
-from infrastructure.simulated_practice.practice import Practice
-from infrastructure.simulated_practice.practice_line import PracticeControls
-from infrastructure.simulated_practice.scenario import Scenario, load_file
-from infrastructure.text_call import TextChannel
+from simulator.simulated_clock import SimulatedClock
+from simulator.practice import Practice
+from simulator.practice_line import PracticeControls
+from simulator.scenario import Scenario, load_file
+from simulator.text_call import TextChannel
 from tests.agent.test_sales_agent import OneSlotCalendar
 from tests.fakes.compliance import FakeDoNotCallList
 

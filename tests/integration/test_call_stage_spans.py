@@ -9,8 +9,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from infrastructure.otel_telemetry import OtelTelemetry
-from infrastructure.simulated_practice.scenario import load_file
-from infrastructure.simulated_practice.simulation import Simulation
+from simulator.scenario import load_file
+from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
 
 MENUS = Path(__file__).parents[2] / "scenarios" / "menus.yaml"

@@ -7,9 +7,9 @@ import pytest
 
 from benchmarks.phone_tree import shortest
 from entrypoints.cli import main
-from infrastructure.simulated_practice.scenario import ScenarioError, load_file, load_files
-from infrastructure.simulated_practice.report import write_html
-from infrastructure.simulated_practice.simulation import Simulation
+from simulator.scenario import ScenarioError, load_file, load_files
+from simulator.report import write_html
+from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
 
 SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml"))

@@ -14,8 +14,8 @@ from typing import Callable
 
 from application.call_progress import CallProgress, LineEnding
 from infrastructure.offline_listening import times_said
-from infrastructure.simulated_practice.line_audio import LineAudio, VoicemailAudio, quiet_audio, voicemail_audio
-from infrastructure.simulated_practice.scenario import Node, Scenario
+from simulator.line_audio import LineAudio, VoicemailAudio, quiet_audio, voicemail_audio
+from simulator.scenario import Node, Scenario
 
 WORDS_PER_SECOND = 2.5
 MENU_TIMEOUT_S = 5.0

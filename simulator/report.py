@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from infrastructure.simulated_practice.simulation import ScenarioRun
+from simulator.simulation import ScenarioRun
 
 
 def json_lines(runs: list[ScenarioRun]) -> str:

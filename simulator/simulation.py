@@ -31,13 +31,13 @@ from domain.slot_finder import WorkingHours
 from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.calendar_credentials import LocalCalendarAccess
-from infrastructure.offline_brain import OfflineBrain
+from simulator.offline_brain import OfflineBrain
 from infrastructure.settings import Settings
-from infrastructure.simulated_clock import SimulatedClock
-from infrastructure.simulated_practice.expectations import check
-from infrastructure.simulated_practice.practice_line import PracticeLine
-from infrastructure.simulated_practice.scenario import Scenario
-from infrastructure.simulated_practice.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
+from simulator.simulated_clock import SimulatedClock
+from simulator.expectations import check
+from simulator.practice_line import PracticeLine
+from simulator.scenario import Scenario
+from simulator.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
 
 log = logging.getLogger(__name__)
 

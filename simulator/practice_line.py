@@ -22,11 +22,11 @@ from domain.menu_navigator import TargetPolicy
 from domain.outcomes import CallOutcome
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.sales_agent import SalesAgent
-from infrastructure.simulated_clock import SimulatedClock
-from infrastructure.simulated_practice.practice import Practice
-from infrastructure.simulated_practice.scenario import Scenario
-from infrastructure.text_call import TextChannel, run_text_call
-from infrastructure.text_coaching import TextCoaching
+from simulator.simulated_clock import SimulatedClock
+from simulator.practice import Practice
+from simulator.scenario import Scenario
+from simulator.text_call import TextChannel, run_text_call
+from simulator.text_coaching import TextCoaching
 
 ModelFactory = Callable[[AgentBrief, ZoneInfo, TargetPolicy], llm.LLM]
 

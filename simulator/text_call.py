@@ -24,8 +24,8 @@ from domain.menu_navigator import NavDecision
 from domain.voicemail import VoicemailStep
 from infrastructure.offline_listening import LineCue, discloses_ai
 from infrastructure.sales_agent import SalesAgent
-from infrastructure.simulated_practice.line_audio import LineAudio
-from infrastructure.text_coaching import TextCoaching
+from simulator.line_audio import LineAudio
+from simulator.text_coaching import TextCoaching
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 60

@@ -39,16 +39,21 @@ def test_every_command_has_help(path, capsys):
 
 @pytest.mark.parametrize("argv, fragment", [
     (["no-such-command"], "No such command"),
-    (["seed-queue"], "CAMPAIGN_ID is required"),
     (["seed-queue", "not-an-id"], "24-hex"),
     (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "-1"], "step must be an integer >= 0"),
-    (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "one"], "one"),
+    (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "one"], "--step"),
     (["check-status", "--bogus"], "--bogus"),
 ])
 def test_usage_errors_exit_2_with_the_commands_help(argv, fragment, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "Usage: docshield" in err and fragment in err
+
+
+def test_a_missing_campaign_id_exits_2_with_an_example(capsys):
+    assert main(["seed-queue"]) == 2
+    err = capsys.readouterr().err
+    assert "CAMPAIGN_ID" in err and "For example: docshield seed-queue" in err
 
 
 def test_a_configuration_problem_exits_1_naming_the_variable(monkeypatch, capsys):
@@ -58,6 +63,17 @@ def test_a_configuration_problem_exits_1_naming_the_variable(monkeypatch, capsys
     err = capsys.readouterr().err.splitlines()
     assert any(line.startswith("config: MAX_CONCURRENT_CALLS") for line in err)
     assert any(line.startswith("config: LOG_LEVEL") for line in err)
+
+
+def test_misspelt_keys_in_the_env_file_are_named_with_the_closest_setting(on_test_servers, tmp_path, capsys):
+    (tmp_path / ".env").write_text("MAX_CONCURENT_CALLS=3\nLOG_LEVL=debug\nQUEUE_NAME=docshield:calls\n"
+                                   "SOMETHING_ELSE_ENTIRELY=1\n")
+    assert main(["check-status", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "unknown setting MAX_CONCURENT_CALLS is ignored; did you mean MAX_CONCURRENT_CALLS?" in err
+    assert "unknown setting LOG_LEVL is ignored; did you mean LOG_LEVEL?" in err
+    assert "unknown setting SOMETHING_ELSE_ENTIRELY is ignored" in err
+    assert "QUEUE_NAME" not in err
 
 
 @pytest.fixture
@@ -98,6 +114,9 @@ def test_add_seed_work_and_show_a_campaign(on_test_servers, capsys):
     status = json.loads(capsys.readouterr().out)
     assert status["queue"]["ready"] == 1
     assert main(["start-worker", "--burst"]) == 0
+    banner = next(line for line in capsys.readouterr().err.splitlines() if "starting: queue=" in line)
+    assert "queue=docshield:calls concurrency=4" in banner and "redis=redis://127.0.0.1:" in banner
+    assert "calls=simulated line" in banner and "data_dir=" in banner
     assert main(["campaign", "show", campaign_id, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert [c["outcome"] for c in shown["calls"]] == ["gatekeeper_blocked"]
@@ -159,4 +178,4 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
 
 def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):
     assert main(["campaign", "show", "65f0c0ffee0000000000ffff"]) == 1
-    assert capsys.readouterr().err.strip() == "error: no campaign 65f0c0ffee0000000000ffff"
+    assert capsys.readouterr().err.strip() == "error DS102: no campaign 65f0c0ffee0000000000ffff"

@@ -63,6 +63,11 @@ class Practice:
         self._clip_heard_s = 0.0  # how far into the voicemail audio the agent listened
         self._reset_node_state()
 
+    @property
+    def voicemail_clip(self) -> VoicemailAudio | None:
+        """The voicemail box's last clip (tail of the greeting, beep, quiet), with where its beep is."""
+        return self._clip
+
     # --- what the agent does -------------------------------------------------------------------
 
     def press(self, digits: str) -> None:

@@ -32,9 +32,12 @@ class PracticeControls:
 
     def __init__(self, practice: Practice):
         self.practice = practice
+        self.on_keys: Callable[[str], None] | None = None  # the audio shell times each press
 
     async def send_dtmf(self, digits: str) -> None:
         self.practice.press(digits)
+        if self.on_keys is not None:
+            self.on_keys(digits)
 
     async def hang_up(self) -> None:
         self.practice.agent_hung_up()
@@ -44,8 +47,9 @@ class PracticeLine:
     def __init__(self, *, scenarios: Mapping[str, Scenario], clock: SimulatedClock, do_not_call: DoNotCallList,
                  book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory,
                  coach_factory: Callable[[], SalesCoach] = OfflineCoach, coach_interval_s: float = 15.0,
-                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None):
+                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None, audio: bool = False):
         self.telemetry = telemetry
+        self.audio = audio  # on sound (simulator/audio): the practice speaks, the agent hears and answers aloud
         self.scenarios = scenarios  # by campaign id
         self.clock = clock
         self.do_not_call = do_not_call
@@ -75,11 +79,23 @@ class PracticeLine:
                         stages=stages)
         model = self.model_factory(core.brief, scenario.contact_zone, core.policy)
         agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)
-        core.connect(TextChannel(agent, practice, core))
+        report: dict = {"simulated": True, "scenario": scenario.id, "model": model.model}
         try:
-            await run_text_call(core=core, agent=agent, model=model, other_side=practice)
+            if self.audio:
+                report["audio"] = await self._on_sound(core, agent, model, practice, scenario)
+            else:
+                core.connect(TextChannel(agent, practice, core))
+                await run_text_call(core=core, agent=agent, model=model, other_side=practice)
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
         if practice.talked_over_greeting and core.progress.voicemail_left:
             core.progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
-        return await core.finish({"simulated": True, "scenario": scenario.id, "model": model.model})
+        return await core.finish(report)
+
+    async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice,
+                        scenario: Scenario) -> dict:
+        from simulator.audio.audio_call import run_audio_call
+        from simulator.audio.measures import measure
+
+        call = await run_audio_call(core=core, agent=agent, model=model, practice=practice)
+        return measure(call.line.timeline, call.line.dtmf, call.verdict_at_s).as_json()

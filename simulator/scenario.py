@@ -32,7 +32,7 @@ _NODE_FIELDS = {
     "hold": {"seconds", "then"},
     "voicemail": {"beep", "greeting_s"},
     "person": {"says", "transfers_to", "refuses_transfer", "objections", "decision", "availability", "email",
-               "asks_if_robot", "callback_at"},
+               "asks_if_robot", "callback_at", "interrupts"},
 }
 
 
@@ -69,6 +69,7 @@ class Node:
     email: str | None = None
     asks_if_robot: bool = False
     callback_at: datetime | None = None
+    interrupts: bool = False  # on sound (--audio): this person talks over the agent's long lines
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,7 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
                 availability=r.intervals(body.get("availability") or [], f"{path}.availability", zone),
                 email=r.text(body.get("email"), f"{path}.email", required=False) or None,
                 asks_if_robot=r.boolean(body.get("asks_if_robot", False), f"{path}.asks_if_robot"),
+                interrupts=r.boolean(body.get("interrupts", False), f"{path}.interrupts"),
                 callback_at=r.moment(body["callback_at"], f"{path}.callback_at", zone) if body.get("callback_at")
                 else None)
 

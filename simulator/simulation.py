@@ -109,6 +109,7 @@ class Simulation:
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
+    audio: bool = False  # the calls run on sound (simulator/audio): needs the audio extra
 
     async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
         run_id = uuid.uuid4().hex[:8]
@@ -136,7 +137,8 @@ class Simulation:
                 scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
                 book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
                 identity=CallIdentity(settings.agent_display_name, settings.company_name, settings.callback_number),
-                model_factory=model_factory(self.model, settings, clock), telemetry=container.telemetry())
+                model_factory=model_factory(self.model, settings, clock), telemetry=container.telemetry(),
+                audio=self.audio)
             container.clock.override(providers.Object(clock))
             container.do_not_call.override(providers.Object(dnc))
             container.call_line.override(providers.Object(line))
@@ -233,11 +235,12 @@ class Simulation:
         last = deserialize(last) if last else {}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
         record = records[-1] if records else None
-        transcript, coaching = [], []
+        transcript, coaching, audio = [], [], None
         if record is not None and record.transcript_key:
             stored = await (await container.artifacts()).get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
             coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
+            audio = (stored.get("report") or {}).get("audio")
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
         run.observed = {
@@ -259,5 +262,6 @@ class Simulation:
                        or "the worker never processed this job"),
             "transcript": transcript,
             "coaching": coaching,
+            **({"audio": audio} if self.audio else {}),
         }
         run.failures = check(run.scenario.expect, run.observed)

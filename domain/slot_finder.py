@@ -419,8 +419,10 @@ def _moment(month: str, day: str, hour: str, minute: str, meridiem: str, now: da
     return candidate
 
 
-# How a speech recognizer writes a spoken time: "12.30 pm", "9 a.m.", "9am", "9 0 0 A M", "March 10th".
-_HEARD_DIGITS_CLOCK = re.compile(r"\b(\d{1,2})\s(\d)\s?(\d)\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+# How a speech recognizer writes a spoken time: "12.30 pm", "1230 p.m.", "9 a.m.", "9am", "9 0 0 A M", "9-0-0 AM",
+# "12 30 PM", "March 10th".
+_HEARD_DIGITS_CLOCK = re.compile(r"\b(\d{1,2})[\s,-]+(\d)[\s,-]*(\d)[\s,]*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+_HEARD_RUN_CLOCK = re.compile(r"\b(1[0-2]|0?[1-9])([0-5]\d)\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
 _HEARD_DOT_CLOCK = re.compile(r"\b(\d{1,2})[.:](\d{2})\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
 _HEARD_HOUR = re.compile(r"(?<![:.\d])(?<![:.\d] )\b(\d{1,2})\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
 _HEARD_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
@@ -429,6 +431,7 @@ _HEARD_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 def as_written(text: str) -> str:
     """Times and dates as a recognizer writes them, in the form the readers below take ("12:30 PM")."""
     text = _HEARD_DIGITS_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)}{m.group(3)} {m.group(4).upper()}M", text)
+    text = _HEARD_RUN_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3).upper()}M", text)
     text = _HEARD_DOT_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3).upper()}M", text)
     text = _HEARD_HOUR.sub(lambda m: f"{m.group(1)}:00 {m.group(2).upper()}M", text)
     return _HEARD_ORDINAL.sub(r"\1", text)

@@ -12,6 +12,7 @@ extra (`pip install -e '.[audio]'`): `docshield demo` never imports this module.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import uuid
 from functools import lru_cache
@@ -57,11 +58,24 @@ def warm_up() -> None:
     transcribe(np.zeros(RECOGNIZER_RATE // 2, dtype=np.int16), RECOGNIZER_RATE)
 
 
+_CLOCK = re.compile(r"\b(\d{1,2}):(\d{2})\s*([AaPp])\.?\s?[Mm]\.?")
+
+
+def spoken_form(text: str) -> str:
+    """Clock times as a person says them ("9:00 AM" -> "9 AM", "12:30 PM" -> "12 30 PM"): the offline voice
+    reads digits literally ("nine zero zero"), where a production voice says the time."""
+    def say(m: re.Match) -> str:
+        hour, minute, meridiem = m.group(1), m.group(2), m.group(3).upper()
+        return f"{hour} {meridiem} M" if minute == "00" else f"{hour} {minute} {meridiem} M"
+
+    return _CLOCK.sub(say, text)
+
+
 def speak(text: str) -> tuple[np.ndarray, int]:
     """`text` spoken by the offline voice: int16 samples and their rate."""
     voice = _voice()
     with _lock:
-        chunks = list(voice.synthesize(text))
+        chunks = list(voice.synthesize(spoken_form(text)))
     if not chunks:
         return np.zeros(0, dtype=np.int16), voice.config.sample_rate
     return np.concatenate([c.audio_int16_array for c in chunks]), chunks[0].sample_rate

@@ -20,7 +20,9 @@ NOW = datetime(2026, 3, 10, 8, 0, tzinfo=ZONE)
 def spellings(hour: int, minute: int, meridiem: str) -> list[str]:
     mm = f"{minute:02d}"
     out = [f"{hour}:{mm} {meridiem.upper()}M", f"{hour}.{mm} {meridiem}m", f"{hour}:{mm} {meridiem}.m.",
-           f"{hour} {mm[0]} {mm[1]} {meridiem.upper()} M", f"{hour}.{mm}{meridiem}m"]
+           f"{hour} {mm[0]} {mm[1]} {meridiem.upper()} M", f"{hour}.{mm}{meridiem}m", f"{hour}{mm} {meridiem}.m.",
+           f"{hour}-{mm[0]}-{mm[1]} {meridiem.upper()}M", f"{hour}, {mm[0]}, {mm[1]}, {meridiem.upper()}.M.",
+           f"{hour} {mm} {meridiem.upper()}M"]
     if minute == 0:
         out += [f"{hour} {meridiem}.m.", f"{hour}{meridiem}m", f"{hour} {meridiem.upper()}M"]
     return out

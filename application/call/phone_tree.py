@@ -71,6 +71,7 @@ class PhoneTreeFastPath:
         self._lock = asyncio.Lock()
         self.actions: list[NavDecision] = []  # what the fast path did, in order
         self.held: NavDecision | None = None  # the last decision it left to the model
+        self._answered_prompt = False  # it acted on the current prompt: the model must not answer it too
 
     @classmethod
     def for_call(cls, *, contact: Contact, campaign_settings: Mapping[str, Any] | None, controls: CallControls,
@@ -137,6 +138,15 @@ class PhoneTreeFastPath:
         """A new prompt begins (e.g. the line spoke again after the keys went out)."""
         self.navigator.reset()
         self._skip_segment = False
+        self._answered_prompt = False
+
+    def take_answered_prompt(self) -> bool:
+        """True once after the fast path acted on a prompt: the model's turn on that prompt is to be skipped.
+
+        On sound the fast path acts on the streamed words, before the callee's turn is committed; the
+        model would otherwise answer the same menu again (the keys pressed twice)."""
+        answered, self._answered_prompt = self._answered_prompt, False
+        return answered
 
     def menu_repeated(self) -> None:
         """The same menu played again after the last choice (a loop)."""
@@ -173,6 +183,7 @@ class PhoneTreeFastPath:
         elif decision.say and self.channel is not None:
             await self.channel.speak_to_menu(decision.say)
         self.actions.append(decision)
+        self._answered_prompt = True
         if self.channel is not None:
             await self.channel.note_menu_action(decision)
         return decision

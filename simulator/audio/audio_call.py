@@ -34,7 +34,6 @@ AGENT_DONE_S = 1.2  # the agent is taken to be done when silent this long after 
 PATIENCE_S = 4.0  # with the agent silent this long after the callee side spoke, the line moves on
 TRANSCRIPT_WAIT_S = 30.0  # the longest the callee side waits for its words to be recognized
 BARGE_IN_AFTER_S = 2.0  # a callee who interrupts does it this far into a long agent line
-LONG_LINE_S = 4.0  # an agent line longer than this can be interrupted
 
 
 class AudioChannel:
@@ -249,7 +248,9 @@ class AudioCall:
     async def _maybe_barge_in(self, speaking: Stretch) -> bool:
         """A callee who interrupts speaks over a long agent line once it is BARGE_IN_AFTER_S in."""
         node = self.practice.node
-        if id(speaking) in self._barged or node.kind != "person" or not node.interrupts:
+        # The pitch, not the greeting: the person has answered once already and not yet decided.
+        if id(speaking) in self._barged or node.kind != "person" or not node.interrupts \
+                or self.practice.stage < 1 or self.practice.decided:
             return False
         if self.line.now_s() - speaking.start_s < BARGE_IN_AFTER_S:
             return False

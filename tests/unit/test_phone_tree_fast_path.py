@@ -138,3 +138,27 @@ async def test_bad_input_is_refused_by_name():
         make(digit_pause_s=-1)
     with pytest.raises(ValueError, match="unknown menu target setting"):
         menu_policy({"menu_targets": {"prefered": ["x"]}}, CONTACT)
+
+
+async def test_the_model_does_not_answer_a_prompt_the_fast_path_already_answered():
+    # On sound the fast path acts on the streamed words; the callee's turn is committed afterwards and the
+    # model would press the same key again (seen in the audio harness: digits 4, 4).
+    from livekit.agents import StopResponse
+
+    from infrastructure.sales_agent import SalesAgent
+
+    fast, _progress, _log = make()
+    agent = SalesAgent.__new__(SalesAgent)
+    agent.fast_path = fast
+    await agent.on_user_turn_completed(None, None)  # nothing acted: the model answers
+    await fast.hear("For billing press 2. For the office manager press 4.", final=True)
+    with pytest.raises(StopResponse):
+        await agent.on_user_turn_completed(None, None)
+    await agent.on_user_turn_completed(None, None)  # once only: the next prompt is the model's again
+
+
+async def test_a_new_prompt_forgets_that_the_last_one_was_answered():
+    fast, _progress, _log = make()
+    await fast.hear("For the office manager press 4.", final=True)
+    fast.new_prompt()
+    assert fast.take_answered_prompt() is False

@@ -61,6 +61,8 @@ NO_BEEP_INSTRUCTIONS = ("The voicemail greeting has ended without a beep. Call l
                         "voicemail message once, then call record_outcome with voicemail_left and end_call.")
 VOICEMAIL_INSTRUCTIONS = (BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS)
 
+RECENT_AUDIO_S = 10  # how much of the callee's audio before a voicemail verdict the watch still hears
+
 # A person already talking is taken for a machine only on words that name the message box.
 _SURELY_A_MACHINE = ("tone", "beep", "leave", "record", "voicemail", "voice mail", "mailbox", "mail box",
                      "message")
@@ -145,6 +147,8 @@ class CallCore:
         self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
         self._detector_pending = settings.detector
         self._background: set[asyncio.Task] = set()
+        self._recent_audio = bytearray()  # the callee's last seconds of audio, before any voicemail verdict
+        self._recent_limit = 2 * settings.sample_rate * RECENT_AUDIO_S
 
     def connect(self, channel: AgentChannel) -> None:
         """The agent is built: the fast path and the coach reach it through `channel`."""
@@ -188,6 +192,11 @@ class CallCore:
             decision = self.voicemail.greeting(" ".join(self._party_words))
             if decision.step is VoicemailStep.HANG_UP:
                 return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+            # A verdict comes after the words were recognized: the beep may already have sounded. The watch
+            # hears the line's last seconds first, so a late verdict never misses it.
+            recent, self._recent_audio = bytes(self._recent_audio), bytearray()
+            if recent:
+                return self.line_audio(recent)
         elif verdict.final_outcome is not None:  # a full mailbox, a carrier's announcement
             return self._give_up(verdict.final_outcome, f"{answerer.value}: {verdict.cue or verdict.rule}")
         return None
@@ -197,6 +206,7 @@ class CallCore:
         if self.party is not Answerer.HUMAN or self.progress.digits:
             self.party = None
         self._party_words = []
+        self._recent_audio = bytearray()
         self.voicemail = None
 
     async def callee_words(self, text: str, *, final: bool) -> None:
@@ -249,7 +259,11 @@ class CallCore:
     def line_audio(self, pcm: bytes) -> Action | None:
         """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict."""
         watch = self.voicemail
-        if watch is None or self.progress.voicemail_left or watch.decision.step is not VoicemailStep.WAIT:
+        if watch is None:
+            self._recent_audio += pcm
+            del self._recent_audio[:max(0, len(self._recent_audio) - self._recent_limit)]
+            return None
+        if self.progress.voicemail_left or watch.decision.step is not VoicemailStep.WAIT:
             return None
         decision = watch.feed(pcm)
         if decision.step is VoicemailStep.WAIT:

@@ -165,6 +165,9 @@ class AudioCall:
             await self._say(utterance)
             if progress.ended:
                 break
+            if self.practice.node.kind == "voicemail" and isinstance(utterance, str):
+                utterance = self.practice.next_utterance()  # a box plays its greeting and beep without a pause
+                continue
             await self._agents_turn()
             if progress.ended:
                 break

@@ -211,9 +211,8 @@ class AudioCall:
                 return
             speaking = self._agent_speaking()
             if speaking is not None:
+                await self._maybe_barge_in(speaking)  # then the agent has the word again: keep waiting
                 quiet_since = self.line.now_s()
-                if await self._maybe_barge_in(speaking):
-                    return
                 continue
             if self._agent_spoke_since(quiet_since - AGENT_DONE_S) and \
                     self.line.now_s() - quiet_since >= AGENT_DONE_S and not self._recognizing():
@@ -248,23 +247,21 @@ class AudioCall:
     def _recognizing(self) -> bool:
         return self._recognitions > 0
 
-    async def _maybe_barge_in(self, speaking: Stretch) -> bool:
+    async def _maybe_barge_in(self, speaking: Stretch) -> None:
         """A callee who interrupts speaks over a long agent line once it is BARGE_IN_AFTER_S in."""
         node = self.practice.node
-        # The pitch, not the greeting: the person has answered once already and not yet decided.
-        if id(speaking) in self._barged or node.kind != "person" or not node.interrupts \
+        # Once a call, the pitch, not the greeting: the person has answered once already and not yet decided.
+        if self._barged or node.kind != "person" or not node.interrupts \
                 or self.practice.stage < 1 or self.practice.decided:
-            return False
+            return
         if self.line.now_s() - speaking.start_s < BARGE_IN_AFTER_S:
-            return False
+            return
         self._barged.add(id(speaking))
         so_far = await asyncio.to_thread(engines.transcribe, self.output.so_far(), RATE, "en")
         self.practice.hear(so_far)
         reply = self.practice.next_utterance()
-        if reply is None:
-            return False
-        await self._say(reply)
-        return True
+        if reply is not None:
+            await self._say(reply)
 
 
 async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, practice: Any) -> AudioCall:

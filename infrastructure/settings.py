@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     openai_turn_detection: str = Field(default="semantic_vad", pattern="^(semantic_vad|server_vad)$")
     openai_vad_eagerness: str = Field(default="auto", pattern="^(low|medium|high|auto)$")
     amd_enabled: bool = True
+    # `simulate --model openai...`: prices per million tokens as JSON, e.g. {"gpt-realtime": {"input": 4, "output": 16}}
+    # (keys: input, cached_input, output, audio_input, audio_output); OpenAI's list prices when unset.
+    model_prices: Optional[str] = None
     amd_model: str = "gpt-4.1-mini"
     coach_model: str = "gpt-4.1-mini"
     coach_interval_s: float = Field(default=15.0, gt=0)
@@ -125,6 +128,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
+
+    @field_validator("model_prices")
+    @classmethod
+    def _prices(cls, value: Optional[str]) -> Optional[str]:
+        from domain.model_cost import validate_prices
+
+        return validate_prices(value) if value else None
 
     @field_validator("mongodb_uri")
     @classmethod

@@ -12,6 +12,7 @@ wrong key or an unknown model is one clear line, not forty failed scenarios.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -78,3 +79,28 @@ async def check_access(choice: ModelChoice, *, api_key: str, base_url: str | Non
     if response.status_code >= 400:
         raise ModelRefused(f"the model endpoint {host} answered HTTP {response.status_code} for model "
                            f"{choice.name!r}")
+
+
+def model_factory(choice: ModelChoice, settings: Any, clock: Any, http_session: Any = None) -> Callable[..., Any]:
+    """brief, contact zone, menu policy -> the llm.LLM (or RealtimeModel) that plays the agent on one call.
+
+    The Realtime model is built by the same function as on a live call (voice, turn detection and all),
+    only in text modality: what a simulation measures is what a call would run.
+    """
+    if choice.kind == "offline":
+        from simulator.offline_brain import OfflineBrain
+
+        return lambda brief, zone, policy: OfflineBrain(brief, clock, zone, policy)
+    if choice.kind == "realtime":
+        from dataclasses import replace
+
+        from entrypoints.agent_worker import agent_call_settings
+        from infrastructure.livekit_agent_session import realtime_model
+
+        call_settings = replace(agent_call_settings(settings), realtime_model=choice.name)
+        return lambda brief, zone, policy: realtime_model(call_settings, http_session=http_session,
+                                                          modalities=["text"])
+    from livekit.plugins import openai
+
+    return lambda brief, zone, policy: openai.LLM(model=choice.name, api_key=settings.openai_api_key,
+                                                  base_url=settings.openai_base_url or None)

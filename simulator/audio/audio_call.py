@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from application.call.core import GREETING_INSTRUCTIONS, CallCore, HangUp, Reply
+from application.call.core import GREETING_INSTRUCTIONS, CallCore, Reply
 from application.call.progress import LineEnding
 from infrastructure.sales_agent import SalesAgent
+from infrastructure.session_feed import SessionFeed
 from simulator.audio import engines
 from simulator.audio.line import RATE, LineInput, LineOutput, PhoneLine, Stretch
 from simulator.audio.telephone import hold_music, phone_band, resample, ring_back
@@ -54,40 +54,23 @@ class AudioChannel:
         await self.agent.update_instructions(instructions)
 
 
-@dataclass
-class AudioCall:
-    """One call on sound: the core, the line, and what the callee side heard."""
+class AudioCall(SessionFeed):
+    """One call on sound: the core, the line, and the practice on the other end."""
 
-    core: CallCore
-    line: PhoneLine
-    practice: Any  # simulator.practice.Practice
-    agent_heard: list[tuple[float, str]] = field(default_factory=list)  # (end s, what the callee side recognized)
-    verdict_at_s: list[float] = field(default_factory=list)  # line time of each verdict the core took
-
-    def __post_init__(self) -> None:
+    def __init__(self, core: CallCore, line: PhoneLine, practice: Any):
+        self.core = core
+        self.line = line
+        self.practice = practice  # simulator.practice.Practice
+        self.verdict_at_s: list[float] = []  # line time of each verdict the core took
         self.session: Any = None
         self.output: LineOutput | None = None
-        self._agent_done = asyncio.Event()
         self._keys = asyncio.Event()
         self._verdicts_seen = 0
-        self._barged: set[int] = set()
+        self._barged = False  # the callee has talked over the agent once already
         self._recognitions = 0  # agent segments the callee side is still recognizing
         self._callee_item_at_s = -1.0  # line time of the last final transcript of the callee side
 
     # ------------------------------------------------------------ wiring
-
-    def attach(self, session: Any) -> None:
-        self.session = session
-        session.on("conversation_item_added", self._on_item_added)
-        session.on("user_input_transcribed", self._on_user_transcribed)
-        session.on("user_state_changed", self._on_user_state)
-        session.on("agent_state_changed", self._on_agent_state)
-
-    def act(self, action: Any) -> None:
-        if isinstance(action, Reply) and self.session is not None:
-            self.session.generate_reply(instructions=action.instructions)
-        elif isinstance(action, HangUp):
-            self.core.spawn(self.core.controls.hang_up())
 
     def callee_audio(self, pcm: bytes) -> None:
         """Every frame the agent side hears: the core's voicemail timing listens to it."""
@@ -110,7 +93,6 @@ class AudioCall:
             text = await asyncio.to_thread(engines.transcribe, samples, RATE, "en")
             stretch.text = text
             if text:
-                self.agent_heard.append((stretch.end_s, text))
                 self.practice.hear(text)
         finally:
             self._recognitions -= 1
@@ -122,31 +104,8 @@ class AudioCall:
             self._verdicts_seen += 1
             self.verdict_at_s.append(self.line.now_s())
 
-    def _on_item_added(self, event: Any) -> None:
-        item = event.item
-        text = (item.text_content or "").strip() if getattr(item, "type", None) == "message" else ""
-        if not text or item.role not in ("user", "assistant"):
-            return
-        if item.role == "assistant":
-            self.core.agent_said(text)
-        else:
-            self._callee_item_at_s = self.line.now_s()
-            self.act(self.core.callee_said(text))
-        self._note_verdicts()
-
-    def _on_user_transcribed(self, event: Any) -> None:
-        if event.transcript:
-            self.core.spawn(self.core.callee_words(event.transcript, final=bool(event.is_final)))
-
-    def _on_user_state(self, event: Any) -> None:
-        if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking":
-            self.core.spawn(self.core.prompt_ended())
-
-    def _on_agent_state(self, event: Any) -> None:
-        if getattr(event, "new_state", None) == "speaking":
-            self._agent_done.clear()
-        elif getattr(event, "old_state", None) == "speaking":
-            self._agent_done.set()
+    def callee_line(self, item: Any) -> None:
+        self._callee_item_at_s = self.line.now_s()
 
     # ------------------------------------------------------------ the callee side
 
@@ -256,7 +215,7 @@ class AudioCall:
             return
         if self.line.now_s() - speaking.start_s < BARGE_IN_AFTER_S:
             return
-        self._barged.add(id(speaking))
+        self._barged = True
         so_far = await asyncio.to_thread(engines.transcribe, self.output.so_far(), RATE, "en")
         self.practice.hear(so_far)
         reply = self.practice.next_utterance()
@@ -264,8 +223,10 @@ class AudioCall:
             await self._say(reply)
 
 
-async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, practice: Any) -> AudioCall:
-    """Run one call on sound until it ends; the AudioCall holds the line's timeline for the measures."""
+async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, practice: Any,
+                         time_limit_s: float | None = None) -> AudioCall:
+    """Run one call on sound until it ends (or `time_limit_s` of wall time pass: the core hears it timed out);
+    the AudioCall holds the line's timeline for the measures."""
     from livekit.agents import AgentSession
     from livekit.plugins import silero
 
@@ -283,7 +244,10 @@ async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, pract
     await session.start(agent, record=False)
     core.dialing()
     try:
-        await call.drive()
+        try:
+            await asyncio.wait_for(call.drive(), timeout=time_limit_s)
+        except asyncio.TimeoutError:
+            core.timed_out(f"the call ran past the simulation's time limit of {time_limit_s:g} s")
         # The goodbye or the voicemail message may still be playing: the line stays up until it is out.
         for _ in range(300):
             if not call._agent_busy() and call._agent_speaking() is None and not call._recognizing():

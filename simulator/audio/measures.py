@@ -96,3 +96,9 @@ def _option_heard_at(prompt: Stretch, digits: str) -> float | None:
             end = options[index + 1].position if index + 1 < len(options) else len(text)
             return prompt.start_s + (prompt.end_s - prompt.start_s) * end / max(1, len(text))
     return None
+
+
+def talked_over_the_box(measures: dict[str, Any]) -> bool:
+    """The agent spoke over a machine's greeting, or its message began before the beep had ended."""
+    after_beep = measures.get("voicemail_after_beep_s")
+    return measures.get("overlap_machine_s", 0.0) > 0 or (after_beep is not None and after_beep < 0)

@@ -71,6 +71,8 @@ async def seed(database, n: int, now: datetime, *, window: timedelta = timedelta
                seed_value: int = 17) -> Seeded:
     """`n` records started within `window` before `now` (an hour clear of its edges) in two batches, `outside`
     more started earlier, and compliance decisions in and out of the window."""
+    from odmantic import AIOEngine
+
     from infrastructure.mongo_models import CallRecordDoc
 
     rnd = random.Random(seed_value)
@@ -109,7 +111,7 @@ async def seed(database, n: int, now: datetime, *, window: timedelta = timedelta
         docs.append(doc)
     await database["contacts"].insert_many(contacts)
     await database["campaigns"].insert_many(campaigns)
-    await database["call_records"].create_index("startedAt")
+    await AIOEngine(client=database.client, database=database.name).configure_database([CallRecordDoc])
     for start in range(0, len(docs), 5000):
         await database["call_records"].insert_many(docs[start:start + 5000], ordered=False)
     await database["compliance_audit"].insert_many([dict(d) for d in decisions])

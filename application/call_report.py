@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.ports.call_statistics import CallStatistics, ListedCall, ReportWindow
 from application.ports.clock import Clock
@@ -19,6 +19,7 @@ class ReportRequest:
     since: timedelta | None = None  # None: every record
     batch: str | None = None
     calls: int = 0  # how many recent calls to list (with their transcripts)
+    until: datetime | None = None  # None: now
 
 
 @dataclass
@@ -35,7 +36,7 @@ class BuildCallReport:
         self.prices = prices
 
     async def __call__(self, request: ReportRequest) -> ReportAnswer:
-        until = self.clock.now()
+        until = request.until or self.clock.now()
         window = ReportWindow(since=until - request.since if request.since is not None else None, until=until,
                               batch=request.batch)
         figures = await self.statistics.figures(window)

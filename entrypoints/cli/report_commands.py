@@ -15,6 +15,7 @@ from entrypoints.cli.session import EnvFile, run, settings_for
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+HTML_CALLS = 200  # the most recent calls listed on the page, each with its transcript
 
 
 def parse_since(value: str) -> timedelta | None:
@@ -36,6 +37,8 @@ def report(
     since: str = typer.Option("7d", "--since", help="How far back: 30m, 12h, 7d, 2w, or all."),
     batch: Optional[str] = typer.Option(None, "--batch", help="Only the campaigns of this batch."),
     as_json: bool = typer.Option(False, "--json", help="Every figure as one JSON object on stdout."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write the report page (for staff) here.",
+                                        dir_okay=False),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
     """The specification's success criteria, the funnel, outcomes, objections, compliance and costs."""
@@ -43,7 +46,7 @@ def report(
 
     window = parse_since(since)
     settings = settings_for(env_file)
-    request = ReportRequest(since=window, batch=batch, calls=0)
+    request = ReportRequest(since=window, batch=batch, calls=HTML_CALLS if html is not None else 0)
 
     async def work(container):
         return await (await container.call_report())(request)
@@ -56,6 +59,12 @@ def report(
         typer.echo(f"No calls recorded {_window_words(since, batch)}: nothing to report.")
     else:
         print_report(figures, Console())
+    if html is not None:
+        from infrastructure.report_page import ReportPage
+
+        html.write_text(ReportPage.for_report(answer).render(), encoding="utf-8")
+        if not as_json:
+            typer.echo(f"report page written to {html}")
 
 
 def _window_words(since: str, batch: str | None) -> str:

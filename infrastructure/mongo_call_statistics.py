@@ -1,20 +1,21 @@
 """CallStatistics on MongoDB: aggregation pipelines over the `startedAt` index, counted by the server.
 
 No record is loaded into Python to compute a figure: one `$facet` pipeline
-counts outcomes, latencies, objections and failures over the window's records,
-a second groups them by time (UTC hour, then the callee's local weekday and
-hour, and the day), a third counts compliance decisions on `compliance_audit`;
-they run concurrently and only grouped rows come back.
+(one pass over the window's records) counts outcomes, latencies, objections,
+failures and calls per UTC hour; a second counts compliance decisions on
+`compliance_audit`. They run concurrently and only grouped rows come back.
 
 Percentiles are `$percentile` (nearest rank on SecantusDB; MongoDB's
 `approximate` method on a real server). Local hours use the record's
-`calleeTimezone`: the zones in the window are read first (`distinct`), because
-a time zone taken from a field (`"timezone": "$calleeTimezone"`) is not
-supported by every server; each zone becomes a literal branch of a `$switch`.
+`calleeTimezone`: MongoDB groups calls by zone and UTC hour, and each of those
+rows (at most zones x outcomes x hours in the window) is placed in its local
+hour here, exact for zones whose offset is whole hours (every US zone).
 """
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bson import ObjectId
 from bson.errors import InvalidId
@@ -55,29 +56,13 @@ _FACETS = {
                    {"$group": {"_id": {"k": "$objections", "o": "$outcome"}, "n": {"$sum": 1}}}],
     "failures": [{"$match": {"outcome": CallOutcome.FAILED.value}},
                  {"$group": {"_id": {"$ifNull": ["$reason", "no reason recorded"]}, "n": {"$sum": 1}}}],
+    # Calls by outcome, callee zone and UTC hour: one date expression per record. Each grouped row is then
+    # placed in the callee's local weekday and hour, and its UTC day, here (a time zone taken from a field,
+    # `"timezone": "$calleeTimezone"`, is not supported by every server).
+    "time": [{"$group": {"_id": {"o": "$outcome", "z": "$calleeTimezone",
+                                 "t": {"$dateToString": {"format": _HOUR, "date": "$startedAt"}}},
+                         "n": {"$sum": 1}}}],
 }
-
-
-def _local(part: str, zones: list[str]) -> dict:
-    return {"$switch": {"branches": [
-        {"case": {"$eq": ["$_id.z", zone]}, "then": {part: {"date": "$t", "timezone": zone}}} for zone in zones],
-        "default": None}}
-
-
-def _by_time(zones: list[str]) -> list[dict]:
-    """Calls by outcome and UTC hour (one date expression per record), then by the callee's local weekday and
-    hour and by UTC day, on the few grouped rows."""
-    local = {"local": [{"$match": {"_id.z": {"$in": zones}}},
-                       {"$group": {"_id": {"w": _local("$isoDayOfWeek", zones), "h": _local("$hour", zones),
-                                           "o": "$_id.o"}, "n": {"$sum": "$n"}}}]} if zones else {}
-    return [
-        {"$group": {"_id": {"o": "$outcome", "z": "$calleeTimezone",
-                            "t": {"$dateToString": {"format": _HOUR, "date": "$startedAt"}}}, "n": {"$sum": 1}}},
-        {"$addFields": {"t": {"$dateFromString": {"dateString": "$_id.t", "format": _HOUR}}}},
-        {"$facet": {**local,
-                    "days": [{"$group": {"_id": {"d": {"$substrBytes": ["$_id.t", 0, 10]}, "o": "$_id.o"},
-                                         "n": {"$sum": "$n"}}}]}},
-    ]
 
 
 def _outcome(value) -> CallOutcome | None:
@@ -87,7 +72,35 @@ def _outcome(value) -> CallOutcome | None:
         return None  # a record written by a newer worker with an outcome this one does not know
 
 
-def _figures(facet: dict, by_time: dict, decisions: list[dict]) -> CallFigures:
+def _zone(name) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _by_time(f: CallFigures, rows: list[dict]) -> None:
+    local: dict[tuple[int, int, CallOutcome], int] = {}
+    days: dict[str, dict[CallOutcome, int]] = {}
+    zones: dict = {}
+    for r in rows:
+        key, outcome = r["_id"], _outcome(r["_id"]["o"])
+        if outcome is None:
+            continue
+        day = days.setdefault(key["t"][:10], {})
+        day[outcome] = day.get(outcome, 0) + r["n"]
+        if key.get("z") not in zones:
+            zones[key.get("z")] = _zone(key.get("z"))
+        zone = zones[key.get("z")]
+        if zone is not None:
+            there = datetime.strptime(key["t"], _HOUR).replace(tzinfo=timezone.utc).astimezone(zone)
+            slot = (there.weekday(), there.hour, outcome)
+            local[slot] = local.get(slot, 0) + r["n"]
+    f.by_local_time = local
+    f.by_day = dict(sorted(days.items()))
+
+
+def _figures(facet: dict, decisions: list[dict]) -> CallFigures:
     f = CallFigures()
     counts: dict[CallOutcome, dict] = {}
     firsts, lasts = [], []
@@ -121,14 +134,7 @@ def _figures(facet: dict, by_time: dict, decisions: list[dict]) -> CallFigures:
         counted[0] += r["n"]
         counted[1] += r["n"] if r["_id"]["o"] == CallOutcome.MEETING_BOOKED.value else 0
     f.objections = {k: ObjectionCount(c, b) for k, (c, b) in sorted(objections.items(), key=lambda x: (-x[1][0], x[0]))}
-    for r in by_time.get("local", []):
-        key, outcome = r["_id"], _outcome(r["_id"]["o"])
-        if outcome is not None and key.get("w") is not None and key.get("h") is not None:
-            f.by_local_time[(key["w"] - 1, key["h"], outcome)] = r["n"]
-    for r in sorted(by_time.get("days", []), key=lambda r: r["_id"]["d"]):
-        outcome = _outcome(r["_id"]["o"])
-        if outcome is not None:
-            f.by_day.setdefault(r["_id"]["d"], {})[outcome] = r["n"]
+    _by_time(f, facet.get("time", []))
     reasons = sorted(((str(r["_id"]), r["n"]) for r in facet.get("failures", [])), key=lambda x: (-x[1], x[0]))
     f.failures = dict(reasons[:FAILURE_REASONS])
     if len(reasons) > FAILURE_REASONS:
@@ -159,14 +165,12 @@ class MongoCallStatistics:
         with mongo_faults("statistics.figures"):
             match = await self._match(window, "startedAt")
             audit_match = await self._match(window, "decidedAt")
-            zones = [z for z in await self.records.distinct("calleeTimezone", match) if isinstance(z, str)]
-            facets, by_time, decisions = await asyncio.gather(
+            facets, decisions = await asyncio.gather(
                 self.records.aggregate([{"$match": match}, {"$facet": _FACETS}]).to_list(None),
-                self.records.aggregate([{"$match": match}, *_by_time(zones)]).to_list(None),
                 self.audit.aggregate([{"$match": audit_match},
                                       {"$group": {"_id": {"rule": "$rule", "verdict": "$verdict"},
                                                   "n": {"$sum": 1}}}]).to_list(None))
-        return _figures(facets[0] if facets else {}, by_time[0] if by_time else {}, decisions)
+        return _figures(facets[0] if facets else {}, decisions)
 
     async def recent_calls(self, window: ReportWindow, limit: int) -> list[ListedCall]:
         with mongo_faults("statistics.recent_calls"):

@@ -55,6 +55,11 @@ class CallProgress:
     ended_by_agent: bool = False
     line_ending: LineEnding | None = None
     reason: str | None = None
+    # What the report measures (None: not observed on this call).
+    decision_maker_reached: bool | None = None
+    verdict_s: float | None = None  # the human/machine verdict's delay, as the detector reports it
+    callee_first_words_at: datetime | None = None
+    agent_first_reply_at: datetime | None = None  # the agent's first words after the callee's
 
     @property
     def ended(self) -> bool:
@@ -62,6 +67,27 @@ class CallProgress:
 
     def said(self, speaker: str, text: str, at: datetime) -> None:
         self.transcript.append(TranscriptLine(speaker, text, at))
+        if speaker == "callee":
+            self.callee_speaking(at)
+        elif speaker == "agent":
+            self.agent_speaking(at)
+
+    def callee_speaking(self, at: datetime) -> None:
+        """A person on the line starts speaking (menus and voicemail boxes are the line, not the callee)."""
+        if self.callee_first_words_at is None:
+            self.callee_first_words_at = at
+
+    def agent_speaking(self, at: datetime) -> None:
+        """The agent starts speaking; the first time after the callee's first words is its first reply."""
+        if self.agent_first_reply_at is None and self.callee_first_words_at is not None \
+                and at >= self.callee_first_words_at:
+            self.agent_first_reply_at = at
+
+    @property
+    def first_reply_s(self) -> float | None:
+        if self.callee_first_words_at is None or self.agent_first_reply_at is None:
+            return None
+        return round((self.agent_first_reply_at - self.callee_first_words_at).total_seconds(), 3)
 
     def pressed(self, digits: str) -> None:
         self.digits.extend(digits)
@@ -119,5 +145,6 @@ class CallProgress:
             voicemail_after_beep=self.voicemail_after_beep if self.voicemail_left else None,
             disclosed_ai=self.disclosed_ai, meeting=self.meeting, decline_reason=self.decline_reason,
             callback_at=self.callback_at, next_step=self.next_step, objections=list(self.objections), reason=reason,
-            report=report or {},
+            report=report or {}, decision_maker_reached=self.decision_maker_reached, first_reply_s=self.first_reply_s,
+            verdict_s=self.verdict_s,
         )

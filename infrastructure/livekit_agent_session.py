@@ -282,6 +282,7 @@ class AgentCall:
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_user_transcribed)
         session.on("user_state_changed", self._on_user_state)
+        session.on("agent_state_changed", self._on_agent_state)
         session.on("close", self._on_close)
 
     def start(self) -> None:
@@ -312,6 +313,8 @@ class AgentCall:
         # The verdict's transcript stays out of the report: it is the callee's words.
         self.report["amd"] = {"category": category, "reason": reason,
                               "delay_s": round(delay_s, 3) if delay_s is not None else None}
+        if delay_s is not None:
+            self.progress.verdict_s = round(delay_s, 3)
         if category == "human":
             self.progress.reached_human = True
             self.stages.reached("person")
@@ -403,11 +406,17 @@ class AgentCall:
             self._spawn(self._forward(listener, event.transcript, bool(event.is_final)))
 
     def _on_user_state(self, event: Any) -> None:
+        if getattr(event, "new_state", None) == "speaking":
+            self.progress.callee_speaking(self.deps.clock.now())
         if getattr(event, "old_state", None) != "speaking" or getattr(event, "new_state", None) == "speaking":
             return
         for listener in self.callee_listeners:
             if hasattr(listener, "prompt_ended"):
                 self._spawn(self._guarded(listener.prompt_ended()))
+
+    def _on_agent_state(self, event: Any) -> None:
+        if getattr(event, "new_state", None) == "speaking":
+            self.progress.agent_speaking(self.deps.clock.now())
 
     async def _forward(self, listener: CalleeTranscriptListener, text: str, is_final: bool) -> None:
         await self._guarded(listener.hear(text, final=is_final))

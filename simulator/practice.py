@@ -53,6 +53,7 @@ class Practice:
                  advance: Callable[[float], None]):
         self.scenario = scenario
         self.progress = progress
+        self.progress.decision_maker_reached = False  # the simulated line knows who answers: set when reached
         self.now = now
         self.advance = advance
         self.node: Node = scenario.line["start"]
@@ -146,6 +147,8 @@ class Practice:
         if node.kind in ("hold", "voicemail"):
             return self._say(node.text)
         self.progress.reached_human = True
+        if node.role == "decision_maker":
+            self.progress.decision_maker_reached = True
         return self._say(node.says or f"{self.scenario.contact['practice']}, how can I help you?")
 
     def _menu(self, said: str, digits: str) -> str | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.phone_tree import shortest
+from domain.outcomes import CallOutcome
 from entrypoints.cli import main
 from simulator.scenario import ScenarioError, load_file, load_files
 from simulator.report import write_html
@@ -59,6 +60,14 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     figures = simulation.report.report.figures
     assert figures.calls == sum(1 for r in runs if r.observed["outcome"] != "deferred")
     assert {o.value for o in figures.by_outcome} == outcomes - {"deferred"}
+    # The simulated line knows who answered: every call it placed records whether the decision maker was
+    # reached (a number the line reports invalid too), every call that booked reached them, and a call with a
+    # person records its first reply.
+    dialed = [r for r in runs if r.observed["outcome"] not in ("deferred", "skipped", "wrong_number")]
+    assert len(dialed) <= figures.total("decision_maker_recorded") <= len(dialed) + sum(
+        1 for r in runs if r.observed["outcome"] == "wrong_number")
+    assert figures.total("decision_maker") >= figures.outcome_calls(CallOutcome.MEETING_BOOKED) > 0
+    assert figures.first_reply_s.count >= sum(1 for r in runs if r.observed["reached_human"]) - 2
     page = tmp_path / "report.html"
     write_html(runs, page, simulation.report)
     text = page.read_text()

@@ -67,13 +67,11 @@ class CallProgress:
 
     def said(self, speaker: str, text: str, at: datetime) -> None:
         self.transcript.append(TranscriptLine(speaker, text, at))
-        if speaker == "callee":
-            self.callee_speaking(at)
-        elif speaker == "agent":
-            self.agent_speaking(at)
 
+    # The live session reports when each side starts speaking; the text-mode simulator has no such moments
+    # (its clock does not model the agent's reply time), so its calls leave the first reply unrecorded.
     def callee_speaking(self, at: datetime) -> None:
-        """A person on the line starts speaking (menus and voicemail boxes are the line, not the callee)."""
+        """The other side starts speaking."""
         if self.callee_first_words_at is None:
             self.callee_first_words_at = at
 
@@ -85,6 +83,10 @@ class CallProgress:
 
     @property
     def first_reply_s(self) -> float | None:
+        """Seconds from the callee's first words to the agent's; only on calls a person answered (a menu or a
+        voicemail greeting speaks first, and the agent rightly stays silent through it)."""
+        if not self.reached_human or self.heard_menu or self.voicemail_left:
+            return None
         if self.callee_first_words_at is None or self.agent_first_reply_at is None:
             return None
         return round((self.agent_first_reply_at - self.callee_first_words_at).total_seconds(), 3)

@@ -78,10 +78,16 @@ def outcomes_over_time(by_day: Mapping[str, Mapping[str, int]]) -> str:
 def latency_histogram(buckets_ms: Mapping[int, int], bucket_ms: int, target_s: float) -> str:
     """Agent turns by reply time, with the target drawn as a line."""
     fig, ax = _figure(6.4, 2.6)
+    if not buckets_ms:
+        ax.set_xlim(0, target_s * 2)
+        ax.set_ylim(0, 1)
+        ax.set_yticks([])
+        ax.text(target_s, 0.5, "no agent turns recorded", ha="center", va="center", color="#607d8b")
     starts = [k / 1000 for k in buckets_ms]
     ax.bar(starts, list(buckets_ms.values()), width=bucket_ms / 1000, align="edge", color="#546e7a")
     ax.axvline(target_s, color="#c62828", linestyle="--", linewidth=1)
     ax.text(target_s, ax.get_ylim()[1] * 0.95, f" target {target_s} s", color="#c62828", va="top")
+    ax.set_xlim(left=0)
     ax.set_xlabel("agent reply time (s)")
     ax.set_ylabel("turns")
     return _svg(fig, "latency histogram")

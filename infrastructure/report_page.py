@@ -34,7 +34,7 @@ figure.chart svg{width:100%;height:auto;display:block}
 .tables{display:flex;flex-wrap:wrap;gap:22px;align-items:flex-start}.muted{color:#78909c}
 details{margin:2px 0}summary{cursor:pointer;color:#1565c0}ol.transcript{margin:4px 0 8px 0;padding-left:22px}
 .agent{color:#0d47a1}.line{color:#78909c}.coach{background:#f3e5f5;border-left:3px solid #8e24aa;padding:2px 8px;
-margin:3px 0;list-style:none}.bad{color:#b71c1c}
+margin:3px 0;display:block}.bad{color:#b71c1c}
 """
 # Catches any script error into the page (the headless test reads it back) and counts the charts drawn.
 _SCRIPT = """

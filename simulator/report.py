@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.call_report import ReportAnswer
-from infrastructure.report_page import PageCall, ReportPage, wav
+from infrastructure.report_page import PageCall, ReportPage, local_time, wav
 from simulator.line_audio import voicemail_audio
 from simulator.simulation import ScenarioRun
 
@@ -55,7 +55,10 @@ def _page_call(run: ScenarioRun) -> PageCall:
         facts.append("objections: " + ", ".join(o["objections"]))
     if o.get("digits"):
         facts.append("keys pressed: " + " ".join(o["digits"]))
-    facts.append(f"meeting {_span(o.get('meeting'))}")
+    zone = s.contact_zone.key
+    meeting = o.get("meeting")
+    facts.append("meeting " + (f"{local_time(_moment(meeting['start']), zone)} to "
+                               f"{local_time(_moment(meeting['end']), zone)}" if meeting else "none"))
     facts.append(f"voicemail {_yes(o.get('voicemail_left'))}, do-not-call {_yes(o.get('do_not_call'))}")
     if o.get("usage") and o["usage"].get("input_tokens"):
         cost = "no price set" if o.get("cost_usd") is None else f"${o['cost_usd']:.4f}"
@@ -66,7 +69,7 @@ def _page_call(run: ScenarioRun) -> PageCall:
     audio, label = _voicemail_audio(run)
     return PageCall(
         title=f"{s.contact['practice']} ({s.id})", contact=f"{s.contact['first_name']} {s.contact['last_name']}",
-        started_at=run.started_at, timezone=s.contact_zone.key, outcome=o.get("outcome", "?"),
+        started_at=run.started_at, timezone=zone, outcome=o.get("outcome", "?"),
         duration_s=o.get("duration_s"), facts=facts, transcript=_with_coaching(run), audio_wav=audio,
         audio_label=label, verdict="passed" if run.passed else "; ".join(run.failures))
 
@@ -100,17 +103,14 @@ def _moment(value) -> datetime | None:
 
 
 def _voicemail_audio(run: ScenarioRun) -> tuple[bytes | None, str]:
-    """What the scenario's voicemail box plays (the same seeded audio the agent heard), as WAV."""
-    node = next((n for n in run.scenario.line.values() if n.kind == "voicemail"), None)
+    """What the scenario's voicemail box played to this call (the same seeded audio the agent heard), as WAV."""
+    heard = {line["text"] for line in run.observed.get("transcript", []) if line["speaker"] != "agent"}
+    node = next((n for n in run.scenario.line.values() if n.kind == "voicemail" and n.text in heard), None)
     if node is None:
         return None, ""
     clip = voicemail_audio(f"{run.scenario.id}:{node.name}", beep=node.beep, greeting_s=node.greeting_s)
     beep = "with a beep" if node.beep else "no beep"
     return wav(clip.audio.pcm, clip.audio.sample_rate), f"the voicemail box '{node.name}' ({beep})"
-
-
-def _span(meeting: dict | None) -> str:
-    return f"{meeting['start']} to {meeting['end']}" if meeting else "none"
 
 
 def _yes(flag) -> str:

@@ -241,6 +241,7 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
 async def test_the_first_reply_is_timed_from_the_callees_first_words_to_the_agents(text_call):
     call, session, _model, _job = text_call
     clock = call.deps.clock
+    call.amd_verdict("human")
     session.emit("agent_state_changed", AgentStateChangedEvent(old_state="listening", new_state="speaking"))
     clock.advance(seconds=2)  # the greeting above came before anyone spoke: not a reply
     session.emit("user_state_changed", UserStateChangedEvent(old_state="listening", new_state="speaking"))

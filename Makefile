@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 AUDIO_STAMP := $(VENV)/.installed-audio
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,14 @@ $(AUDIO_STAMP): $(STAMP)
 
 install: $(STAMP)
 
+# The report page's test opens it in a real headless Chromium (Debian's package); installed once, when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 demo: $(STAMP)
 	$(VENV)/bin/docshield demo
 
-test: $(AUDIO_STAMP)
+test: $(AUDIO_STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

@@ -2,7 +2,8 @@
 
 Shared by the shells that let livekit-agents run the turns (the LiveKit job, and the simulator's audio
 harness): the final transcript lines go to `callee_said` / `agent_said`, the streamed words to the
-listeners (`callee_words`), the end of the callee's speech to `prompt_ended`; a `Reply` becomes
+listeners (`callee_words`), the end of the callee's speech to `prompt_ended`, the moments either side starts
+speaking to the call's progress; a `Reply` becomes
 `generate_reply(instructions=...)`, a `HangUp` the controls' hang-up. The text-mode shell runs its turns
 itself and feeds the core directly.
 """
@@ -23,6 +24,7 @@ class SessionFeed:
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_user_transcribed)
         session.on("user_state_changed", self._on_user_state)
+        session.on("agent_state_changed", self._on_agent_state)
 
     def act(self, action: Action | None) -> None:
         """Carry out what the core decided: a reply with its instructions, or a hang-up."""
@@ -58,6 +60,14 @@ class SessionFeed:
             self.core.spawn(self.core.callee_words(event.transcript, final=bool(event.is_final)))
 
     def _on_user_state(self, event: Any) -> None:
-        if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking" \
-                and self.core is not None:
+        if self.core is None:
+            return
+        if getattr(event, "new_state", None) == "speaking":
+            self.core.progress.callee_speaking(self.core.clock.now())
+        if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking":
             self.core.spawn(self.core.prompt_ended())
+
+    def _on_agent_state(self, event: Any) -> None:
+        # The speaking moments time the first reply (the callee's first words to the agent's).
+        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
+            self.core.progress.agent_speaking(self.core.clock.now())

@@ -107,6 +107,7 @@ class PracticeLine:
             talked_over = practice.talked_over_greeting
         if talked_over and core.progress.voicemail_left:
             core.progress.voicemail_after_beep = False
+        core.progress.decision_maker_reached = practice.decision_maker_reached  # the line knows who answered
         return await core.finish(report)
 
     async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice) -> dict:

@@ -150,6 +150,9 @@ class AudioCall(SessionFeed):
             clip = self.practice.voicemail_clip
             if clip is not None and clip.audio is utterance:
                 stretch.beep_end_s = clip.beep_end_s
+                stretch.sound_s = clip.beep_end_s if clip.beep_end_s is not None else clip.greeting_end_s
+            else:
+                stretch.sound_s = 0.0  # the box's quiet: nothing to talk over
         else:
             voice, rate = await asyncio.to_thread(engines.speak, utterance)
             self.line.play(phone_band(voice, rate, RATE), "speech", utterance).machine = machine

@@ -35,6 +35,7 @@ class Stretch:
     text: str = ""
     cut_at_s: float | None = None  # the agent's speech was cut off here (a barge-in)
     beep_end_s: float | None = None  # tones with a beep: where the beep ends, seconds into the stretch
+    sound_s: float | None = None  # tones: how far into the stretch the machine is still sounding (then quiet)
     machine: bool = False  # the callee side's sound came from a machine (a greeting, a menu, a hold)
 
 

@@ -40,7 +40,9 @@ class AudioMeasures:
 
 
 def _overlap(a: Stretch, b: Stretch) -> float:
-    return max(0.0, min(a.end_s, b.end_s) - max(a.start_s, b.start_s))
+    """How long `a` sounded while `b` did (a box's clip sounds only until its greeting or beep is over)."""
+    b_end = b.end_s if b.sound_s is None else min(b.end_s, b.start_s + b.sound_s)
+    return max(0.0, min(a.end_s, b_end) - max(a.start_s, b.start_s))
 
 
 def measure(timeline: list[Stretch], dtmf: list[tuple[float, str]], verdict_at_s: list[float]) -> AudioMeasures:

@@ -34,6 +34,7 @@ from infrastructure.mongo_scripts import MongoScriptCatalog
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
+from infrastructure.redis_outcome_events import RedisOutcomeEvents
 from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
@@ -161,6 +162,7 @@ class Container(containers.DeclarativeContainer):
     scripts = providers.Singleton(guarded, providers.Singleton(MongoScriptCatalog, database), guards, "mongodb")
     artifacts = providers.Resource(call_artifacts, settings, guards)
     handback = providers.Singleton(RedisHandback, redis)
+    outcome_events = providers.Singleton(guarded, providers.Singleton(RedisOutcomeEvents, redis), guards, "redis")
 
     calling_policy = providers.Singleton(CallingPolicy)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
@@ -226,7 +228,8 @@ class Container(containers.DeclarativeContainer):
     conduct_call = providers.Factory(
         ConductCall, campaigns=campaigns, contacts=contacts, records=call_records, claims=claims,
         compliance=compliance, audit=audit, scripts=scripts, call_line=call_line, artifacts=artifacts,
-        telemetry=telemetry, clock=clock, worker_id=settings.provided.worker_id, claim_policy=claim_policy,
+        telemetry=telemetry, events=outcome_events, clock=clock, worker_id=settings.provided.worker_id,
+        claim_policy=claim_policy,
     )
 
     retention_policy = providers.Singleton(

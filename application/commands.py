@@ -53,6 +53,18 @@ def job_id_for(campaign_id: str, step: int) -> str:
     return f"call:{campaign_id}:{step}"
 
 
+_JOB_ID = re.compile(r"^call:([0-9a-f]{24}):(\d{1,9})(?::(\d{1,9}))?$")
+
+
+def parse_job_id(job_id: object) -> tuple[str, int, int] | None:
+    """(campaign_id, step, attempt) of a well-formed call job id, else None (a producer's
+    malformed id may hold anything, a phone number included)."""
+    match = _JOB_ID.match(job_id) if isinstance(job_id, str) else None
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2)), int(match.group(3) or 0)
+
+
 def _preview(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from application.commands import ConductCallCommand
@@ -13,6 +13,7 @@ from application.ports.call_claims import CallClaims, ClaimLost
 from application.ports.call_line import CallLine, CallRequest, CallResult
 from application.ports.clock import Clock
 from application.ports.compliance import ComplianceAudit, ComplianceGate
+from application.ports.outcome_events import OutcomeEvents
 from application.ports.repositories import CallRecordRepository, CampaignRepository, ContactRepository
 from application.ports.scripts import ScriptCatalog
 from application.ports.storage import CallArtifacts
@@ -20,9 +21,11 @@ from application.ports.telemetry import Telemetry
 from domain.call_claim import Claim, ClaimStatus
 from domain.call_record import CallRecord
 from domain.compliance import ComplianceDecision, Verdict
+from domain.contact import Contact
+from domain.outcome_event import OutcomeEvent
 from domain.outcomes import CallOutcome
 from domain.script import ScriptError
-from domain.transcript_redaction import transcript_to_store
+from domain.transcript_redaction import TranscriptRedactor, transcript_to_store
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ class JobResult:
     reason: str | None = None
     deferred_until: datetime | None = None
     duplicate: bool = False  # another delivery of this step already handled it
+    # The call's stored record, when there is one: the outcome event is built from it.
+    record: CallRecord | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         return {
@@ -72,6 +77,7 @@ class ConductCall:
         call_line: CallLine,
         artifacts: CallArtifacts,
         telemetry: Telemetry,
+        events: OutcomeEvents,
         clock: Clock,
         worker_id: str,
         claim_policy: ClaimPolicy = ClaimPolicy(),
@@ -86,22 +92,46 @@ class ConductCall:
         self.call_line = call_line
         self.artifacts = artifacts
         self.telemetry = telemetry
+        self.events = events
         self.clock = clock
         self.worker_id = worker_id
         self.claim_policy = claim_policy
 
     async def __call__(self, command: ConductCallCommand) -> JobResult:
         with self.telemetry.stage("job", job_id=command.job_id, step=command.step):
-            return await self._run(command)
+            campaign = await self.campaigns.get(command.campaign_id)
+            if campaign is None:
+                raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
+            contact = await self.contacts.get(campaign.contact_id)
+            if contact is None:
+                raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
+            result = await self._run(command, campaign, contact)
+            await self._announce(command, result, contact)
+            return result
 
-    async def _run(self, command: ConductCallCommand) -> JobResult:
+    async def _announce(self, command: ConductCallCommand, result: JobResult, contact: Contact) -> None:
+        """Publish the job's outcome event. Every ending publishes, a repeated delivery too: that is
+        what makes the event at-least-once when a worker dies between storing and publishing."""
+        record = result.record
+        if record is None and result.duplicate and result.call_id:
+            record = await self.records.get(result.call_id)
+        next_step = record.next_step if record is not None else None
+        event = OutcomeEvent(
+            job_id=result.job_id, campaign_id=command.campaign_id, step=command.step, outcome=result.outcome,
+            at=self.clock.now(), call_id=result.call_id,
+            reached_human=record.reached_human if record is not None else False,
+            meeting=record.meeting.interval if record is not None and record.meeting else None,
+            callback_at=record.callback_at if record is not None else None,
+            next_step=TranscriptRedactor.for_contact(contact).text(next_step) if next_step else None,
+            deferred_until=result.deferred_until,
+        )
+        try:
+            await self.events.publish(event)
+        except Exception as exc:  # unpublished: retry the job; its next delivery publishes again
+            raise TransientFault("outcome_events", f"{type(exc).__name__} while publishing") from exc
+
+    async def _run(self, command: ConductCallCommand, campaign, contact: Contact) -> JobResult:
         job_id = command.job_id
-        campaign = await self.campaigns.get(command.campaign_id)
-        if campaign is None:
-            raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
-        contact = await self.contacts.get(campaign.contact_id)
-        if contact is None:
-            raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
         try:
             script = await self.scripts.for_campaign(campaign.batch, campaign.script_id)
             script.validate(frozenset(contact.extra))
@@ -152,7 +182,7 @@ class ConductCall:
                                          at=stored.ended_at or stored.started_at,
                                          final_step=command.final_step, call_id=stored.call_id)
                     await self.campaigns.save(campaign)
-                return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason)
+                return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason, record=stored)
             record = CallRecord(
                 call_id=claim.call_id, campaign_id=claim.campaign_id, step=claim.step,
                 outcome=CallOutcome.FAILED, started_at=claim.lease_until, ended_at=now,
@@ -167,7 +197,8 @@ class ConductCall:
                 await self.campaigns.save(campaign)
             self.telemetry.call_finished(record)
             log.warning("job %s: %s (call %s)", job_id, OUTCOME_UNKNOWN_REASON, claim.call_id)
-            return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON)
+            return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON,
+                             record=record)
         # Another worker holds a live lease (or died and its lease has not run out yet):
         # come back when the lease ends, then the claim tells what happened.
         raise RetryAt(claim.lease_until + timedelta(seconds=1),
@@ -184,7 +215,7 @@ class ConductCall:
         record = CallRecord(call_id=call_id, campaign_id=campaign.id, step=command.step, outcome=outcome,
                             started_at=now, ended_at=now, reason=reason, worker_id=self.worker_id)
         await self._store(campaign, command, record)
-        return JobResult(job_id, outcome, call_id=call_id, reason=reason)
+        return JobResult(job_id, outcome, call_id=call_id, reason=reason, record=record)
 
     async def _conduct(self, request: CallRequest) -> tuple[CallResult, bool]:
         """The call's result, and whether the phone may have rung (the dialing hook ran)."""
@@ -259,7 +290,7 @@ class ConductCall:
                     log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
         await self._store(campaign, command, record, dialed=dialed)
-        return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason)
+        return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason, record=record)
 
     async def _store(self, campaign, command: ConductCallCommand, record: CallRecord, *,
                      dialed: bool | None = None) -> None:

@@ -20,6 +20,7 @@ from domain.script import default_script
 from tests.fakes.call_line import ScriptedCallLine
 from tests.fakes.claims import FakeCallClaims
 from tests.fakes.compliance import FakeComplianceAudit, FixedComplianceGate
+from tests.fakes.outcome_events import InMemoryOutcomeEvents
 from tests.fakes.repositories import FakeCallRecordRepository, FakeCampaignRepository, FakeContactRepository
 from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry
 from tests.fakes.storage import InMemoryArtifacts
@@ -60,13 +61,15 @@ class World:
         self.line = line or ScriptedCallLine(*results)
         self.artifacts = artifacts or InMemoryArtifacts()
         self.telemetry = FakeTelemetry()
+        self.events = InMemoryOutcomeEvents()
         self.clock = FakeClock(NOW)
 
     def use_case(self, worker_id: str = "worker-a") -> ConductCall:
         return ConductCall(
             campaigns=self.campaigns, contacts=self.contacts, records=self.records, claims=self.claims,
             compliance=self.gate, audit=self.audit, scripts=self.scripts, call_line=self.line,
-            artifacts=self.artifacts, telemetry=self.telemetry, clock=self.clock, worker_id=worker_id,
+            artifacts=self.artifacts, telemetry=self.telemetry, events=self.events, clock=self.clock,
+            worker_id=worker_id,
         )
 
 
@@ -329,3 +332,56 @@ def test_folding_the_same_call_twice_counts_it_once():
     for _ in range(2):
         campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c1")
     assert len(campaign.call_history) == 1
+
+
+class TestOutcomeEvents:
+    """Contracts section 4: one event per finished job, ids and times only, at least once."""
+
+    async def test_a_finished_call_publishes_one_event_with_its_ids_meeting_and_callback(self):
+        meeting = Meeting(start=NOW + timedelta(days=1), end=NOW + timedelta(days=1, minutes=30), event_id="e1",
+                          attendee_email="dana@lakeside.example")
+        world = World(result(CallOutcome.MEETING_BOOKED, meeting=meeting, reached_human=True,
+                             next_step="Dana Reyes wants the deck at dana@lakeside.example or 512-555-0143"))
+        job = await world.use_case()(command(step=2))
+        [event] = world.events.events
+        assert (event.job_id, event.campaign_id, event.step, event.attempt) == (job.job_id, CAMPAIGN_ID, 2, 0)
+        assert (event.outcome, event.call_id, event.reached_human) == (CallOutcome.MEETING_BOOKED, job.call_id, True)
+        assert event.meeting == meeting.interval and event.at == NOW
+        for personal in ("Dana", "Reyes", "dana@", "555"):
+            assert personal not in event.next_step
+
+    async def test_a_deferral_publishes_an_event_with_the_time_it_moved_to(self):
+        until = NOW + timedelta(hours=14)
+        world = World(gate=FixedComplianceGate(Verdict.DEFER, until=until))
+        await world.use_case()(command())
+        [event] = world.events.events
+        assert event.outcome is CallOutcome.DEFERRED and event.deferred_until == until and event.call_id is None
+
+    async def test_a_redelivered_job_publishes_again_with_the_same_call_id(self):
+        world = World(result(CallOutcome.CALLBACK_REQUESTED, reached_human=True,
+                             callback_at=NOW + timedelta(hours=3)))
+        first = await world.use_case()(command())
+        await world.use_case()(command())
+        assert [e.call_id for e in world.events.events] == [first.call_id, first.call_id]
+        assert [e.callback_at for e in world.events.events] == [NOW + timedelta(hours=3)] * 2
+        assert len(world.line.requests) == 1
+
+    async def test_an_event_that_cannot_be_published_retries_the_job_and_the_retry_publishes(self):
+        world = World(result(CallOutcome.DECLINED, reached_human=True))
+        world.events.fail = True
+        with pytest.raises(TransientFault, match="outcome_events"):
+            await world.use_case()(command())
+        world.events.fail = False
+        job = await world.use_case()(command())
+        assert job.duplicate and [e.outcome for e in world.events.events] == [CallOutcome.DECLINED]
+        assert len(world.line.requests) == 1
+
+    async def test_a_worker_lost_mid_call_is_announced_as_failed(self):
+        world = World(result(CallOutcome.DECLINED))
+        await world.claims.acquire(CAMPAIGN_ID, 0, worker_id="gone", call_id="lost-call", now=NOW,
+                                   lease_until=NOW + timedelta(minutes=2))
+        await world.claims.mark_dialing(CAMPAIGN_ID, 0, worker_id="gone", lease_until=NOW + timedelta(minutes=2))
+        world.clock.advance(minutes=5)
+        await world.use_case()(command())
+        [event] = world.events.events
+        assert (event.outcome, event.call_id) == (CallOutcome.FAILED, "lost-call")

@@ -66,7 +66,7 @@ async def enqueue_call(redis: ArqRedis, command: ConductCallCommand, *, queue_na
     """Put one call job on the queue; None when the same step is already queued or kept."""
     return await redis.enqueue_job(
         FUNCTION_NAME, _job_id=command.job_id, _queue_name=queue_name, _defer_until=defer_until,
-        campaign_id=command.campaign_id, step=command.step, final_step=command.final_step,
+        **command.to_kwargs(),
     )
 
 

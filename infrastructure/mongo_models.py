@@ -12,7 +12,7 @@ from bson import ObjectId
 from odmantic import EmbeddedModel, Field, Index, Model
 
 from domain.call_record import CallRecord
-from domain.campaign import CallAttempt, Campaign, CampaignStatus
+from domain.campaign import CallAttempt, Campaign, CampaignStatus, FollowUp
 from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
@@ -64,6 +64,14 @@ class AttemptDoc(EmbeddedModel):
     call_id: Optional[str] = Field(default=None, key_name="callId")
 
 
+class FollowUpDoc(EmbeddedModel):
+    step: int
+    attempt: int
+    at: datetime
+    asked_at: datetime = Field(key_name="askedAt")
+    call_id: Optional[str] = Field(default=None, key_name="callId")
+
+
 class CampaignDoc(Model):
     contact: ObjectId
     batch: str = "default"
@@ -77,6 +85,7 @@ class CampaignDoc(Model):
     last_completed_date: Optional[datetime] = Field(default=None, key_name="lastCompletedDate")
     last_call_date: Optional[datetime] = Field(default=None, key_name="lastCallDate")
     settings: dict = Field(default_factory=dict)
+    follow_ups: list[FollowUpDoc] = Field(default_factory=list, key_name="followUps")
 
     model_config = {
         "collection": "campaigns",
@@ -97,6 +106,8 @@ class CampaignDoc(Model):
                           for a in c.call_history],
             last_completed_step=c.last_completed_step, last_completed_date=stored(c.last_completed_date),
             last_call_date=stored(c.last_call_date), settings=dict(c.settings),
+            follow_ups=[FollowUpDoc(step=f.step, attempt=f.attempt, at=stored(f.at), asked_at=stored(f.asked_at),
+                                    call_id=f.call_id) for f in c.follow_ups],
         )
 
     def to_domain(self) -> Campaign:
@@ -108,6 +119,8 @@ class CampaignDoc(Model):
                                       call_id=a.call_id) for a in self.call_history],
             last_completed_step=self.last_completed_step, last_completed_date=aware(self.last_completed_date),
             last_call_date=aware(self.last_call_date), settings=dict(self.settings),
+            follow_ups=[FollowUp(step=f.step, attempt=f.attempt, at=aware(f.at), asked_at=aware(f.asked_at),
+                                 call_id=f.call_id) for f in self.follow_ups],
         )
 
 

@@ -26,6 +26,8 @@ class CallRequest:
     step: int
     final_step: bool
     started_at: datetime
+    attempt: int = 0  # > 0: a follow-up the worker queued (a callback the callee asked for)
+    callback_asked_at: datetime | None = None  # on a callback: the time the callee asked for
 
 
 @dataclass

@@ -11,6 +11,7 @@ from bson import ObjectId
 from rich.console import Console
 from rich.table import Table
 
+from application.commands import job_id_for
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.personal_data import mask_phone
@@ -73,9 +74,13 @@ def show(
             raise LookupError(f"no campaign {campaign_id}")
         records = await (await container.call_records()).for_campaign(campaign_id)
         audit = await (await container.audit()).for_campaign(campaign_id)
-        return campaign, records, audit
+        queued = {command.job_id for command, _ in await (await container.follow_ups()).scheduled(campaign_id)}
+        return campaign, records, audit, queued
 
-    campaign, records, audit = run(settings, work)
+    campaign, records, audit, queued = run(settings, work)
+    follow_ups = [{"step": f.step, "attempt": f.attempt, "at": f.at.isoformat(), "asked_at": f.asked_at.isoformat(),
+                   "moved": f.moved, "job_id": job_id_for(campaign.id, f.step, f.attempt),
+                   "queued": job_id_for(campaign.id, f.step, f.attempt) in queued} for f in campaign.follow_ups]
     if as_json:
         typer.echo(json.dumps({
             "campaign_id": campaign.id, "status": campaign.status.value,
@@ -86,6 +91,7 @@ def show(
             "decisions": [{"step": s, "verdict": d.verdict.value, "rule": d.rule, "reason": d.reason,
                            "decided_at": d.decided_at.isoformat(),
                            "until": d.until.isoformat() if d.until else None} for s, d in audit],
+            "follow_ups": follow_ups,
         }, indent=2))
         return
     console = Console()
@@ -100,3 +106,9 @@ def show(
         decisions.add_row(str(step), d.verdict.value, d.rule, d.reason,
                           d.until.isoformat(timespec="minutes") if d.until else "")
     console.print(decisions)
+    if follow_ups:
+        table = Table("job", "runs at", "asked for", "state", title="callbacks (follow-ups the callee asked for)")
+        for f in follow_ups:
+            table.add_row(f["job_id"], f["at"], f["asked_at"] + (" (not lawful: moved)" if f["moved"] else ""),
+                          "queued" if f["queued"] else "ran or cancelled")
+        console.print(table)

@@ -20,6 +20,7 @@ from domain.script import default_script
 from tests.fakes.call_line import ScriptedCallLine
 from tests.fakes.claims import FakeCallClaims
 from tests.fakes.compliance import FakeComplianceAudit, FixedComplianceGate
+from tests.fakes.follow_up_queue import InMemoryFollowUpQueue
 from tests.fakes.outcome_events import InMemoryOutcomeEvents
 from tests.fakes.repositories import FakeCallRecordRepository, FakeCampaignRepository, FakeContactRepository
 from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry
@@ -62,14 +63,15 @@ class World:
         self.artifacts = artifacts or InMemoryArtifacts()
         self.telemetry = FakeTelemetry()
         self.events = InMemoryOutcomeEvents()
+        self.follow_ups = InMemoryFollowUpQueue()
         self.clock = FakeClock(NOW)
 
     def use_case(self, worker_id: str = "worker-a") -> ConductCall:
         return ConductCall(
             campaigns=self.campaigns, contacts=self.contacts, records=self.records, claims=self.claims,
             compliance=self.gate, audit=self.audit, scripts=self.scripts, call_line=self.line,
-            artifacts=self.artifacts, telemetry=self.telemetry, events=self.events, clock=self.clock,
-            worker_id=worker_id,
+            artifacts=self.artifacts, telemetry=self.telemetry, events=self.events, follow_ups=self.follow_ups,
+            clock=self.clock, worker_id=worker_id,
         )
 
 
@@ -149,6 +151,8 @@ class TestBadInput:
         ({"campaign_id": CAMPAIGN_ID, "step": True, "final_step": False}, "step must be an integer"),
         ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": "yes"}, "final_step must be a boolean"),
         ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "x": 1}, "unexpected kwarg(s): x"),
+        ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "attempt": 0}, "attempt must be an integer >= 1"),
+        ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "attempt": "2"}, "attempt must be an integer"),
     ])
     def test_malformed_kwargs_are_named(self, kwargs, fragment):
         with pytest.raises(MalformedJob) as err:
@@ -231,11 +235,11 @@ class TestAtMostOnce:
         class ClaimsThatFailOnce(FakeCallClaims):
             failed = False
 
-            async def complete(self, campaign_id, step, *, outcome):
+            async def complete(self, campaign_id, step, *, outcome, attempt=0):
                 if not self.failed:
                     self.failed = True
                     raise TransientFault("mongodb", "connection reset")
-                await super().complete(campaign_id, step, outcome=outcome)
+                await super().complete(campaign_id, step, outcome=outcome, attempt=attempt)
 
         world = World(result(CallOutcome.MEETING_BOOKED, reached_human=True))
         world.claims = ClaimsThatFailOnce()
@@ -385,3 +389,106 @@ class TestOutcomeEvents:
         await world.use_case()(command())
         [event] = world.events.events
         assert (event.outcome, event.call_id) == (CallOutcome.FAILED, "lost-call")
+
+
+class LawfulFromNine:
+    """Allows calls at or after 09:00 UTC on the day asked; earlier ones are deferred to 09:00."""
+
+    async def check(self, contact, campaign, now):
+        from domain.compliance import ComplianceDecision
+        if now.hour >= 9:
+            return ComplianceDecision(Verdict.ALLOW, "calling_window", "within hours", now)
+        return ComplianceDecision(Verdict.DEFER, "calling_window", "before 09:00", now,
+                                  until=now.replace(hour=9, minute=0, second=0, microsecond=0))
+
+
+def test_a_follow_up_job_reads_its_attempt_and_has_the_contracts_job_id():
+    parsed = ConductCallCommand.from_kwargs({"campaign_id": CAMPAIGN_ID, "step": 2, "final_step": False, "attempt": 1})
+    assert parsed.job_id == f"call:{CAMPAIGN_ID}:2:1" and parsed.to_kwargs()["attempt"] == 1
+    producer = ConductCallCommand.from_kwargs({"campaign_id": CAMPAIGN_ID, "step": 2, "final_step": False})
+    assert producer.attempt == 0 and producer.job_id == f"call:{CAMPAIGN_ID}:2" and "attempt" not in producer.to_kwargs()
+
+
+class TestCallbacks:
+    """A callee who asks to be called back gets that call, queued once, at a lawful minute."""
+
+    def callback(self, at):
+        return result(CallOutcome.CALLBACK_REQUESTED, reached_human=True, callback_at=at)
+
+    async def test_a_lawful_callback_is_queued_for_that_minute_as_the_next_attempt(self):
+        asked = datetime(2026, 3, 11, 14, 30, 20, tzinfo=timezone.utc)
+        world = World(self.callback(asked), gate=LawfulFromNine())
+        job = await world.use_case()(command(step=1))
+        [(queued, at)] = world.follow_ups.jobs.values()
+        assert queued == ConductCallCommand(CAMPAIGN_ID, 1, False, attempt=1)
+        assert queued.job_id == f"call:{CAMPAIGN_ID}:1:1"
+        assert at == asked.replace(second=0) and job.scheduled.at == at
+        [event] = world.events.events
+        assert (event.scheduled.step, event.scheduled.attempt, event.scheduled.at) == (1, 1, at)
+        [follow_up] = (await world.campaigns.get(CAMPAIGN_ID)).follow_ups
+        assert follow_up.asked_at == asked and not follow_up.moved
+
+    async def test_an_unlawful_callback_moves_to_the_nearest_lawful_minute(self):
+        asked = datetime(2026, 3, 11, 7, 0, tzinfo=timezone.utc)
+        world = World(self.callback(asked), gate=LawfulFromNine())
+        await world.use_case()(command())
+        [(_, at)] = world.follow_ups.jobs.values()
+        assert at == datetime(2026, 3, 11, 9, 0, tzinfo=timezone.utc)
+        assert (await world.campaigns.get(CAMPAIGN_ID)).follow_ups[0].moved
+
+    async def test_a_redelivered_job_queues_no_second_callback(self):
+        world = World(self.callback(NOW + timedelta(days=1)))
+        await world.use_case()(command())
+        await world.use_case("worker-b")(command())
+        assert len(world.follow_ups.jobs) == 1
+        assert len((await world.campaigns.get(CAMPAIGN_ID)).follow_ups) == 1
+        assert len(world.line.requests) == 1
+
+    async def test_the_callback_is_claimed_apart_and_knows_what_was_asked(self):
+        asked = NOW + timedelta(days=1)
+        world = World(self.callback(asked), result(CallOutcome.DECLINED, reached_human=True))
+        await world.use_case()(command())
+        follow_up = await world.use_case()(ConductCallCommand(CAMPAIGN_ID, 0, False, attempt=1))
+        assert follow_up.job_id == f"call:{CAMPAIGN_ID}:0:1" and not follow_up.duplicate
+        assert [r.attempt for r in world.line.requests] == [0, 1]
+        assert world.line.requests[1].callback_asked_at == asked
+        assert (await world.claims.get(CAMPAIGN_ID, 0, attempt=1)).status is ClaimStatus.COMPLETED
+
+    async def test_follow_ups_per_step_are_capped(self):
+        world = World(self.callback(NOW + timedelta(days=1)), self.callback(NOW + timedelta(days=2)),
+                      self.callback(NOW + timedelta(days=3)))
+        use_case = world.use_case()
+        use_case.max_follow_ups = 2
+        for attempt in range(3):
+            await use_case(ConductCallCommand(CAMPAIGN_ID, 0, False, attempt=attempt))
+        assert sorted(world.follow_ups.jobs) == [f"call:{CAMPAIGN_ID}:0:1", f"call:{CAMPAIGN_ID}:0:2"]
+
+    async def test_a_callback_that_can_never_be_lawful_is_not_queued(self):
+        class NothingAfterThisCall:
+            async def check(self, contact, campaign, now):
+                from domain.compliance import ComplianceDecision
+                verdict = Verdict.ALLOW if now == NOW else Verdict.SKIP
+                return ComplianceDecision(verdict, "do_not_call", "listed", now)
+
+        world = World(self.callback(NOW + timedelta(days=1)), gate=NothingAfterThisCall())
+        job = await world.use_case()(command())
+        assert job.outcome is CallOutcome.CALLBACK_REQUESTED and job.scheduled is None
+        assert world.follow_ups.jobs == {}
+
+    async def test_a_crash_before_queueing_is_finished_by_the_next_delivery(self):
+        class QueueDown(InMemoryFollowUpQueue):
+            down = True
+
+            async def schedule(self, command, at):
+                if self.down:
+                    raise TransientFault("redis", "connection refused")
+                return await super().schedule(command, at)
+
+        world = World(self.callback(NOW + timedelta(days=1)))
+        world.follow_ups = QueueDown()
+        with pytest.raises(TransientFault):
+            await world.use_case()(command())
+        world.follow_ups.down = False
+        world.clock.advance(minutes=5)
+        await world.use_case("worker-b")(command())
+        assert list(world.follow_ups.jobs) == [f"call:{CAMPAIGN_ID}:0:1"] and len(world.line.requests) == 1

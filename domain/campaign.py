@@ -57,6 +57,7 @@ class Campaign:
     script_id: str | None = None
     rep_calendar_id: str = "primary"
     rep_name: str = "your DocShield advisor"
+    rep_email: str = ""
     status: CampaignStatus = CampaignStatus.PENDING
     call_history: list[CallAttempt] = field(default_factory=list)
     last_completed_step: int | None = None

@@ -79,6 +79,7 @@ class CampaignDoc(Model):
     script_id: Optional[str] = Field(default=None, key_name="scriptId")
     rep_calendar_id: str = Field(default="primary", key_name="repCalendarId")
     rep_name: str = Field(default="your DocShield advisor", key_name="repName")
+    rep_email: str = Field(default="", key_name="repEmail")
     status: str = CampaignStatus.PENDING.value
     call_history: list[AttemptDoc] = Field(default_factory=list, key_name="callHistory")
     last_completed_step: Optional[int] = Field(default=None, key_name="lastCompletedStep")
@@ -101,7 +102,8 @@ class CampaignDoc(Model):
     def from_domain(cls, c: Campaign) -> "CampaignDoc":
         return cls(
             id=ObjectId(c.id), contact=ObjectId(c.contact_id), batch=c.batch, thread_id=c.thread_id,
-            script_id=c.script_id, rep_calendar_id=c.rep_calendar_id, rep_name=c.rep_name, status=c.status.value,
+            script_id=c.script_id, rep_calendar_id=c.rep_calendar_id, rep_name=c.rep_name, rep_email=c.rep_email,
+            status=c.status.value,
             call_history=[AttemptDoc(at=stored(a.at), step=a.step, outcome=a.outcome.value, call_id=a.call_id)
                           for a in c.call_history],
             last_completed_step=c.last_completed_step, last_completed_date=stored(c.last_completed_date),
@@ -114,7 +116,7 @@ class CampaignDoc(Model):
         return Campaign(
             id=str(self.id), contact_id=str(self.contact), batch=self.batch, thread_id=self.thread_id,
             script_id=self.script_id, rep_calendar_id=self.rep_calendar_id, rep_name=self.rep_name,
-            status=CampaignStatus(self.status),
+            rep_email=self.rep_email, status=CampaignStatus(self.status),
             call_history=[CallAttempt(at=aware(a.at), step=a.step, outcome=CallOutcome(a.outcome),
                                       call_id=a.call_id) for a in self.call_history],
             last_completed_step=self.last_completed_step, last_completed_date=aware(self.last_completed_date),

@@ -313,6 +313,10 @@ class ConductCall:
                 except Exception as exc:  # the outcome matters more than the transcript
                     log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
+        if result.front_desk:
+            # The next attempt asks for that person, dials that extension, calls at that time.
+            request.contact.known = request.contact.known.updated_with(result.front_desk)
+            await self.contacts.save(request.contact)
         await self._plan_callback(command, campaign, request.contact, record)
         scheduled = await self._store(campaign, command, record, dialed=dialed)
         return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason, record=record,

@@ -2,7 +2,7 @@
 `call:{campaign_id}:{step}:{attempt}` (contracts section 1), deferred to its run time."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from arq.connections import ArqRedis
 from arq.constants import job_key_prefix
@@ -10,6 +10,9 @@ from redis.asyncio import Redis
 
 from application.commands import ConductCallCommand, parse_job_id
 from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, enqueue_call, serialize
+
+
+KEEP_PAST_RUN_TIME = timedelta(days=1)
 
 
 class ArqFollowUpQueue:
@@ -23,7 +26,10 @@ class ArqFollowUpQueue:
     async def schedule(self, command: ConductCallCommand, at: datetime) -> bool:
         if command.attempt < 1:
             raise ValueError("a follow-up has attempt >= 1; attempt 0 is the producer's job")
-        return await enqueue_call(self.arq, command, queue_name=self.queue_name, defer_until=at) is not None
+        # Kept a day past its run time; a run time already past (a late redelivery) still gets the day.
+        keep = max(at - datetime.now(timezone.utc), timedelta(0)) + KEEP_PAST_RUN_TIME
+        return await enqueue_call(self.arq, command, queue_name=self.queue_name, defer_until=at,
+                                  expires=keep) is not None
 
     async def scheduled(self, campaign_id: str) -> list[tuple[ConductCallCommand, datetime]]:
         found = []

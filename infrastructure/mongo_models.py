@@ -14,6 +14,7 @@ from odmantic import EmbeddedModel, Field, Index, Model
 from domain.call_record import CallRecord
 from domain.campaign import CallAttempt, Campaign, CampaignStatus, FollowUp
 from domain.contact import Contact
+from domain.front_desk import FrontDeskDetails
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 
@@ -42,6 +43,7 @@ class ContactDoc(Model):
     state: Optional[str] = None
     timezone: Optional[str] = None
     extra: dict = Field(default_factory=dict)
+    known: dict = Field(default_factory=dict)  # FrontDeskDetails: decision maker, line, extension, best time
 
     model_config = {"collection": "contacts", "indexes": lambda: [Index(ContactDoc.phone)]}
 
@@ -49,12 +51,13 @@ class ContactDoc(Model):
     def from_domain(cls, c: Contact) -> "ContactDoc":
         return cls(id=ObjectId(c.id), first_name=c.first_name, last_name=c.last_name, phone=c.phone,
                    practice=c.practice, title=c.title, email=c.email, state=c.state, timezone=c.timezone,
-                   extra=dict(c.extra))
+                   extra=dict(c.extra), known=c.known.as_dict())
 
     def to_domain(self) -> Contact:
         return Contact(id=str(self.id), first_name=self.first_name, last_name=self.last_name, phone=self.phone,
                        practice=self.practice, title=self.title, email=self.email, state=self.state,
-                       timezone=self.timezone, extra=dict(self.extra))
+                       timezone=self.timezone, extra=dict(self.extra),
+                       known=FrontDeskDetails.from_dict(self.known))
 
 
 class AttemptDoc(EmbeddedModel):

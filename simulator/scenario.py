@@ -18,6 +18,7 @@ import phonenumbers
 import yaml
 from phonenumbers import timezone as phone_timezones
 
+from domain.front_desk import BestTime, FrontDeskDetails
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
 
@@ -26,13 +27,16 @@ OBJECTIONS = ("already_insured", "send_information", "not_interested", "too_busy
 DECISIONS = ("accept", "decline", "callback", "opt_out")
 ROLES = ("receptionist", "decision_maker")
 EXPECT_KEYS = ("outcome", "reached_human", "digits", "max_digits", "meeting_within", "no_meeting",
-               "voicemail_after_beep", "disclosed_ai", "do_not_call", "deferred_until", "voicemail_left", "objections")
+               "voicemail_after_beep", "disclosed_ai", "do_not_call", "deferred_until", "voicemail_left", "objections",
+               "callback_scheduled_at", "captured", "said", "not_said", "event")
+GIVES = ("decision_maker", "direct_line", "extension", "best_time", "email")
+KNOWN = ("decision_maker", "direct_line", "extension", "best_time")
 _NODE_FIELDS = {
     "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats"},
     "hold": {"seconds", "then"},
     "voicemail": {"beep", "greeting_s"},
     "person": {"says", "transfers_to", "refuses_transfer", "objections", "decision", "availability", "email",
-               "asks_if_robot", "callback_at"},
+               "asks_if_robot", "callback_at", "gives"},
 }
 
 
@@ -69,6 +73,7 @@ class Node:
     email: str | None = None
     asks_if_robot: bool = False
     callback_at: datetime | None = None
+    gives: dict[str, str] = field(default_factory=dict)  # what this person tells when asked (3.1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class Scenario:
     calendar: CalendarSpec = CalendarSpec()
     step: int = 0
     final_step: bool = False
+    known: FrontDeskDetails = FrontDeskDetails()  # contact.known (3.1): what earlier calls learned
+    redeliver: bool = False  # the job is delivered a second time after it finished (at-least-once)
 
 
 def load_files(paths: list[str | Path]) -> list[Scenario]:
@@ -201,7 +208,7 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         raise r.fail(f"scenarios[{index}].id", f"must be a name of letters, digits, '-', '_' or '.', got {scenario_id!r}")
     r = _Reader(source, scenario_id)
     unknown = sorted(set(raw) - {"id", "now", "contact", "history", "do_not_call", "calendar", "line", "expect",
-                                 "description", "step", "final_step"})
+                                 "description", "step", "final_step", "redeliver"})
     if unknown:
         raise r.fail(unknown[0], "unknown field")
     now = r.moment(raw.get("now"), "now")
@@ -211,7 +218,8 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         fields[name] = r.text(contact.get(name), f"contact.{name}")
     for name in ("title", "email", "state", "timezone"):
         fields[name] = r.text(contact.get(name), f"contact.{name}", required=False)
-    bad = sorted(set(contact) - set(fields))
+    known = _known(r, contact.get("known"))
+    bad = sorted(set(contact) - set(fields) - {"known"})
     if bad:
         raise r.fail(f"contact.{bad[0]}", "unknown field")
     if not re.fullmatch(r"\+[1-9]\d{6,14}", fields["phone"]):
@@ -244,7 +252,38 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
     return Scenario(id=scenario_id, source=source, now=now, contact=fields, contact_zone=contact_zone, line=line,
                     expect=expect, history=tuple(history),
                     do_not_call=r.boolean(raw.get("do_not_call", False), "do_not_call"), calendar=calendar,
-                    step=step, final_step=r.boolean(raw.get("final_step", False), "final_step"))
+                    step=step, final_step=r.boolean(raw.get("final_step", False), "final_step"), known=known,
+                    redeliver=r.boolean(raw.get("redeliver", False), "redeliver"))
+
+
+def _known(r: _Reader, raw: Any) -> FrontDeskDetails:
+    if raw is None:
+        return FrontDeskDetails()
+    raw = r.mapping(raw, "contact.known")
+    bad = sorted(set(raw) - set(KNOWN))
+    if bad:
+        raise r.fail(f"contact.known.{bad[0]}", f"unknown field (known: {', '.join(KNOWN)})")
+    try:
+        best = raw.get("best_time")
+        return FrontDeskDetails(
+            decision_maker=r.text(raw["decision_maker"], "contact.known.decision_maker")
+            if "decision_maker" in raw else None,
+            direct_line=str(raw["direct_line"]) if "direct_line" in raw else None,
+            extension=str(raw["extension"]) if "extension" in raw else None,
+            best_time=_best_time(r, best, "contact.known.best_time") if best is not None else None)
+    except ValueError as exc:
+        raise r.fail("contact.known", str(exc)) from None
+
+
+def _best_time(r: _Reader, raw: Any, path: str) -> BestTime:
+    raw = r.mapping(raw, path)
+    if set(raw) != {"days", "from", "to"}:
+        raise r.fail(path, "needs exactly days, from and to")
+    try:
+        return BestTime.from_dict({"days": [str(d).lower()[:3] for d in raw["days"]], "from": str(raw["from"]),
+                                   "to": str(raw["to"])})
+    except (ValueError, TypeError) as exc:
+        raise r.fail(path, str(exc)) from None
 
 
 def _line(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Node]:
@@ -326,7 +365,22 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
                 email=r.text(body.get("email"), f"{path}.email", required=False) or None,
                 asks_if_robot=r.boolean(body.get("asks_if_robot", False), f"{path}.asks_if_robot"),
                 callback_at=r.moment(body["callback_at"], f"{path}.callback_at", zone) if body.get("callback_at")
-                else None)
+                else None, gives=_gives(r, body.get("gives"), f"{path}.gives"))
+
+
+def _gives(r: _Reader, raw: Any, path: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    raw = r.mapping(raw, path)
+    bad = sorted(set(raw) - set(GIVES))
+    if bad:
+        raise r.fail(f"{path}.{bad[0]}", f"unknown field (known: {', '.join(GIVES)})")
+    gives = {key: r.text(str(value), f"{path}.{key}") for key, value in raw.items()}
+    if "extension" in gives and not re.fullmatch(r"\d{1,8}", gives["extension"]):
+        raise r.fail(f"{path}.extension", f"must be 1-8 digits, got {gives['extension']!r}")
+    if "direct_line" in gives and not re.fullmatch(r"\+[1-9]\d{6,14}", gives["direct_line"]):
+        raise r.fail(f"{path}.direct_line", f"must be E.164, got {gives['direct_line']!r}")
+    return gives
 
 
 def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
@@ -358,4 +412,21 @@ def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
             out[key] = r.intervals(value, path, zone)
         elif key == "deferred_until":
             out[key] = r.moment(value, path, zone)
+        elif key == "callback_scheduled_at":
+            out[key] = None if value in (None, "none") else r.moment(value, path, zone)
+        elif key in ("said", "not_said"):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise r.fail(path, "must be a list of phrases")
+            out[key] = [v.strip() for v in value]
+        elif key == "captured":
+            captured = r.mapping(value, path)
+            bad = sorted(set(captured) - set(KNOWN))
+            if bad:
+                raise r.fail(f"{path}.{bad[0]}", f"unknown field (known: {', '.join(KNOWN)})")
+            if "best_time" in captured:
+                captured = {**captured, "best_time": _best_time(r, captured["best_time"], f"{path}.best_time")
+                            .as_dict()}
+            out[key] = {k: (str(v) if k in ("extension", "direct_line") else v) for k, v in captured.items()}
+        elif key == "event":
+            out[key] = r.mapping(value, path)
     return out

@@ -28,7 +28,9 @@ from domain.campaign import CallAttempt, Campaign
 from domain.contact import Contact
 from domain.menu_navigator import TargetPolicy
 from domain.slot_finder import WorkingHours
+from infrastructure.arq_follow_ups import ArqFollowUpQueue
 from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
+from infrastructure.redis_outcome_events import STREAM, to_wire
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.calendar_credentials import LocalCalendarAccess
 from simulator.offline_brain import OfflineBrain
@@ -109,6 +111,8 @@ class Simulation:
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
+    _events_after: str = field(default="0", init=False, repr=False)  # the outcome stream's id when the run began
+    _follow_ups: ArqFollowUpQueue | None = field(default=None, init=False, repr=False)
 
     async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
         run_id = uuid.uuid4().hex[:8]
@@ -140,6 +144,13 @@ class Simulation:
             container.clock.override(providers.Object(clock))
             container.do_not_call.override(providers.Object(dnc))
             container.call_line.override(providers.Object(line))
+            # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
+            # run's worker does not take: their simulated time has passed in real time, and a scenario
+            # is one call.
+            self._follow_ups = ArqFollowUpQueue(await container.redis(), queue_name=f"{settings.queue_name}:follow-ups")
+            container.follow_ups.override(providers.Object(self._follow_ups))
+            newest = await (await container.redis()).xrevrange(STREAM, count=1)
+            self._events_after = newest[0][0].decode() if newest else "0"
             inner = providers.Factory(ConductCall, **container.conduct_call.kwargs)
             container.conduct_call.override(providers.Factory(_ScenarioJobs, inner, clock, runs, timings))
             await self._seed(container, runs, dnc, calendar)
@@ -152,7 +163,7 @@ class Simulation:
             return list(runs.values())
         finally:
             for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call,
-                             container.telemetry):
+                             container.telemetry, container.follow_ups):
                 provider.reset_override()
             if not self.keep_data:
                 database = await container.database()
@@ -167,7 +178,7 @@ class Simulation:
             c = s.contact
             contact = Contact(id=str(ObjectId()), first_name=c["first_name"], last_name=c["last_name"],
                               phone=c["phone"], practice=c["practice"], title=c["title"], email=c["email"],
-                              state=c["state"] or None, timezone=c["timezone"] or s.contact_zone.key)
+                              state=c["state"] or None, timezone=c["timezone"] or s.contact_zone.key, known=s.known)
             calendar_id = f"rep-{run.campaign_id}"
             calendar.seed(calendar_id, timezone_name=s.calendar.timezone,
                           working_hours=WorkingHours.parse(s.calendar.working_hours), busy=list(s.calendar.busy))
@@ -201,6 +212,15 @@ class Simulation:
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
+            again = [r for r in runs.values() if r.scenario.redeliver]
+            if again:
+                # At-least-once delivery: the same job comes back after it finished (its result expired,
+                # or the producer sent it twice). It must dial nothing and queue nothing new.
+                for run in again:
+                    command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step)
+                    await pool.delete(f"arq:result:{command.job_id}")
+                    await enqueue_call(pool, command, queue_name=settings.queue_name)
+                await run_worker(settings, burst=True, container=container)
         finally:
             await pool.aclose()
 
@@ -240,6 +260,11 @@ class Simulation:
             coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
+        follow_ups = await self._follow_ups.scheduled(run.campaign_id)
+        events = [e for _, e in await (await container.outcome_events()).read(after=self._events_after, count=100_000)
+                  if e.job_id == job_id]
+        contact = await (await container.contacts()).get((await (await container.campaigns()).get(
+            run.campaign_id)).contact_id)
         run.observed = {
             "outcome": outcome,
             "reached_human": bool(record and record.reached_human),
@@ -259,5 +284,12 @@ class Simulation:
                        or "the worker never processed this job"),
             "transcript": transcript,
             "coaching": coaching,
+            "scheduled": ({"step": follow_ups[0][0].step, "attempt": follow_ups[0][0].attempt,
+                           "at": follow_ups[0][1].isoformat()} if follow_ups else None),
+            "scheduled_calls": len(follow_ups),
+            "captured": contact.known.as_dict() if contact else {},
+            "event": to_wire(events[-1]) if events else None,
+            "events_published": len(events),
+            "dials": len(records),
         }
         run.failures = check(run.scenario.expect, run.observed)

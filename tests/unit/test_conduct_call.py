@@ -492,3 +492,16 @@ class TestCallbacks:
         world.clock.advance(minutes=5)
         await world.use_case("worker-b")(command())
         assert list(world.follow_ups.jobs) == [f"call:{CAMPAIGN_ID}:0:1"] and len(world.line.requests) == 1
+
+
+async def test_what_the_front_desk_said_is_kept_on_the_contact_for_the_next_attempt():
+    from datetime import time
+
+    from domain.front_desk import BestTime, FrontDeskDetails
+    world = World(result(CallOutcome.GATEKEEPER_BLOCKED, reached_human=True, front_desk=FrontDeskDetails(
+        decision_maker="Dr. Kent", extension="214", best_time=BestTime(("thu",), time(14), time(17)))),
+        contact=a_contact(known=FrontDeskDetails(direct_line="+15125550188", extension="200")))
+    await world.use_case()(command())
+    known = (await world.contacts.get(CONTACT_ID)).known
+    assert known == FrontDeskDetails(decision_maker="Dr. Kent", direct_line="+15125550188", extension="214",
+                                     best_time=BestTime(("thu",), time(14), time(17)))

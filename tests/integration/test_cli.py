@@ -174,6 +174,9 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
     for outcome in ("meeting_booked", "voicemail_left", "gatekeeper_blocked", "deferred"):
         assert outcome in out
     assert "6/6 scenarios passed" in out
+    # Each call is printed whole: the booked one down to the booking the summary reports.
+    words = " ".join(out.split())
+    assert words.count("=> meeting_booked") == words.count("You're all set for") >= 2
 
 
 def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):

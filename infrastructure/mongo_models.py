@@ -43,7 +43,9 @@ class ContactDoc(Model):
     state: Optional[str] = None
     timezone: Optional[str] = None
     extra: dict = Field(default_factory=dict)
-    known: dict = Field(default_factory=dict)  # FrontDeskDetails: decision maker, line, extension, best time
+    # FrontDeskDetails (decision maker, line, extension, best time). Optional with None: odmantic applies a
+    # default to a key missing from an older document, but not a default_factory.
+    known: Optional[dict] = None
 
     model_config = {"collection": "contacts", "indexes": lambda: [Index(ContactDoc.phone)]}
 
@@ -89,7 +91,7 @@ class CampaignDoc(Model):
     last_completed_date: Optional[datetime] = Field(default=None, key_name="lastCompletedDate")
     last_call_date: Optional[datetime] = Field(default=None, key_name="lastCallDate")
     settings: dict = Field(default_factory=dict)
-    follow_ups: list[FollowUpDoc] = Field(default_factory=list, key_name="followUps")
+    follow_ups: Optional[list[FollowUpDoc]] = Field(default=None, key_name="followUps")  # None in older documents
 
     model_config = {
         "collection": "campaigns",
@@ -125,7 +127,7 @@ class CampaignDoc(Model):
             last_completed_step=self.last_completed_step, last_completed_date=aware(self.last_completed_date),
             last_call_date=aware(self.last_call_date), settings=dict(self.settings),
             follow_ups=[FollowUp(step=f.step, attempt=f.attempt, at=aware(f.at), asked_at=aware(f.asked_at),
-                                 call_id=f.call_id) for f in self.follow_ups],
+                                 call_id=f.call_id) for f in self.follow_ups or ()],
         )
 
 

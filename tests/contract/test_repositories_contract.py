@@ -217,3 +217,31 @@ async def test_scripts_fall_back_to_the_shipped_default(stores):
     custom = replace(default_script(), id="ortho-v2", version=2, closing="Bye {first_name}.")
     await scripts.save("b1", custom)
     assert await scripts.for_campaign("b1", None) == custom
+
+
+async def test_documents_stored_before_callbacks_and_front_desk_details_still_load(mongo_server):
+    from bson import ObjectId
+    from motor.motor_asyncio import AsyncIOMotorClient
+    from odmantic import AIOEngine
+
+    client = AsyncIOMotorClient(mongo_server.uri)
+    db = client[f"contract_{uuid.uuid4().hex[:10]}"]
+    try:
+        await db["campaigns"].insert_one({"_id": ObjectId(CID), "contact": ObjectId(KID), "batch": "default",
+                                          "threadId": None, "scriptId": None, "repCalendarId": "primary",
+                                          "repName": "Sam", "status": "active", "callHistory": [],
+                                          "lastCompletedStep": None, "lastCompletedDate": None,
+                                          "lastCallDate": None, "settings": {}})
+        await db["contacts"].insert_one({"_id": ObjectId(KID), "firstName": "Dana", "lastName": "Reyes",
+                                         "phone": "+15125550143", "practice": "Lakeside", "title": "", "email": "",
+                                         "state": None, "timezone": None, "extra": {}})
+        engine = AIOEngine(client=client, database=db.name)
+        campaign = await MongoCampaignRepository(engine).get(CID)
+        contact = await MongoContactRepository(engine).get(KID)
+        assert campaign.follow_ups == [] and campaign.rep_email == "" and not contact.known
+        campaign.plan_follow_up(step=0, attempt=0, at=NOW, asked_at=NOW, call_id="c0", cap=2)
+        await MongoCampaignRepository(engine).save(campaign)
+        assert len((await MongoCampaignRepository(engine).get(CID)).follow_ups) == 1
+    finally:
+        await client.drop_database(db.name)
+        client.close()

@@ -494,14 +494,17 @@ class TestCallbacks:
         assert list(world.follow_ups.jobs) == [f"call:{CAMPAIGN_ID}:0:1"] and len(world.line.requests) == 1
 
 
-async def test_what_the_front_desk_said_is_kept_on_the_contact_for_the_next_attempt():
+async def test_what_the_front_desk_said_is_kept_on_the_contact_for_the_next_attempt(caplog):
     from datetime import time
 
     from domain.front_desk import BestTime, FrontDeskDetails
     world = World(result(CallOutcome.GATEKEEPER_BLOCKED, reached_human=True, front_desk=FrontDeskDetails(
         decision_maker="Dr. Kent", extension="214", best_time=BestTime(("thu",), time(14), time(17)))),
         contact=a_contact(known=FrontDeskDetails(direct_line="+15125550188", extension="200")))
+    caplog.set_level("DEBUG")
     await world.use_case()(command())
+    for personal in ("Kent", "214", "5550188"):  # personal data: never in a log line
+        assert personal not in caplog.text
     known = (await world.contacts.get(CONTACT_ID)).known
     assert known == FrontDeskDetails(decision_maker="Dr. Kent", direct_line="+15125550188", extension="214",
                                      best_time=BestTime(("thu",), time(14), time(17)))

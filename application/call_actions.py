@@ -17,7 +17,9 @@ from application.ports.call_controls import CallControls
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from application.ports.meeting_scheduler import MeetingScheduler, SchedulingAnswer
+from domain.callee_location import to_e164
 from domain.contact import Contact
+from domain.front_desk import FrontDeskDetails, parse_best_time
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
 from domain.slot_finder import spoken_time
@@ -118,6 +120,23 @@ class CallActions:
         self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
                              objections=list(objections or ()), next_step=next_step)
         return f"recorded {parsed.value}"
+
+    def note_front_desk(self, *, decision_maker: str | None = None, direct_line: str | None = None,
+                        extension: str | None = None, best_time: str | None = None) -> str:
+        """Keep what the front desk told (or volunteered) for the next attempt; the words of `best_time`
+        become days and hours on the contact's clock."""
+        try:
+            noted = FrontDeskDetails(
+                decision_maker=(decision_maker or "").strip() or None,
+                direct_line=to_e164(direct_line) if direct_line else None,
+                extension="".join(ch for ch in extension if ch.isdigit()) or None if extension else None,
+                best_time=parse_best_time(best_time) if best_time else None)
+        except ValueError as exc:
+            raise ToolRefused(str(exc)) from None
+        if not noted:
+            raise ToolRefused("nothing to note: give a name, a direct line, an extension or a best time")
+        self.progress.front_desk = (self.progress.front_desk or FrontDeskDetails()).updated_with(noted)
+        return "noted for the next call"
 
     def note_disclosure(self) -> None:
         self.progress.disclosed_ai = True

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import Enum
 
 from application.ports.call_line import CallResult
+from domain.front_desk import FrontDeskDetails
 from domain.call_record import TranscriptLine
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
@@ -55,6 +56,7 @@ class CallProgress:
     ended_by_agent: bool = False
     line_ending: LineEnding | None = None
     reason: str | None = None
+    front_desk: FrontDeskDetails | None = None  # what the front desk told us on this call
 
     @property
     def ended(self) -> bool:
@@ -119,5 +121,6 @@ class CallProgress:
             voicemail_after_beep=self.voicemail_after_beep if self.voicemail_left else None,
             disclosed_ai=self.disclosed_ai, meeting=self.meeting, decline_reason=self.decline_reason,
             callback_at=self.callback_at, next_step=self.next_step, objections=list(self.objections), reason=reason,
+            front_desk=self.front_desk,
             report=report or {},
         )

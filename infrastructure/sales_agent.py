@@ -178,6 +178,22 @@ class SalesAgent(Agent):
             raise ToolError(str(exc)) from None
 
     @function_tool
+    async def note_front_desk(
+        self, context: RunContext,
+        decision_maker: Annotated[Optional[str], Field(description="Who decides on the practice's insurance")] = None,
+        direct_line: Annotated[Optional[str], Field(description="Their direct phone number")] = None,
+        extension: Annotated[Optional[str], Field(description="Their extension at the practice's menu")] = None,
+        best_time: Annotated[Optional[str], Field(description="When they are best reached, in the receptionist's "
+                                                                "words, e.g. 'Thursdays after two'")] = None,
+    ) -> str:
+        """Note what the receptionist told (or volunteered) about reaching the decision maker."""
+        try:
+            return self.actions.note_front_desk(decision_maker=decision_maker, direct_line=direct_line,
+                                                extension=extension, best_time=best_time)
+        except ToolRefused as exc:
+            raise ToolError(str(exc)) from None
+
+    @function_tool
     async def end_call(self, context: RunContext) -> None:
         """Hang up, after the goodbye has been said."""
         await self.actions.end_call()

@@ -138,3 +138,22 @@ class TestProgress:
         with pytest.raises(ValueError, match="next_step"):
             result_from_dict(payload)
 
+
+
+class TestFrontDesk:
+    def test_what_the_receptionist_tells_is_noted_and_merged(self):
+        actions = actions_with()
+        actions.note_front_desk(decision_maker="Dr. Kent", best_time="in clinic Tuesdays; try Thursday after two")
+        actions.note_front_desk(extension="ext. 214", direct_line="(512) 555-0188")
+        noted = actions.progress.result(NOW).front_desk
+        assert (noted.decision_maker, noted.extension, noted.direct_line) == ("Dr. Kent", "214", "+15125550188")
+        assert noted.best_time.as_dict() == {"days": ["thu"], "from": "14:00", "to": "17:00"}
+
+    @pytest.mark.parametrize("kwargs, fragment", [
+        ({}, "nothing to note"),
+        ({"best_time": "whenever"}, "no day or hour"),
+        ({"direct_line": "12"}, "not a valid phone number"),
+    ])
+    def test_a_note_that_says_nothing_usable_is_refused(self, kwargs, fragment):
+        with pytest.raises(ToolRefused, match=fragment):
+            actions_with().note_front_desk(**kwargs)

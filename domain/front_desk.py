@@ -152,3 +152,32 @@ class FrontDeskDetails:
         best = value.get("best_time")
         return cls(decision_maker=value.get("decision_maker"), direct_line=value.get("direct_line"),
                    extension=value.get("extension"), best_time=BestTime.from_dict(best) if best else None)
+
+
+_NAME = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z][a-z]+\s+[A-Z][a-z]+)"
+_HONORED = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+_DECIDES = re.compile(rf"{_NAME}\s+(?i:handles|decides|takes care of|does|is in charge of|manages)\b"
+                      rf"|\b(?i:talk to|speak (?:to|with)|ask for|that would be|that's|you want)\s+{_NAME}"
+                      rf"|{_HONORED}(?:\s+is|'s)\b")
+_EXTENSION = re.compile(r"\b(?:extension|ext\.?|x)\s*(?:is\s+)?(\d{1,8})\b", re.IGNORECASE)
+_DIRECT = re.compile(r"\b(?:direct(?: line| number)?|cell|line)\s+(?:is\s+)?(\+?1?[\s.(-]*\d{3}[\s.)-]*\d{3}[\s.-]*\d{4})",
+                     re.IGNORECASE)
+_WHEN = re.compile(r"(?i)\b(?:try|best|call (?:back )?(?:on|after|before)|reach (?:him|her|them))\b")
+
+
+def read_front_desk(said: str) -> FrontDeskDetails:
+    """What a receptionist's words tell about reaching the decision maker (the words stand for
+    themselves: nothing is guessed). Empty details when they tell nothing."""
+    name = None
+    if found := _DECIDES.search(said):
+        name = next(g for g in found.groups() if g)
+    extension = found.group(1) if (found := _EXTENSION.search(said)) else None
+    digits = "".join(ch for ch in _DIRECT.search(said).group(1) if ch.isdigit()) if _DIRECT.search(said) else ""
+    direct = ("+1" + digits[-10:]) if len(digits) >= 10 else None
+    best = None
+    if _WHEN.search(said):
+        try:
+            best = parse_best_time(said)
+        except ValueError:
+            best = None
+    return FrontDeskDetails(decision_maker=name, direct_line=direct, extension=extension, best_time=best)

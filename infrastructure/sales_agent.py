@@ -37,7 +37,9 @@ _WHAT_TO_DO = {
 def _answer(answer: SchedulingAnswer) -> str:
     return json.dumps({
         "booked": None if answer.booked is None else {
-            "start": answer.booked.start.isoformat(), "end": answer.booked.end.isoformat()},
+            "start": answer.booked.start.isoformat(), "end": answer.booked.end.isoformat(),
+            # Said back to the contact: the address the invitation went to.
+            "attendee_email": answer.booked.attendee_email or None},
         "offers": [{"start": o.start.isoformat(), "end": o.end.isoformat(), "spoken": o.spoken} for o in answer.offers],
         "reason": answer.reason,
     })

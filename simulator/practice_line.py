@@ -86,7 +86,7 @@ class PracticeLine:
         model = self.model_factory(brief, scenario.contact_zone, policy)
         controls = actions.controls
         fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0,
-                                      stages=stages)
+                                      stages=stages, extension=request.contact.known.extension)
         agent = SalesAgent(brief, actions, fast_path=fast_path)
         fast_path.channel = TextChannel(agent, practice, progress, self.clock)
         coaching = TextCoaching(self.coach_factory(), agent, self.clock, interval_s=self.coach_interval_s,

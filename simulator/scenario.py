@@ -32,7 +32,7 @@ EXPECT_KEYS = ("outcome", "reached_human", "digits", "max_digits", "meeting_with
 GIVES = ("decision_maker", "direct_line", "extension", "best_time", "email")
 KNOWN = ("decision_maker", "direct_line", "extension", "best_time")
 _NODE_FIELDS = {
-    "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats"},
+    "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats", "extensions"},
     "hold": {"seconds", "then"},
     "voicemail": {"beep", "greeting_s"},
     "person": {"says", "transfers_to", "refuses_transfer", "objections", "decision", "availability", "email",
@@ -55,6 +55,7 @@ class Node:
     kind: str
     text: str = ""
     options: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, str] = field(default_factory=dict)  # a dialed extension -> node (3.1)
     speech: dict[str, str] = field(default_factory=dict)
     on_timeout: str | None = None
     on_invalid: str | None = None
@@ -293,6 +294,7 @@ def _line(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Node]:
     nodes = {name: _node(r, str(name), body, zone) for name, body in raw.items()}
     for node in nodes.values():
         targets = [(f"options.{k}", v) for k, v in node.options.items()] + \
+                  [(f"extensions.{k}", v) for k, v in node.extensions.items()] + \
                   [(f"speech.{k}", v) for k, v in node.speech.items()] + \
                   [("on_timeout", node.on_timeout), ("on_invalid", node.on_invalid), ("then", node.then),
                    ("transfers_to", node.transfers_to)]
@@ -324,13 +326,18 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
             if not re.fullmatch(r"[0-9*#]", str(key)):
                 raise r.fail(f"{path}.options.{key}", "keys must be one of 0-9, * or #")
         speech = r.mapping(body.get("speech") or {}, f"{path}.speech")
+        extensions = r.mapping(body.get("extensions") or {}, f"{path}.extensions")
+        for key in extensions:
+            if not re.fullmatch(r"\d{1,8}", str(key)):
+                raise r.fail(f"{path}.extensions.{key}", "an extension is 1-8 digits")
         repeats = body.get("repeats", 2)
         if not isinstance(repeats, int) or isinstance(repeats, bool) or not 0 <= repeats <= 10:
             raise r.fail(f"{path}.repeats", f"must be an integer 0-10, got {repeats!r}")
         return Node(name=name, kind=kind, text=r.text(body["menu"], f"{path}.menu"),
                     options={str(k): str(v) for k, v in options.items()},
                     speech={str(k).lower(): str(v) for k, v in speech.items()},
-                    on_timeout=body.get("on_timeout"), on_invalid=body.get("on_invalid"), repeats=repeats)
+                    on_timeout=body.get("on_timeout"), on_invalid=body.get("on_invalid"), repeats=repeats,
+                    extensions={str(k): str(v) for k, v in extensions.items()})
     if kind == "hold":
         seconds = body.get("seconds", 30)
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:

@@ -98,3 +98,19 @@ def test_a_deferral_always_lands_inside_the_best_time_and_the_lawful_hours(days,
     assert WEEKDAYS[local.weekday()] in best.days and best.start <= local.time() < best.end
     assert time(8) <= local.time() < time(21)
     assert decision.verdict is Verdict.ALLOW or moment - now < timedelta(days=8)
+
+
+@pytest.mark.parametrize("said, expected", [
+    ("Dr. Kent is in clinic Tuesdays; try Thursday after two, his extension is 214.",
+     {"decision_maker": "Dr. Kent", "extension": "214",
+      "best_time": {"days": ["thu"], "from": "14:00", "to": "17:00"}}),
+    ("You want Dr. Alvarez. Her direct line is (512) 555-0188.",
+     {"decision_maker": "Dr. Alvarez", "direct_line": "+15125550188"}),
+    ("Maria Lopez handles insurance. Best to call Wednesdays before noon.",
+     {"decision_maker": "Maria Lopez", "best_time": {"days": ["wed"], "from": "09:00", "to": "12:00"}}),
+    ("She's with a patient. I can take a message.", {}),
+    ("I'm sorry, Jay is not available on Tuesday.", {}),
+])
+def test_a_receptionists_words_are_read_for_the_decision_makers_details(said, expected):
+    from domain.front_desk import read_front_desk
+    assert read_front_desk(said).as_dict() == expected

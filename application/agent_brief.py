@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from application.book_meeting import contact_zone
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.meeting import MEETING_LENGTH
 from domain.script import Script
+from domain.slot_finder import spoken_time
 
 OBJECTION_KINDS = ("already_insured", "send_information", "not_interested", "too_busy", "cost", "bad_time",
                    "who_is_this")
@@ -53,14 +55,23 @@ class AgentBrief:
         return self.lines.get(f"objection:{objection}") or self.lines["introduction"]
 
 
-def build_brief(script: Script, contact: Contact, campaign: Campaign, identity: CallIdentity) -> AgentBrief:
+def build_brief(script: Script, contact: Contact, campaign: Campaign, identity: CallIdentity, *,
+                attempt: int = 0, step: int = 0) -> AgentBrief:
     """Render every section of `script` for `contact` and write the agent's instructions around them.
+    On a callback (`attempt` > 0 of `step`), the greeting opens with what the callee asked for.
 
     Raises domain.script.ScriptError when a section cannot be rendered for this contact."""
     values = {**contact.template_fields(), "agent_name": identity.agent_name, "company": identity.company,
               "rep_name": campaign.rep_name, "callback_number": identity.callback_number, "slots": "{slots}",
               "meeting_minutes": str(int(MEETING_LENGTH.total_seconds() // 60))}
     lines = {section: script.line(section, values) for section in script.sections()}
+    asked = campaign.follow_up_after(step, attempt - 1) if attempt else None
+    if asked is not None:
+        # The same person, and why we call: "You asked me to call back Wednesday March 11 at 2:30 PM Central."
+        when = spoken_time(asked.at, contact_zone(contact))
+        lines["greeting"] = (f"Hi, this is {identity.agent_name}, an AI assistant calling for {identity.company}; "
+                             f"this call is recorded. {contact.first_name} {contact.last_name} asked us to call back "
+                             f"{when}. May I speak with {contact.first_name}?")
     return AgentBrief(instructions=_instructions(lines, contact, campaign, identity), lines=lines, contact=contact,
                       rep_name=campaign.rep_name, identity=identity, values=values)
 

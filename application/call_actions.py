@@ -5,6 +5,7 @@ simulator see the same effects.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import datetime, timezone
@@ -18,6 +19,8 @@ from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from application.ports.meeting_scheduler import MeetingScheduler, SchedulingAnswer
 from domain.callee_location import to_e164
+from domain.calling_policy import CallingPolicy
+from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.front_desk import FrontDeskDetails, parse_best_time
 from domain.meeting import Interval
@@ -46,7 +49,8 @@ class ToolRefused(ValueError):
 
 class CallActions:
     def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
-                 scheduler: MeetingScheduler, clock: Clock, contact: Contact, stages: CallStages | None = None):
+                 scheduler: MeetingScheduler, clock: Clock, contact: Contact, stages: CallStages | None = None,
+                 campaign: Campaign | None = None, policy: CallingPolicy = CallingPolicy()):
         self.progress = progress
         self.stages = stages or CallStages()
         self.controls = controls
@@ -54,6 +58,8 @@ class CallActions:
         self.scheduler = scheduler
         self.clock = clock
         self.contact = contact
+        self.campaign = campaign
+        self.policy = policy
 
     async def press_digits(self, digits: str) -> str:
         digits = (digits or "").replace(" ", "")
@@ -119,7 +125,27 @@ class CallActions:
             next_step = callback_step(callback_at, contact_zone(self.contact))
         self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
                              objections=list(objections or ()), next_step=next_step)
+        if parsed is CallOutcome.CALLBACK_REQUESTED and callback_at is not None:
+            return json.dumps(self._callback_answer(callback_at))
         return f"recorded {parsed.value}"
+
+    def _callback_answer(self, asked: datetime) -> dict:
+        """When the worker will call back: the time asked when it is lawful, else the nearest lawful
+        minute after it, which the agent must offer aloud (the calling policy that gates every call)."""
+        if self.campaign is None:
+            return {"recorded": "callback_requested", "callback_at": asked.isoformat(), "moved": False}
+        lawful = self.policy.decide(self.contact, self.campaign, asked, on_dnc=False).lawful_callback(asked)
+        zone = contact_zone(self.contact)
+        if lawful is None:
+            return {"recorded": "callback_requested", "callback_at": None, "moved": True,
+                    "say": "We cannot call this number back at a set time; a person will follow up."}
+        moved = lawful != asked.replace(second=0, microsecond=0)
+        answer = {"recorded": "callback_requested", "callback_at": lawful.isoformat(), "moved": moved,
+                  "spoken": spoken_time(lawful, zone)}
+        if moved:
+            answer["say"] = (f"{spoken_time(asked, zone)} is outside the hours we may call; offer "
+                             f"{spoken_time(lawful, zone)} instead, the nearest time we may call.")
+        return answer
 
     def note_front_desk(self, *, decision_maker: str | None = None, direct_line: str | None = None,
                         extension: str | None = None, best_time: str | None = None) -> str:

@@ -329,14 +329,10 @@ class ConductCall:
         if record.outcome is not CallOutcome.CALLBACK_REQUESTED or record.callback_at is None:
             return
         decision = await self.compliance.check(contact, campaign, record.callback_at)
-        if decision.allowed:
-            at = record.callback_at
-        elif decision.verdict is Verdict.DEFER and decision.until is not None:
-            at = decision.until
-        else:  # never lawful (the list, the state, the number): no call to promise
+        at = decision.lawful_callback(record.callback_at)
+        if at is None:  # never lawful (the list, the state, the number): no call to promise
             log.info("call %s: no callback queued (%s)", record.call_id, decision.rule)
             return
-        at = at.replace(second=0, microsecond=0)
         campaign.plan_follow_up(step=command.step, attempt=command.attempt, at=at, asked_at=record.callback_at,
                                 call_id=record.call_id, cap=self.max_follow_ups)
 

@@ -88,6 +88,7 @@ class DispatchMetadata:
     script_id: str | None
     callee_identity: str
     max_call_duration_s: int
+    attempt: int = 0  # > 0: a callback the worker queued (absent from older senders: 0)
     v: int = DISPATCH_METADATA_VERSION
 
 
@@ -144,6 +145,7 @@ def parse_dispatch_metadata(raw: str | bytes | None) -> DispatchMetadata:
         script_id=text("script_id", optional=True),
         callee_identity=text("callee_identity", optional=True) or CALLEE_IDENTITY,
         max_call_duration_s=integer("max_call_duration_s", 1),
+        attempt=integer("attempt", 0) if "attempt" in data else 0,
     )
 
 
@@ -261,13 +263,14 @@ class AgentCall:
         script = await self.deps.scripts.for_campaign(m.batch, m.script_id)
         self.campaign, self.contact = campaign, contact
         try:
-            self.brief = build_brief(script, contact, campaign, self.settings.identity)
+            self.brief = build_brief(script, contact, campaign, self.settings.identity, attempt=m.attempt,
+                                     step=m.step)
         except ValueError as exc:
             raise CallSetupError(f"script cannot be rendered for this contact: {exc}") from None
         meeting = MeetingRequest(call_id=m.call_id, rep=Rep.from_campaign(campaign), contact=contact)
         self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=self.deps.do_not_call,
                                    scheduler=BookMeetingScheduler(self.deps.book_meeting, meeting),
-                                   clock=self.deps.clock, contact=contact, stages=self.stages)
+                                   clock=self.deps.clock, contact=contact, stages=self.stages, campaign=campaign)
         # Menus are answered by the deterministic fast path before the model hears them.
         self.fast_path = PhoneTreeFastPath.for_call(contact=contact, campaign_settings=campaign.settings,
                                                     controls=controls, progress=self.progress,

@@ -171,11 +171,12 @@ class SalesAgent(Agent):
         objections: Annotated[Optional[list[str]], Field(description="Objection kinds heard")] = None,
         next_step: Annotated[Optional[str], Field(description="What a person at DocShield should do next, "
                                                               "e.g. send the information asked for")] = None,
-    ) -> None:
-        """Record how the call went, before ending it."""
+    ) -> str:
+        """Record how the call went, before ending it. For a callback the answer says when we may call
+        back: offer that time aloud when it differs from the time asked."""
         try:
-            self.actions.record_outcome(outcome, decline_reason=decline_reason, callback_time=callback_time,
-                                        objections=objections, next_step=next_step)
+            return self.actions.record_outcome(outcome, decline_reason=decline_reason, callback_time=callback_time,
+                                               objections=objections, next_step=next_step)
         except ToolRefused as exc:
             raise ToolError(str(exc)) from None
 

@@ -214,6 +214,8 @@ class OfflineBrain(llm.LLM):
             arguments = {"outcome": "callback_requested", "objections": memory.objections}
             if said:
                 arguments["callback_time"] = said[0].isoformat()
+            if "callback_time" in arguments:
+                return Reply(tools=[("record_outcome", arguments)])  # the answer says when we may call
             return Reply(text="Of course, we'll call you back then. " + brief.line("closing"),
                          tools=[("record_outcome", arguments), ("end_call", {})])
         if kind is Heard.DECLINE:
@@ -329,6 +331,19 @@ class OfflineBrain(llm.LLM):
         brief = self.brief
         if output.name == "leave_voicemail":
             return Reply(text=self.voicemail_message(), tools=[("end_call", {})])
+        if output.name == "record_outcome":
+            try:
+                payload = json.loads(output.output)
+            except (TypeError, ValueError):
+                payload = {}
+            if payload.get("moved") and payload.get("spoken"):
+                text = (f"I'm not able to call at that time; the nearest time I may call is {payload['spoken']}. "
+                        f"I'll call you back then. ")
+            elif payload.get("spoken"):
+                text = f"Of course, I'll call you back {payload['spoken']}. "
+            else:
+                text = "Of course, someone will follow up with you. "
+            return Reply(text=text + brief.line("closing"), tools=[("end_call", {})])
         if output.name in ("check_availability", "book_meeting"):
             try:
                 payload = json.loads(output.output)

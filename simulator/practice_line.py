@@ -76,12 +76,13 @@ class PracticeLine:
         started = time.perf_counter()
         progress = CallProgress(started_at=self.clock.now())
         practice = Practice(scenario, progress, self.clock.now, self.clock.advance)
-        brief = build_brief(request.script, request.contact, request.campaign, self.identity)
+        brief = build_brief(request.script, request.contact, request.campaign, self.identity,
+                            attempt=request.attempt, step=request.step)
         meeting = MeetingRequest(call_id=request.call_id, rep=Rep.from_campaign(request.campaign),
                                  contact=request.contact)
         actions = CallActions(progress=progress, controls=PracticeControls(practice), do_not_call=self.do_not_call,
                               scheduler=BookMeetingScheduler(self.book_meeting, meeting), clock=self.clock,
-                              contact=request.contact, stages=stages)
+                              contact=request.contact, stages=stages, campaign=request.campaign)
         policy = menu_policy(request.campaign.settings, request.contact)
         model = self.model_factory(brief, scenario.contact_zone, policy)
         controls = actions.controls

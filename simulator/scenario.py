@@ -100,6 +100,7 @@ class Scenario:
     final_step: bool = False
     known: FrontDeskDetails = FrontDeskDetails()  # contact.known (3.1): what earlier calls learned
     redeliver: bool = False  # the job is delivered a second time after it finished (at-least-once)
+    attempt: int = 0  # > 0: the call is a callback an earlier call of this step asked for, at `now`
 
 
 def load_files(paths: list[str | Path]) -> list[Scenario]:
@@ -209,7 +210,7 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         raise r.fail(f"scenarios[{index}].id", f"must be a name of letters, digits, '-', '_' or '.', got {scenario_id!r}")
     r = _Reader(source, scenario_id)
     unknown = sorted(set(raw) - {"id", "now", "contact", "history", "do_not_call", "calendar", "line", "expect",
-                                 "description", "step", "final_step", "redeliver"})
+                                 "description", "step", "final_step", "redeliver", "attempt"})
     if unknown:
         raise r.fail(unknown[0], "unknown field")
     now = r.moment(raw.get("now"), "now")
@@ -254,7 +255,14 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
                     expect=expect, history=tuple(history),
                     do_not_call=r.boolean(raw.get("do_not_call", False), "do_not_call"), calendar=calendar,
                     step=step, final_step=r.boolean(raw.get("final_step", False), "final_step"), known=known,
-                    redeliver=r.boolean(raw.get("redeliver", False), "redeliver"))
+                    redeliver=r.boolean(raw.get("redeliver", False), "redeliver"), attempt=_attempt(r, raw))
+
+
+def _attempt(r: _Reader, raw: dict) -> int:
+    attempt = raw.get("attempt", 0)
+    if not isinstance(attempt, int) or isinstance(attempt, bool) or not 0 <= attempt <= 10:
+        raise r.fail("attempt", f"must be an integer 0-10, got {attempt!r}")
+    return attempt
 
 
 def _known(r: _Reader, raw: Any) -> FrontDeskDetails:

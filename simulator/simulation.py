@@ -24,7 +24,7 @@ from application.commands import ConductCallCommand
 from application.conduct_call import ConductCall
 from application.ports.telemetry import Telemetry
 from containers import Container, build_container, close_container
-from domain.campaign import CallAttempt, Campaign
+from domain.campaign import CallAttempt, Campaign, FollowUp
 from domain.contact import Contact
 from domain.slot_finder import WorkingHours
 from infrastructure.arq_follow_ups import ArqFollowUpQueue
@@ -185,6 +185,10 @@ class Simulation:
                                           "rep_working_hours": s.calendar.working_hours},
                                 call_history=[CallAttempt(at=at.astimezone(timezone.utc), step=n, outcome=outcome)
                                               for n, (at, outcome) in enumerate(s.history)])
+            if s.attempt:
+                # The call that asked for this callback, as the worker planned it.
+                campaign.follow_ups.append(FollowUp(step=s.step, attempt=s.attempt, at=s.now.astimezone(timezone.utc),
+                                                    asked_at=s.now.astimezone(timezone.utc)))
             if s.history:
                 campaign.last_call_date = max(at for at, _ in s.history).astimezone(timezone.utc)
             await contacts.add(contact)
@@ -200,7 +204,7 @@ class Simulation:
                                  job_deserializer=deserialize, default_queue_name=settings.queue_name)
         try:
             for run in runs.values():
-                command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step)
+                command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                 await enqueue_call(pool, command, queue_name=settings.queue_name)
             worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
             watcher = asyncio.create_task(self._watch(pool, settings, runs))
@@ -214,7 +218,7 @@ class Simulation:
                 # At-least-once delivery: the same job comes back after it finished (its result expired,
                 # or the producer sent it twice). It must dial nothing and queue nothing new.
                 for run in again:
-                    command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step)
+                    command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                     await pool.delete(f"arq:result:{command.job_id}")
                     await enqueue_call(pool, command, queue_name=settings.queue_name)
                 await run_worker(settings, burst=True, container=container)
@@ -223,7 +227,7 @@ class Simulation:
 
     async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
         """Report finished jobs, and take deferred ones off this run's queue (they would wait for real hours)."""
-        pending = {ConductCallCommand(r.campaign_id, r.scenario.step, False).job_id: r for r in runs.values()}
+        pending = {ConductCallCommand(r.campaign_id, r.scenario.step, False, r.scenario.attempt).job_id: r for r in runs.values()}
         while pending:
             for job_id, run in list(pending.items()):
                 done = await pool.exists(f"arq:result:{job_id}")
@@ -245,7 +249,7 @@ class Simulation:
                        dnc: ScopedDoNotCallList) -> None:
         records = await (await container.call_records()).for_campaign(run.campaign_id)
         redis = await container.redis()
-        job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False).job_id
+        job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False, run.scenario.attempt).job_id
         last = await redis.get(LAST_RESULT_PREFIX + job_id)
         last = deserialize(last) if last else {}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])

@@ -157,3 +157,28 @@ class TestFrontDesk:
     def test_a_note_that_says_nothing_usable_is_refused(self, kwargs, fragment):
         with pytest.raises(ToolRefused, match=fragment):
             actions_with().note_front_desk(**kwargs)
+
+
+class TestCallbackTime:
+    """The agent learns during the call when the worker may call back (the policy that gates every call)."""
+
+    def actions_for(self):
+        from domain.campaign import Campaign
+        actions = actions_with()
+        actions.campaign = Campaign(id="k1", contact_id="c1",
+                                    settings={"compliance": {"federal_holidays": False, "state_rules": False}})
+        return actions
+
+    def test_a_lawful_time_is_kept_and_said_back(self):
+        import json
+        answer = json.loads(self.actions_for().record_outcome(
+            "callback_requested", callback_time="2026-03-11T14:30:00-05:00"))
+        assert answer["moved"] is False and answer["callback_at"] == "2026-03-11T19:30:00+00:00"
+        assert answer["spoken"] == "Wednesday March 11 at 2:30 PM Central"
+
+    def test_an_unlawful_time_is_moved_to_the_nearest_lawful_minute_for_the_agent_to_offer(self):
+        import json
+        answer = json.loads(self.actions_for().record_outcome(
+            "callback_requested", callback_time="2026-03-11T06:00:00-05:00"))
+        assert answer["moved"] is True and answer["spoken"] == "Wednesday March 11 at 8:00 AM Central"
+        assert "offer Wednesday March 11 at 8:00 AM Central instead" in answer["say"]

@@ -18,6 +18,7 @@ from entrypoints.cli import main
 from entrypoints.worker import run_worker
 from infrastructure.settings import load_settings
 from tests.fakes.compliance import FixedComplianceGate
+from tests.integration.test_cli import on_test_servers  # noqa: F401  (the CLI's fixture: env on the test servers)
 from tests.integration.test_faults import arq_pool, enqueue
 
 ASKED = (datetime.now(timezone.utc) + timedelta(days=2)).replace(second=17, microsecond=0)
@@ -32,17 +33,6 @@ class AsksForACallback:
         self.requests.append(request)
         return CallResult(outcome=CallOutcome.CALLBACK_REQUESTED, reached_human=True, callback_at=ASKED,
                           ended_at=request.started_at + timedelta(minutes=2))
-
-
-@pytest.fixture
-def on_test_servers(monkeypatch, tmp_path, redis_url, mongo_uri):
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("MONGODB_URI", mongo_uri)
-    monkeypatch.setenv("MONGODB_DATABASE", f"cb_{tmp_path.name[-20:]}".replace("-", "_"))
-    monkeypatch.setenv("DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("POLL_DELAY_S", "0.05")
-    monkeypatch.setenv("MEMORY_LIMIT_MB", "8192")
-    monkeypatch.chdir(tmp_path)
 
 
 async def _call_twice(line: AsksForACallback) -> str:
@@ -73,7 +63,8 @@ async def _call_twice(line: AsksForACallback) -> str:
         await close_container(container)
 
 
-def test_a_callback_is_queued_once_shown_and_erased(on_test_servers, capsys):
+@pytest.mark.usefixtures("on_test_servers")
+def test_a_callback_is_queued_once_shown_and_erased(capsys):
     line = AsksForACallback()
     campaign_id = asyncio.run(_call_twice(line))
     assert len(line.requests) == 1  # the redelivery dialed nothing

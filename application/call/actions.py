@@ -11,13 +11,12 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from application.book_meeting import contact_zone
-from application.call_progress import CallProgress
-from application.call_stages import CallStages
+from application.book_meeting import CallBooking, SchedulingAnswer, contact_zone
+from application.call.progress import CallProgress
+from application.call.stages import CallStages
 from application.ports.call_controls import CallControls
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
-from application.ports.meeting_scheduler import MeetingScheduler, SchedulingAnswer
 from domain.callee_location import to_e164
 from domain.calling_policy import CallingPolicy
 from domain.campaign import Campaign
@@ -43,13 +42,28 @@ def callback_step(callback_at: datetime | None, zone: ZoneInfo) -> str:
     return f"Call back {spoken_time(callback_at, zone)}, as the contact asked."
 
 
+class Tool:
+    """The names of the agent's tools: SalesAgent exposes them, the offline brain calls them."""
+
+    PRESS_DIGITS = "press_digits"
+    CHOOSE_MENU_OPTION = "choose_menu_option"
+    CLASSIFY_GREETING = "classify_greeting"
+    LEAVE_VOICEMAIL = "leave_voicemail"
+    CHECK_AVAILABILITY = "check_availability"
+    BOOK_MEETING = "book_meeting"
+    ADD_TO_DO_NOT_CALL = "add_to_do_not_call"
+    RECORD_OUTCOME = "record_outcome"
+    NOTE_FRONT_DESK = "note_front_desk"
+    END_CALL = "end_call"
+
+
 class ToolRefused(ValueError):
     """A tool called with arguments it cannot act on; the message goes back to the model."""
 
 
 class CallActions:
     def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
-                 scheduler: MeetingScheduler, clock: Clock, contact: Contact, stages: CallStages | None = None,
+                 scheduler: CallBooking, clock: Clock, contact: Contact, stages: CallStages | None = None,
                  campaign: Campaign | None = None, policy: CallingPolicy = CallingPolicy()):
         self.progress = progress
         self.stages = stages or CallStages()
@@ -163,9 +177,6 @@ class CallActions:
             raise ToolRefused("nothing to note: give a name, a direct line, an extension or a best time")
         self.progress.front_desk = (self.progress.front_desk or FrontDeskDetails()).updated_with(noted)
         return "noted for the next call"
-
-    def note_disclosure(self) -> None:
-        self.progress.disclosed_ai = True
 
     async def end_call(self) -> str:
         self.progress.ended_by_agent = True

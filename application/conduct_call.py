@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from application.commands import ConductCallCommand
@@ -315,7 +315,8 @@ class ConductCall:
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
         if result.front_desk:
             # The next attempt asks for that person, dials that extension, calls at that time.
-            request.contact.known = request.contact.known.updated_with(result.front_desk)
+            request.contact.known = replace(request.contact.known.updated_with(result.front_desk),
+                                            learned_at=result.ended_at)
             await self.contacts.save(request.contact)
         await self._plan_callback(command, campaign, request.contact, record)
         scheduled = await self._store(campaign, command, record, dialed=dialed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-from datetime import time
+from datetime import datetime, time, timezone
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAYS = WEEKDAYS[:5]
@@ -125,6 +125,7 @@ class FrontDeskDetails:
     direct_line: str | None = None  # E.164
     extension: str | None = None  # digits, dialed at the practice's menu
     best_time: BestTime | None = None
+    learned_at: datetime | None = None  # when a call last told us (retention counts from here)
 
     def __post_init__(self) -> None:
         if self.extension is not None and not re.fullmatch(r"\d{1,8}", self.extension):
@@ -133,7 +134,7 @@ class FrontDeskDetails:
             raise ValueError("a direct line is an E.164 number")
 
     def __bool__(self) -> bool:
-        return any(getattr(self, f.name) is not None for f in fields(self))
+        return any(getattr(self, f.name) is not None for f in fields(self) if f.name != "learned_at")
 
     def updated_with(self, newer: "FrontDeskDetails") -> "FrontDeskDetails":
         """These details with whatever `newer` says replacing what it says anew."""
@@ -144,14 +145,18 @@ class FrontDeskDetails:
         out = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
         if self.best_time is not None:
             out["best_time"] = self.best_time.as_dict()
+        if self.learned_at is not None:
+            out["learned_at"] = self.learned_at.astimezone(timezone.utc).isoformat()
         return out
 
     @classmethod
     def from_dict(cls, value: dict | None) -> "FrontDeskDetails":
         value = value or {}
         best = value.get("best_time")
+        learned = value.get("learned_at")
         return cls(decision_maker=value.get("decision_maker"), direct_line=value.get("direct_line"),
-                   extension=value.get("extension"), best_time=BestTime.from_dict(best) if best else None)
+                   extension=value.get("extension"), best_time=BestTime.from_dict(best) if best else None,
+                   learned_at=datetime.fromisoformat(learned) if learned else None)
 
 
 _NAME = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z][a-z]+\s+[A-Z][a-z]+)"

@@ -507,4 +507,5 @@ async def test_what_the_front_desk_said_is_kept_on_the_contact_for_the_next_atte
         assert personal not in caplog.text
     known = (await world.contacts.get(CONTACT_ID)).known
     assert known == FrontDeskDetails(decision_maker="Dr. Kent", direct_line="+15125550188", extension="214",
-                                     best_time=BestTime(("thu",), time(14), time(17)))
+                                     best_time=BestTime(("thu",), time(14), time(17)),
+                                     learned_at=NOW + timedelta(minutes=3))  # retention counts from the call

@@ -166,6 +166,7 @@ class AudioCall(SessionFeed):
         """Wait until the agent has had its say (or pressed keys, or stayed silent), then let the line go on."""
         self._keys.clear()
         quiet_since = self.line.now_s()
+        spoke = False
         while not self.core.progress.ended:
             await asyncio.sleep(0.05)
             if self._keys.is_set():
@@ -174,15 +175,15 @@ class AudioCall(SessionFeed):
             speaking = self._agent_speaking()
             if speaking is not None:
                 await self._maybe_barge_in(speaking)  # then the agent has the word again: keep waiting
-                quiet_since = self.line.now_s()
-                continue
-            if self._agent_spoke_since(quiet_since - AGENT_DONE_S) and \
-                    self.line.now_s() - quiet_since >= AGENT_DONE_S and not self._recognizing():
-                await asyncio.sleep(CALLEE_PAUSE_S)
-                return
-            if self._agent_busy() or self._transcript_pending():
+            if speaking is not None or (self.output is not None and self.output.playing):
+                spoke = True
+            if speaking is not None or self._agent_busy() or self._transcript_pending() or self._recognizing() \
+                    or (self.output is not None and self.output.playing):
                 quiet_since = self.line.now_s()  # still hearing, thinking or speaking: a caller waits for that
                 continue
+            if spoke and self.line.now_s() - quiet_since >= AGENT_DONE_S:
+                await asyncio.sleep(CALLEE_PAUSE_S)
+                return
             if self.line.now_s() - quiet_since >= PATIENCE_S:
                 return
 
@@ -202,9 +203,6 @@ class AudioCall(SessionFeed):
 
     def _agent_busy(self) -> bool:
         return self.session is not None and self.session.agent_state in ("thinking", "speaking")
-
-    def _agent_spoke_since(self, since: float) -> bool:
-        return any(s.side == "agent" and s.end_s >= since for s in self.line.timeline)
 
     def _recognizing(self) -> bool:
         return self._recognitions > 0
@@ -253,7 +251,7 @@ async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, pract
             core.timed_out(f"the call ran past the simulation's time limit of {time_limit_s:g} s")
         # The goodbye or the voicemail message may still be playing: the line stays up until it is out.
         for _ in range(300):
-            if not call._agent_busy() and call._agent_speaking() is None and not call._recognizing():
+            if not call._agent_busy() and not call.output.playing and not call._recognizing():
                 break
             await asyncio.sleep(0.05)
     finally:

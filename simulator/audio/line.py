@@ -157,6 +157,11 @@ class LineOutput(io.AudioOutput):
         super().flush()
         self._flushed = True
 
+    @property
+    def playing(self) -> bool:
+        """A segment of the agent's is under way (until it is flushed and played out, or cut)."""
+        return self._player is not None and not self._player.done()
+
     def so_far(self) -> np.ndarray:
         """The agent's current segment as far as it has played, as the callee hears it."""
         samples = np.concatenate(self._segment) if self._segment else np.zeros(0, dtype=np.int16)

@@ -22,6 +22,7 @@ from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, red
 from infrastructure.daily_job import DailyJob
 from infrastructure.guarded_worker import REDIS_DOWN, GuardedWorker
 from infrastructure.settings import Settings, load_settings
+from infrastructure.start_banner import start_banner
 from infrastructure.worker_lifecycle import WorkerLifecycle
 from infrastructure.worker_operations import start_operations
 from infrastructure.worker_registry import WorkerRegistry
@@ -167,6 +168,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     """Run until a drain completes or a signal comes; with `burst`, until nothing is due (see
     BURST_HORIZON_S). Returns why it stopped."""
     own_container = container is None
+    log.info(start_banner(settings))
     container = container or await build_container(settings)
     url = await container.redis_url()
     worker = build_worker(settings, container, url)

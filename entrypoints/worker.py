@@ -20,7 +20,8 @@ from containers import Container, build_container, close_container
 from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.daily_job import DailyJob
-from infrastructure.guarded_worker import REDIS_DOWN, GuardedWorker
+from infrastructure.guarded_worker import GuardedWorker
+from infrastructure.reconnect_backoff import REDIS_DOWN
 from infrastructure.settings import Settings, load_settings
 from infrastructure.start_banner import start_banner
 from infrastructure.worker_lifecycle import WorkerLifecycle
@@ -190,9 +191,14 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
             loop.add_signal_handler(signum, on_interrupt, signum)
         except (NotImplementedError, RuntimeError):  # not the main thread (tests): signals stay default
             pass
+    try:
+        await lifecycle.start()  # before the first poll: a worker whose id is taken takes no job
+    except BaseException:
+        if own_container:
+            await close_container(container)
+        raise
     main = asyncio.create_task(worker.main(), name="arq-main")
     worker.main_task = main
-    await lifecycle.start()
     stopping = asyncio.create_task(lifecycle.stopping.wait())
     daily = asyncio.create_task((await daily_archive(settings, container)).forever(), name="docshield-daily")
     idle = asyncio.create_task(_idle(worker, await container.redis(), settings)) if burst else None

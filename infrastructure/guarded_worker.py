@@ -11,57 +11,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from arq import Worker
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from arq.connections import create_pool
 
 from infrastructure.queue_guard import QueueGuard
+from infrastructure.reconnect_backoff import REDIS_DOWN, Backoff
 
 log = logging.getLogger("docshield.worker")
-
-REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
-FIRST_DELAY_S = 0.5
-QUICK_TRIES = 5
-SLOW_DELAY_S = 10.0
-
-
-class Backoff:
-    """Delays for one outage; logs its start once and its end once."""
-
-    def __init__(self, what: str):
-        self.what = what
-        self.failures = 0
-        self.since = 0.0
-
-    def delay(self) -> float:
-        if self.failures < QUICK_TRIES:
-            return FIRST_DELAY_S * 2 ** self.failures
-        return SLOW_DELAY_S
-
-    async def wait(self, exc: BaseException) -> None:
-        if self.failures == 0:
-            self.since = time.monotonic()
-            log.warning("%s failed (%s: %s); retrying with backoff, the worker stays up", self.what,
-                        type(exc).__name__, str(exc)[:200])
-        elif self.failures == QUICK_TRIES:
-            log.warning("%s still failing after %d tries; trying every %.0f s", self.what, QUICK_TRIES, SLOW_DELAY_S)
-        delay = self.delay()
-        self.failures += 1
-        await asyncio.sleep(delay)
-
-    def ok(self) -> None:
-        if self.failures:
-            log.warning("%s works again after %.1f s", self.what, time.monotonic() - self.since)
-        self.failures = 0
-
 
 class GuardedWorker(Worker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.queue_guard = QueueGuard(self.queue_name, self.keep_result_s)
         self._poll_backoff = Backoff("polling the queue")
+
+    async def main(self) -> None:
+        # ARQ gives up after its connection retries at start; a worker started during an outage waits.
+        backoff = Backoff("connecting to Redis")
+        while self._pool is None:
+            try:
+                self._pool = await create_pool(self.redis_settings, job_deserializer=self.job_deserializer,
+                                               job_serializer=self.job_serializer,
+                                               default_queue_name=self.queue_name,
+                                               expires_extra_ms=self.expires_extra_ms)
+            except REDIS_DOWN as exc:
+                await backoff.wait(exc)
+        backoff.ok()
+        await super().main()
 
     async def _poll_iteration(self) -> None:
         try:

@@ -46,3 +46,13 @@ def start_worker_process(env: dict, log_path) -> subprocess.Popen:
     """`docshield start-worker` as its own process, its log (stderr) into `log_path`."""
     return subprocess.Popen([sys.executable, "-m", "entrypoints", "start-worker"], env=env,
                             stdout=subprocess.DEVNULL, stderr=open(log_path, "ab"))
+
+
+async def enqueue(settings, campaign_ids: list[str], step: int = 0) -> None:
+    from application.commands import ConductCallCommand
+    from infrastructure.arq_jobs import enqueue_call
+
+    pool = await arq_pool(settings)
+    for campaign_id in campaign_ids:
+        await enqueue_call(pool, ConductCallCommand(campaign_id, step, False), queue_name=settings.queue_name)
+    await pool.aclose()

@@ -133,9 +133,9 @@ def egress_target(settings: Settings):
                   endpoint=settings.s3_endpoint_url or "")
 
 
-def resilience_guards(settings: Settings, telemetry) -> Guards:
+def resilience_guards(settings: Settings, telemetry, retry_notice=None) -> Guards:
     return Guards(ResilienceConfig.from_json(settings.resilience),
-                  on_breaker_change=getattr(telemetry, "breaker_changed", None))
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None), on_retry=retry_notice)
 
 
 def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
@@ -151,7 +151,9 @@ class Container(containers.DeclarativeContainer):
     mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
-    guards = providers.Singleton(resilience_guards, settings, telemetry)
+    # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
+    retry_notice = providers.Object(None)
+    guards = providers.Singleton(resilience_guards, settings, telemetry, retry_notice)
     database = providers.Resource(mongo_database, mongo_client, settings.provided.mongodb_database, guards)
     engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
                                  database)

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from domain.campaign import Campaign
-from domain.contact import Contact
+from domain.callee_location import NotAUsNumber, WrongNumber, checked_zone, parse_us_number
+from domain.contact import Contact, checked_email, clean_name
 from domain.personal_data import mask_phone
 from entrypoints.cli.session import EnvFile, run, settings_for
 
@@ -37,16 +38,35 @@ def add(
 ) -> None:
     """Add a contact and a campaign for it; prints the campaign id."""
     try:
-        parsed = phonenumbers.parse(phone, "US")
-        valid = phonenumbers.is_valid_number(parsed)
-    except phonenumbers.NumberParseException:
-        valid = False
-    if not valid:
-        raise typer.BadParameter(f"{mask_phone(phone)} is not a valid phone number", param_hint="--phone")
+        parsed = parse_us_number(phone)
+    except (NotAUsNumber, WrongNumber) as exc:
+        # Only US calling rules exist: a foreign number is refused at the door, as is one that is no number.
+        foreign = isinstance(exc, NotAUsNumber) or "country code" in str(exc)
+        problem = f"is not a US number ({exc}); only US numbers can be called" if foreign else \
+            "is not a valid phone number"
+        raise typer.BadParameter(f"{mask_phone(phone)} {problem}", param_hint="--phone") from None
+    fields = {}
+    for hint, what, value, required in (("--first-name", "first name", first_name, True),
+                                        ("--last-name", "last name", last_name, True),
+                                        ("--practice", "practice", practice, True),
+                                        ("--title", "title", title, False)):
+        try:
+            fields[what] = clean_name(value, what=what) if (value or required) else ""
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=hint) from None
+    try:
+        email = checked_email(email)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--email") from None
+    if timezone_name is not None:
+        try:
+            timezone_name = checked_zone(timezone_name)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--timezone") from None
     settings = settings_for(env_file)
-    contact = Contact(id=str(ObjectId()), first_name=first_name, last_name=last_name,
+    contact = Contact(id=str(ObjectId()), first_name=fields["first name"], last_name=fields["last name"],
                       phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-                      practice=practice, title=title, email=email, timezone=timezone_name)
+                      practice=fields["practice"], title=fields["title"], email=email, timezone=timezone_name)
     campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, batch=batch)
 
     async def work(container) -> None:

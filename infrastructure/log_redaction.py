@@ -28,6 +28,7 @@ TRANSCRIPT_KEYS = frozenset({"transcript", "utterance", "says", "speech", "text"
 # once took 17 s through an unanchored email pattern). Each field is capped first.
 MAX_FIELD_CHARS = 4000
 MAX_TRACEBACK_CHARS = 16000
+MATCHER_TRIES = 64  # candidates libphonenumber examines per field: the patterns below still see every digit
 
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}")
 _SEP = r"[ ./_-]"
@@ -55,7 +56,8 @@ def _plain_digits(text: str) -> str:
 
 def _written_numbers(text: str) -> str:
     """Numbers as people write them anywhere in a text, found by libphonenumber's matcher."""
-    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=Leniency.VALID)]
+    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=Leniency.VALID,
+                                                                               max_tries=MATCHER_TRIES)]
     for start, end in reversed(spans):
         text = text[:start] + mask_phone(text[start:end]) + text[end:]
     return text

@@ -4,51 +4,22 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-import time
 
 import aiohttp
-from arq.connections import create_pool
 from secantus import SecantusDBServer
 
-from application.commands import ConductCallCommand
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from domain.call_claim import ClaimStatus
 from domain.outcomes import CallOutcome
 from entrypoints.worker import run_worker
-from infrastructure.arq_jobs import deserialize, enqueue_call, job_info, redis_settings, serialize
+from infrastructure.arq_jobs import job_info
 from infrastructure.resilience import BreakerSpec, DependencyPolicy, Guards, ResilienceConfig, RetrySpec
 from infrastructure.worker_registry import WorkerRegistry
 from tests.integration.pipeline_world import (CountingLine, make_settings, pipeline,
                                              seed_campaign)
+from tests.faults.fault_world import arq_pool, enqueue, eventually
 from tests.servers import free_port
 from tests.stubs.flaky_api_stub import FlakyApiStub
-
-
-async def arq_pool(settings):
-    return await create_pool(redis_settings(settings.redis_url), job_serializer=serialize,
-                             job_deserializer=deserialize, default_queue_name=settings.queue_name)
-
-
-async def enqueue(settings, campaign_ids: list[str], step: int = 0) -> None:
-    pool = await arq_pool(settings)
-    for campaign_id in campaign_ids:
-        await enqueue_call(pool, ConductCallCommand(campaign_id, step, False), queue_name=settings.queue_name)
-    await pool.aclose()
-
-
-async def eventually(check, *, within_s: float = 20.0, every_s: float = 0.05):
-    deadline = time.monotonic() + within_s
-    last_error = None
-    while True:
-        try:
-            value = await check()
-        except Exception as exc:  # the servers may be down on purpose; keep polling
-            value, last_error = None, exc
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within_s} s (last error: {last_error!r})")
-        await asyncio.sleep(every_s)
 
 
 async def stop_worker(settings, task: asyncio.Task) -> None:

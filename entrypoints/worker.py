@@ -197,6 +197,8 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
         if own_container:
             await close_container(container)
         raise
+    # No job before MongoDB's set-up has succeeded: DatabaseSetUp (in start_operations) allows picking then.
+    worker.allow_pick_jobs = False
     main = asyncio.create_task(worker.main(), name="arq-main")
     worker.main_task = main
     stopping = asyncio.create_task(lifecycle.stopping.wait())

@@ -5,6 +5,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from domain.front_desk import FrontDeskDetails
+
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
 
@@ -51,6 +53,7 @@ class Contact:
     state: str | None = None  # two-letter US state; derived from the phone when None
     timezone: str | None = None  # IANA name; derived from the phone when None
     extra: dict[str, str] = field(default_factory=dict)
+    known: FrontDeskDetails = FrontDeskDetails()  # what the front desk told earlier calls
 
     @property
     def full_name(self) -> str:

@@ -70,5 +70,9 @@ async def test_a_call_killed_mid_dial_is_resolved_by_another_worker_within_the_j
         [record] = await (await container.call_records()).for_campaign(campaign.id)
         assert record.outcome is CallOutcome.FAILED and record.worker_id == claim.worker_id
         assert (await claims.get(campaign.id, 0)).status is ClaimStatus.COMPLETED
+        # The killed worker published nothing; the delivery that finished its job did, once.
+        events = [event for _, event in await (await container.outcome_events()).read()]
+        assert [(e.job_id, e.outcome, e.call_id) for e in events] == \
+            [(f"call:{campaign.id}:0", CallOutcome.FAILED, claim.call_id)]
     for path in logs.values():
         assert_no_personal_data(path.read_text(errors="replace"), contact)

@@ -158,7 +158,8 @@ class Container(containers.DeclarativeContainer):
     do_not_call = providers.Singleton(guarded, providers.Singleton(
         MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key)), guards, "mongodb")
     audit = providers.Singleton(guarded, providers.Singleton(MongoComplianceAudit, database), guards, "mongodb")
-    scripts = providers.Singleton(guarded, providers.Singleton(MongoScriptCatalog, database), guards, "mongodb")
+    scripts = providers.Singleton(guarded, providers.Singleton(
+        MongoScriptCatalog, database, cache_s=settings.provided.script_cache_s), guards, "mongodb")
     artifacts = providers.Resource(call_artifacts, settings, guards)
     handback = providers.Singleton(RedisHandback, redis)
 

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     # {"s3": {"breaker": {"errors": 5}}, "mongodb": {"on_network": {"retries": 1, "delay_s": 0.5}}}
     resilience: Optional[str] = None
     mongodb_timeout_ms: int = Field(default=5000, ge=50, le=60000)
+    script_cache_s: float = Field(default=30.0, ge=0, le=3600)  # a process re-reads a call script after this
     # The simulated line holds each call this long after dialing (load tests, crash tests).
     simulated_call_seconds: float = Field(default=0.0, ge=0, le=3600)
 

@@ -35,6 +35,7 @@ from infrastructure.offline_coach import OfflineCoach
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
 from infrastructure.resilience import Guards, ResilienceConfig
+from infrastructure.resilience.shared_store import SharedStore
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
 from infrastructure.system_clock import SystemClock
@@ -126,9 +127,15 @@ def egress_target(settings: Settings):
                   endpoint=settings.s3_endpoint_url or "")
 
 
-def resilience_guards(settings: Settings, telemetry) -> Guards:
+def shared_store(settings: Settings, redis_url) -> SharedStore | None:
+    """Where account-wide limits and breakers live; `redis_url` is the provider, awaited on the
+    first guarded call, so a command that never calls out never starts Redis."""
+    return SharedStore(redis_url) if settings.shared_limits else None
+
+
+def resilience_guards(settings: Settings, telemetry, shared: SharedStore | None) -> Guards:
     return Guards(ResilienceConfig.from_json(settings.resilience),
-                  on_breaker_change=getattr(telemetry, "breaker_changed", None))
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None), shared=shared)
 
 
 def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
@@ -148,7 +155,8 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
-    guards = providers.Singleton(resilience_guards, settings, telemetry)
+    shared_store = providers.Singleton(shared_store, settings, redis_url.provider)
+    guards = providers.Singleton(resilience_guards, settings, telemetry, shared_store)
 
     campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
     contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")
@@ -247,6 +255,9 @@ async def build_container(settings: Settings) -> Container:
 
 
 async def close_container(container: Container) -> None:
+    shared = container.shared_store()
+    if shared is not None:
+        await shared.aclose()  # before Redis itself stops (a no-op when it never connected)
     pending = container.shutdown_resources()
     if pending is not None:
         await pending

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # JSON overrides of the resilience defaults (infrastructure/resilience/policies.py), e.g.
     # {"s3": {"breaker": {"errors": 5}}, "mongodb": {"on_network": {"retries": 1, "delay_s": 0.5}}}
     resilience: Optional[str] = None
+    # Rate limits and breakers of LiveKit, OpenAI, Calendar and S3 kept in Redis for every process
+    # (per process when false, or while Redis does not answer).
+    shared_limits: bool = True
     mongodb_timeout_ms: int = Field(default=5000, ge=50, le=60000)
     script_cache_s: float = Field(default=30.0, ge=0, le=3600)  # a process re-reads a call script after this
     # The simulated line holds each call this long after dialing (load tests, crash tests).

@@ -6,6 +6,9 @@ import inspect
 from typing import Any, Iterable
 
 from infrastructure.resilience.guard import DependencyGuard
+from infrastructure.resilience.shared_breaker import SharedCircuitBreaker
+from infrastructure.resilience.shared_rate_limits import SharedRateLimit
+from infrastructure.resilience.shared_store import SharedStore
 
 
 class Resilient:
@@ -60,13 +63,20 @@ class Resilient:
         return f"Resilient({self._target!r}, policy={self._guard.name!r})"
 
 
+# Dependencies whose quotas and health are the account's, not one process's: their rate limits
+# and breakers live in the shared store when there is one. (A breaker about Redis cannot live in it.)
+ACCOUNT_WIDE = frozenset({"livekit", "openai", "calendar", "s3"})
+
+
 class Guards:
     """One DependencyGuard per dependency name, shared by every adapter of that dependency
-    (so the S3 breaker sees the faults of every S3 call in this process)."""
+    (so the S3 breaker sees the faults of every S3 call in this process). With a `shared`
+    store, the ACCOUNT_WIDE ones limit and break for every process on that Redis."""
 
-    def __init__(self, config, *, on_breaker_change=None):
+    def __init__(self, config, *, on_breaker_change=None, shared: SharedStore | None = None):
         self.config = config
         self._on_breaker_change = on_breaker_change
+        self.shared = shared
         self._guards: dict[str, DependencyGuard] = {}
 
     def __getitem__(self, name: str) -> DependencyGuard:
@@ -74,6 +84,12 @@ class Guards:
         if guard is None:
             guard = self._guards[name] = DependencyGuard(self.config.policy(name),
                                                          on_breaker_change=self._on_breaker_change)
+            if self.shared is not None and name in ACCOUNT_WIDE:
+                if guard.limit is not None:
+                    guard.limit = SharedRateLimit(name, guard.policy.rate, self.shared, guard.limit)
+                if guard.breaker is not None:
+                    guard.breaker = SharedCircuitBreaker(name, guard.policy.breaker, self.shared, guard.breaker,
+                                                         on_change=self._on_breaker_change)
         return guard
 
     def wrap(self, target: Any, name: str, *, no_retry: Iterable[str] = (), only: Iterable[str] | None = None):

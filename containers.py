@@ -133,9 +133,10 @@ def shared_store(settings: Settings, redis_url) -> SharedStore | None:
     return SharedStore(redis_url) if settings.shared_limits else None
 
 
-def resilience_guards(settings: Settings, telemetry, shared: SharedStore | None) -> Guards:
+def resilience_guards(settings: Settings, telemetry, retry_notice=None, shared: SharedStore | None = None) -> Guards:
     return Guards(ResilienceConfig.from_json(settings.resilience),
-                  on_breaker_change=getattr(telemetry, "breaker_changed", None), shared=shared)
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None), on_retry=retry_notice,
+                  shared=shared)
 
 
 def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
@@ -155,8 +156,10 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
+    # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
+    retry_notice = providers.Object(None)
     shared_store = providers.Singleton(shared_store, settings, redis_url.provider)
-    guards = providers.Singleton(resilience_guards, settings, telemetry, shared_store)
+    guards = providers.Singleton(resilience_guards, settings, telemetry, retry_notice, shared_store)
 
     campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
     contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")

@@ -73,9 +73,10 @@ class Guards:
     (so the S3 breaker sees the faults of every S3 call in this process). With a `shared`
     store, the ACCOUNT_WIDE ones limit and break for every process on that Redis."""
 
-    def __init__(self, config, *, on_breaker_change=None, shared: SharedStore | None = None):
+    def __init__(self, config, *, on_breaker_change=None, on_retry=None, shared: SharedStore | None = None):
         self.config = config
         self._on_breaker_change = on_breaker_change
+        self._on_retry = on_retry
         self.shared = shared
         self._guards: dict[str, DependencyGuard] = {}
 
@@ -83,7 +84,8 @@ class Guards:
         guard = self._guards.get(name)
         if guard is None:
             guard = self._guards[name] = DependencyGuard(self.config.policy(name),
-                                                         on_breaker_change=self._on_breaker_change)
+                                                         on_breaker_change=self._on_breaker_change,
+                                                         on_retry=self._on_retry)
             if self.shared is not None and name in ACCOUNT_WIDE:
                 if guard.limit is not None:
                     guard.limit = SharedRateLimit(name, guard.policy.rate, self.shared, guard.limit)

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     redis_url: Optional[str] = None
     mongodb_uri: Optional[str] = None
     mongodb_database: str = "docshield"
+    # Refuse plain-text Redis and MongoDB to hosts other than loopback (the Docker image sets it).
+    require_tls: bool = False
     data_dir: Path = Path(".docshield")
 
     # The queue and the worker.
@@ -178,6 +180,10 @@ class Settings(BaseSettings):
                 ResilienceConfig.from_json(self.resilience)
             except ValueError as exc:
                 problems.append(str(exc))
+        if self.require_tls:
+            from infrastructure.transport_security import plain_text_problems
+
+            problems.extend(plain_text_problems(self.redis_url, self.mongodb_uri))
         if self.real_calls and self.dnc_hash_key == "docshield-local-dnc-key":
             problems.append("DNC_HASH_KEY must be set to a secret of your own when placing real calls")
         if problems:

@@ -27,10 +27,10 @@ import psutil  # noqa: E402
 from arq.jobs import Job  # noqa: E402
 from secantus import SecantusDBServer  # noqa: E402
 
-from benchmarks.round_trips import run_jobs, seed  # noqa: E402
 from infrastructure.arq_jobs import deserialize  # noqa: E402
 from infrastructure.settings import load_settings  # noqa: E402
 from infrastructure.worker_registry import WorkerRegistry  # noqa: E402
+from tests.integration.pipeline_world import enqueue_first_steps, seed_callable_campaigns  # noqa: E402
 from tests.servers import RedisServer  # noqa: E402
 
 
@@ -46,7 +46,7 @@ async def measure(redis_url: str, mongo_uri: str, calls: int) -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="warm-"))
     settings = load_settings(None, redis_url=redis_url, mongodb_uri=mongo_uri, data_dir=data_dir,
                              mongodb_database=f"warm_{uuid.uuid4().hex[:8]}", queue_name="warm:calls")
-    ids = await seed(settings, calls)
+    ids = await seed_callable_campaigns(settings, calls)
     env = {**os.environ, "REDIS_URL": redis_url, "MONGODB_URI": mongo_uri, "MONGODB_DATABASE": settings.mongodb_database,
            "DATA_DIR": str(data_dir), "QUEUE_NAME": settings.queue_name, "MAX_CONCURRENT_CALLS": "1",
            "POLL_DELAY_S": "0.05", "HEARTBEAT_INTERVAL_S": "0.5", "LOG_LEVEL": "WARNING", "WORKER_ID": "warm-1",
@@ -62,7 +62,7 @@ async def measure(redis_url: str, mongo_uri: str, calls: int) -> None:
         ready_s = time.monotonic() - started
         await asyncio.sleep(2)  # idle: heartbeats only
         idle = rss_mb(worker.pid)
-        await run_jobs(settings, ids)
+        await enqueue_first_steps(settings, ids)
         jobs = [Job(f"call:{c}:0", pool, _queue_name=settings.queue_name, _deserializer=deserialize) for c in ids]
         infos = []
         for job in jobs:

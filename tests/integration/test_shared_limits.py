@@ -150,3 +150,59 @@ async def test_without_redis_each_process_limits_and_breaks_on_its_own(caplog):
         assert "per-process limits and breakers" in caplog.text
     finally:
         await guards.shared.aclose()
+
+
+@pytest.mark.slow
+async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit(redis_url, mongo_uri, stubs,
+                                                                                   tmp_path):
+    """`docshield start-worker` x4 placing real calls on the LiveKit stub (this test answers as the agent),
+    with LiveKit limited to 10 calls a minute for the account: 14 jobs, 10 dialed, 4 waiting, none twice."""
+    from datetime import datetime, timezone
+
+    from application.call_result_codec import result_to_dict
+    from application.ports.call_line import CallResult
+    from domain.outcomes import CallOutcome
+    from infrastructure.redis_handback import RedisHandback
+    from tests.integration.pipeline_world import enqueue_first_steps, make_settings, seed_callable_campaigns
+
+    livekit, calendar = stubs
+    agent = RedisHandback.from_url(redis_url)
+    answering: list[asyncio.Task] = []
+
+    async def answer(call_id: str) -> None:
+        await agent.heartbeat(call_id)
+        await agent.publish(call_id, result_to_dict(CallResult(outcome=CallOutcome.NO_ANSWER,
+                                                               ended_at=datetime.now(timezone.utc))))
+
+    async def on_dial(message) -> None:
+        answering.append(asyncio.create_task(answer(message.room_name.removeprefix("call-"))))
+
+    livekit.on("CreateSIPParticipant", on_dial)
+    env = worker_env(redis_url, livekit, calendar, tmp_path, {"livekit": {"rate": {"calls": 10, "per_s": 60}}})
+    settings = make_settings(tmp_path, redis_url, mongo_uri)
+    env.update(MONGODB_URI=mongo_uri, MONGODB_DATABASE=settings.mongodb_database, POLL_DELAY_S="0.05",
+               MEMORY_LIMIT_MB="8192", HEARTBEAT_INTERVAL_S="0.5")
+    campaign_ids = await seed_callable_campaigns(settings, 14)
+    workers = [await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "entrypoints", "start-worker", cwd=ROOT, env={**env, "WORKER_ID": f"w{i}"},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL) for i in range(4)]
+    try:
+        await enqueue_first_steps(settings, campaign_ids)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(livekit.calls("CreateSIPParticipant")) < 10:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(3)
+        dials = livekit.calls("CreateSIPParticipant")
+        dispatched = {d.room: json.loads(d.metadata)["campaign_id"] for d in livekit.calls("CreateDispatch")}
+        dialed_campaigns = [dispatched[d.room_name] for d in dials]
+        assert len(dials) == 10, "the account's 10 calls a minute, across four workers"
+        assert len(set(dialed_campaigns)) == 10, "no step dialed twice"
+        assert len(dispatched) == 10, "the other jobs wait for the window before touching LiveKit"
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+            await worker.wait()
+        await asyncio.gather(*answering, return_exceptions=True)
+        await agent.aclose()
+

@@ -9,13 +9,10 @@ import ipaddress
 import shutil
 import socket
 import ssl
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.servers import free_port
+from tests.servers import RedisServer
 
 
 class NoTlsRedis(Exception):
@@ -54,42 +51,29 @@ def self_signed_ca(folder: Path) -> tuple[Path, Path, Path]:
 
 
 @dataclass
-class TlsRedisServer:
+class TlsRedisServer(RedisServer):
+    """RedisServer on a TLS-only port: `url` is rediss:// naming the test CA."""
+
     binary: str | None = field(default_factory=lambda: shutil.which("redis-server"))
-    port: int = field(default_factory=free_port)
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="redis-tls-")))
-    process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        self.ca, cert, key = self_signed_ca(Path(self.workdir))
+        return [self.binary, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1",
+                "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(self.ca),
+                "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", self.workdir]
+
+    def connect(self) -> socket.socket:
+        context = ssl.create_default_context(cafile=str(self.ca))
+        return context.wrap_socket(super().connect(), server_hostname="127.0.0.1")
 
     def start(self) -> "TlsRedisServer":
         if self.binary is None:
             raise NoTlsRedis("no redis-server on PATH")
-        self.ca, cert, key = self_signed_ca(self.workdir)
-        self.process = subprocess.Popen(
-            [self.binary, "--port", "0", "--tls-port", str(self.port), "--bind", "127.0.0.1",
-             "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(self.ca),
-             "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        context = ssl.create_default_context(cafile=str(self.ca))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise NoTlsRedis(f"{self.binary} refused --tls-port (built without TLS)")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.3) as raw, \
-                        context.wrap_socket(raw, server_hostname="127.0.0.1") as conn:
-                    conn.sendall(b"PING\r\n")
-                    if conn.recv(16).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"TLS redis-server did not start on port {self.port}")
+        try:
+            return super().start()
+        except RuntimeError as exc:
+            raise NoTlsRedis(f"{self.binary} refused --tls-port (built without TLS?): {exc}") from None
 
     @property
     def url(self) -> str:
         return f"rediss://127.0.0.1:{self.port}/0?ssl_ca_certs={self.ca}"
-
-    def close(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        shutil.rmtree(self.workdir, ignore_errors=True)

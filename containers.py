@@ -139,8 +139,8 @@ def resilience_guards(settings: Settings, telemetry, retry_notice=None, shared: 
                   shared=shared)
 
 
-def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
-    return guards.wrap(adapter, dependency, no_retry=no_retry)
+def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = (), no_limit: tuple[str, ...] = ()):
+    return guards.wrap(adapter, dependency, no_retry=no_retry, no_limit=no_limit)
 
 
 class Container(containers.DeclarativeContainer):
@@ -190,7 +190,10 @@ class Container(containers.DeclarativeContainer):
                 max_call_duration_s=settings.provided.max_call_duration_s),
             handback,
             recording=providers.Callable(egress_target, settings),
-            clock=clock, telemetry=telemetry), guards, "livekit", no_retry=("conduct",)),
+            clock=clock, telemetry=telemetry,
+            # LiveKit's quota counts API requests: the line spends it per request, not per call.
+            pace=providers.Callable(Guards.pace, guards, "livekit")),
+            guards, "livekit", no_retry=("conduct",), no_limit=("conduct",)),
         simulated=providers.Singleton(
             SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
             company=settings.provided.company_name, callback_number=settings.provided.callback_number,

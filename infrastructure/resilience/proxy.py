@@ -16,14 +16,17 @@ class Resilient:
 
     `no_retry` names methods that are guarded (breaker, rate limit) but never
     retried here, e.g. a call line's `conduct`: a phone call is not idempotent.
+    `no_limit` names methods that skip the rate limit because the adapter spends it per
+    request itself (the LiveKit call line's `pace`).
     `only`, when given, limits guarding to those methods.
     """
 
     def __init__(self, target: Any, guard: DependencyGuard, *, no_retry: Iterable[str] = (),
-                 only: Iterable[str] | None = None):
+                 only: Iterable[str] | None = None, no_limit: Iterable[str] = ()):
         object.__setattr__(self, "_target", target)
         object.__setattr__(self, "_guard", guard)
         object.__setattr__(self, "_no_retry", frozenset(no_retry))
+        object.__setattr__(self, "_no_limit", frozenset(no_limit))
         object.__setattr__(self, "_only", frozenset(only) if only is not None else None)
         object.__setattr__(self, "_wrapped", {})
 
@@ -47,11 +50,12 @@ class Resilient:
             return value
         cached = self._wrapped.get(name)
         if cached is None:
-            retry = name not in self._no_retry
+            retry, limit = name not in self._no_retry, name not in self._no_limit
 
             @functools.wraps(value)
             async def guarded(*args: Any, **kwargs: Any) -> Any:
-                return await self._guard.call(getattr(self._target, name), *args, retry=retry, **kwargs)
+                return await self._guard.call(getattr(self._target, name), *args, retry=retry, limit=limit,
+                                              **kwargs)
 
             cached = self._wrapped[name] = guarded
         return cached
@@ -94,5 +98,11 @@ class Guards:
                                                          on_change=self._on_breaker_change)
         return guard
 
-    def wrap(self, target: Any, name: str, *, no_retry: Iterable[str] = (), only: Iterable[str] | None = None):
-        return Resilient(target, self[name], no_retry=no_retry, only=only)
+    def wrap(self, target: Any, name: str, *, no_retry: Iterable[str] = (), only: Iterable[str] | None = None,
+             no_limit: Iterable[str] = ()):
+        return Resilient(target, self[name], no_retry=no_retry, only=only, no_limit=no_limit)
+
+    def pace(self, name: str):
+        """The rate limit of `name` as an awaitable to call per request, or None when it has none."""
+        limit = self[name].limit
+        return limit.acquire if limit is not None else None

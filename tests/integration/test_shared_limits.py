@@ -33,14 +33,23 @@ def worker_env(redis_url: str, livekit: LiveKitTwirpStub, calendar: GoogleCalend
             "RESILIENCE": json.dumps(resilience), "LOG_LEVEL": "WARNING"}
 
 
-async def spawn(env: dict, kind: str, count: int) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, str(WORKER), kind, str(count), env=env,
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+async def spawn(env: dict, kind: str, count: int, *, wait_for_go: bool = False) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(WORKER), kind, str(count), env={**env, **({"WAIT_FOR_GO": "1"} if wait_for_go else {})},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def go(process: asyncio.subprocess.Process) -> list[str]:
+    """Let a worker started with wait_for_go make its calls; what it printed."""
+    assert (await process.stdout.readline()).decode().strip() == "ready"
+    process.stdin.write(b"go\n")
+    await process.stdin.drain()
+    return await lines(process)
 
 
 async def lines(process: asyncio.subprocess.Process) -> list[str]:
     out, _ = await process.communicate()
-    return out.decode().split()
+    return out.decode().splitlines()
 
 
 @pytest.fixture
@@ -58,8 +67,7 @@ async def test_four_workers_together_send_at_most_the_limit_to_each_stub(redis_u
     ten_a_minute = {"calls": 10, "per_s": 60}
     env = worker_env(redis_url, livekit, calendar, tmp_path, {
         "livekit": {"rate": ten_a_minute}, "calendar": {"rate": {**ten_a_minute, "fixed_window": False}}})
-    kinds = [kind for kind in ("livekit", "calendar") for _ in range(4)]
-    workers = [await spawn(env, kind, 6) for kind in kinds]
+    workers = [await spawn(env, "both", 6) for _ in range(4)]
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and (
@@ -72,10 +80,10 @@ async def test_four_workers_together_send_at_most_the_limit_to_each_stub(redis_u
         for worker in workers:
             if worker.returncode is None:
                 worker.kill()
-    outputs = [await lines(worker) for worker in workers]
+    said = [line for worker in workers for line in await lines(worker)]
     for kind in ("livekit", "calendar"):
-        said = [word for k, out in zip(kinds, outputs) if k == kind for word in out]
-        assert said == ["ok"] * 10, f"{kind}: the other calls were still waiting, none failed"
+        assert [line for line in said if line.startswith(kind)] == [f"{kind} ok"] * 10, \
+            f"{kind}: the other calls were still waiting, none failed"
 
 
 @pytest.mark.slow
@@ -84,11 +92,11 @@ async def test_a_breaker_opened_by_one_workers_faults_refuses_the_other_workers(
     livekit.fail("CreateRoom", "unavailable", times=100)  # 503 until the end of the test
     env = worker_env(redis_url, livekit, calendar, tmp_path, {
         "livekit": {"breaker": {"errors": 3, "open_s": 120, "reset_s": 240}, "rate": None}})
-    first = await lines(await spawn(env, "livekit", 5))
-    assert first == ["fault", "TransientFault"] * 3 + ["refused"] * 2
+    first, *rest = [await spawn(env, "livekit", 5 if i == 0 else 2, wait_for_go=True) for i in range(4)]
+    assert await go(first) == ["livekit fault TransientFault"] * 3 + ["livekit refused"] * 2
     assert len(livekit.calls("CreateRoom")) == 3
-    others = await asyncio.gather(*[lines(await spawn(env, "livekit", 2)) for _ in range(3)])
-    assert others == [["refused", "refused"]] * 3
+    others = await asyncio.gather(*[go(worker) for worker in rest])
+    assert others == [["livekit refused"] * 2] * 3
     assert len(livekit.calls("CreateRoom")) == 3, "no other worker reached LiveKit while the breaker was open"
 
 
@@ -156,7 +164,8 @@ async def test_without_redis_each_process_limits_and_breaks_on_its_own(caplog):
 async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit(redis_url, mongo_uri, stubs,
                                                                                    tmp_path):
     """`docshield start-worker` x4 placing real calls on the LiveKit stub (this test answers as the agent),
-    with LiveKit limited to 10 calls a minute for the account: 14 jobs, 10 dialed, 4 waiting, none twice."""
+    with LiveKit limited to 10 requests a minute for the account: of 14 jobs' call setups, 10 requests
+    reach LiveKit (hang-ups are never held back), the rest wait, and no step is dialed twice."""
     from datetime import datetime, timezone
 
     from application.call_result_codec import result_to_dict
@@ -188,16 +197,18 @@ async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL) for i in range(4)]
     try:
         await enqueue_first_steps(settings, campaign_ids)
+        def setup() -> list[str]:
+            return [m for m in livekit.methods if m not in ("RemoveParticipant", "StopEgress", "DeleteRoom")]
+
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(livekit.calls("CreateSIPParticipant")) < 10:
+        while time.monotonic() < deadline and len(setup()) < 10:
             await asyncio.sleep(0.1)
-        await asyncio.sleep(3)
+        await asyncio.sleep(3)  # the other 11 calls wait for the window to move
+        assert len(setup()) == 10, "the account's 10 requests a minute, across four workers"
         dials = livekit.calls("CreateSIPParticipant")
         dispatched = {d.room: json.loads(d.metadata)["campaign_id"] for d in livekit.calls("CreateDispatch")}
         dialed_campaigns = [dispatched[d.room_name] for d in dials]
-        assert len(dials) == 10, "the account's 10 calls a minute, across four workers"
-        assert len(set(dialed_campaigns)) == 10, "no step dialed twice"
-        assert len(dispatched) == 10, "the other jobs wait for the window before touching LiveKit"
+        assert len(dials) >= 2 and len(set(dialed_campaigns)) == len(dials), "no step dialed twice"
     finally:
         for worker in workers:
             if worker.returncode is None:

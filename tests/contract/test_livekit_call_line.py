@@ -353,7 +353,7 @@ class TestSettings:
 class TestPacing:
     async def test_each_request_that_sets_a_call_up_spends_the_rate_limit_and_hanging_up_never_waits(
             self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         paced: list[int] = []
         hold = asyncio.Event()
 

@@ -69,7 +69,7 @@ async def test_four_workers_together_send_at_most_the_limit_to_each_stub(redis_u
         "livekit": {"rate": ten_a_minute}, "calendar": {"rate": {**ten_a_minute, "fixed_window": False}}})
     workers = [await spawn(env, "both", 6) for _ in range(4)]
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 150
         while time.monotonic() < deadline and (
                 len(livekit.calls("CreateRoom")) < 10 or len(calendar.requests_to("freeBusy")) < 10):
             await asyncio.sleep(0.1)
@@ -168,7 +168,6 @@ async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit
     reach LiveKit (hang-ups are never held back), the rest wait, and no step is dialed twice."""
     from datetime import datetime, timezone
 
-    from application.call_result_codec import result_to_dict
     from application.ports.call_line import CallResult
     from domain.outcomes import CallOutcome
     from infrastructure.redis_handback import RedisHandback
@@ -180,8 +179,7 @@ async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit
 
     async def answer(call_id: str) -> None:
         await agent.heartbeat(call_id)
-        await agent.publish(call_id, result_to_dict(CallResult(outcome=CallOutcome.NO_ANSWER,
-                                                               ended_at=datetime.now(timezone.utc))))
+        await agent.publish(call_id, CallResult(outcome=CallOutcome.NO_ANSWER, ended_at=datetime.now(timezone.utc)))
 
     async def on_dial(message) -> None:
         answering.append(asyncio.create_task(answer(message.room_name.removeprefix("call-"))))
@@ -189,8 +187,9 @@ async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit
     livekit.on("CreateSIPParticipant", on_dial)
     env = worker_env(redis_url, livekit, calendar, tmp_path, {"livekit": {"rate": {"calls": 10, "per_s": 60}}})
     settings = make_settings(tmp_path, redis_url, mongo_uri)
+    # One call at a time per worker: at most 4 rooms and 4 dispatches can precede a dial.
     env.update(MONGODB_URI=mongo_uri, MONGODB_DATABASE=settings.mongodb_database, POLL_DELAY_S="0.05",
-               MEMORY_LIMIT_MB="8192", HEARTBEAT_INTERVAL_S="0.5")
+               MEMORY_LIMIT_MB="8192", HEARTBEAT_INTERVAL_S="0.5", MAX_CONCURRENT_CALLS="1")
     campaign_ids = await seed_callable_campaigns(settings, 14)
     workers = [await asyncio.create_subprocess_exec(
         sys.executable, "-m", "entrypoints", "start-worker", cwd=ROOT, env={**env, "WORKER_ID": f"w{i}"},
@@ -200,7 +199,7 @@ async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit
         def setup() -> list[str]:
             return [m for m in livekit.methods if m not in ("RemoveParticipant", "StopEgress", "DeleteRoom")]
 
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 150
         while time.monotonic() < deadline and len(setup()) < 10:
             await asyncio.sleep(0.1)
         await asyncio.sleep(3)  # the other 11 calls wait for the window to move

@@ -230,6 +230,7 @@ def __getattr__(name: str):
     async def on_startup(ctx: dict) -> None:
         ctx["container"] = await build_container(settings)
         ctx["settings"] = settings
+        await warm_up(ctx["container"], settings)
 
     async def on_shutdown(ctx: dict) -> None:
         await close_container(ctx["container"])

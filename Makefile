@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean tls-redis
+.PHONY: install demo test bench clean browser tls-redis
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The report page's test opens it in a real headless Chromium (Debian's package); installed once, when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 demo: $(STAMP)
 	$(VENV)/bin/docshield demo
@@ -25,7 +29,7 @@ tls-redis:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; \
 	  else echo "note: no redis-server on PATH (apt-get install redis-server); the TLS tests will be skipped"; fi; }
 
-test: $(STAMP) tls-redis
+test: $(STAMP) browser tls-redis
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

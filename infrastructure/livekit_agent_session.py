@@ -141,6 +141,7 @@ class AgentCall:
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_user_transcribed)
         session.on("user_state_changed", self._on_user_state)
+        session.on("agent_state_changed", self._on_agent_state)
         session.on("close", self._on_close)
 
     def start(self) -> None:
@@ -211,9 +212,15 @@ class AgentCall:
             self.core.spawn(self.core.callee_words(event.transcript, final=bool(event.is_final)))
 
     def _on_user_state(self, event: Any) -> None:
+        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
+            self.core.progress.callee_speaking(self.deps.clock.now())
         if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking" \
                 and self.core is not None:
             self.core.spawn(self.core.prompt_ended())
+
+    def _on_agent_state(self, event: Any) -> None:
+        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
+            self.core.progress.agent_speaking(self.deps.clock.now())
 
     def _on_close(self, event: Any) -> None:
         reason = getattr(event, "reason", None)

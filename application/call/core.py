@@ -172,6 +172,8 @@ class CallCore:
         self._detector_pending = False
         self.verdicts.append({"answerer": verdict.answerer.value, "rule": verdict.rule, "source": source,
                               "reason": reason, "delay_s": round(delay_s, 3) if delay_s is not None else None})
+        if delay_s is not None and self.progress.verdict_s is None:
+            self.progress.verdict_s = round(delay_s, 3)  # the first verdict's delay, kept for the report
         answerer = verdict.answerer
         if answerer is Answerer.UNCERTAIN:
             return None

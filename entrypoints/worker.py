@@ -25,6 +25,7 @@ from infrastructure.guarded_worker import GuardedWorker
 from infrastructure.reconnect_backoff import REDIS_DOWN
 from infrastructure.settings import Settings, load_settings
 from infrastructure.start_banner import start_banner
+from entrypoints.warm_start import warm_up
 from infrastructure.worker_lifecycle import WorkerLifecycle
 from infrastructure.worker_operations import start_operations
 from infrastructure.worker_registry import WorkerRegistry
@@ -50,7 +51,6 @@ async def conduct_outbound_call(ctx: dict, /, *args, **kwargs) -> dict:
         result = await use_case(command)
     except MalformedJob as exc:
         log.error("job %s rejected: %s", job_id, exc)
-        await _remember(ctx, {"status": "rejected", "reason": str(exc)})
         await _announce_failure(ctx)
         raise
     except RetryAt as exc:
@@ -65,7 +65,6 @@ async def conduct_outbound_call(ctx: dict, /, *args, **kwargs) -> dict:
         tries = await _count_fault(ctx)
         if tries >= settings.transient_max_tries:
             log.error("job %s gave up after %d tries: %s", job_id, tries, exc)
-            await _remember(ctx, {"status": "failed", "reason": f"gave up after {tries} tries: {exc}"})
             await _announce_failure(ctx)
             raise GaveUp(f"{exc} (after {tries} tries)") from None
         delay = exc.retry_after if exc.retry_after is not None else min(2 ** tries, 300)
@@ -75,8 +74,8 @@ async def conduct_outbound_call(ctx: dict, /, *args, **kwargs) -> dict:
 
     payload = result.to_dict()
     deferred = result.outcome is CallOutcome.DEFERRED and result.deferred_until is not None
-    await _remember(ctx, {"status": "deferred" if deferred else "done", **payload})
-    if deferred:
+    if deferred:  # a finished job's last word is ARQ's result: no second copy (one Redis round trip a call)
+        await _remember(ctx, {"status": "deferred", **payload})
         log.info("job %s deferred until %s (%s)", job_id, result.deferred_until.isoformat(), result.reason)
         raise Retry(defer=_seconds_until(result.deferred_until))
     log.info("job %s: %s", job_id, result.outcome.value)
@@ -189,6 +188,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     log.info(start_banner(settings))
     container = container or await build_container(settings)
     url = await container.redis_url()
+    await warm_up(container, settings)
     worker = build_worker(settings, container, url)
     lifecycle = WorkerLifecycle(worker, WorkerRegistry(await container.redis()), settings.worker_id,
                                 interval_s=settings.heartbeat_interval_s, memory_limit_mb=settings.memory_limit_mb)
@@ -265,6 +265,7 @@ def __getattr__(name: str):
     async def on_startup(ctx: dict) -> None:
         ctx["container"] = await build_container(settings)
         ctx["settings"] = settings
+        await warm_up(ctx["container"], settings)
         ctx["daily"] = asyncio.create_task((await daily_archive(settings, ctx["container"])).forever())
 
     async def on_shutdown(ctx: dict) -> None:

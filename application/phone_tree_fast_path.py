@@ -44,10 +44,7 @@ def menu_policy(campaign_settings: Mapping[str, Any] | None, contact: Contact | 
 
 def is_avoided(decision: NavDecision, policy: TargetPolicy) -> bool:
     """The decision takes a line the policy ranks with the ones to avoid (taken only as a last resort)."""
-    if decision.option is None or decision.action not in (NavAction.PRESS, NavAction.SAY):
-        return False
-    rank = policy.rank(decision.option.phrase or "")
-    return rank is not None and rank >= policy.avoid_rank
+    return decision.action in (NavAction.PRESS, NavAction.SAY) and policy.avoids(decision.option)
 
 
 class PhoneTreeFastPath:
@@ -117,6 +114,7 @@ class PhoneTreeFastPath:
             probe = self._probe()
             decision = probe.hear("", final=True)
             if decision.action is NavAction.WAIT:
+                self.navigator = probe  # what it waited on (a data-entry prompt, a tie) is remembered
                 return None
             if decision.action is NavAction.GIVE_UP or (
                     is_avoided(decision, self.policy) and not self.take_avoided_lines):

@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from domain.menu_questions import answer_option
 from domain.menu_reader import Menu, MenuOption, OptionKind, read_menu
+from domain.voicemail_detector import classify_greeting
 
 
 class NavAction(str, Enum):
@@ -267,6 +268,9 @@ class TargetPolicy:
                    extension=extension, max_presses=int(settings.get("max_presses", 8)))
 
 
+DEFAULT_POLICY = TargetPolicy()  # frozen: one instance serves every navigator without campaign settings
+
+
 @dataclass
 class _MenuState:
     fingerprint: tuple
@@ -292,7 +296,7 @@ class MenuNavigator:
     """Stateful choice of keys through the menus of one call (see module docstring)."""
 
     def __init__(self, policy: TargetPolicy | None = None):
-        self.policy = policy or TargetPolicy()
+        self.policy = policy or DEFAULT_POLICY
         self._states: list[_MenuState] = []
         self._buffer = ""
         self._current: _MenuState | None = None
@@ -348,6 +352,10 @@ class MenuNavigator:
         if self._decided:
             self.reset()
         self._buffer = f"{self._buffer} {text}" if self._buffer else text
+        ending = classify_greeting(self._buffer)
+        if ending.final_outcome is not None:
+            # "Please dial 1 plus 718 and the number": a carrier or a full mailbox ending the call, not a menu.
+            return NavDecision(NavAction.WAIT, reason=f"not a menu: {ending.answerer.value} ({ending.cue})")
         menu = read_menu(self._buffer)
         state = self._state_for(menu)
         if len(self.presses) >= self.policy.max_presses:

@@ -199,3 +199,11 @@ def test_a_short_hello_is_a_person_only_once_the_turn_is_over(name):
     assert read_line("Hello,", complete=False).action is LineAction.LISTEN
     assert read_line(text).action is LineAction.WAIT_FOR_BEEP
     assert read_line(f"{name} speaking.").action is LineAction.TALK
+
+
+def test_a_carrier_message_naming_a_key_is_not_a_menu():
+    text = "The area code for the number you have dialed has been changed. Please dial 1 plus 718 and the number."
+    nav = MenuNavigator()
+    assert not nav.hear(text, final=True).acts
+    decision = read_line(text)
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.WRONG_NUMBER

@@ -105,6 +105,7 @@ _SAY = re.compile(
     r"\bsay\s+(?:the\s+word\s+)?[\"']?([a-z][a-z'\- ]{0,40}?)[\"']?"
     r"(?=\s*(?:[,.;?!]|$|\bor\b|\bfor\b|\bto\b|\bif\b|\bat any time\b|\bnow\b))"
 )
+_SPEAKER_SAYS = re.compile(r"\b(?:may|can|shall|will) i\s+$|\bi'?ll\s+$")
 _SAY_OR = re.compile(r"\s*,?\s*or\s+[\"']?([a-z][a-z'\- ]{0,30}?)[\"']?(?=\s*(?:[,.;?!]|$))")
 _SAY_EXAMPLES = re.compile(
     r"\bsay\s+(?:things|something)\s+like\s+([^.;?!]+)|\b(?:for example|such as)\s*,?\s+([^.;?!]+)"
@@ -177,6 +178,8 @@ def _mentions(t: str) -> list[_Mention]:
         for m in _BARE_KEY.finditer(t):
             found.append(_Mention(m.start(1), m.end(1), key=_key_of(m.group(1))))
     for m in _SAY.finditer(t):
+        if _SPEAKER_SAYS.search(t, 0, m.start()):
+            continue  # "may I say who is calling": the speaker will say it, the caller is not asked to
         word = m.group(1).strip()
         more = _SAY_OR.match(t, m.end())
         if more and more.group(1).strip():

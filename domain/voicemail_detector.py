@@ -117,7 +117,7 @@ _CARRIER_UNAVAILABLE = _rx(
 _SCREENING = _rx(
     r"\b(?:record|say|state|tell me|give me) (?:your|you're) name\b",
     r"\b(?:say|state|tell me|tell us) (?:the )?(?:reason|purpose) (?:for|of) (?:your call|calling|the call)\b",
-    r"\b(?:say|state) (?:who(?: is|'s)? calling|why you(?:'re| are) calling)\b",
+    r"(?<!may i )(?<!can i )\b(?:say|state) (?:who(?: is|'s)? calling|why you(?:'re| are) calling)\b",
     r"\byour name and (?:the )?(?:reason|purpose)\b",
     r"\bmonitor for spam\b",
     r"\bscreening service\b|\bcall(?:er id)? screening\b|\bbeing screened\b|\bscreen(?:ing)? (?:this|your) call\b",
@@ -131,6 +131,7 @@ _SCREENING = _rx(
 _VOICEMAIL = _rx(
     r"\b(?:after|at) the (?:tone|beep|sound of the tone)\b",
     r"\bleave (?:me |us )?(?:a |your |a brief |a short |a detailed )?(?:message|voicemail|name and number|name,? number)\b",
+    r"\bleave (?:me |us )?(?:a |your |you're )(?:[a-z]+ ){0,2}(?:message|name|number)\b",
     r"\bleave your name\b",
     r"\brecord your message\b",
     r"\b(?:not|unable to|can't|cannot) (?:available|come|get|answer|take)\b[^.]{0,30}\b(?:the )?(?:phone|call|your call)\b",
@@ -188,6 +189,9 @@ _HUMAN = _rx(
     r"\bhold on(?:e| a) (?:second|sec|moment|minute)\b",
     r"\bjust a (?:moment|second|sec|minute)\b",
     r"\bwhat do you (?:need|want)\b",
+    r"\bi'?ll be right (?:back|with you)\b",
+    r"\bmay i\b",
+    r"\bexcuse me\b",
     r"\?\s*$",
 )
 # What a person says and a recording does not: enough to decide before the turn ends.
@@ -196,6 +200,12 @@ _HUMAN_SURE = _rx(
     r"\bwho(?:'s| is) (?:calling|this)\b",
     r"\bwhat can i do for you\b",
     r"\b(?:can|could|will|would) you (?:please )?hold\b",
+    r"\b(?:may|can|shall) i call you back\b",
+    r"\b(?:may|can|shall) i take a message\b",
+    r"\bmay i (?:say|tell (?:her|him|them)) who(?:'s| is) calling\b",
+    r"\b(?:may|can) i (?:ask|have) (?:him|her|them|the doctor) (?:to )?(?:return your call|call you back)\b",
+    r"\bis (?:this|it) urgent\b",
+    r"\bi can (?:interrupt|get|grab|check|transfer|put you through)\b",
 )
 # A short answer with no machine cue in it, once the turn is over, is a person; unless it opens a recording.
 _OPENING = re.compile(r"^(?:thank you for calling|thanks for calling|welcome to|you have reached|you've reached)\b")
@@ -270,6 +280,10 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         return GreetingVerdict(Answerer.IVR, cue, "data_entry")
     if menu.extension_prompt:
         return GreetingVerdict(Answerer.IVR, "extension", "extension_prompt")
+    cue = _hit(_HUMAN_SURE, t)
+    if cue and not menu_keys and not takes_message:
+        # "Can you hold, or may I call you back?": asked of the caller, never recorded.
+        return GreetingVerdict(Answerer.HUMAN, cue, "human")
     routed = [o for o in menu.options if _ROUTED_MESSAGE.search(o.phrase)]
     voicemail_cue = _hit(_VOICEMAIL, t)
     # A practice menu may offer a message box as one option among others.

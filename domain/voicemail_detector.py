@@ -112,6 +112,8 @@ _CARRIER_UNAVAILABLE = _rx(
     r"\bplease try your call again later\b",
     r"\bnumber you (?:have |has )?dial(?:ed)?\b.{0,40}\btry (?:your call )?again later\b",
     r"\bdoes not accept unidentified calls\b",
+    r"\b(?:dial|dialing|calling|call) restrictions\b|\bhas been restricted\b",
+    r"\bcannot (?:accept|receive) calls\b",
     r"\b(?:cannot|can't|is unable to) take your call\b[^.]{0,40}\b(?:have a (?:nice|good|great) day|goodbye)\b",
 )
 _SCREENING = _rx(
@@ -168,6 +170,10 @@ _IVR = _rx(
     r"\b(?:invalid|incorrect) (?:selection|option|entry|key|choice|extension|response)\b",
     r"\bnot a valid (?:option|selection|extension|entry|choice)\b",
     r"\btransferring (?:you |your call )?to\b",
+    r"\bwe(?:'ll| will) be with you\b",
+    r"\b(?:helping|assisting|serving) other (?:callers|customers|patients)\b",
+    r"\bthank you for (?:your patience|holding|waiting)\b",
+    r"\b(?:waiting|wait) to (?:speak|talk) (?:with|to)\b",
     r"\bif you know your party'?s extension\b",
     r"\bdial by name\b",
     r"\bpara (?:español|espanol)\b",
@@ -206,9 +212,14 @@ _HUMAN_SURE = _rx(
     r"\b(?:may|can) i (?:ask|have) (?:him|her|them|the doctor) (?:to )?(?:return your call|call you back)\b",
     r"\bis (?:this|it) urgent\b",
     r"\bi can (?:interrupt|get|grab|check|transfer|put you through)\b",
+    r"\b(?:glad|happy) to (?:transfer|connect|put) you\b",
+    r"\btransfer you to (?:his|her|their) voice ?mail\b",
 )
 # A short answer with no machine cue in it, once the turn is over, is a person; unless it opens a recording.
-_OPENING = re.compile(r"^(?:thank you for calling|thanks for calling|welcome to|you have reached|you've reached)\b")
+_RECORDING_VOICE = re.compile(
+    r"^(?:thank you for calling|thanks for calling|welcome to|you have reached|you've reached)\b"
+    r"|\b(?:we|we're|we'll|we've|our|thank you for|representative|agent|operator|callers?|press|say|dial|enter|"
+    r"extension|option|options|menu|recording|recorded)\b")
 SHORT_ANSWER_WORDS = 6
 # A carrier's "not available" is followed by one of these when a mailbox exists.
 _VOICEMAIL_STRONG = re.compile(r"\b(?:tone|beep|leave|record)\b")
@@ -311,7 +322,7 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
     cue = _hit(_HUMAN_WEAK, t)
     if cue and words <= 8:
         return GreetingVerdict(Answerer.HUMAN, cue, "human_short")
-    if turn_ended and words <= SHORT_ANSWER_WORDS and not menu.options and not _OPENING.search(t):
+    if turn_ended and words <= SHORT_ANSWER_WORDS and not menu.options and not _RECORDING_VOICE.search(t):
         return GreetingVerdict(Answerer.HUMAN, " ".join(t.split()), "short_answer")
     return GreetingVerdict(Answerer.UNCERTAIN, rule="no_cue")
 

@@ -5,7 +5,7 @@ from benchmarks.recognized_speech import FORMS, recognized_forms
 
 def test_every_prompt_names_its_public_source_and_a_known_category():
     prompts = load_prompts()
-    assert len(prompts) >= 150
+    assert len(prompts) >= 200
     assert len({p["id"] for p in prompts}) == len(prompts)
     for p in prompts:
         assert p["source"].startswith("http"), p["id"]

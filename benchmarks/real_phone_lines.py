@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from benchmarks.phone_tree import _pct
 from benchmarks.recognized_speech import FORMS, recognized_forms
 from domain.line_reading import LineAction, LineDecision, read_line
 
@@ -77,11 +78,6 @@ def evaluate(prompts: list[dict], timings: list[float] | None = None
             else:
                 misses.append((prompt["category"], form, prompt["id"], want, got))
     return {k: (v[0], v[1]) for k, v in counts.items()}, misses
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def main() -> None:

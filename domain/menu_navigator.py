@@ -113,7 +113,7 @@ DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911", "urgent", "
 _NOT_URGENT = re.compile(r"\bno(?:n|t)[- ]?urgent\b")
 # A line that says it is a message box is avoided even when it names the manager.
 DEFAULT_MESSAGE_LINES: tuple[str, ...] = (
-    "leave a message", "leave a voicemail", "voicemail", "voice mail", "mailbox", "message line",
+    "leave a message", "leave a voicemail", "voicemail", "voice mail", "mailbox", "message line", "to leave a",
 )
 
 

@@ -102,6 +102,12 @@ _CARRIER_BUSY = _rx(
     r"\bconnection has ended due to technical reasons\b",
     r"\bnetwork (?:is )?(?:busy|congest)",
 )
+# A screener asking the caller to speak (rather than only saying that it screens).
+_SCREENING_ASKS = _rx(
+    r"\b(?:record|say|state|tell me|give me|have) (?:your|you're) name\b",
+    r"\b(?:reason|purpose) (?:for|of) (?:your call|calling|the call)\b",
+    r"\bwhy you(?:'re| are) calling\b|\bwhat you(?:'re| are) calling about\b",
+)
 _CARRIER_UNAVAILABLE = _rx(
     r"\b(?:wireless|cellular|mobile) customer you (?:are calling|have called|have dialed|are trying to reach)\b",
     r"\bsubscriber you have (?:dialed|called) is not available\b",
@@ -233,6 +239,7 @@ _HUMAN_WEAK = _rx(
     r"^(?:[a-z' ]{2,40}(?:,|\.)\s*)?(?:front desk|reception|scheduling|business office)\W*$")
 # A key to leave a message for someone else: a menu routing the call, not this mailbox's greeting.
 _ROUTED_MESSAGE = re.compile(r"\ba message (?:for|with) (?!me\b)")
+_LEAVE_OPTION = re.compile(r"\bto leave (?:[a-z]+ ){0,3}?(?:voice ?mail|message)")
 # Phrases a voicemail system itself says about keys; they do not make it a menu.
 _VOICEMAIL_KEYS = re.compile(r"\bfinish|\bmore options\b|\bhang up\b|\bcallback number\b|\bre-?record\b|\bto leave\b|\bmessage\b|\bpage\b")
 
@@ -270,6 +277,9 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         (_SCREENING, Answerer.SCREENING, "screening"),
     ):
         cue = _hit(rx, t)
+        if cue and rule == "screening" and not _hit(_SCREENING_ASKS, t) and any(
+                o.key for o in read_menu(t).options if o.kind is OptionKind.KEY):
+            continue  # "This call is being screened. Press 1 to connect": a menu, answered with a key
         if cue and not (rule == "carrier_busy" and takes_message):
             return GreetingVerdict(answerer, cue, rule)
 
@@ -296,6 +306,9 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         # "Can you hold, or may I call you back?": asked of the caller, never recorded.
         return GreetingVerdict(Answerer.HUMAN, cue, "human")
     routed = [o for o in menu.options if _ROUTED_MESSAGE.search(o.phrase)]
+    if menu_keys:
+        # "Press 1 to connect the call, press 2 to leave a message": leaving a message is one choice among others.
+        routed += [o for o in menu.options if o.key and _LEAVE_OPTION.search(o.phrase)]
     voicemail_cue = _hit(_VOICEMAIL, t)
     # A practice menu may offer a message box as one option among others.
     if voicemail_cue and len(menu_keys) < 2 and not routed:

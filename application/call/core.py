@@ -41,6 +41,7 @@ from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
 from application.ports.telemetry import Telemetry
+from domain.call_screening import ScreeningStep, ScreeningWatch, screener_reply
 from domain.campaign import Campaign
 from domain.coaching import Guidance
 from domain.contact import Contact
@@ -60,6 +61,15 @@ BEEP_INSTRUCTIONS = ("The voicemail beep just sounded. Call leave_voicemail now,
 NO_BEEP_INSTRUCTIONS = ("The voicemail greeting has ended without a beep. Call leave_voicemail now, then say the "
                         "voicemail message once, then call record_outcome with voicemail_left and end_call.")
 VOICEMAIL_INSTRUCTIONS = (BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS)
+SCREENER_INSTRUCTIONS = ("A call screener (an automated assistant) is asking who is calling and why. Say exactly "
+                         "this, once, and nothing else; then stay silent until a person speaks: ")
+
+
+def screener_line(instructions: str) -> str | None:
+    """The words to say when `instructions` are the core's screener instructions, else None."""
+    if not instructions.startswith(SCREENER_INSTRUCTIONS):
+        return None
+    return instructions[len(SCREENER_INSTRUCTIONS):].strip().strip('"')
 
 # A person already talking is taken for a machine only on words that name the message box.
 _SURELY_A_MACHINE = ("tone", "beep", "leave", "record", "voicemail", "voice mail", "mailbox", "mail box",
@@ -140,6 +150,7 @@ class CallCore:
         self.verdicts: list[dict[str, Any]] = []
         self.party: Answerer | None = None  # what the current party on the line is, once judged
         self.voicemail: VoicemailWatch | None = None
+        self.screening: ScreeningWatch | None = None
         self._party_words: list[str] = []
         self._digits_seen = 0
         self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
@@ -190,6 +201,10 @@ class CallCore:
                 return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
         elif verdict.final_outcome is not None:  # a full mailbox, a carrier's announcement
             return self._give_up(verdict.final_outcome, f"{answerer.value}: {verdict.cue or verdict.rule}")
+        elif answerer is Answerer.SCREENING:
+            self.screening = ScreeningWatch()
+            self.screening.answered(self._elapsed_s())
+            return self._answer_screener()
         return None
 
     def new_party(self) -> None:
@@ -248,6 +263,11 @@ class CallCore:
 
     def line_audio(self, pcm: bytes) -> Action | None:
         """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict."""
+        if self.screening is not None and self.party is Answerer.SCREENING:
+            waiting = self.screening.tick(self._elapsed_s())
+            if waiting.step is ScreeningStep.END:
+                return self._give_up(waiting.outcome or CallOutcome.NO_ANSWER, waiting.reason)
+            return None
         watch = self.voicemail
         if watch is None or self.progress.voicemail_left or watch.decision.step is not VoicemailStep.WAIT:
             return None
@@ -315,6 +335,8 @@ class CallCore:
         if self._detector_pending:
             return None
         words = " ".join(self._party_words)
+        if self.party is Answerer.SCREENING and self.screening is not None:
+            return self._after_screener(classify_greeting(self._party_words[-1]))
         if self.party is Answerer.VOICEMAIL:
             if self.voicemail is not None:
                 decision = self.voicemail.greeting(self._party_words[-1])
@@ -334,6 +356,28 @@ class CallCore:
                 return None  # an announcement or hold message: whoever comes next is judged then
             return self.verdict(verdict)
         return None
+
+    def _answer_screener(self) -> Reply:
+        """One short turn to a call screener: name, AI assistant, company, for whom and why."""
+        line = screener_reply(agent_name=self.brief.identity.agent_name, company=self.brief.identity.company,
+                              contact_name=self.contact.full_name)
+        return Reply(f'{SCREENER_INSTRUCTIONS}"{line}"')
+
+    def _after_screener(self, verdict: GreetingVerdict) -> Action | None:
+        """What the line says after the introduction: a person, a voicemail, the screener again, or nothing yet."""
+        decision = self.screening.heard(verdict, self._elapsed_s())
+        if decision.step is ScreeningStep.TALK or decision.step is ScreeningStep.WAIT_FOR_BEEP:
+            self.screening = None
+            self.party = None
+            return self.verdict(verdict)
+        if decision.step is ScreeningStep.ANSWER_AGAIN:
+            return self._answer_screener()
+        if decision.step is ScreeningStep.END:
+            return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+        return None
+
+    def _elapsed_s(self) -> float:
+        return (self.clock.now() - self.progress.started_at).total_seconds()
 
     def _give_up(self, outcome: CallOutcome, reason: str) -> HangUp:
         self.progress.record(outcome)

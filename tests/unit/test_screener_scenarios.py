@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from application.call_progress import CallProgress, LineEnding
+from application.call.progress import LineEnding
 from simulator.practice import Practice
 from simulator.scenario import ScenarioError, load_file
 
@@ -26,10 +26,8 @@ def _load(tmp_path, line: str):
 
 def _practice(scenario):
     clock = [datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)]
-    progress = CallProgress(started_at=clock[0])
-    practice = Practice(scenario, progress, lambda: clock[0],
-                        lambda s: clock.__setitem__(0, clock[0] + timedelta(seconds=s)))
-    return practice, progress, clock
+    practice = Practice(scenario, lambda: clock[0], lambda s: clock.__setitem__(0, clock[0] + timedelta(seconds=s)))
+    return practice, clock
 
 
 def test_a_screener_node_is_read_with_its_fields_and_defaults(tmp_path):
@@ -59,7 +57,7 @@ def test_the_screener_passes_the_call_on_only_with_name_company_and_reason(tmp_p
       start: {screener: "Please say your name and the reason for your call.", then: dana}
       dana: {person: decision_maker, says: "This is Dana."}
 """)
-    practice, progress, clock = _practice(scenario)
+    practice, clock = _practice(scenario)
     assert practice.pick_up() == "Please say your name and the reason for your call."
     practice.hear("Hi, this is Alex.")
     again = practice.next_utterance()
@@ -67,7 +65,7 @@ def test_the_screener_passes_the_call_on_only_with_name_company_and_reason(tmp_p
     practice.hear("This is Alex, an AI assistant with DocShield, calling for Dana Reyes about malpractice coverage.")
     before = clock[0]
     assert practice.next_utterance() == "This is Dana."
-    assert progress.reached_human and practice.screened_by == "start" and clock[0] > before
+    assert practice.node.name == "dana" and practice.screened_by == "start" and clock[0] > before
 
 
 def test_silence_or_a_second_bad_answer_goes_to_on_silence_or_hangs_up(tmp_path):
@@ -75,10 +73,10 @@ def test_silence_or_a_second_bad_answer_goes_to_on_silence_or_hangs_up(tmp_path)
       start: {screener: "Before I connect you, say your name.", then: dana}
       dana: {person: decision_maker}
 """)
-    practice, progress, _clock = _practice(scenario)
+    practice, _clock = _practice(scenario)
     practice.pick_up()
     assert practice.next_utterance() is None
-    assert progress.line_ending is LineEnding.HUNG_UP and not progress.reached_human
+    assert practice.ended is LineEnding.HUNG_UP and practice.screened_by is None
 
 
 def test_a_screener_that_rings_nobody_ends_as_no_answer(tmp_path):
@@ -86,8 +84,8 @@ def test_a_screener_that_rings_nobody_ends_as_no_answer(tmp_path):
       start: {screener: "State your name and reason for calling.", then: nobody, beep: true}
       nobody: {no_answer: true}
 """)
-    practice, progress, _clock = _practice(scenario)
+    practice, _clock = _practice(scenario)
     practice.pick_up()
     practice.hear("This is Alex from DocShield, calling about coverage.")
     assert practice.next_utterance() is None
-    assert progress.line_ending is LineEnding.NO_ANSWER
+    assert practice.ended is LineEnding.NO_ANSWER

@@ -6,9 +6,11 @@ the agent (`connect`) and then only feeds it what happens on the line and carrie
     line events                          -> the core decides                  -> the shell carries out
     dialing / answered / not_answered     stages, "did the callee pick up"
     verdict (a detector's, or the words)  human, menu, voicemail, full mailbox, carrier    HangUp
+                                          a call screener                   Reply(say who calls and why)
     callee_words / prompt_ended / hear_prompt   the phone-tree fast path presses keys (controls)
     callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party
-    line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up
+    line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up;
+                                          after a call screener: silence until nobody picked up
                                                                                Reply(instructions) / HangUp
     hung_up / timed_out / model_error / failed   how the line ended; outcome precedence in CallProgress
     finish()                              the CallResult, with the coach's guidance and the verdicts
@@ -262,7 +264,8 @@ class CallCore:
         self._party_words = []
 
     def line_audio(self, pcm: bytes) -> Action | None:
-        """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict."""
+        """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict,
+        or while a call screener rings the person (silence past ScreeningWatch.silence_s ends as no_answer)."""
         if self.screening is not None and self.party is Answerer.SCREENING:
             waiting = self.screening.tick(self._elapsed_s())
             if waiting.step is ScreeningStep.END:

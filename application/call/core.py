@@ -144,7 +144,7 @@ class CallCore:
                                    scheduler=booking, clock=ports.clock, contact=contact, stages=self.stages)
         self.policy = menu_policy(campaign.settings, contact)
         self.fast_path = PhoneTreeFastPath(controls=controls, progress=self.progress, policy=self.policy,
-                                           digit_pause_s=settings.digit_pause_s, stages=self.stages)
+                                           digit_pause_s=settings.digit_pause_s, stages=self.stages, clock=ports.clock)
         self.coach = CoachLoop(ports.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
                                timeout_s=settings.coach_timeout_s, clock=ports.clock)
         self.listeners: list[CalleeListener] = [self.fast_path]

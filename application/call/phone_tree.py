@@ -25,6 +25,7 @@ from application.call.progress import CallProgress
 from application.call.stages import CallStages
 from application.ports.agent_channel import AgentChannel
 from application.ports.call_controls import CallControls
+from application.ports.clock import Clock
 from domain.contact import Contact
 from domain.menu_navigator import MenuNavigator, NavAction, NavDecision, TargetPolicy
 
@@ -53,12 +54,13 @@ class PhoneTreeFastPath:
     def __init__(self, *, controls: CallControls, progress: CallProgress, channel: AgentChannel | None = None,
                  policy: TargetPolicy | None = None, digit_pause_s: float = DTMF_PAUSE_S,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, take_avoided_lines: bool = False,
-                 stages: CallStages | None = None):
+                 stages: CallStages | None = None, clock: Clock | None = None):
         if digit_pause_s < 0:
             raise ValueError(f"digit_pause_s must not be negative, got {digit_pause_s}")
         self.controls = controls
         self.progress = progress
         self.channel = channel
+        self.clock = clock
         self.navigator = MenuNavigator(policy)
         self.digit_pause_s = digit_pause_s
         self.take_avoided_lines = take_avoided_lines
@@ -171,6 +173,10 @@ class PhoneTreeFastPath:
         elif decision.say and self.channel is not None:
             await self.channel.speak_to_menu(decision.say)
         self.actions.append(decision)
+        if decision.action is NavAction.BACK_OUT and decision.digits:
+            # A key the menu did not offer: the call's transcript says why it was pressed.
+            self.progress.said("system", f"pressed {decision.digits}, which the menu did not offer: {decision.reason}",
+                               self.clock.now() if self.clock is not None else None)
         if self.channel is not None:
             await self.channel.note_menu_action(decision)
         return decision

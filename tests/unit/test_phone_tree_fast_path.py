@@ -182,3 +182,12 @@ async def test_an_urgent_line_is_never_pressed_even_when_it_is_the_only_one():
     fast, progress, log = make(take_avoided_lines=True)
     await fast.hear_prompt("If this is urgent and you'd like to page the on-call provider, press 2.")
     assert "2" not in progress.digits
+
+
+async def test_an_unoffered_key_is_written_in_the_calls_transcript_with_the_reason():
+    fast, progress, _log = make()
+    await fast.hear_prompt("Please enter the patient's date of birth.")
+    fast.new_prompt()
+    await fast.hear_prompt("Please enter the patient's date of birth.")
+    notes = [line.text for line in progress.transcript if line.speaker == "system"]
+    assert len(notes) == 1 and "pressed 0, which the menu did not offer" in notes[0] and "data-entry" in notes[0]

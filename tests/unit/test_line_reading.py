@@ -207,3 +207,9 @@ def test_a_carrier_message_naming_a_key_is_not_a_menu():
     assert not nav.hear(text, final=True).acts
     decision = read_line(text)
     assert decision.action is LineAction.END and decision.outcome is CallOutcome.WRONG_NUMBER
+
+
+def test_a_speech_menu_option_with_other_wording_is_kept_and_said():
+    decision = read_line('For billing, say "billing". For prescription refills, say "refills". '
+                         'If you\'re calling for something else, say "something else".')
+    assert decision.action is LineAction.SAY and decision.say == "something else"

@@ -99,12 +99,19 @@ async def motor_client(uri: str, timeout_ms: int = 5000):
         client.close()
 
 
-async def mongo_database(client, name: str):
-    """The database, with the specification's indexes in place before anyone uses it."""
+async def mongo_database(client, name: str, guards: Guards):
+    """The database, with the specification's indexes in place before anyone uses it.
+
+    The set-up runs through the MongoDB guard like any other MongoDB call: an unreachable
+    server is a TransientFault (the job is retried, never failed for good), and the next
+    use tries the set-up again."""
     from odmantic import AIOEngine
 
-    await AIOEngine(client=client, database=name).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
-    await MongoComplianceAudit(client[name]).ensure_indexes()
+    async def set_up() -> None:
+        await AIOEngine(client=client, database=name).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
+        await MongoComplianceAudit(client[name]).ensure_indexes()
+
+    await guards["mongodb"].call(set_up)
     yield client[name]
 
 
@@ -155,16 +162,15 @@ class Container(containers.DeclarativeContainer):
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
     mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
-    database = providers.Resource(mongo_database, mongo_client, settings.provided.mongodb_database)
-    engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
-                                 database)
-
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
     # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
     retry_notice = providers.Object(None)
     shared_store = providers.Singleton(shared_store, settings, redis_url.provider)
     guards = providers.Singleton(resilience_guards, settings, telemetry, retry_notice, shared_store)
+    database = providers.Resource(mongo_database, mongo_client, settings.provided.mongodb_database, guards)
+    engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
+                                 database)
 
     campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
     contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")

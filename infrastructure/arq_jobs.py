@@ -42,6 +42,7 @@ def deserialize(raw: bytes) -> Any:
 # ARQ trusts the types of its envelope (`f` as a dict key, `t` compared with an int):
 # an ill-typed one raises outside ARQ's own error handling and stops the worker,
 # so it is refused here, where ARQ turns the error into a failed job with a reason.
+MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last time a datetime holds
 _ENVELOPE = {"f": (str,), "a": (list,), "k": (dict,), "t": (int, type(None)), "et": (int, float)}
 
 
@@ -52,6 +53,10 @@ def _check_envelope(value: Any) -> None:
         if key in value and (not isinstance(value[key], types) or isinstance(value[key], bool)):
             raise ValueError(f"job field {key!r} must be {' or '.join(t.__name__ for t in types)}, "
                              f"got {type(value[key]).__name__}")
+    enqueued = value.get("et")
+    # ARQ turns `et` into a datetime outside its error handling: NaN or 1e300 would end the worker.
+    if enqueued is not None and not 0 <= enqueued <= MAX_EPOCH_MS:  # NaN compares false too
+        raise ValueError(f"job field 'et' must be epoch milliseconds, got {enqueued!r}"[:120])
 
 
 # TLS options a rediss:// URL may carry as query parameters (redis-py reads the same ones).

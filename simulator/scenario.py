@@ -124,6 +124,8 @@ def load_file(path: str | Path) -> list[Scenario]:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(source, None, "file", f"not valid YAML: {exc}".splitlines()[0]) from None
+    except RecursionError:  # a hostile or broken file: invalid (exit 2), not a crash (exit 1)
+        raise ScenarioError(source, None, "file", "nested too deeply to be a scenario file") from None
     if not isinstance(document, dict) or not isinstance(document.get("scenarios"), list):
         raise ScenarioError(source, None, "scenarios", "the file needs a top-level 'scenarios:' list")
     seen: set[str] = set()

@@ -62,6 +62,13 @@ class RedisServer:
             self.process.wait(timeout=10)
         self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no save; what the AOF (fsync always) holds is what comes back."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
     def restart(self) -> None:
         self.stop()
         self.start()

@@ -17,8 +17,9 @@ from application.ports.repositories import CallRecordRepository, CampaignReposit
 from application.ports.scripts import ScriptCatalog
 from application.ports.storage import CallArtifacts
 from application.ports.telemetry import Telemetry
-from domain.call_claim import Claim, ClaimStatus
+from domain.call_claim import Claim, ClaimStatus, claim_key
 from domain.call_record import CallRecord
+from domain.campaign import Campaign
 from domain.compliance import ComplianceDecision, Verdict
 from domain.outcomes import CallOutcome
 from domain.script import ScriptError
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # The phone may have rung; nobody knows how it ended. A person must look.
 OUTCOME_UNKNOWN_REASON = "outcome unknown: the worker handling this call was lost mid-call; not re-dialed"
+_REFUSALS = uuid.UUID("5f1d0b8e-6a47-4c1e-9d55-2f0c3a7e9b10")
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,6 @@ class ConductCall:
             return await self._run(command)
 
     async def _run(self, command: ConductCallCommand) -> JobResult:
-        job_id = command.job_id
         campaign = await self.campaigns.get(command.campaign_id)
         if campaign is None:
             raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
@@ -118,9 +119,7 @@ class ConductCall:
         if not won:
             return await self._not_ours(command, claim, now)
         if campaign.closed:
-            await self.claims.complete(campaign.id, command.step, outcome=CallOutcome.SKIPPED)
-            return JobResult(job_id, CallOutcome.SKIPPED, call_id=call_id,
-                             reason=f"campaign is {campaign.status.value}")
+            return await self._closed(command, campaign, call_id)
 
         with self.telemetry.stage("compliance"):
             decision = await self.compliance.check(contact, campaign, now)
@@ -143,29 +142,18 @@ class ConductCall:
         if claim.status is ClaimStatus.DIALING and claim.expired(now):
             # Whoever dialed is gone. Record what we know; never dial again.
             stored = await self.records.get(claim.call_id)
+            campaign = await self.campaigns.get(command.campaign_id)
             if stored is not None:
-                # It stored its record, then lost the claim update: keep its outcome, not "unknown".
-                await self.claims.complete(claim.campaign_id, claim.step, outcome=stored.outcome)
-                campaign = await self.campaigns.get(command.campaign_id)
-                if campaign is not None:
-                    campaign.record_call(step=command.step, outcome=stored.outcome,
-                                         at=stored.ended_at or stored.started_at,
-                                         final_step=command.final_step, call_id=stored.call_id)
-                    await self.campaigns.save(campaign)
+                # It stored its record, then died before the campaign or the claim: keep its
+                # outcome, not "unknown", and finish the writes it did not make.
+                await self._settle(command, stored.outcome, campaign=campaign, record=stored, stored=True)
                 return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason)
             record = CallRecord(
                 call_id=claim.call_id, campaign_id=claim.campaign_id, step=claim.step,
                 outcome=CallOutcome.FAILED, started_at=claim.lease_until, ended_at=now,
                 reason=OUTCOME_UNKNOWN_REASON, worker_id=claim.worker_id,
             )
-            await self.records.add(record)
-            await self.claims.complete(claim.campaign_id, claim.step, outcome=CallOutcome.FAILED)
-            campaign = await self.campaigns.get(command.campaign_id)
-            if campaign is not None:
-                campaign.record_call(step=command.step, outcome=CallOutcome.FAILED, at=now,
-                                     final_step=command.final_step, call_id=claim.call_id)
-                await self.campaigns.save(campaign)
-            self.telemetry.call_finished(record)
+            await self._settle(command, CallOutcome.FAILED, campaign=campaign, record=record)
             log.warning("job %s: %s (call %s)", job_id, OUTCOME_UNKNOWN_REASON, claim.call_id)
             return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON)
         # Another worker holds a live lease (or died and its lease has not run out yet):
@@ -181,10 +169,28 @@ class ConductCall:
             await self.claims.release(campaign.id, command.step, worker_id=self.worker_id)
             return JobResult(job_id, CallOutcome.DEFERRED, reason=reason, deferred_until=decision.until)
         outcome = CallOutcome.WRONG_NUMBER if decision.verdict is Verdict.WRONG_NUMBER else CallOutcome.SKIPPED
+        # One refusal record per step, whatever the deliveries: a worker that died after storing
+        # it leaves the claim merely CLAIMED, and the next delivery's refusal replaces it.
+        call_id = refusal_call_id(campaign.id, command.step)
         record = CallRecord(call_id=call_id, campaign_id=campaign.id, step=command.step, outcome=outcome,
                             started_at=now, ended_at=now, reason=reason, worker_id=self.worker_id)
-        await self._store(campaign, command, record)
+        await self._settle(command, outcome, campaign=campaign, record=record)
         return JobResult(job_id, outcome, call_id=call_id, reason=reason)
+
+    async def _closed(self, command: ConductCallCommand, campaign: Campaign, call_id: str) -> JobResult:
+        """A step of a campaign that is already over: nothing is dialed.
+
+        When the campaign was closed by this very step (a worker stored its record and the
+        campaign, then died before the claim), the step settles with that record's outcome.
+        """
+        mine = [r for r in await self.records.for_campaign(campaign.id) if r.step == command.step]
+        if mine:
+            stored = mine[-1]
+            await self._settle(command, stored.outcome, campaign=campaign, record=stored, stored=True)
+            return JobResult(command.job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason)
+        await self._settle(command, CallOutcome.SKIPPED)
+        return JobResult(command.job_id, CallOutcome.SKIPPED, call_id=call_id,
+                         reason=f"campaign is {campaign.status.value}")
 
     async def _conduct(self, request: CallRequest) -> tuple[CallResult, bool]:
         """The call's result, and whether the phone may have rung (the dialing hook ran)."""
@@ -258,17 +264,29 @@ class ConductCall:
                 except Exception as exc:  # the outcome matters more than the transcript
                     log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
-        await self._store(campaign, command, record, dialed=dialed)
+        await self._settle(command, record.outcome, campaign=campaign, record=record, dialed=dialed)
         return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason)
 
-    async def _store(self, campaign, command: ConductCallCommand, record: CallRecord, *,
-                     dialed: bool | None = None) -> None:
-        # Record, campaign, then claim: until the claim completes, a later delivery finds the
-        # record and finishes the other two (record_call ignores a call it already holds).
-        # Completing the claim first would leave a finished step whose campaign missed it.
-        await self.records.add(record)
-        campaign.record_call(step=command.step, outcome=record.outcome, at=record.ended_at or record.started_at,
-                             final_step=command.final_step, call_id=record.call_id, dialed=dialed)
-        await self.campaigns.save(campaign)
-        await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
-        self.telemetry.call_finished(record)
+    async def _settle(self, command: ConductCallCommand, outcome: CallOutcome, *,
+                      campaign: Campaign | None = None, record: CallRecord | None = None,
+                      stored: bool = False, dialed: bool | None = None) -> None:
+        """The one way a step ends: its record, then the campaign, then the claim.
+
+        Until the claim completes, a later delivery finds the record and finishes the other
+        two (record_call ignores a call it already holds); completing the claim first would
+        leave a finished step whose campaign missed it. `stored`: the record is already there.
+        """
+        if record is not None and not stored:
+            await self.records.add(record)
+        if record is not None and campaign is not None:
+            campaign.record_call(step=command.step, outcome=outcome, at=record.ended_at or record.started_at,
+                                 final_step=command.final_step, call_id=record.call_id, dialed=dialed)
+            await self.campaigns.save(campaign)
+        await self.claims.complete(command.campaign_id, command.step, outcome=outcome)
+        if record is not None and not stored:
+            self.telemetry.call_finished(record)
+
+
+def refusal_call_id(campaign_id: str, step: int) -> str:
+    """The record id of a step the compliance gate refused (stable across deliveries)."""
+    return uuid.uuid5(_REFUSALS, claim_key(campaign_id, step)).hex

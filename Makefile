@@ -19,6 +19,8 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 BENCHMARKS := phone_tree simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test

@@ -46,7 +46,7 @@ class ConductCallCommand:
             problems.append(f"final_step must be a boolean, got {_preview(final_step)}")
         if problems:
             raise MalformedJob("; ".join(problems))
-        return cls(campaign_id=campaign_id, step=step, final_step=final_step)
+        return cls(campaign_id=kwargs["campaign_id"], step=kwargs["step"], final_step=kwargs["final_step"])
 
 
 def job_id_for(campaign_id: str, step: int) -> str:

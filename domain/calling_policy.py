@@ -50,8 +50,11 @@ class ComplianceInputError(ValueError):
 class Constraint(Protocol):
     """One time rule: why an instant is unlawful (None when lawful), and where that may change."""
 
-    name: str
-    source: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
 
     def violation(self, at: datetime) -> str | None: ...
 

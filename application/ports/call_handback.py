@@ -31,7 +31,7 @@ def give_up(now: float, deadline: float, silent_for_s: float, lost_after_s: floa
 
 
 def is_agent_lost(payload: dict[str, Any] | None) -> bool:
-    return bool(payload) and payload.get(AGENT_LOST) is True
+    return payload is not None and payload.get(AGENT_LOST) is True
 
 
 class CallHandback(Protocol):

@@ -21,6 +21,7 @@ from containers import Container, build_container, close_container
 from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.settings import Settings, load_settings
+from infrastructure.start_banner import start_banner
 from infrastructure.worker_lifecycle import WorkerLifecycle
 from infrastructure.worker_operations import start_operations
 from infrastructure.worker_registry import WorkerRegistry
@@ -159,6 +160,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     """Run until a drain completes or a signal comes; with `burst`, until nothing is due (see
     BURST_HORIZON_S). Returns why it stopped."""
     own_container = container is None
+    log.info(start_banner(settings))
     container = container or await build_container(settings)
     url = await container.redis_url()
     worker = build_worker(settings, container, url)

@@ -151,7 +151,9 @@ class CallRecordDoc(Model):
     turn_latencies_ms: list[float] = Field(default_factory=list, key_name="turnLatenciesMs")
     worker_id: Optional[str] = Field(default=None, key_name="workerId")
 
-    model_config = {"collection": "call_records"}
+    # The specification's CallRecord {callTime: 1}: the call's time is stored as startedAt.
+    model_config = {"collection": "call_records",
+                    "indexes": lambda: [Index(CallRecordDoc.started_at, name="callTime")]}
 
     @classmethod
     def from_domain(cls, r: CallRecord) -> "CallRecordDoc":

@@ -5,6 +5,7 @@ can fix them all in one go.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import socket
 from pathlib import Path
@@ -184,6 +185,30 @@ def load_settings(env_file: str | Path | None = None, **overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise ConfigError([line for err in exc.errors() for line in _lines(err)]) from None
+
+
+# Read from the environment by libraries, not by Settings: a .env may name them without a warning.
+_LIBRARY_KEYS = frozenset({"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"})
+
+
+def unknown_env_keys(env_file: str | Path | None = None) -> list[str]:
+    """One line per key of the .env file (default `.env` here) that no setting reads, naming the
+    closest known setting: a misspelt `MAX_CONCURENT_CALLS` would otherwise be silently ignored."""
+    from dotenv import dotenv_values
+
+    path = Path(env_file) if env_file is not None else Path(".env")
+    if not path.is_file():
+        return []
+    known = sorted(name.upper() for name in Settings.model_fields)
+    lines = []
+    for key in dotenv_values(path):
+        name = key.upper()
+        if name in known or name in _LIBRARY_KEYS:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        lines.append(f"{path.name}: unknown setting {name} is ignored{hint}")
+    return lines
 
 
 _SECRET_WORDS = ("KEY", "SECRET", "TOKEN", "PASSWORD", "URI", "URL")

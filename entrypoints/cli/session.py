@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Optional, TypeVar
@@ -10,7 +11,7 @@ import typer
 
 from containers import Container, build_container, close_container
 from infrastructure.logging_config import configure_logging
-from infrastructure.settings import Settings, load_settings
+from infrastructure.settings import Settings, load_settings, unknown_env_keys
 
 T = TypeVar("T")
 
@@ -24,6 +25,8 @@ def settings_for(env_file: Optional[Path], log_level: Optional[str] = None, **ov
         overrides["log_level"] = log_level
     settings = load_settings(env_file, **overrides)
     configure_logging(settings.log_level, json_lines=settings.log_json)
+    for line in unknown_env_keys(env_file):
+        logging.getLogger("docshield.settings").warning(line)
     return settings
 
 

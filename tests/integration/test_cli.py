@@ -60,6 +60,17 @@ def test_a_configuration_problem_exits_1_naming_the_variable(monkeypatch, capsys
     assert any(line.startswith("config: LOG_LEVEL") for line in err)
 
 
+def test_misspelt_keys_in_the_env_file_are_named_with_the_closest_setting(on_test_servers, tmp_path, capsys):
+    (tmp_path / ".env").write_text("MAX_CONCURENT_CALLS=3\nLOG_LEVL=debug\nQUEUE_NAME=docshield:calls\n"
+                                   "SOMETHING_ELSE_ENTIRELY=1\n")
+    assert main(["check-status", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "unknown setting MAX_CONCURENT_CALLS is ignored; did you mean MAX_CONCURRENT_CALLS?" in err
+    assert "unknown setting LOG_LEVL is ignored; did you mean LOG_LEVEL?" in err
+    assert "unknown setting SOMETHING_ELSE_ENTIRELY is ignored" in err
+    assert "QUEUE_NAME" not in err
+
+
 @pytest.fixture
 def on_test_servers(monkeypatch, tmp_path, redis_url, mongo_uri):
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -98,6 +109,9 @@ def test_add_seed_work_and_show_a_campaign(on_test_servers, capsys):
     status = json.loads(capsys.readouterr().out)
     assert status["queue"]["ready"] == 1
     assert main(["start-worker", "--burst"]) == 0
+    banner = next(line for line in capsys.readouterr().err.splitlines() if "starting: queue=" in line)
+    assert "queue=docshield:calls concurrency=4" in banner and "redis=redis://127.0.0.1:" in banner
+    assert "calls=simulated line" in banner and "data_dir=" in banner
     assert main(["campaign", "show", campaign_id, "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert [c["outcome"] for c in shown["calls"]] == ["gatekeeper_blocked"]

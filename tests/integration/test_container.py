@@ -67,6 +67,8 @@ async def test_the_specified_indexes_exist(tmp_path, redis_url, mongo_uri):
         assert [("phone", 1)] in contacts
         records = (await database.call_records.index_information()).values()
         assert any(list(i["key"]) == [("callId", 1)] and i.get("unique") for i in records)
+        # The specification's {callTime: 1}: reports by date use it instead of scanning.
+        assert (await database.call_records.index_information())["callTime"]["key"] == [("startedAt", 1)]
     finally:
         await database.client.drop_database(database.name)
         await close_container(container)

@@ -13,15 +13,11 @@ from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 from tests.fakes.compliance import FakeDoNotCallList
+from tests.fakes.runtime import FakeClock
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
 SLOT = datetime(2026, 3, 11, 14, 0, tzinfo=timezone.utc)
 FOLLOW_UP = "Contact asked for a meeting with Jordan; the calendar could not take it. Book it by hand."
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 class Keypad:
@@ -49,7 +45,7 @@ def actions_with(answer: SchedulingAnswer = SchedulingAnswer(), zone: str = "Ame
     contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
                       timezone=zone)
     return CallActions(progress=CallProgress(started_at=NOW), controls=Keypad(), do_not_call=FakeDoNotCallList(),
-                       scheduler=Scheduler(answer), clock=FixedClock(), contact=contact)
+                       scheduler=Scheduler(answer), clock=FakeClock(NOW), contact=contact)
 
 
 class TestNextStep:

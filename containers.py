@@ -126,9 +126,9 @@ def egress_target(settings: Settings):
                   endpoint=settings.s3_endpoint_url or "")
 
 
-def resilience_guards(settings: Settings, telemetry) -> Guards:
+def resilience_guards(settings: Settings, telemetry, retry_notice=None) -> Guards:
     return Guards(ResilienceConfig.from_json(settings.resilience),
-                  on_breaker_change=getattr(telemetry, "breaker_changed", None))
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None), on_retry=retry_notice)
 
 
 def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
@@ -148,7 +148,9 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     telemetry = providers.Singleton(OtelTelemetry)
-    guards = providers.Singleton(resilience_guards, settings, telemetry)
+    # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
+    retry_notice = providers.Object(None)
+    guards = providers.Singleton(resilience_guards, settings, telemetry, retry_notice)
 
     campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
     contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")

@@ -21,6 +21,9 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
@@ -116,8 +119,8 @@ class Settings(BaseSettings):
     @classmethod
     def _level(cls, value: str) -> str:
         upper = value.upper()
-        if upper not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        if upper not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return upper
 
     @field_validator("redis_url")

@@ -60,8 +60,9 @@ class WorkerRegistry:
         return beats
 
     async def request_stop(self, worker_id: str | None, *, force: bool) -> list[str]:
-        """Ask one worker, or every live worker, to stop; returns the ids asked."""
-        targets = [worker_id] if worker_id else [b.worker_id for b in await self.live()]
+        """Ask one live worker, or every live worker, to stop; returns the ids asked (none: no such live worker)."""
+        live = [b.worker_id for b in await self.live()]
+        targets = [w for w in live if w == worker_id] if worker_id else live
         for target in targets:
             await self.redis.set(STOP_PREFIX + target, "force" if force else "drain", ex=3600)
         return targets

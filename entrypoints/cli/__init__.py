@@ -5,14 +5,13 @@ failure (one line on stderr; details in the log).
 """
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
 
 import typer
 
-from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, replay_commands,
-                             simulate_commands, worker_commands)
+from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, error_display,
+                             replay_commands, simulate_commands, worker_commands)
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -33,49 +32,83 @@ replay_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = list(argv if argv is not None else sys.argv[1:])
     command = typer.main.get_command(app)
     try:
-        outcome = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="docshield",
-                               standalone_mode=False)
+        outcome = command.main(args=args, prog_name="docshield", standalone_mode=False)
         # Without standalone mode click hands back `typer.Exit(code)` as a return value, not an exception.
         return outcome if isinstance(outcome, int) else 0
     except ConfigError as exc:
         for problem in exc.problems:
-            typer.echo(f"config: {problem}", err=True)
+            error_display.say(f"config: {problem}", error_display.RED)
+        error_display.runtime_error("DS101", f"{len(exc.problems)} configuration problem(s), named above")
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        return _report(exc)
+        return _report(exc, args)
 
 
-def _report(exc: Exception) -> int:
-    # Typer may carry its own copy of click, so its exceptions are recognised by shape.
+def _report(exc: Exception, args: list[str]) -> int:
+    # Typer carries its own copy of click, so its exceptions are recognised by shape.
     exit_code = getattr(exc, "exit_code", None)
-    if type(exc).__name__ == "Exit":
+    name = type(exc).__name__
+    if name == "Exit":
         return exit_code or 0
-    if type(exc).__name__ == "Abort":
-        typer.echo("Aborted.", err=True)
+    if name == "Abort":
+        error_display.say("Aborted.", error_display.YELLOW)
         return 1
-    if exit_code == 2 and hasattr(exc, "format_message"):
-        ctx = getattr(exc, "ctx", None)
-        if ctx is not None:
-            # Typer's rich help prints to stdout as a side effect; a usage error belongs on stderr.
-            with contextlib.redirect_stdout(sys.stderr):
-                text = ctx.get_help()
-            if text:
-                typer.echo(text, err=True)
-        message = exc.format_message()
-        if message:
-            typer.echo(f"Error: {message}", err=True)
+    if isinstance(exc, error_display.CommandFailed):
+        error_display.runtime_error(exc.code, str(exc))
+        return 1
+    if isinstance(exc, error_display.MissingArguments):
+        error_display.missing_arguments("", exc.names, exc.example)
         return 2
+    ctx = getattr(exc, "ctx", None)
+    if name == "MissingParameter" and ctx is not None:
+        missing = _all_missing(ctx, args) or [exc.param]
+        error_display.missing_arguments(
+            ctx.get_usage(), [p.get_error_hint() for p in missing],
+            error_display.example_call(ctx.command_path, ctx.command.params))
+        return 2
+    if exit_code == 2 and hasattr(exc, "format_message"):
+        usage, path = (ctx.get_usage(), ctx.command_path) if ctx is not None else ("", "docshield")
+        error_display.usage_error(usage, exc.format_message(), path)
+        return 2
+    dependency = error_display.dependency_of(exc)
+    if dependency is not None:
+        logging.getLogger("docshield.cli").debug("command failed", exc_info=True)
+        error_display.network_error(dependency, exc)
+        return 1
     if exit_code is not None and hasattr(exc, "format_message"):
-        typer.echo(f"error: {exc.format_message()}", err=True)
+        error_display.runtime_error("DS100", exc.format_message())
         return exit_code
     # One clear line for the operator; the traceback goes to the log.
     logging.getLogger("docshield.cli").debug("command failed", exc_info=True)
-    typer.echo(f"error: {exc}" if str(exc) else f"error: {type(exc).__name__}", err=True)
+    code = "DS102" if isinstance(exc, LookupError) else "DS100"
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    error_display.runtime_error(code, message or type(exc).__name__)
     return 1
+
+
+def _all_missing(ctx, args: list[str]) -> list:
+    """Every required parameter the call left out, not only the first one click stopped at."""
+    path = []
+    node = ctx
+    while node.parent is not None:
+        path.insert(0, node.info_name)
+        node = node.parent
+    rest = list(args)
+    for word in path:  # the groups take no options of their own: the command's words come first
+        if not rest or rest[0] != word:
+            return []
+        rest.pop(0)
+    try:
+        opts, _, _ = ctx.command.make_parser(ctx).parse_args(args=rest)
+    except Exception:
+        return []
+    return [p for p in ctx.command.params
+            if p.required and opts.get(p.name) in (None, (), []) and not p.resolve_envvar_value(ctx)]
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from application.manage_dnc import InvalidPhoneNumber, ManageDoNotCall
+from entrypoints.cli.error_display import RED, CommandFailed, say
 from entrypoints.cli.session import EnvFile, run, settings_for
 
 dnc_app = typer.Typer(help="The internal do-not-call list (numbers are stored as keyed hashes).",
@@ -84,10 +85,10 @@ def import_csv(csv_file: Path = typer.Argument(..., exists=True, dir_okay=False,
 
     report = run(settings, work)
     for error in report.errors:
-        typer.echo(f"{csv_file}:{error.line}: {error.message}", err=True)
+        say(f"{csv_file}:{error.line}: {error.message}", RED)
     typer.echo(report.summary())
     if report.errors:
-        raise typer.Exit(code=1)
+        raise CommandFailed("DS105", f"{len(report.errors)} line(s) of {csv_file} not imported (named above)")
 
 
 def _checked(action):

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from application.errors import MalformedJob
+from entrypoints.cli.error_display import CommandFailed
 from entrypoints.cli.session import EnvFile, LogLevel, run, settings_for
 
 
@@ -52,8 +53,7 @@ def replay_command(
     try:
         plan = run(settings, work)
     except ReplayRefused as exc:
-        typer.echo(f"error: not replayed: {exc}", err=True)
-        raise typer.Exit(code=1) from None
+        raise CommandFailed("DS104", f"not replayed: {exc}") from None
     if as_json:
         typer.echo(json.dumps(plan.to_dict(), indent=2))
     else:

@@ -9,15 +9,30 @@ from typing import AsyncIterator, Awaitable, Callable, Optional, TypeVar
 
 import typer
 
+from dependency_injector import providers
+
+from application.errors import TransientFault
 from containers import Container, build_container, close_container
+from entrypoints.cli import error_display
 from infrastructure.logging_config import configure_logging
-from infrastructure.settings import Settings, load_settings, unknown_env_keys
+from infrastructure.resilience import ResilienceConfig
+from infrastructure.settings import LOG_LEVELS, Settings, load_settings, unknown_env_keys
 
 T = TypeVar("T")
 
 EnvFile = typer.Option(None, "--env-file", help="Read settings from this .env file (the environment still wins).",
                        exists=True, dir_okay=False, readable=True)
-LogLevel = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO).")
+
+
+def _log_level(value: Optional[str]) -> Optional[str]:
+    # A bad --log-level is a usage error (2), like any bad argument; LOG_LEVEL in the environment is config (1).
+    if value and value.upper() not in LOG_LEVELS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
+LogLevel = typer.Option(None, "--log-level", callback=_log_level,
+                        help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL or INFO).")
 
 
 def settings_for(env_file: Optional[Path], log_level: Optional[str] = None, **overrides) -> Settings:
@@ -40,8 +55,30 @@ async def container_for(settings: Settings) -> AsyncIterator[Container]:
 
 
 def run(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:
+    """Run `work` with a container; the operator sees every retry as it happens.
+
+    Calls through a guard (MongoDB repositories) are retried by it. What the
+    commands reach directly (Redis, MongoDB's connection and indexes) is
+    retried here by the same policy (`RESILIENCE`'s "redis" or "mongodb"),
+    running `work` again: a failure to connect happens before anything is written.
+    """
+    config = ResilienceConfig.from_json(settings.resilience)
+
     async def go() -> T:
-        async with container_for(settings) as container:
-            return await work(container)
+        retry = 0
+        while True:
+            async with container_for(settings) as container:
+                container.retry_notice.override(providers.Object(error_display.retrying))
+                try:
+                    return await work(container)
+                except Exception as exc:
+                    key = error_display.dependency_key(exc)
+                    spec = config.policy(key).on_network if key and not isinstance(exc, TransientFault) else None
+                    if spec is None or retry >= spec.retries:
+                        raise
+                    retry += 1
+                    delay = spec.delay_before(retry)
+                    error_display.retrying(key, exc, retry, spec.retries, delay)
+            await asyncio.sleep(delay)
 
     return asyncio.run(go())

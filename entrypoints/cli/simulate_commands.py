@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from entrypoints.cli.error_display import RED, say
 from entrypoints.cli.session import EnvFile, settings_for
 from simulator.scenario import ScenarioError, load_files
 
@@ -50,10 +51,10 @@ def simulate(
     try:
         scenarios = load_files(files)
     except ScenarioError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", RED)
         raise typer.Exit(code=2) from None
     if not scenarios:
-        typer.echo("error: the files hold no scenarios", err=True)
+        say("error: the files hold no scenarios", RED)
         raise typer.Exit(code=2)
     from simulator.report import json_lines, table, write_html
     from simulator.simulation import ModelUnavailable
@@ -62,7 +63,7 @@ def simulate(
     try:
         runs = _run(settings, scenarios, model, show_progress=not as_json and sys.stderr.isatty())
     except ModelUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", RED)
         raise typer.Exit(code=2) from None
     if as_json:
         typer.echo(json_lines(runs))

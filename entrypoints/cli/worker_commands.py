@@ -15,6 +15,7 @@ from rich.table import Table
 
 from application.commands import ConductCallCommand
 from application.errors import MalformedJob
+from entrypoints.cli.error_display import EXAMPLE_VALUES, CommandFailed, MissingArguments
 from entrypoints.cli.session import EnvFile, LogLevel, run, settings_for
 from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.queue_status import read_queue
@@ -54,7 +55,8 @@ def seed_queue(
         raise typer.BadParameter("give the campaign id once (positional or --campaign-id)")
     chosen = campaign_id_arg or campaign_id
     if not chosen:
-        raise typer.BadParameter("CAMPAIGN_ID is required (positional or --campaign-id)")
+        raise MissingArguments(["CAMPAIGN_ID (or --campaign-id)"],
+                               f"docshield seed-queue {EXAMPLE_VALUES['campaign_id']}")
     try:
         command = ConductCallCommand.from_kwargs({"campaign_id": chosen, "step": step, "final_step": final})
     except MalformedJob as exc:
@@ -156,11 +158,8 @@ def stop_worker(
         return await WorkerRegistry(await container.redis()).request_stop(worker_id, force=force)
 
     asked = run(settings, work)
+    if not asked and worker_id:
+        raise CommandFailed("DS102", f"no live worker {worker_id!r} (check-status lists them)")
     if not asked:
-        raise typer.Exit(code=_no_worker())
+        raise CommandFailed("DS103", "no live worker to stop")
     typer.echo(f"asked {', '.join(asked)} to {'stop now' if force else 'drain and stop'}")
-
-
-def _no_worker() -> int:
-    typer.echo("error: no live worker to stop", err=True)
-    return 1

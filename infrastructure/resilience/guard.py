@@ -14,6 +14,8 @@ from infrastructure.resilience.rate_limits import rate_limit
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Told of each retry as it starts: (dependency, the fault, retry number, retries allowed, seconds before it).
+RetryNotice = Callable[[str, BaseException, int, int, float], None]
 
 
 class DependencyGuard:
@@ -26,8 +28,9 @@ class DependencyGuard:
     """
 
     def __init__(self, policy: DependencyPolicy, *, on_breaker_change: Callable[[str, str], None] | None = None,
-                 sleep: Callable[[float], Awaitable[None]] | None = None):
+                 sleep: Callable[[float], Awaitable[None]] | None = None, on_retry: RetryNotice | None = None):
         self.policy = policy
+        self.on_retry = on_retry
         self.name = policy.name
         self.breaker = CircuitBreaker(policy.name, policy.breaker, on_change=on_breaker_change) \
             if policy.breaker else None
@@ -56,6 +59,9 @@ class DependencyGuard:
         exc = state.outcome.exception()
         log.warning("%s: %s (%s); retry %d in %.1f s", self.name, type(exc).__name__, classify(exc).value,
                     state.attempt_number, state.upcoming_sleep)
+        if self.on_retry is not None:
+            spec = self._spec_for(exc)
+            self.on_retry(self.name, exc, state.attempt_number, spec.retries if spec else 0, state.upcoming_sleep)
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: Any, retry: bool = True, **kwargs: Any) -> T:
         options: dict[str, Any] = dict(

@@ -60,16 +60,18 @@ class Guards:
     """One DependencyGuard per dependency name, shared by every adapter of that dependency
     (so the S3 breaker sees the faults of every S3 call in this process)."""
 
-    def __init__(self, config, *, on_breaker_change=None):
+    def __init__(self, config, *, on_breaker_change=None, on_retry=None):
         self.config = config
         self._on_breaker_change = on_breaker_change
+        self._on_retry = on_retry
         self._guards: dict[str, DependencyGuard] = {}
 
     def __getitem__(self, name: str) -> DependencyGuard:
         guard = self._guards.get(name)
         if guard is None:
             guard = self._guards[name] = DependencyGuard(self.config.policy(name),
-                                                         on_breaker_change=self._on_breaker_change)
+                                                         on_breaker_change=self._on_breaker_change,
+                                                         on_retry=self._on_retry)
         return guard
 
     def wrap(self, target: Any, name: str, *, no_retry: Iterable[str] = (), only: Iterable[str] | None = None):

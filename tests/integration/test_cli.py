@@ -39,16 +39,21 @@ def test_every_command_has_help(path, capsys):
 
 @pytest.mark.parametrize("argv, fragment", [
     (["no-such-command"], "No such command"),
-    (["seed-queue"], "CAMPAIGN_ID is required"),
     (["seed-queue", "not-an-id"], "24-hex"),
     (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "-1"], "step must be an integer >= 0"),
-    (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "one"], "one"),
+    (["seed-queue", "65f0c0ffee0000000000abcd", "--step", "one"], "--step"),
     (["check-status", "--bogus"], "--bogus"),
 ])
 def test_usage_errors_exit_2_with_the_commands_help(argv, fragment, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "Usage: docshield" in err and fragment in err
+
+
+def test_a_missing_campaign_id_exits_2_with_an_example(capsys):
+    assert main(["seed-queue"]) == 2
+    err = capsys.readouterr().err
+    assert "CAMPAIGN_ID" in err and "For example: docshield seed-queue" in err
 
 
 def test_a_configuration_problem_exits_1_naming_the_variable(monkeypatch, capsys):
@@ -173,4 +178,4 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
 
 def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):
     assert main(["campaign", "show", "65f0c0ffee0000000000ffff"]) == 1
-    assert capsys.readouterr().err.strip() == "error: no campaign 65f0c0ffee0000000000ffff"
+    assert capsys.readouterr().err.strip() == "error DS102: no campaign 65f0c0ffee0000000000ffff"

@@ -113,8 +113,8 @@ class ScenarioJobs:
             self.timings[command.campaign_id] = time.perf_counter() - started
 
 
-def stand_in(value) -> providers.Object:
-    """A provider for `value` that answers like the container's own (awaitable, as its use cases are)."""
+def awaited_stand_in(value) -> providers.Object:
+    """A provider for `value` that answers like the container's use cases do (awaitable)."""
     provider = providers.Object(value)
     provider.enable_async_mode()
     return provider
@@ -150,7 +150,7 @@ class Simulation:
         try:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
-                    stand_ins.enter_context(container.telemetry.override(stand_in(self.telemetry)))
+                    stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
                 dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
                 calendar = IcsCalendar(folder / "calendars")
                 artifacts = LocalArtifacts(folder / "artifacts", prefix=settings.s3_prefix)
@@ -161,11 +161,11 @@ class Simulation:
                                           settings.callback_number),
                     model_factory=model_factory(self.model, settings, clock), telemetry=container.telemetry())
                 stand_ins.enter_context(container.override_providers(
-                    clock=stand_in(clock), do_not_call=stand_in(dnc), call_line=stand_in(line),
-                    artifacts=stand_in(artifacts)))
+                    clock=providers.Object(clock), do_not_call=providers.Object(dnc),
+                    call_line=providers.Object(line), artifacts=providers.Object(artifacts)))
                 product_use_case = await container.conduct_call()
                 stand_ins.enter_context(container.conduct_call.override(
-                    stand_in(ScenarioJobs(product_use_case, clock, runs, timings))))
+                    awaited_stand_in(ScenarioJobs(product_use_case, clock, runs, timings))))
                 await self._seed(container, runs, dnc, calendar)
                 await self._work(container, settings, runs, await container.audit())
                 for run in runs.values():

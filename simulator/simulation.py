@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from datetime import timezone
 from pathlib import Path
 from typing import Callable
-from zoneinfo import ZoneInfo
 
+import aiohttp
 from arq.connections import create_pool
 from arq.jobs import Job, JobStatus
 from bson import ObjectId
 from dependency_injector import providers
 
-from application.agent_brief import AgentBrief, CallIdentity
+from application.agent_brief import CallIdentity
 from application.book_meeting import BookMeeting
 from application.commands import ConductCallCommand, job_id_for
 from application.conduct_call import ConductCall
@@ -35,7 +35,7 @@ from containers import Container, build_container, close_container
 from domain.campaign import CallAttempt, Campaign
 from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
-from domain.menu_navigator import TargetPolicy
+from domain.model_cost import TokenUsage, prices_for
 from domain.slot_finder import WorkingHours
 from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize, withdraw_job
 from infrastructure.calendar_credentials import LocalCalendarAccess
@@ -43,33 +43,14 @@ from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.settings import Settings
 from simulator.expectations import check
-from simulator.offline_brain import OfflineBrain
+from simulator.model_choice import ModelChoice, model_factory
 from simulator.practice_line import PracticeLine
 from simulator.scenario import Scenario
 from simulator.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
 from simulator.simulated_clock import SimulatedClock
+from simulator.text_call import MAX_TURNS
 
 log = logging.getLogger(__name__)
-
-
-class ModelUnavailable(Exception):
-    """The chosen model cannot be used (unknown name, missing key)."""
-
-
-def model_factory(choice: str, settings: Settings,
-                  clock: SimulatedClock) -> Callable[[AgentBrief, ZoneInfo, TargetPolicy], object]:
-    """`offline` (default) or `openai:MODEL` (needs OPENAI_API_KEY)."""
-    if choice == "offline":
-        return lambda brief, zone, policy: OfflineBrain(brief, clock, zone, policy)
-    if choice.startswith("openai:") and choice.split(":", 1)[1]:
-        if not settings.openai_api_key:
-            raise ModelUnavailable("--model openai:MODEL needs OPENAI_API_KEY")
-        from livekit.plugins import openai
-
-        model = choice.split(":", 1)[1]
-        return lambda brief, zone, policy: openai.LLM(model=model, api_key=settings.openai_api_key,
-                                              base_url=settings.openai_base_url or None)
-    raise ModelUnavailable(f"--model must be 'offline' or 'openai:MODEL', got {choice!r}")
 
 
 @dataclass
@@ -80,14 +61,17 @@ class ScenarioRun:
     observed: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     pipeline_s: float | None = None  # wall time of the job minus the conversation
+    repeat: int | None = None  # with --repeat: which run of this scenario (1..N)
+    pass_rate: float | None = None  # with --repeat: the share of this scenario's runs that passed
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
     def as_json(self) -> dict:
+        repeats = {} if self.repeat is None else {"repeat": self.repeat, "pass_rate": round(self.pass_rate or 0.0, 4)}
         return {"id": self.scenario.id, "file": self.scenario.source, **self.observed, "passed": self.passed,
-                "failures": self.failures}
+                "failures": self.failures, **repeats}
 
 
 class ScenarioJobs:
@@ -123,7 +107,9 @@ def awaited_stand_in(value) -> providers.Object:
 @dataclass
 class Simulation:
     settings: Settings
-    model: str = "offline"
+    model: ModelChoice = ModelChoice("offline", "offline-script")
+    max_turns: int = MAX_TURNS  # per call: a model that never ends a call is cut off here
+    time_limit_s: float | None = None  # per call, wall time: a real model's run stays bounded
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
@@ -147,6 +133,8 @@ class Simulation:
         for index, scenario in enumerate(scenarios):
             campaign_id = str(ObjectId())
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
+        # The Realtime client needs an HTTP session of its own outside a LiveKit job.
+        http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
         try:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
@@ -159,7 +147,8 @@ class Simulation:
                     book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
                     identity=CallIdentity(settings.agent_display_name, settings.company_name,
                                           settings.callback_number),
-                    model_factory=model_factory(self.model, settings, clock), telemetry=container.telemetry())
+                    model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry())
+                line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
                 stand_ins.enter_context(container.override_providers(
                     clock=providers.Object(clock), do_not_call=providers.Object(dnc),
                     call_line=providers.Object(line), artifacts=providers.Object(artifacts)))
@@ -170,16 +159,24 @@ class Simulation:
                 await self._work(container, settings, runs, await container.audit())
                 for run in runs.values():
                     await self._observe(container, settings, run, dnc, artifacts)
+                    self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
                     conversation = line.conversation_s.get(run.campaign_id, 0.0)
                     if run.campaign_id in timings:
                         run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
             return list(runs.values())
         finally:
+            if http is not None:
+                await http.close()
             if not self.keep_data:
                 database = await container.database()
                 await database.client.drop_database(database.name)
                 shutil.rmtree(folder, ignore_errors=True)
             await close_container(container)
+
+    def _price(self, run: ScenarioRun, usage: TokenUsage, settings: Settings) -> None:
+        run.observed["model"] = self.model.name
+        run.observed["usage"] = usage.as_json()
+        run.observed["cost_usd"] = usage.cost_usd(prices_for(self.model.name, settings.model_prices))
 
     async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
                     calendar: IcsCalendar) -> None:

@@ -25,7 +25,7 @@ from arq.jobs import Job, JobStatus
 from bson import ObjectId
 from dependency_injector import providers
 
-from application.agent_brief import CallIdentity
+from application.call.brief import CallIdentity
 from application.book_meeting import BookMeeting
 from application.commands import ConductCallCommand, job_id_for
 from application.conduct_call import ConductCall

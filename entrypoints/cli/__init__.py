@@ -11,7 +11,7 @@ import sys
 import typer
 
 from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, error_display,
-                             replay_commands, simulate_commands, worker_commands)
+                             replay_commands, report_commands, simulate_commands, worker_commands)
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ data_commands.register(app)
 simulate_commands.register(app)
 agent_commands.register(app)
 replay_commands.register(app)
+report_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,9 +53,9 @@ def crashing_world(writes: Writes, *results, gate=None) -> World:
             await super().save(campaign)
 
     class Claims(FakeCallClaims):
-        async def complete(self, campaign_id, step, *, outcome):
+        async def complete(self, campaign_id, step, *, outcome, **kw):
             writes.next("claim")
-            await super().complete(campaign_id, step, outcome=outcome)
+            await super().complete(campaign_id, step, outcome=outcome, **kw)
 
     world = World(*results, gate=gate)
     world.records = Records()

@@ -37,6 +37,8 @@ tls-redis:
 
 test: $(AUDIO_STAMP) browser tls-redis
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 BENCHMARKS := phone_tree real_phone_lines simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test round_trips warm_start log_redaction

@@ -62,7 +62,8 @@ class ConductCallCommand:
             problems.append(f"attempt must be an integer >= 1 when given, got {_preview(attempt)}")
         if problems:
             raise MalformedJob("; ".join(problems))
-        return cls(campaign_id=campaign_id, step=step, final_step=final_step, attempt=attempt)
+        return cls(campaign_id=kwargs["campaign_id"], step=kwargs["step"], final_step=kwargs["final_step"],
+                   attempt=attempt)
 
 
 def job_id_for(campaign_id: str, step: int, attempt: int = 0) -> str:

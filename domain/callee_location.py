@@ -196,6 +196,7 @@ def locate(phone: str, *, state: str | None = None, timezone: str | None = None)
     """
     number = parse_us_number(phone)
     region = phonenumbers.region_code_for_number(number)
+    assert region is not None  # parse_us_number accepts only numbers of a US region
     national = str(number.national_number)
     area_code = national[:3]
 

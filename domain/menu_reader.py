@@ -192,21 +192,21 @@ def _mentions(t: str) -> list[_Mention]:
         found.append(_Mention(m.start(), m.end(), stay=True))
     found.sort(key=lambda x: (x.start, -(x.end - x.start)))
     merged: list[_Mention] = []
-    for m in found:
-        if merged and m.start < merged[-1].end:
+    for mention in found:
+        if merged and mention.start < merged[-1].end:
             continue  # overlapping matches: keep the first, longest
-        merged.append(m)
+        merged.append(mention)
     # "press 2 or say billing" is one option with two ways to take it.
     joined: list[_Mention] = []
-    for m in merged:
-        if joined and not m.stay and not joined[-1].stay and _OR_GLUE.match(t[joined[-1].end:m.start]):
+    for mention in merged:
+        if joined and not mention.stay and not joined[-1].stay and _OR_GLUE.match(t[joined[-1].end:mention.start]):
             prev = joined[-1]
-            if (prev.key is None) != (m.key is None):
-                prev.key = prev.key or m.key
-                prev.say = prev.say or m.say
-                prev.end = m.end
+            if (prev.key is None) != (mention.key is None):
+                prev.key = prev.key or mention.key
+                prev.say = prev.say or mention.say
+                prev.end = mention.end
                 continue
-        joined.append(m)
+        joined.append(mention)
     return joined
 
 
@@ -290,13 +290,13 @@ def read_menu(text: str) -> Menu:
                 complete = i + 1 < n or closed
         options.append(_build_option(m, phrase, complete))
 
-    for m in _SAY_EXAMPLES.finditer(t):
-        items = m.group(1) or m.group(2)
+    for example in _SAY_EXAMPLES.finditer(t):
+        items = example.group(1) or example.group(2)
         for item in re.split(r",|\bor\b|\band\b", items):
             word = _clean(item)
             if word and len(word.split()) <= 4 and not any(o.say == word for o in options):
                 options.append(MenuOption(key=None, phrase=word, kind=OptionKind.SPEECH, say=word,
-                                          position=m.start()))
+                                          position=example.start()))
     options.sort(key=lambda o: o.position)
     repeat_key = next((o.key for o in options if o.kind is OptionKind.REPEAT and o.key), None)
     back_key = next((o.key for o in options if o.kind is OptionKind.BACK and o.key), None)

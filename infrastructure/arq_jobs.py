@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import job_key_prefix
 from arq.jobs import Job, JobStatus
 
 from application.commands import ConductCallCommand, job_id_for
@@ -104,9 +105,17 @@ async def job_info(redis: ArqRedis, job_id: str, queue_name: str) -> dict:
     return info
 
 
+async def withdraw_job(redis: ArqRedis, job_id: str, *, queue_name: str) -> None:
+    """Take a queued or deferred job off the queue, as if it had never been enqueued."""
+    async with redis.pipeline(transaction=True) as tr:
+        tr.zrem(queue_name, job_id)
+        tr.delete(job_key_prefix + job_id)
+        await tr.execute()
+
+
 async def record_last(redis: ArqRedis, job_id: str, payload: dict, ttl_s: int) -> None:
     await redis.set(LAST_RESULT_PREFIX + job_id, serialize(payload), ex=ttl_s)
 
 
 __all__ = ["FUNCTION_NAME", "serialize", "deserialize", "redis_settings", "enqueue_call", "job_info",
-           "record_last", "job_id_for"]
+           "withdraw_job", "record_last", "job_id_for"]

@@ -14,7 +14,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 import aiohttp
@@ -31,6 +30,7 @@ from application.ports.telemetry import Telemetry
 from domain.outcomes import CallOutcome
 from infrastructure.call_artifact_layout import checked_prefix, recording_key
 from infrastructure.sip_outcomes import TWIRP_NO_ANSWER_CODES, outcome_for_sip_status
+from infrastructure.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +89,6 @@ class EgressS3Settings:
         checked_prefix(self.prefix)
 
 
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
-
-
 @dataclass
 class _Leg:
     """What one call created on the server, for teardown."""
@@ -120,7 +115,7 @@ class LiveKitCallLine:
         self.telemetry = telemetry
         self.handback = handback
         self.recording = recording
-        self.clock = clock or _UtcClock()
+        self.clock = clock or SystemClock()
         self._api_factory = api_factory or self._default_api
         self._teardowns: set[asyncio.Task] = set()
 

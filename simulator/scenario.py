@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 import yaml
-from phonenumbers import timezone as phone_timezones
 
+from domain.callee_location import locate
 from domain.front_desk import BestTime, FrontDeskDetails
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
@@ -200,12 +199,13 @@ class _Reader:
         return tuple(self.interval(v, f"{path}[{i}]", zone) for i, v in enumerate(value))
 
 
-def _zone_for_phone(phone: str) -> ZoneInfo:
+def _callee_clock(phone: str) -> ZoneInfo:
+    """The zone the simulated callee lives in when the scenario names none: the first of the
+    zones the product derives from the number (the contact itself is seeded without one)."""
     try:
-        zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone))
-    except phonenumbers.NumberParseException:
-        zones = ()
-    return ZoneInfo(zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else "America/New_York")
+        return ZoneInfo(locate(phone).zones[0])
+    except ValueError:  # not a dialable US number: the line is simulated, any clock will do
+        return ZoneInfo("America/New_York")
 
 
 def _scenario(source: str, index: int, raw: Any) -> Scenario:
@@ -232,7 +232,7 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         raise r.fail(f"contact.{bad[0]}", "unknown field")
     if not re.fullmatch(r"\+[1-9]\d{6,14}", fields["phone"]):
         raise r.fail("contact.phone", f"must be E.164 like +15125550143, got {fields['phone']!r}")
-    contact_zone = r.zone(fields["timezone"], "contact.timezone") if fields["timezone"] else _zone_for_phone(
+    contact_zone = r.zone(fields["timezone"], "contact.timezone") if fields["timezone"] else _callee_clock(
         fields["phone"])
     history = []
     for i, row in enumerate(raw.get("history") or []):

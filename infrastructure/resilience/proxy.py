@@ -35,10 +35,6 @@ class Resilient:
         return type(self._target)
 
     @property
-    def wrapped_target(self) -> Any:
-        return self._target
-
-    @property
     def guard(self) -> DependencyGuard:
         return self._guard
 

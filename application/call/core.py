@@ -398,6 +398,8 @@ class CallCore:
 
     def _after_screener(self, verdict: GreetingVerdict) -> Action | None:
         """What the line says after the introduction: a person, a voicemail, the screener again, or nothing yet."""
+        if self.screening is None:
+            return None
         decision = self.screening.heard(verdict, self._elapsed_s())
         if decision.step is ScreeningStep.TALK or decision.step is ScreeningStep.WAIT_FOR_BEEP:
             self.screening = None

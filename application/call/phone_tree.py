@@ -195,7 +195,7 @@ class PhoneTreeFastPath:
         if decision.action is NavAction.BACK_OUT and decision.digits:
             # A key the menu did not offer: the call's transcript says why it was pressed.
             self.progress.said("system", f"pressed {decision.digits}, which the menu did not offer: {decision.reason}",
-                               self.clock.now() if self.clock is not None else None)
+                               self.clock.now() if self.clock is not None else self.progress.started_at)
         if self.channel is not None:
             await self.channel.note_menu_action(decision)
         return decision

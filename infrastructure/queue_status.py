@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 
 from arq.constants import in_progress_key_prefix
@@ -14,9 +15,9 @@ class QueueStatus:
     ready: int = 0
     deferred: int = 0
     in_progress: list[str] = field(default_factory=list)
-    next_deferred: list[tuple[str, float]] = field(default_factory=list)  # (job id, epoch seconds)
+    next_deferred: list[tuple[str, str]] = field(default_factory=list)  # (job id, run time ISO UTC)
     # Follow-up calls the worker queued itself (callbacks): `call:{campaign}:{step}:{attempt}` ids.
-    callbacks: list[tuple[str, float]] = field(default_factory=list)
+    callbacks: list[tuple[str, str]] = field(default_factory=list)  # (job id, run time ISO UTC)
 
     @property
     def depth(self) -> int:
@@ -30,10 +31,10 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
     status.deferred = await redis.zcount(queue_name, f"({now_ms}", "+inf")
     upcoming = await redis.zrangebyscore(queue_name, f"({now_ms}", "+inf", start=0, num=show_deferred,
                                          withscores=True)
-    status.next_deferred = [(_text(job), score / 1000) for job, score in upcoming]
-    callbacks = [(_text(job), score / 1000) async for job, score in
+    status.next_deferred = [(_text(job), run_time(score)) for job, score in upcoming]
+    callbacks = [(_text(job), score) async for job, score in
                  redis.zscan_iter(queue_name, match="call:*:*:*", count=500)]
-    status.callbacks = sorted(callbacks, key=lambda pair: pair[1])
+    status.callbacks = [(job, run_time(score)) for job, score in sorted(callbacks, key=lambda pair: pair[1])]
     keys = [_text(k) async for k in redis.scan_iter(match=in_progress_key_prefix + "*", count=200)]
     status.in_progress = sorted(k.removeprefix(in_progress_key_prefix) for k in keys)
     # ARQ keeps a running job in the queue until it finishes: it is in progress, not waiting.
@@ -42,5 +43,14 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
     return status
 
 
+def run_time(score_ms: float) -> str:
+    """A queue score as an ISO UTC time; any score a producer wrote, +inf and 1e20 included."""
+    try:
+        return datetime.fromtimestamp(score_ms / 1000, timezone.utc).isoformat()
+    except (OverflowError, ValueError, OSError):
+        return f"never (score {score_ms!r})"
+
+
 def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    # A member may be any bytes (the worker moves such entries aside): show it, never fail on it.
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value

@@ -30,7 +30,7 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 from application.call.actions import Tool
 from application.call.brief import AgentBrief
-from application.call.core import VOICEMAIL_INSTRUCTIONS
+from application.call.core import VOICEMAIL_INSTRUCTIONS, screener_line
 from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
 from domain.callee_words import Heard, email_said, heard
@@ -115,6 +115,10 @@ class OfflineBrain(llm.LLM):
         if last.type == "message" and last.role in ("system", "developer") \
                 and (last.text_content or "") in VOICEMAIL_INSTRUCTIONS:
             return Reply(tools=[(Tool.LEAVE_VOICEMAIL, {})])
+        if last.type == "message" and last.role in ("system", "developer"):
+            line = screener_line(last.text_content or "")
+            if line is not None:
+                return Reply(text=line)
         if last.type == "message" and last.role == "user":
             trailing = []
             for item in reversed(items):

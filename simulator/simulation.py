@@ -100,6 +100,7 @@ class Simulation:
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
+    audio: bool = False  # the calls run on sound (simulator/audio): needs the audio extra
     _events_after: str = field(default="0", init=False, repr=False)  # the outcome stream's id when the run began
     _follow_ups: ArqFollowUpQueue | None = field(default=None, init=False, repr=False)
     with_report: bool = False  # also count the run's records as `docshield report` does (see `report`)
@@ -133,7 +134,8 @@ class Simulation:
                 scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
                 book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
                 identity=CallIdentity(settings.agent_display_name, settings.company_name, settings.callback_number),
-                model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry())
+                model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry(),
+                audio=self.audio)
             line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
             container.clock.override(providers.Object(clock))
             container.do_not_call.override(providers.Object(dnc))
@@ -260,15 +262,16 @@ class Simulation:
         redis = await container.redis()
         job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False, run.scenario.attempt).job_id
         last = await redis.get(LAST_RESULT_PREFIX + job_id)
-        last = deserialize(last) if last else {}
+        last = deserialize(last) if last else await _finished_result(redis, job_id)
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
         record = records[-1] if records else None
-        transcript, coaching = [], []
+        transcript, coaching, audio = [], [], None
         if record is not None and record.transcript_key:
             stored = await (await container.artifacts()).get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
             run.transcript_at = [line.get("at") for line in stored.get("transcript", [])]
             coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
+            audio = (stored.get("report") or {}).get("audio")
         run.started_at = record.started_at if record else None
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
@@ -303,5 +306,14 @@ class Simulation:
             "event": to_wire(events[-1]) if events else None,
             "events_published": len(events),
             "dials": len(records),
+            **({"audio": audio} if self.audio else {}),
         }
         run.failures = check(run.scenario.expect, run.observed)
+
+
+async def _finished_result(redis, job_id: str) -> dict:
+    """What a finished job returned (ARQ's result; the worker keeps no copy of it), else {}."""
+    from arq.jobs import Job
+
+    info = await Job(job_id, redis, _deserializer=deserialize).result_info()
+    return info.result if info is not None and isinstance(info.result, dict) else {}

@@ -102,10 +102,8 @@ def check_status(
             "queue": {"name": queue.queue_name, "ready": queue.ready, "deferred": queue.deferred,
                       "depth": queue.depth, "in_progress": queue.in_progress,
                       "scale_up": queue.depth > settings.scale_up_queue_depth,
-                      "next_deferred": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat()}
-                                        for j, t in queue.next_deferred],
-                      "callbacks": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat()}
-                                    for j, t in queue.callbacks]},
+                      "next_deferred": [{"job_id": j, "at": at} for j, at in queue.next_deferred],
+                      "callbacks": [{"job_id": j, "at": at} for j, at in queue.callbacks]},
             "workers": [{"worker_id": w.worker_id, "host": w.host, "pid": w.pid, "state": w.state,
                          "heartbeat_age_s": round(w.age_s(now), 1), "current_jobs": w.current_jobs,
                          "jobs_done": w.jobs_done, "jobs_failed": w.jobs_failed, "jobs_retried": w.jobs_retried,

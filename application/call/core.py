@@ -164,6 +164,7 @@ class CallCore:
         self._party_words: list[str] = []
         self._digits_seen = 0
         self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
+        self._words_heard = False  # any callee words, streamed or final
         self._detector_pending = settings.detector
         self._background: set[asyncio.Task] = set()
         self._recent_audio = bytearray()  # the callee's last seconds of audio, before any voicemail verdict
@@ -236,6 +237,7 @@ class CallCore:
 
     async def callee_words(self, text: str, *, final: bool) -> None:
         """A streaming transcript segment of the callee side, for the listeners (the fast path)."""
+        self._words_heard = True
         if not self._in_prompt:
             self._prompt_begins()
             self._in_prompt = True
@@ -310,7 +312,7 @@ class CallCore:
         """The far end has been quiet for `seconds` since the answer; a dead line when nobody ever spoke
         (a voicemail box being listened to is the voicemail timing's to judge)."""
         if self.progress.ended or self.voicemail is not None or seconds < self.settings.silent_line_s \
-                or any(line.speaker == "callee" for line in self.progress.transcript):
+                or self._words_heard or any(line.speaker == "callee" for line in self.progress.transcript):
             return None
         return self._give_up(CallOutcome.NO_ANSWER, f"nobody spoke in the {seconds:.0f} s after the answer")
 

@@ -263,7 +263,11 @@ async def test_a_line_nobody_speaks_on_after_the_answer_is_hung_up_as_no_answer(
     assert result.outcome is CallOutcome.NO_ANSWER and "nobody spoke" in result.reason
 
 
-def test_silence_after_words_or_while_a_voicemail_box_is_heard_changes_nothing():
+async def test_silence_after_words_or_while_a_voicemail_box_is_heard_changes_nothing():
+    streaming, *_ = a_core()
+    streaming.answered()
+    await streaming.callee_words("Hello, this is", final=False)  # a long first sentence, still streaming
+    assert streaming.silence(30.0) is None and not streaming.progress.ended
     spoken, *_ = a_core()
     spoken.answered()
     spoken.callee_said("Hello?")

@@ -25,7 +25,7 @@ test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-BENCHMARKS := phone_tree simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test
+BENCHMARKS := phone_tree simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test report_figures
 
 bench: $(STAMP)
 	for name in $(BENCHMARKS); do echo "== benchmarks/$$name.py"; $(PY) -m benchmarks.$$name || exit 1; done

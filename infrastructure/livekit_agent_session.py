@@ -34,7 +34,7 @@ from domain.outcomes import CallOutcome
 from domain.voicemail_detector import Answerer, GreetingVerdict
 from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataError, call_id_in, parse_dispatch_metadata,
                                            publish, publish_setup_failure)
-from infrastructure.livekit_line_events import converse
+from infrastructure.livekit_line_events import converse, session_summary
 from infrastructure.openai_realtime import realtime_model
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.turn_latency import TurnLatencies
@@ -237,17 +237,6 @@ class AgentCall:
             except Exception as exc:  # Redis blips: the next beat may pass; the waiter tolerates gaps
                 log.warning("call %s: heartbeat failed (%s)", self.metadata.call_id, type(exc).__name__)
             await asyncio.sleep(self.settings.heartbeat_interval_s)
-
-
-def session_summary(ctx: Any, session: Any) -> dict[str, Any]:
-    """The session report without chat history or events (they hold the callee's words)."""
-    try:
-        full = ctx.make_session_report(session).to_dict(include_chat_history=False, include_events=False)
-    except Exception as exc:
-        return {"unavailable": type(exc).__name__}
-    keep = ("job_id", "room", "duration_ms", "user_turns", "errors", "close_reason", "usage", "sdk_version",
-            "agent_name", "tags")
-    return {k: full.get(k) for k in keep if k in full}
 
 
 ListenerFactory = Callable[[AgentCall, CallControls], Any]  # extra callee listeners (core.listeners)

@@ -587,7 +587,7 @@ class ReplyRecorder:
         self.replies.append(kwargs)
 
 
-async def conversing_call(agent_side, **meta):
+async def conversing_call(agent_side, silent_line_s: float = 60.0, **meta):
     from infrastructure.livekit_line_events import converse
     from infrastructure.livekit_room_controls import LiveKitRoomControls
 
@@ -596,6 +596,7 @@ async def conversing_call(agent_side, **meta):
     room = AnsweredRoom()
     controls = LiveKitRoomControls(room, RoomService(), callee_identity="callee")
     await call.prepare(controls)
+    call.core.settings = replace(call.core.settings, silent_line_s=silent_line_s)
     session = call.session = ReplyRecorder()
     task = asyncio.create_task(converse(room, call, session, controls))
     for _ in range(200):
@@ -604,6 +605,14 @@ async def conversing_call(agent_side, **meta):
         await asyncio.sleep(0.01)
     assert session.replies, "the greeting was never asked for"
     return call, task, room
+
+
+async def test_dead_air_after_the_answer_hangs_up_the_sip_leg_as_no_answer(handback):
+    agent_side, _job = handback
+    call, conversing, room = await conversing_call(agent_side, silent_line_s=0.1)
+    await asyncio.wait_for(conversing, timeout=5)  # the hang-up removed the callee and deleted the room
+    result = await call.core.finish()
+    assert result.outcome is CallOutcome.NO_ANSWER and "nobody spoke" in result.reason
 
 
 async def test_a_model_error_after_the_answer_fails_the_call_rather_than_calling_it_a_hang_up(handback):

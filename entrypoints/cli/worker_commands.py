@@ -103,7 +103,9 @@ def check_status(
                       "depth": queue.depth, "in_progress": queue.in_progress,
                       "scale_up": queue.depth > settings.scale_up_queue_depth,
                       "next_deferred": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat()}
-                                        for j, t in queue.next_deferred]},
+                                        for j, t in queue.next_deferred],
+                      "callbacks": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat()}
+                                    for j, t in queue.callbacks]},
             "workers": [{"worker_id": w.worker_id, "host": w.host, "pid": w.pid, "state": w.state,
                          "heartbeat_age_s": round(w.age_s(now), 1), "current_jobs": w.current_jobs,
                          "jobs_done": w.jobs_done, "jobs_failed": w.jobs_failed, "jobs_retried": w.jobs_retried,
@@ -142,6 +144,11 @@ def _print_status(status: dict) -> None:
         for d in q["next_deferred"]:
             deferred.add_row(d["job_id"], d["at"])
         console.print(deferred)
+    if q["callbacks"]:
+        callbacks = Table("job", "runs at", title="callbacks queued (follow-ups the callee asked for)")
+        for c in q["callbacks"]:
+            callbacks.add_row(c["job_id"], c["at"])
+        console.print(callbacks)
     if status["claims_error"]:
         console.print(f"[yellow]calls in flight unknown: MongoDB {status['claims_error']}[/]")
 

@@ -109,10 +109,10 @@ class ConductCall:
 
     async def __call__(self, command: ConductCallCommand) -> JobResult:
         with self.telemetry.stage("job", job_id=command.job_id, step=command.step):
-            campaign = await self.campaigns.get(command.campaign_id)
-            if campaign is None:
+            found = await self.campaigns.get_with_contact(command.campaign_id)  # one round trip for both
+            if found is None:
                 raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
-            contact = await self.contacts.get(campaign.contact_id)
+            campaign, contact = found
             if contact is None:
                 raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
             result = await self._run(command, campaign, contact)
@@ -152,22 +152,23 @@ class ConductCall:
 
         now = self.clock.now()
         call_id = uuid.uuid4().hex
+        decision = None
+        if not campaign.closed:
+            with self.telemetry.stage("compliance"):
+                decision = await self.compliance.check(contact, campaign, now)
         with self.telemetry.stage("claim"):
+            # The decision is kept with the claim, in the same write: the audit trail costs no round trip.
             won, claim = await self.claims.acquire(
                 campaign.id, command.step, worker_id=self.worker_id, call_id=call_id,
-                now=now, lease_until=now + self.claim_policy.lease, attempt=command.attempt,
+                now=now, lease_until=now + self.claim_policy.lease, attempt=command.attempt, decision=decision,
             )
         if not won:
             return await self._not_ours(command, campaign, claim, now)
-        if campaign.closed:
+        if decision is None:  # the campaign is closed
             await self.claims.complete(campaign.id, command.step, outcome=CallOutcome.SKIPPED,
                                        attempt=command.attempt)
             return JobResult(job_id, CallOutcome.SKIPPED, call_id=call_id,
                              reason=f"campaign is {campaign.status.value}")
-
-        with self.telemetry.stage("compliance"):
-            decision = await self.compliance.check(contact, campaign, now)
-            await self.audit.record(campaign.id, command.step, decision)
         if not decision.allowed:
             return await self._refused(command, campaign, call_id, decision, now)
 

@@ -23,6 +23,7 @@ from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.settings import Settings, load_settings
 from infrastructure.start_banner import start_banner
+from entrypoints.warm_start import warm_up
 from infrastructure.worker_lifecycle import WorkerLifecycle
 from infrastructure.worker_operations import start_operations
 from infrastructure.worker_registry import WorkerRegistry
@@ -47,7 +48,6 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         result = await use_case(command)
     except MalformedJob as exc:
         log.error("job %s rejected: %s", job_id, exc)
-        await _remember(ctx, {"status": "rejected", "reason": str(exc)})
         await _announce_failure(ctx)
         raise
     except RetryAt as exc:
@@ -62,7 +62,6 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         tries = await _count_fault(ctx)
         if tries >= settings.transient_max_tries:
             log.error("job %s gave up after %d tries: %s", job_id, tries, exc)
-            await _remember(ctx, {"status": "failed", "reason": f"gave up after {tries} tries: {exc}"})
             await _announce_failure(ctx)
             raise GaveUp(f"{exc} (after {tries} tries)") from None
         delay = exc.retry_after if exc.retry_after is not None else min(2 ** tries, 300)
@@ -72,8 +71,8 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
 
     payload = result.to_dict()
     deferred = result.outcome is CallOutcome.DEFERRED and result.deferred_until is not None
-    await _remember(ctx, {"status": "deferred" if deferred else "done", **payload})
-    if deferred:
+    if deferred:  # a finished job's last word is ARQ's result: no second copy (one Redis round trip a call)
+        await _remember(ctx, {"status": "deferred", **payload})
         log.info("job %s deferred until %s (%s)", job_id, result.deferred_until.isoformat(), result.reason)
         raise Retry(defer=_seconds_until(result.deferred_until))
     log.info("job %s: %s", job_id, result.outcome.value)
@@ -180,6 +179,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     log.info(start_banner(settings))
     container = container or await build_container(settings)
     url = await container.redis_url()
+    await warm_up(container, settings)
     worker = build_worker(settings, container, url)
     lifecycle = WorkerLifecycle(worker, WorkerRegistry(await container.redis()), settings.worker_id,
                                 interval_s=settings.heartbeat_interval_s, memory_limit_mb=settings.memory_limit_mb)
@@ -247,6 +247,7 @@ def __getattr__(name: str):
     async def on_startup(ctx: dict) -> None:
         ctx["container"] = await build_container(settings)
         ctx["settings"] = settings
+        await warm_up(ctx["container"], settings)
 
     async def on_shutdown(ctx: dict) -> None:
         await close_container(ctx["container"])

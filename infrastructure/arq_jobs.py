@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from arq.connections import ArqRedis, RedisSettings
 from arq.jobs import Job, JobStatus
@@ -53,8 +54,19 @@ def _check_envelope(value: Any) -> None:
                              f"got {type(value[key]).__name__}")
 
 
+# TLS options a rediss:// URL may carry as query parameters (redis-py reads the same ones).
+_TLS_QUERY = {"ssl_ca_certs": str, "ssl_certfile": str, "ssl_keyfile": str, "ssl_cert_reqs": str,
+              "ssl_check_hostname": lambda v: v.lower() in ("true", "1", "yes")}
+
+
 def redis_settings(url: str) -> RedisSettings:
+    """ARQ's settings for a redis://, rediss:// or unix:// URL. ARQ's own parser drops the query, so
+    a rediss:// URL's CA and client certificate (`?ssl_ca_certs=/etc/ca.pem`) are read here."""
     settings = RedisSettings.from_dsn(url)
+    if settings.ssl:
+        for name, values in parse_qs(urlsplit(url).query).items():
+            if name in _TLS_QUERY and values:
+                setattr(settings, name, _TLS_QUERY[name](values[-1]))
     settings.conn_timeout = 2
     settings.conn_retries = 5
     settings.conn_retry_delay = 1

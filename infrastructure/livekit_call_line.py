@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 from google.protobuf.duration_pb2 import Duration
@@ -111,8 +111,12 @@ class LiveKitCallLine:
 
     def __init__(self, settings: LiveKitCallSettings, handback: CallHandback, *,
                  recording: EgressS3Settings | None = None, clock: Clock | None = None,
-                 api_factory: Callable[[], api.LiveKitAPI] | None = None, telemetry: Telemetry | None = None):
+                 api_factory: Callable[[], api.LiveKitAPI] | None = None, telemetry: Telemetry | None = None,
+                 pace: Callable[[], Awaitable[None]] | None = None):
         self.settings = settings
+        # Awaited before each request that sets a call up (the account's rate limit); never before a
+        # hang-up, egress stop or room deletion: ending a call must not wait for quota.
+        self.pace = pace
         self.telemetry = telemetry
         self.handback = handback
         self.recording = recording
@@ -290,5 +294,28 @@ class LiveKitCallLine:
 
     def _default_api(self) -> api.LiveKitAPI:
         s = self.settings
-        return api.LiveKitAPI(s.url, s.api_key, s.api_secret,
-                              timeout=aiohttp.ClientTimeout(total=s.request_timeout_s))
+        timeout = aiohttp.ClientTimeout(total=s.request_timeout_s)
+        if self.pace is None:
+            return api.LiveKitAPI(s.url, s.api_key, s.api_secret, timeout=timeout)
+        pace = self.pace
+
+        async def before(session, context, params) -> None:
+            if not params.url.path.endswith(_UNPACED):
+                await pace()
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(before)
+        return _OwnSessionAPI(s.url, s.api_key, s.api_secret,
+                              session=aiohttp.ClientSession(timeout=timeout, trace_configs=[trace]))
+
+
+# Twirp methods that end a call: sent at once, whatever the rate limit.
+_UNPACED = ("/RemoveParticipant", "/StopEgress", "/DeleteRoom")
+
+
+class _OwnSessionAPI(api.LiveKitAPI):
+    """A LiveKitAPI on a session it was given, closed with it."""
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self._session.close()

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     redis_url: Optional[str] = None
     mongodb_uri: Optional[str] = None
     mongodb_database: str = "docshield"
+    # Refuse plain-text Redis and MongoDB to hosts other than loopback (the Docker image sets it).
+    require_tls: bool = False
     data_dir: Path = Path(".docshield")
 
     # The queue and the worker.
@@ -59,7 +61,11 @@ class Settings(BaseSettings):
     # JSON overrides of the resilience defaults (infrastructure/resilience/policies.py), e.g.
     # {"s3": {"breaker": {"errors": 5}}, "mongodb": {"on_network": {"retries": 1, "delay_s": 0.5}}}
     resilience: Optional[str] = None
+    # Rate limits and breakers of LiveKit, OpenAI, Calendar and S3 kept in Redis for every process
+    # (per process when false, or while Redis does not answer).
+    shared_limits: bool = True
     mongodb_timeout_ms: int = Field(default=5000, ge=50, le=60000)
+    script_cache_s: float = Field(default=30.0, ge=0, le=3600)  # a process re-reads a call script after this
     # The simulated line holds each call this long after dialing (load tests, crash tests).
     simulated_call_seconds: float = Field(default=0.0, ge=0, le=3600)
 
@@ -182,6 +188,10 @@ class Settings(BaseSettings):
                 ResilienceConfig.from_json(self.resilience)
             except ValueError as exc:
                 problems.append(str(exc))
+        if self.require_tls:
+            from infrastructure.transport_security import plain_text_problems
+
+            problems.extend(plain_text_problems(self.redis_url, self.mongodb_uri))
         if self.real_calls and self.dnc_hash_key == "docshield-local-dnc-key":
             problems.append("DNC_HASH_KEY must be set to a secret of your own when placing real calls")
         if problems:

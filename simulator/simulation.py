@@ -260,7 +260,7 @@ class Simulation:
         redis = await container.redis()
         job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False, run.scenario.attempt).job_id
         last = await redis.get(LAST_RESULT_PREFIX + job_id)
-        last = deserialize(last) if last else {}
+        last = deserialize(last) if last else await _finished_result(redis, job_id)
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
         record = records[-1] if records else None
         transcript, coaching = [], []
@@ -305,3 +305,11 @@ class Simulation:
             "dials": len(records),
         }
         run.failures = check(run.scenario.expect, run.observed)
+
+
+async def _finished_result(redis, job_id: str) -> dict:
+    """What a finished job returned (ARQ's result; the worker keeps no copy of it), else {}."""
+    from arq.jobs import Job
+
+    info = await Job(job_id, redis, _deserializer=deserialize).result_info()
+    return info.result if info is not None and isinstance(info.result, dict) else {}

@@ -348,3 +348,27 @@ class TestSettings:
             settings_for(stub, ringing_timeout_s=0)
         with pytest.raises(ValueError, match="bucket"):
             EgressS3Settings(bucket="")
+
+
+class TestPacing:
+    async def test_each_request_that_sets_a_call_up_spends_the_rate_limit_and_hanging_up_never_waits(
+            self, stub, handback):
+        agent_answers(stub, handback, agent_result())
+        paced: list[int] = []
+        hold = asyncio.Event()
+
+        async def pace() -> None:
+            paced.append(len(stub.requests))
+            if len(paced) > 4:  # the quota is spent after the call's four setup requests
+                await hold.wait()
+
+        line = LiveKitCallLine(settings_for(stub), handback, recording=RECORDING, clock=FixedClock(), pace=pace)
+        await asyncio.wait_for(line.conduct(a_request(), Dialing(stub)), 10)
+        assert paced == [0, 1, 2, 3]  # before each of SETUP and the dial, none before the teardown
+        assert stub.methods == SETUP + ["CreateSIPParticipant"] + TEARDOWN
+        stub.requests.clear()
+        call = asyncio.create_task(line.conduct(a_request(), Dialing(stub)))
+        await asyncio.sleep(0.3)
+        assert stub.methods == [], "the next call waits for the window"
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)

@@ -59,7 +59,7 @@ def crashing_world(writes: Writes, *results, gate=None) -> World:
 
     world = World(*results, gate=gate)
     world.records = Records()
-    world.campaigns = Campaigns(Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID))
+    world.campaigns = Campaigns(Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID), contacts=world.contacts)
     world.claims = Claims()
     return world
 

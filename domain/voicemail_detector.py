@@ -381,3 +381,14 @@ def other_language(text: str) -> str:
     if best_hits >= 2 and best_hits > 2 * english:
         return best
     return ""
+
+
+_NAMES_THE_BOX = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
+
+
+def names_the_message_box(verdict: GreetingVerdict) -> bool:
+    """A voicemail or full-mailbox verdict whose cue names the tone, a message or the mailbox.
+
+    Once a person is talking, only such a verdict makes the party a machine: people say
+    "she's not available" too."""
+    return verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and bool(_NAMES_THE_BOX.search(verdict.cue))

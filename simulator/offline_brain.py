@@ -18,7 +18,6 @@ the voicemail message through prepare_message (under 30 seconds).
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,12 +38,11 @@ from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
 from domain.slot_finder import times_said, windows_said
 from domain.voicemail import prepare_message
-from domain.voicemail_detector import Answerer, classify_greeting
+from domain.voicemail_detector import Answerer, classify_greeting, names_the_message_box
 
 # What the agent asks a receptionist who will not connect it (briefly, politely).
 FRONT_DESK_QUESTION = ("Who handles the practice's insurance, and when is the best time to reach them? "
                        "Is there a direct line or an extension?")
-_MACHINE_SURE = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
 
 
 _PUNCTUATION_SPOKEN = {".": "dot", "_": "underscore", "-": "dash", "+": "plus"}
@@ -260,8 +258,7 @@ class OfflineBrain(llm.LLM):
         verdict = classify_greeting(text)
         if verdict.answerer is Answerer.UNCERTAIN and len(memory.greeting) > 1:
             verdict = classify_greeting(" ".join(memory.greeting))
-        if memory.disclosed_to_party and not (
-                verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and _MACHINE_SURE.search(verdict.cue)):
+        if memory.disclosed_to_party and not names_the_message_box(verdict):
             return None
         if verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL, Answerer.CARRIER):
             return Reply()  # never talk over a greeting or an announcement: the call core acts on the line

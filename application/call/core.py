@@ -53,7 +53,7 @@ from domain.menu_reader import read_menu
 from domain.outcomes import CallOutcome
 from domain.script import Script
 from domain.voicemail import VoicemailStep
-from domain.voicemail_detector import Answerer, GreetingVerdict, classify_greeting
+from domain.voicemail_detector import Answerer, GreetingVerdict, classify_greeting, names_the_message_box
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +76,6 @@ def screener_line(instructions: str) -> str | None:
     return instructions[len(SCREENER_INSTRUCTIONS):].strip().strip('"')
 
 RECENT_AUDIO_S = 10  # how much of the callee's audio before a voicemail verdict the watch still hears
-
-# A person already talking is taken for a machine only on words that name the message box.
-_SURELY_A_MACHINE = ("tone", "beep", "leave", "record", "voicemail", "voice mail", "mailbox", "mail box",
-                     "message")
 
 
 @dataclass(frozen=True)
@@ -381,9 +377,7 @@ class CallCore:
         # After a menu, each prompt is judged on its own: a person may pick up at any point.
         verdict = classify_greeting(self._party_words[-1] if self.party is Answerer.IVR else words)
         if self.party is Answerer.HUMAN:
-            sure = verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and any(
-                word in verdict.cue for word in _SURELY_A_MACHINE)
-            return self.verdict(verdict) if sure else None
+            return self.verdict(verdict) if names_the_message_box(verdict) else None
         if self.party is None or verdict.answerer is not self.party:
             if verdict.answerer is Answerer.IVR and not read_menu(words).choices:
                 self.verdicts.append({"answerer": "announcement", "rule": verdict.rule, "source": "words",

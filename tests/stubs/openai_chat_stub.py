@@ -49,7 +49,6 @@ class ChatCompletionsStub(ModelEndpoint):
         if self._runner:
             await self._runner.cleanup()
 
-
     async def _complete(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()
         self.requests.append({"body": body, "auth": request.headers.get("Authorization", "")})

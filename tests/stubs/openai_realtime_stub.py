@@ -58,7 +58,6 @@ class RealtimeStub(ModelEndpoint):
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids)}"
 
-
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         self.paths.append(request.path_qs)
         if not self._key_ok(request):

@@ -173,12 +173,14 @@ class Container(containers.DeclarativeContainer):
                                  database)
 
     campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
-    contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")
+    dnc_hash_key = providers.Callable(str.encode, settings.provided.dnc_hash_key)
+    contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine, dnc_hash_key), guards,
+                                   "mongodb")
     call_records = providers.Singleton(guarded, providers.Singleton(MongoCallRecordRepository, engine), guards,
                                        "mongodb")
     claims = providers.Singleton(guarded, providers.Singleton(MongoCallClaims, database), guards, "mongodb")
     do_not_call = providers.Singleton(guarded, providers.Singleton(
-        MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key)), guards, "mongodb")
+        MongoDoNotCallList, database, dnc_hash_key), guards, "mongodb")
     audit = providers.Singleton(guarded, providers.Singleton(MongoComplianceAudit, database), guards, "mongodb")
     scripts = providers.Singleton(guarded, providers.Singleton(
         MongoScriptCatalog, database, cache_s=settings.provided.script_cache_s), guards, "mongodb")

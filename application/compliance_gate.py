@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.errors import MalformedJob
-from application.ports.compliance import DoNotCallList
+from application.ports.compliance import DoNotCallList, DoNotCallListing
 from domain.calling_policy import CallingPolicy, ComplianceInputError
 from domain.campaign import Campaign
 from domain.compliance import ComplianceDecision
@@ -22,8 +22,9 @@ class PolicyComplianceGate:
         self.dnc = dnc
         self.policy = policy or CallingPolicy()
 
-    async def check(self, contact: Contact, campaign: Campaign, now: datetime) -> ComplianceDecision:
-        on_dnc = await self.dnc.contains(contact.phone)
+    async def check(self, contact: Contact, campaign: Campaign, now: datetime,
+                    listing: DoNotCallListing | None = None) -> ComplianceDecision:
+        on_dnc = await self.dnc.contains(contact.phone, listing)
         try:
             return self.policy.decide(contact, campaign, now, on_dnc=on_dnc)
         except ComplianceInputError as exc:

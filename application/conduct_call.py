@@ -13,7 +13,7 @@ from application.errors import MalformedJob, RetryAt, TransientFault, UnknownCam
 from application.ports.call_claims import CallClaims, ClaimLost
 from application.ports.call_line import CallLine, CallRequest, CallResult
 from application.ports.clock import Clock
-from application.ports.compliance import ComplianceAudit, ComplianceGate
+from application.ports.compliance import ComplianceAudit, ComplianceGate, DoNotCallListing
 from application.ports.follow_up_queue import FollowUpQueue
 from application.ports.outcome_events import OutcomeEvents
 from application.ports.repositories import CallRecordRepository, CampaignRepository, ContactRepository
@@ -110,13 +110,14 @@ class ConductCall:
 
     async def __call__(self, command: ConductCallCommand) -> JobResult:
         with self.telemetry.stage("job", job_id=command.job_id, step=command.step):
-            found = await self.campaigns.get_with_contact(command.campaign_id)  # one round trip for both
+            # One round trip for the campaign, its contact and the do-not-call list's answer.
+            found = await self.campaigns.get_with_contact(command.campaign_id)
             if found is None:
                 raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
-            campaign, contact = found
+            campaign, contact, listing = found
             if contact is None:
                 raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
-            result = await self._run(command, campaign, contact)
+            result = await self._run(command, campaign, contact, listing)
             await self._announce(command, result, contact)
             return result
 
@@ -143,7 +144,8 @@ class ConductCall:
         except Exception as exc:  # unpublished: retry the job; its next delivery publishes again
             raise TransientFault("outcome_events", f"{type(exc).__name__} while publishing") from exc
 
-    async def _run(self, command: ConductCallCommand, campaign, contact: Contact) -> JobResult:
+    async def _run(self, command: ConductCallCommand, campaign, contact: Contact,
+                   listing: DoNotCallListing | None = None) -> JobResult:
         try:
             script = await self.scripts.for_campaign(campaign.batch, campaign.script_id)
             script.validate(frozenset(contact.extra))
@@ -155,7 +157,7 @@ class ConductCall:
         decision = None
         if not campaign.closed:
             with self.telemetry.stage("compliance"):
-                decision = await self.compliance.check(contact, campaign, now)
+                decision = await self.compliance.check(contact, campaign, now, listing)
         with self.telemetry.stage("claim"):
             # The decision is kept with the claim, in the same write: the audit trail costs no round trip.
             won, claim = await self.claims.acquire(

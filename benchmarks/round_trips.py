@@ -2,9 +2,10 @@
 every Redis round trip (a hook on redis-py's commands and pipelines) the ARQ worker makes for one
 call, printed by name. The budget is 6 MongoDB and 8 Redis round trips per call.
 
-The real worker (`run_worker`, in this process) takes WARMUP then CALLS jobs one at a time from a
-real redis-server, on a real MongoDB wire server (SecantusDB), with the simulated phone line and
-the real compliance policy; only the CALLS jobs after the warm-up are counted.
+The real worker (ARQ's loop of the worker `start-worker` runs, in this process) takes WARMUP then
+CALLS jobs one at a time from a real redis-server, on a real MongoDB wire server (SecantusDB), with
+the simulated phone line and the real compliance policy; only the CALLS jobs after the warm-up are
+counted, in the same process and connections (steady state: indexes made, the script cached).
 
 Run: python -m benchmarks.round_trips [--strict]  (starts and stops its own servers; prints OVER BUDGET
 for a budget not met; with --strict also exits 1)."""
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import sys
 import tempfile
 import uuid
@@ -24,7 +26,8 @@ from redis.asyncio.client import Pipeline, Redis  # noqa: E402
 from secantus import SecantusDBServer  # noqa: E402
 
 from containers import build_container, close_container  # noqa: E402
-from entrypoints.worker import build_worker, run_worker  # noqa: E402
+from entrypoints.warm_start import warm_up  # noqa: E402
+from entrypoints.worker import build_worker  # noqa: E402
 from infrastructure.settings import load_settings  # noqa: E402
 from tests.integration.pipeline_world import enqueue_first_steps, seed_callable_campaigns  # noqa: E402
 from tests.servers import RedisServer  # noqa: E402
@@ -43,6 +46,13 @@ class Counter:
 
 
 COUNTER = Counter()
+# Set in the task that plays the producer (enqueueing the counted jobs): its commands are not the worker's.
+PRODUCER: contextvars.ContextVar[bool] = contextvars.ContextVar("producer", default=False)
+
+
+async def as_producer(work) -> None:
+    PRODUCER.set(True)
+    await work
 
 
 class MongoCommands(monitoring.CommandListener):
@@ -64,17 +74,17 @@ def hook_redis() -> None:
     immediate = Pipeline.immediate_execute_command
 
     async def counted_command(self, *args, **options):
-        if COUNTER.on and not isinstance(self, Pipeline):
+        if COUNTER.on and not PRODUCER.get() and not isinstance(self, Pipeline):
             COUNTER.redis[str(args[0]).upper()] += 1
         return await execute_command(self, *args, **options)
 
     async def counted_immediate(self, *args, **options):  # WATCH and the reads made while watching
-        if COUNTER.on:
+        if COUNTER.on and not PRODUCER.get():
             COUNTER.redis[str(args[0]).upper()] += 1
         return await immediate(self, *args, **options)
 
     async def counted_pipeline(self, *args, **kwargs):
-        if COUNTER.on and self.command_stack:
+        if COUNTER.on and not PRODUCER.get() and self.command_stack:
             names = " ".join(str(c[0][0]).upper() for c in self.command_stack)
             COUNTER.redis[f"pipeline[{names}]"] += 1
         return await execute_pipeline(self, *args, **kwargs)
@@ -97,19 +107,24 @@ async def measure(redis_url: str, mongo_uri: str) -> bool:
                              max_concurrent_calls=1, poll_delay_s=0.05, heartbeat_interval_s=30,
                              memory_limit_mb=8192)
     ids = await seed_callable_campaigns(settings, WARMUP + CALLS)
-    # Warm-up: the first jobs create indexes, connections and caches.
-    await enqueue_first_steps(settings, ids[:WARMUP])
-    await run_worker(settings, burst=True)
-    await enqueue_first_steps(settings, ids[WARMUP:])
     container = await build_container(settings)
     worker = build_worker(settings, container, settings.redis_url)
-    try:
-        await container.database()  # connected before counting
-        # The plain ARQ worker loop (no burst-mode checks, no heartbeats: neither is per call).
-        COUNTER.on = True
-        main = asyncio.create_task(worker.main())
-        while worker.jobs_complete + worker.jobs_retried + worker.jobs_failed < CALLS:
+
+    async def until_done(jobs: int) -> None:
+        while (worker.jobs_complete + worker.jobs_retried + worker.jobs_failed < jobs
+               or any(not task.done() for task in worker.tasks.values())):  # its result written too
             await asyncio.sleep(0.01)
+
+    try:
+        await warm_up(container, settings)
+        # The plain ARQ worker loop (no burst-mode checks, no heartbeats: neither is per call).
+        main = asyncio.create_task(worker.main())
+        # Warm-up: the first jobs create indexes and fill the script cache.
+        await enqueue_first_steps(settings, ids[:WARMUP])
+        await until_done(WARMUP)
+        COUNTER.on = True
+        await asyncio.create_task(as_producer(enqueue_first_steps(settings, ids[WARMUP:])))
+        await until_done(WARMUP + CALLS)
         COUNTER.on = False
         main.cancel()
         await asyncio.gather(main, return_exceptions=True)

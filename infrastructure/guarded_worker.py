@@ -1,6 +1,7 @@
 """ARQ's Worker, made to survive what the queue and the network do to it.
 
-- Every entry ARQ is about to start is screened first (`QueueGuard`): poison is moved aside.
+- Every entry is screened as it is started (`QueueGuard.take`, which also marks it in progress in the
+  same round trip): poison is moved aside.
 - A lost Redis connection never ends the worker: the poll loop pauses with backoff
   (0.5 s doubling, the seed's 5 tries, then every 10 s for as long as it takes),
   and a job that ends while Redis is away keeps trying to write its result until
@@ -53,17 +54,29 @@ class GuardedWorker(Worker):
             self._poll_backoff.ok()
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
-        safe = await self.queue_guard.screen(self.pool, job_ids, self.tasks)
-        for job_id in safe:
-            counter = self.job_counter
+        """ARQ's start_jobs (a slot per job, in queue order, until the slots are taken), with the check
+        and the in-progress mark made by the guard's one script instead of WATCH/EXISTS/ZSCORE/MULTI."""
+        await self.queue_guard.sweep_far_future(self.pool)
+        for member in job_ids:
+            if member.decode("utf-8", "replace") in self.tasks:
+                continue  # running here
+            await self.sem.acquire()
+            if self.job_counter >= self.max_jobs:
+                self.sem.release()
+                return
+            self.job_counter += 1
+            score = None
             try:
-                await super().start_jobs([job_id])
-            except Exception:
-                # ARQ took a slot for this job before Redis failed; give it back.
-                if self.job_counter > counter:
+                score = await self.queue_guard.take(self.pool, member, self.in_progress_timeout_s)
+            finally:
+                if score is None:  # not started (or Redis failed): give the slot back
                     self.job_counter -= 1
                     self.sem.release()
-                raise
+            if score is not None:
+                job_id = member.decode()
+                task = self.loop.create_task(self.run_job(job_id, score))
+                task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+                self.tasks[job_id] = task
 
     async def run_job(self, job_id: str, score: int) -> None:
         try:

@@ -9,22 +9,31 @@ from datetime import datetime
 
 from pymongo import ASCENDING
 
-from application.ports.compliance import DoNotCallEntry
+from application.ports.compliance import DoNotCallEntry, DoNotCallListing
 from domain.compliance import ComplianceDecision, Verdict
 from domain.personal_data import mask_phone, phone_digest
 from infrastructure.mongo_faults import mongo_faults
 from infrastructure.mongo_models import aware
 
 
+DO_NOT_CALL = "do_not_call"
+# On each contact the repository saves: the number's keyed hash, so reading a campaign with its contact
+# can read the number's do-not-call entry in the same round trip (MongoCampaignRepository).
+CONTACT_DIGEST = "dncDigest"
+
+
 class MongoDoNotCallList:
     def __init__(self, database, hash_key: bytes):
-        self.collection = database["do_not_call"]
+        self.collection = database[DO_NOT_CALL]
         self.hash_key = hash_key
 
-    async def contains(self, phone: str) -> bool:
+    async def contains(self, phone: str, listing: DoNotCallListing | None = None) -> bool:
+        digest = phone_digest(phone, self.hash_key)
+        if listing is not None and listing.digest == digest:
+            return listing.listed  # read from this very list with the contact (MongoCampaignRepository)
         with mongo_faults("dnc.contains"):
             # A find by _id, not count_documents (an aggregate): the cheapest read MongoDB has.
-            return await self.collection.find_one({"_id": phone_digest(phone, self.hash_key)}, {"_id": 1}) is not None
+            return await self.collection.find_one({"_id": digest}, {"_id": 1}) is not None
 
     async def add(self, phone: str, *, reason: str, source: str, at: datetime) -> bool:
         digest = phone_digest(phone, self.hash_key)

@@ -5,9 +5,13 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from odmantic import AIOEngine
 
+from application.ports.compliance import DoNotCallListing
+from application.ports.repositories import CampaignWithContact
 from domain.call_record import CallRecord
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
+from domain.personal_data import phone_digest
+from infrastructure.mongo_compliance import CONTACT_DIGEST, DO_NOT_CALL
 from infrastructure.mongo_faults import mongo_faults
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 
@@ -32,7 +36,9 @@ class MongoCampaignRepository:
             doc = await self.engine.get_collection(CampaignDoc).find_one({"_id": oid})
         return CampaignDoc.model_validate_doc(doc).to_domain() if doc else None
 
-    async def get_with_contact(self, campaign_id: str) -> tuple[Campaign, Contact | None] | None:
+    async def get_with_contact(self, campaign_id: str) -> CampaignWithContact | None:
+        """One aggregate: the campaign, its contact and the do-not-call entry of the digest saved on
+        the contact (the list trusts that answer only when the digest is the one it computes)."""
         oid = _object_id(campaign_id)
         if oid is None:
             return None
@@ -41,13 +47,21 @@ class MongoCampaignRepository:
             cursor = self.engine.get_collection(CampaignDoc).aggregate([
                 {"$match": {"_id": oid}}, {"$limit": 1},
                 {"$lookup": {"from": contacts, "localField": "contact", "foreignField": "_id", "as": "_contact"}},
+                {"$unwind": {"path": "$_contact", "preserveNullAndEmptyArrays": True}},
+                {"$lookup": {"from": DO_NOT_CALL, "localField": f"_contact.{CONTACT_DIGEST}", "foreignField": "_id",
+                             "as": "_listed"}},
+                {"$project": {"_listed.masked": 0, "_listed.reason": 0, "_listed.source": 0}},
             ])
             docs = await cursor.to_list(length=1)
         if not docs:
             return None
-        found = docs[0].pop("_contact", [])
-        contact = ContactDoc.model_validate_doc(found[0]).to_domain() if found else None
-        return CampaignDoc.model_validate_doc(docs[0]).to_domain(), contact
+        found, listed = docs[0].pop("_contact", None), docs[0].pop("_listed", [])
+        campaign = CampaignDoc.model_validate_doc(docs[0]).to_domain()
+        if not found:
+            return CampaignWithContact(campaign, None)
+        digest = found.pop(CONTACT_DIGEST, None)
+        listing = DoNotCallListing(digest, bool(listed)) if isinstance(digest, str) else None
+        return CampaignWithContact(campaign, ContactDoc.model_validate_doc(found).to_domain(), listing)
 
     async def add(self, campaign: Campaign) -> None:
         await self.save(campaign)
@@ -72,8 +86,11 @@ class MongoCampaignRepository:
 
 
 class MongoContactRepository:
-    def __init__(self, engine: AIOEngine):
+    """`dnc_hash_key`: the do-not-call list's key; each contact saved keeps its number's digest under it."""
+
+    def __init__(self, engine: AIOEngine, dnc_hash_key: bytes | None = None):
         self.engine = engine
+        self.dnc_hash_key = dnc_hash_key
 
     async def get(self, contact_id: str) -> Contact | None:
         oid = _object_id(contact_id)
@@ -87,8 +104,12 @@ class MongoContactRepository:
         await self.save(contact)
 
     async def save(self, contact: Contact) -> None:
+        body = ContactDoc.from_domain(contact).model_dump_doc()
+        if self.dnc_hash_key is not None:
+            body[CONTACT_DIGEST] = phone_digest(contact.phone, self.dnc_hash_key)
         with mongo_faults("contacts.save"):
-            await self.engine.save(ContactDoc.from_domain(contact))
+            await self.engine.get_collection(ContactDoc).update_one({"_id": body.pop("_id")}, {"$set": body},
+                                                                   upsert=True)
 
     async def find_by_phone(self, phone: str) -> list[Contact]:
         with mongo_faults("contacts.find_by_phone"):

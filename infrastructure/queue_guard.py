@@ -2,11 +2,14 @@
 
 ARQ parses queue members, scores and the job envelope outside its per-job error
 handling: a member that is not UTF-8, a score of -inf or an `et` of NaN raises
-in its poll loop and ends the worker. `QueueGuard.screen` looks at what ARQ is
-about to start and moves each bad entry aside, to the sorted set
+in its poll loop and ends the worker. `QueueGuard.take` looks at each entry the
+worker is about to start and moves a bad one aside, to the sorted set
 `<queue>:rejected` (newest last, the reason in each member), with an ARQ failure
 result under the job id when it has a readable one, so a producer sees the
 reason as for any malformed job. Each entry is logged once (it leaves the queue).
+
+Checking an entry and marking it in progress (what ARQ does with WATCH, EXISTS,
+ZSCORE and MULTI/PSETEX, four round trips) are one Lua script, one round trip.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import math
 import time
 from dataclasses import dataclass
 
-from arq.constants import job_key_prefix, result_key_prefix, retry_key_prefix
+from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix, retry_key_prefix
 from arq.jobs import serialize_result
 
 from infrastructure.arq_jobs import deserialize, serialize
@@ -30,6 +33,26 @@ KEEP_REJECTED = 10_000
 # A run time further ahead than this is no deferral any producer or the worker makes.
 FAR_FUTURE_MS = 400 * 86400 * 1000
 FAR_FUTURE_SWEEP_S = 60.0
+
+# KEYS: the queue, the job's in-progress key, its payload key. ARGV: the member, now (ms), the
+# in-progress lease (ms), the payload limit (bytes). Nil when the job is not to be started here (gone,
+# running elsewhere, deferred again meanwhile). Else {score, payload size, 1 and the payload when it
+# was marked in progress, or 0 when the score or the size is for Python to judge (nothing changed)}.
+_TAKE = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or redis.call('EXISTS', KEYS[2]) == 1 then return nil end
+local value = tonumber(score)
+if value == 0 then
+  score = ARGV[2]
+  value = tonumber(score)
+  redis.call('ZADD', KEYS[1], 'XX', 'GT', score, ARGV[1])
+end
+if value and value > tonumber(ARGV[2]) then return nil end
+local size = redis.call('STRLEN', KEYS[3])
+if not value or value == -math.huge or size > tonumber(ARGV[4]) then return {score, size, 0} end
+redis.call('PSETEX', KEYS[2], ARGV[3], '1')
+return {score, size, 1, redis.call('GET', KEYS[3]) or ''}
+"""
 
 
 class RejectedJob(Exception):
@@ -96,55 +119,37 @@ class QueueGuard:
         self.keep_result_s = keep_result_s
         self.rejected_key = rejected_key(queue_name)
         self._next_sweep = 0.0
+        self._scripts: dict[int, object] = {}  # the take script registered on each client (by id)
 
-    async def screen(self, redis, members: list[bytes], running: set[str] | dict) -> list[bytes]:
-        """The members safe to hand to ARQ; the others are moved aside."""
-        candidates = [m for m in members if _text_or_none(m) not in running]
-        rejections: list[Rejection] = []
-        safe: list[bytes] = []
-        to_read: list[bytes] = []
-        for member in candidates:
-            problem = member_problem(member)
-            if problem:
-                rejections.append(Rejection(member, problem))
-            else:
-                to_read.append(member)
-        if to_read:
-            async with redis.pipeline(transaction=False) as pipe:
-                for member in to_read:
-                    pipe.zscore(self.queue_name, member)
-                    pipe.strlen(job_key_prefix.encode() + member)
-                answers = await pipe.execute()
-            readable: list[bytes] = []
-            for index, member in enumerate(to_read):
-                score, size = answers[2 * index], answers[2 * index + 1]
-                if score is None:  # finished or taken meanwhile: ARQ skips it
-                    continue
-                problem = score_problem(score)
-                if problem is None and size > MAX_PAYLOAD_BYTES:
-                    problem = f"the payload has {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}"
-                if problem:
-                    rejections.append(Rejection(member, problem, score))
-                    continue
-                if score == 0:
-                    # ARQ reads a score of 0 as "no job" and never starts it: make it due now.
-                    await redis.zadd(self.queue_name, {member: int(time.time() * 1000)}, xx=True, gt=True)
-                readable.append(member)
-            if readable:
-                payloads = await redis.mget([job_key_prefix.encode() + m for m in readable])
-                for member, raw in zip(readable, payloads):
-                    problem = payload_problem(raw) if raw is not None else None  # None: ARQ reports it expired
-                    if problem:
-                        rejections.append(Rejection(member, problem))
-                    else:
-                        safe.append(member)
-        await self._sweep_far_future(redis, rejections)
-        for rejection in rejections:
-            await self.move_aside(redis, rejection)
-        return safe
+    async def take(self, redis, member: bytes, in_progress_s: float) -> int | None:
+        """Mark this queue entry in progress and give its score (epoch ms) when the worker may start it,
+        as ARQ's own start does; None when it is not to be started here. A bad entry is moved aside."""
+        problem = member_problem(member)
+        if problem:
+            await self.move_aside(redis, Rejection(member, problem))
+            return None
+        script = self._scripts.get(id(redis))
+        if script is None:
+            script = self._scripts[id(redis)] = redis.register_script(_TAKE)
+        answer = await script(keys=[self.queue_name, in_progress_key_prefix.encode() + member,
+                                    job_key_prefix.encode() + member],
+                              args=[member, int(time.time() * 1000), int(in_progress_s * 1000), MAX_PAYLOAD_BYTES])
+        if answer is None:
+            return None
+        score, size, marked = float(answer[0]), int(answer[1]), int(answer[2])
+        problem = score_problem(score)
+        if problem is None and size > MAX_PAYLOAD_BYTES:
+            problem = f"the payload has {size} bytes, over the limit of {MAX_PAYLOAD_BYTES}"
+        if problem is None and marked and size:  # no payload at all: ARQ reports the job expired
+            problem = payload_problem(answer[3])
+        if problem:
+            await self.move_aside(redis, Rejection(member, problem, score))
+            return None
+        return int(score) if marked else None
 
-    async def _sweep_far_future(self, redis, rejections: list[Rejection]) -> None:
-        """Entries scored beyond any lawful deferral (or +inf) would sit on the queue forever."""
+    async def sweep_far_future(self, redis) -> None:
+        """Entries scored beyond any lawful deferral (or +inf) would sit on the queue forever: moved
+        aside, at most once a minute."""
         now = time.monotonic()
         if now < self._next_sweep:
             return
@@ -152,7 +157,8 @@ class QueueGuard:
         horizon = time.time() * 1000 + FAR_FUTURE_MS
         for member, score in await redis.zrangebyscore(self.queue_name, f"({horizon}", "+inf", start=0, num=50,
                                                        withscores=True):
-            rejections.append(Rejection(member, score_problem(score) or "the queue score is too far ahead", score))
+            await self.move_aside(redis, Rejection(member, score_problem(score) or "the queue score is too far ahead",
+                                                   score))
 
     async def move_aside(self, redis, rejection: Rejection) -> None:
         now_ms = int(time.time() * 1000)
@@ -164,7 +170,8 @@ class QueueGuard:
             pipe.zrem(self.queue_name, rejection.member)
             pipe.zadd(self.rejected_key, {json.dumps(entry): now_ms})
             pipe.zremrangebyrank(self.rejected_key, 0, -KEEP_REJECTED - 1)
-            pipe.delete(job_key_prefix.encode() + rejection.member, retry_key_prefix.encode() + rejection.member)
+            pipe.delete(job_key_prefix.encode() + rejection.member, retry_key_prefix.encode() + rejection.member,
+                        in_progress_key_prefix.encode() + rejection.member)
             job_id = rejection.job_id
             if job_id is not None:
                 # The same failure result ARQ writes for a malformed job: a producer reads the reason there.
@@ -174,9 +181,3 @@ class QueueGuard:
             await pipe.execute()
         log.warning("queue entry %s moved aside to %s: %s", rejection.shown(), self.rejected_key, rejection.reason)
 
-
-def _text_or_none(member: bytes) -> str | None:
-    try:
-        return member.decode("utf-8")
-    except UnicodeDecodeError:
-        return None

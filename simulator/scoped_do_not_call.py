@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from application.ports.compliance import DoNotCallEntry
+from application.ports.compliance import DoNotCallEntry, DoNotCallListing
 from infrastructure.mongo_compliance import MongoDoNotCallList
 
 _scope: contextvars.ContextVar[str] = contextvars.ContextVar("dnc_scope", default="")
@@ -37,8 +37,10 @@ class ScopedDoNotCallList:
     def within(self, scope: str) -> MongoDoNotCallList:
         return self._list(scope)
 
-    async def contains(self, phone: str) -> bool:
-        return await self._list().contains(phone)
+    async def contains(self, phone: str, listing: DoNotCallListing | None = None) -> bool:
+        # A listing read with the contact was hashed with the product's key, never a scope's:
+        # the scoped list's `contains` sees the digest differ and reads its own entry.
+        return await self._list().contains(phone, listing)
 
     async def add(self, phone: str, *, reason: str, source: str, at: datetime) -> bool:
         return await self._list().add(phone, reason=reason, source=source, at=at)

@@ -36,6 +36,7 @@ from containers import Container, build_container, close_container
 from domain.campaign import CallAttempt, Campaign, FollowUp
 from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
+from domain.outcome_event import OutcomeEvent
 from infrastructure.arq_follow_ups import ArqFollowUpQueue
 from infrastructure.redis_outcome_events import STREAM, to_wire
 from domain.model_cost import TokenUsage, prices_for
@@ -176,8 +177,13 @@ class Simulation:
                     awaited_stand_in(ScenarioJobs(product_use_case, clock, runs, timings))))
                 await self._seed(container, runs, dnc, calendar)
                 await self._work(container, settings, runs, await container.audit())
+                # The run's outcome events, read once (not once per scenario), by job.
+                events: dict[str, list[OutcomeEvent]] = {}
+                for _, event in await (await container.outcome_events()).read(after=self._events_after,
+                                                                              count=100_000):
+                    events.setdefault(event.job_id, []).append(event)
                 for run in runs.values():
-                    await self._observe(container, settings, run, dnc, artifacts)
+                    await self._observe(container, settings, run, dnc, artifacts, events)
                     self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
                     conversation = line.conversation_s.get(run.campaign_id, 0.0)
                     if run.campaign_id in timings:
@@ -280,7 +286,8 @@ class Simulation:
             await asyncio.sleep(0.02)
 
     async def _observe(self, container: Container, settings: Settings, run: ScenarioRun,
-                       dnc: ScopedDoNotCallList, artifacts: LocalArtifacts) -> None:
+                       dnc: ScopedDoNotCallList, artifacts: LocalArtifacts,
+                       events_by_job: dict[str, list[OutcomeEvent]]) -> None:
         records = await (await container.call_records()).for_campaign(run.campaign_id)
         job = Job(job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt), await container.redis(),
                   _queue_name=settings.queue_name, _deserializer=deserialize)
@@ -305,8 +312,7 @@ class Simulation:
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
         follow_ups = await self._follow_ups.scheduled(run.campaign_id)
-        events = [e for _, e in await (await container.outcome_events()).read(after=self._events_after, count=100_000)
-                  if e.job_id == job.job_id]
+        events = events_by_job.get(job.job_id, [])
         contact = await (await container.contacts()).get((await (await container.campaigns()).get(
             run.campaign_id)).contact_id)
         run.observed = {

@@ -10,8 +10,20 @@ from domain.compliance import ComplianceDecision
 from domain.contact import Contact
 
 
+@dataclass(frozen=True)
+class DoNotCallListing:
+    """The list's answer for one number's keyed hash, read together with the contact (one round trip).
+
+    Only a list that hashes the number to this very `digest` may trust `listed`; any other list
+    (another key, a scoped list, a contact whose number changed) looks the number up itself."""
+
+    digest: str
+    listed: bool
+
+
 class ComplianceGate(Protocol):
-    async def check(self, contact: Contact, campaign: Campaign, now: datetime) -> ComplianceDecision: ...
+    async def check(self, contact: Contact, campaign: Campaign, now: datetime,
+                    listing: DoNotCallListing | None = None) -> ComplianceDecision: ...
 
 
 @dataclass(frozen=True)
@@ -24,7 +36,9 @@ class DoNotCallEntry:
 
 
 class DoNotCallList(Protocol):
-    async def contains(self, phone: str) -> bool: ...
+    async def contains(self, phone: str, listing: DoNotCallListing | None = None) -> bool:
+        """Whether the number is on the list; `listing` is used instead of a read when it is this list's
+        answer for this number (see DoNotCallListing)."""
 
     async def add(self, phone: str, *, reason: str, source: str, at: datetime) -> bool:
         """True when the number was not on the list before."""

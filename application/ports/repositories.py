@@ -1,19 +1,28 @@
 """Where campaigns, contacts and call records are kept."""
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+from application.ports.compliance import DoNotCallListing
 from domain.call_record import CallRecord
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 
 
+class CampaignWithContact(NamedTuple):
+    campaign: Campaign
+    contact: Contact | None  # None when the campaign points nowhere
+    # The do-not-call list's answer for the contact's number, read in the same round trip where the
+    # store can (None: not read; the list is asked).
+    listing: DoNotCallListing | None = None
+
+
 class CampaignRepository(Protocol):
     async def get(self, campaign_id: str) -> Campaign | None: ...
 
-    async def get_with_contact(self, campaign_id: str) -> tuple[Campaign, Contact | None] | None:
-        """The campaign and its contact (None when it points nowhere), read together: one round
-        trip where the store allows. None when there is no such campaign."""
+    async def get_with_contact(self, campaign_id: str) -> CampaignWithContact | None:
+        """The campaign and its contact, read together: one round trip where the store allows.
+        None when there is no such campaign."""
 
     async def add(self, campaign: Campaign) -> None: ...
 

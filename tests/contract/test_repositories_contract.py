@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from bson import ObjectId
 
 from application.ports.call_claims import ClaimLost
 from domain.call_claim import ClaimStatus
@@ -220,10 +222,10 @@ async def test_a_campaign_comes_with_its_contact_in_one_read(stores):
     campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c0")
     await contacts.add(contact)
     await campaigns.add(campaign)
-    assert await campaigns.get_with_contact(CID) == (campaign, contact)
+    assert (await campaigns.get_with_contact(CID))[:2] == (campaign, contact)
     orphan = Campaign(id="65f0c0ffee00000000000001", contact_id="65f0c0ffee00000000000002")
     await campaigns.add(orphan)
-    assert await campaigns.get_with_contact(orphan.id) == (orphan, None)
+    assert await campaigns.get_with_contact(orphan.id) == (orphan, None, None)
     assert await campaigns.get_with_contact("65f0c0ffee00000000000003") is None
     assert await campaigns.get_with_contact("not-an-id") is None
 
@@ -310,6 +312,51 @@ async def test_documents_stored_before_callbacks_and_front_desk_details_still_lo
         campaign.plan_follow_up(step=0, attempt=0, at=NOW, asked_at=NOW, call_id="c0", cap=2)
         await MongoCampaignRepository(engine).save(campaign)
         assert len((await MongoCampaignRepository(engine).get(CID)).follow_ups) == 1
+    finally:
+        await client.drop_database(db.name)
+        client.close()
+
+
+async def test_the_do_not_call_answer_comes_with_the_contact_and_is_trusted_only_for_its_own_digest(mongo_server):
+    """The call's first read brings the number's do-not-call entry (no read of its own); a listing made
+    under another key, or for a number changed behind the repository's back, is looked up again."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+    from odmantic import AIOEngine
+
+    from domain.personal_data import phone_digest
+
+    client = AsyncIOMotorClient(mongo_server.uri)
+    db = client[f"listing_{uuid.uuid4().hex[:10]}"]
+    engine = AIOEngine(client=client, database=db.name)
+    key = b"contract-key"
+    campaigns, contacts, dnc = MongoCampaignRepository(engine), MongoContactRepository(engine, key), \
+        MongoDoNotCallList(db, key)
+    try:
+        contact = Contact(id=KID, first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside")
+        await contacts.add(contact)
+        await campaigns.add(Campaign(id=CID, contact_id=KID))
+        listing = (await campaigns.get_with_contact(CID)).listing
+        assert listing.digest == phone_digest(contact.phone, key) and listing.listed is False
+        assert await dnc.contains(contact.phone, listing) is False
+
+        await dnc.add(contact.phone, reason="asked", source="test", at=NOW)
+        listing = (await campaigns.get_with_contact(CID)).listing
+        assert listing.listed is True and await dnc.contains(contact.phone, listing) is True
+
+        # Used as is when it is this list's digest for this number: a stale listing shows it was not re-read.
+        assert await dnc.contains(contact.phone, replace(listing, listed=False)) is False
+        # Another key (a scoped list) or another number: the list reads its own entry.
+        assert await MongoDoNotCallList(db, b"other-key").contains(contact.phone, listing) is False
+        assert await dnc.contains("+15125550199", replace(listing, listed=True)) is False
+
+        # The number changed by a direct write: the saved digest no longer matches, the list reads.
+        await db["contacts"].update_one({"_id": ObjectId(KID)}, {"$set": {"phone": "+15125550177"}})
+        found = await campaigns.get_with_contact(CID)
+        assert found.listing.listed is True and await dnc.contains(found.contact.phone, found.listing) is False
+
+        # A contact written by another producer (no digest): no listing, the list is asked.
+        await db["contacts"].update_one({"_id": ObjectId(KID)}, {"$unset": {"dncDigest": 1}})
+        assert (await campaigns.get_with_contact(CID)).listing is None
     finally:
         await client.drop_database(db.name)
         client.close()

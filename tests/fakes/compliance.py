@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application.ports.compliance import DoNotCallEntry
+from application.ports.compliance import DoNotCallEntry, DoNotCallListing
 from domain.campaign import Campaign
 from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
@@ -19,7 +19,7 @@ class FakeDoNotCallList:
             self._entries[phone_digest(phone, _KEY)] = DoNotCallEntry(
                 phone_digest(phone, _KEY), mask_phone(phone), "seeded", "test", datetime(2026, 1, 1))
 
-    async def contains(self, phone: str) -> bool:
+    async def contains(self, phone: str, listing: DoNotCallListing | None = None) -> bool:
         return phone_digest(phone, _KEY) in self._entries
 
     async def add(self, phone: str, *, reason: str, source: str, at: datetime) -> bool:
@@ -56,7 +56,8 @@ class FixedComplianceGate:
         self.until = until
         self.checked: list[str] = []
 
-    async def check(self, contact: Contact, campaign: Campaign, now: datetime) -> ComplianceDecision:
+    async def check(self, contact: Contact, campaign: Campaign, now: datetime,
+                    listing: DoNotCallListing | None = None) -> ComplianceDecision:
         self.checked.append(campaign.id)
         return ComplianceDecision(self.verdict, self.rule, f"{self.rule} says {self.verdict.value}", now,
                                   until=self.until)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 
+from application.ports.repositories import CampaignWithContact
 from domain.call_record import CallRecord
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
@@ -17,11 +18,11 @@ class FakeCampaignRepository:
         item = self._items.get(campaign_id)
         return copy.deepcopy(item) if item else None
 
-    async def get_with_contact(self, campaign_id: str) -> tuple[Campaign, Contact | None] | None:
+    async def get_with_contact(self, campaign_id: str) -> CampaignWithContact | None:
         campaign = await self.get(campaign_id)
         if campaign is None:
             return None
-        return campaign, (await self.contacts.get(campaign.contact_id) if self.contacts else None)
+        return CampaignWithContact(campaign, await self.contacts.get(campaign.contact_id) if self.contacts else None)
 
     async def add(self, campaign: Campaign) -> None:
         await self.save(campaign)

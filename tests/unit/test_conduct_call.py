@@ -408,7 +408,7 @@ class TestOutcomeEvents:
 class LawfulFromNine:
     """Allows calls at or after 09:00 UTC on the day asked; earlier ones are deferred to 09:00."""
 
-    async def check(self, contact, campaign, now):
+    async def check(self, contact, campaign, now, listing=None):
         from domain.compliance import ComplianceDecision
         if now.hour >= 9:
             return ComplianceDecision(Verdict.ALLOW, "calling_window", "within hours", now)
@@ -479,7 +479,7 @@ class TestCallbacks:
 
     async def test_a_callback_that_can_never_be_lawful_is_not_queued(self):
         class NothingAfterThisCall:
-            async def check(self, contact, campaign, now):
+            async def check(self, contact, campaign, now, listing=None):
                 from domain.compliance import ComplianceDecision
                 verdict = Verdict.ALLOW if now == NOW else Verdict.SKIP
                 return ComplianceDecision(verdict, "do_not_call", "listed", now)

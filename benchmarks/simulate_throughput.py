@@ -4,6 +4,10 @@ The pipeline's cost is each job's wall time minus the conversation (the text
 call with the agent): queue, claims, compliance, MongoDB, calendar seeding
 excluded, storage. Runs on the embedded Redis and MongoDB in a temporary folder.
 
+Also printed: the CPU time this process spent (the embedded MongoDB's threads included, the
+embedded Redis is another process) per scenario, which does not depend on what else the machine
+runs: one core's worth of that is the throughput on an idle machine, as the run is one event loop.
+
     python benchmarks/simulate_throughput.py [ROUNDS]
 """
 from __future__ import annotations
@@ -27,14 +31,16 @@ async def main(rounds: int) -> None:
     scenarios = load_files(files) * rounds
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(None, data_dir=folder, log_level="WARNING")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         runs = await Simulation(settings).run(scenarios)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     costs = sorted(r.pipeline_s * 1000 for r in runs if r.pipeline_s is not None)
     p95 = costs[min(len(costs) - 1, int(0.95 * len(costs)))]
     print(f"scenarios: {len(runs)} ({sum(r.passed for r in runs)} passed) in {elapsed:.2f} s "
           f"(including embedded start-up and seeding)")
     print(f"throughput: {len(runs) / elapsed:.1f} scenarios/s")
+    print(f"CPU: {cpu:.1f} s in this process, {cpu / len(runs) * 1000:.0f} ms per scenario "
+          f"(at most {len(runs) / cpu:.1f} scenarios/s on one idle core)")
     print(f"pipeline cost per call (job minus conversation): median {statistics.median(costs):.1f} ms, "
           f"p95 {p95:.1f} ms over {len(costs)} jobs")
 

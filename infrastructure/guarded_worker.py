@@ -39,6 +39,10 @@ class GuardedWorker(Worker):
             except REDIS_DOWN as exc:
                 await backoff.wait(exc)
         backoff.ok()
+        try:
+            await self.queue_guard.prepare(self._pool)
+        except REDIS_DOWN:  # the first job loads it, once Redis is back
+            pass
         await super().main()
 
     async def _poll_iteration(self) -> None:

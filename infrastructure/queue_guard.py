@@ -121,6 +121,16 @@ class QueueGuard:
         self._next_sweep = 0.0
         self._scripts: dict[int, object] = {}  # the take script registered on each client (by id)
 
+    def _script(self, redis):
+        script = self._scripts.get(id(redis))
+        if script is None:
+            script = self._scripts[id(redis)] = redis.register_script(_TAKE)
+        return script
+
+    async def prepare(self, redis) -> None:
+        """Load the take script into Redis now, not on the first job (warm start)."""
+        await redis.script_load(self._script(redis).script)
+
     async def take(self, redis, member: bytes, in_progress_s: float) -> int | None:
         """Mark this queue entry in progress and give its score (epoch ms) when the worker may start it,
         as ARQ's own start does; None when it is not to be started here. A bad entry is moved aside."""
@@ -128,10 +138,7 @@ class QueueGuard:
         if problem:
             await self.move_aside(redis, Rejection(member, problem))
             return None
-        script = self._scripts.get(id(redis))
-        if script is None:
-            script = self._scripts[id(redis)] = redis.register_script(_TAKE)
-        answer = await script(keys=[self.queue_name, in_progress_key_prefix.encode() + member,
+        answer = await self._script(redis)(keys=[self.queue_name, in_progress_key_prefix.encode() + member,
                                     job_key_prefix.encode() + member],
                               args=[member, int(time.time() * 1000), int(in_progress_s * 1000), MAX_PAYLOAD_BYTES])
         if answer is None:

@@ -194,8 +194,7 @@ class Practice:
             return self._end(LineEnding.HUNG_UP)  # the box hangs up after the message
         if not self.beeped:
             self.beeped = True
-            self._clip = voicemail_audio(f"{self.scenario.id}:{self.node.name}", beep=self.node.beep,
-                                         greeting_s=self.node.greeting_s)
+            self._clip = box_recording(self.scenario, self.node)
             self._clip_heard_s = 0.0
             return self._clip.audio
         self.quiet_turns += 1
@@ -358,3 +357,8 @@ class Practice:
     def _end(self, how: LineEnding) -> None:
         self.ended = how
         return None
+
+
+def box_recording(scenario: Scenario, node: Node) -> VoicemailAudio:
+    """What this scenario's voicemail box plays: always the same clip for the same scenario and box."""
+    return voicemail_audio(f"{scenario.id}:{node.name}", beep=node.beep, greeting_s=node.greeting_s)

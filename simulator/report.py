@@ -10,7 +10,7 @@ from rich.table import Table
 
 from application.call_report import ReportAnswer
 from infrastructure.report_page import PageCall, ReportPage, local_time, wav
-from simulator.line_audio import voicemail_audio
+from simulator.practice import box_recording
 from simulator.simulation import ScenarioRun
 
 
@@ -108,7 +108,7 @@ def _voicemail_audio(run: ScenarioRun) -> tuple[bytes | None, str]:
     node = next((n for n in run.scenario.line.values() if n.kind == "voicemail" and n.text in heard), None)
     if node is None:
         return None, ""
-    clip = voicemail_audio(f"{run.scenario.id}:{node.name}", beep=node.beep, greeting_s=node.greeting_s)
+    clip = box_recording(run.scenario, node)
     beep = "with a beep" if node.beep else "no beep"
     return wav(clip.audio.pcm, clip.audio.sample_rate), f"the voicemail box '{node.name}' ({beep})"
 

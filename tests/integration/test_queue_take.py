@@ -84,3 +84,18 @@ async def test_a_bad_entry_is_moved_aside_without_being_left_in_progress(redis_u
     assert any("epoch milliseconds" in r for r in reasons) and any("bytes, over the limit" in r for r in reasons)
     assert any("-inf" in r for r in reasons)
     await redis.aclose()
+
+
+async def test_the_script_is_loaded_before_the_first_job_and_again_after_redis_forgets_it(redis_url):
+    redis = Redis.from_url(redis_url)
+    guard = QueueGuard(QUEUE)
+    await redis.script_flush()
+    await guard.prepare(redis)
+    sha = guard._script(redis).sha
+    assert await redis.script_exists(sha) == [True]
+    # A restarted Redis has no scripts: the next take loads it again and goes on.
+    await redis.script_flush()
+    now_ms = int(time.time() * 1000)
+    await queued(redis, "call:after-restart:0", now_ms)
+    assert await guard.take(redis, b"call:after-restart:0", 30) == now_ms
+    await redis.aclose()

@@ -195,7 +195,7 @@ class OfflineBrain(llm.LLM):
         if kind is Heard.ROBOT_QUESTION:
             if not memory.with_contact:  # a receptionist asks: the truth, then the request, never the pitch
                 return Reply(text=f"Yes, I'm an AI assistant calling for {brief.identity.company}, and this call is "
-                                  f"recorded. May I speak with {contact.first_name} {contact.last_name}?")
+                                  f"recorded. May I speak with {contact.ask_for}?")
             return Reply(text=brief.line("ai_disclosure"))
         if not memory.disclosed_to_party:
             if kind is Heard.CONFIRMS_IDENTITY:

@@ -150,7 +150,7 @@ def default_script() -> Script:
         ),
         ai_disclosure=(
             "Yes, I'm an AI assistant calling on behalf of {company}, and this call is recorded. "
-            "I can set up a call with {rep_name}, a licensed advisor, if that helps."
+            "Would a short call with {rep_name}, a licensed advisor, be useful?"
         ),
         objection_handlers={
             "already_insured": (

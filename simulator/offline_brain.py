@@ -32,7 +32,7 @@ from application.call.brief import AgentBrief
 from application.call.core import VOICEMAIL_INSTRUCTIONS, screener_line
 from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
-from domain.callee_words import Heard, email_said, heard
+from domain.callee_words import Heard, email_said, heard, name_given
 from domain.front_desk import read_front_desk
 from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
@@ -210,6 +210,12 @@ class OfflineBrain(llm.LLM):
                 return Reply(text=self._hello() + brief.line("introduction").removeprefix(
                     f"Thanks, {contact.first_name}. "))
             return Reply(text=brief.line("greeting"))
+        someone = name_given(text)
+        if kind is Heard.OTHER and not memory.with_contact and someone and someone != contact.first_name:
+            # "Lakeside Ortho, this is Amy." after the greeting: the front desk, not the contact. Ask for
+            # the contact; never pitch to (or thank by the contact's name) whoever answered.
+            return Reply(text=f"Thanks. I'm trying to reach {contact.ask_for} about the practice's malpractice "
+                              f"coverage. Could you connect me?")
         if memory.asked_email and memory.chosen is not None and not memory.booked:
             return self._book(memory.chosen, memory)  # with the address just given, or none if they gave none
         told = read_front_desk(text)

@@ -19,8 +19,10 @@ from domain.contact import Contact
 
 log = logging.getLogger("docshield.worker")
 
-# A made-up number and no state or zone: the policy derives both from the number, as for most contacts.
-_SAMPLE = Contact(id=str(ObjectId()), first_name="Warm", last_name="Start", phone="+15125550100", practice="-")
+# A made-up number and no state: the policy derives it from the number, as for most contacts. The zone
+# (the number's own) makes the policy read the list of zone names once, as a contact with a zone would.
+_SAMPLE = Contact(id=str(ObjectId()), first_name="Warm", last_name="Start", phone="+15125550100", practice="-",
+                  timezone="America/Chicago")
 
 
 async def warm_up(container, settings) -> None:

@@ -19,7 +19,7 @@ from application.commands import ConductCallCommand
 from application.errors import DependencyUnavailable, MalformedJob, RetryAt, TransientFault
 from containers import Container, build_container, close_container
 from domain.outcomes import CallOutcome
-from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
+from infrastructure.arq_jobs import FAULTS_PREFIX, FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.settings import Settings, load_settings
 from infrastructure.start_banner import start_banner
 from infrastructure.worker_lifecycle import WorkerLifecycle
@@ -75,9 +75,6 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         raise Retry(defer=_seconds_until(result.deferred_until))
     log.info("job %s: %s", job_id, result.outcome.value)
     return payload
-
-
-FAULTS_PREFIX = "docshield:job-faults:"
 
 
 async def _count_fault(ctx: dict) -> int:

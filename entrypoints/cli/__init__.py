@@ -11,7 +11,7 @@ import sys
 import typer
 
 from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, error_display,
-                             replay_commands, simulate_commands, worker_commands)
+                             job_commands, replay_commands, simulate_commands, worker_commands)
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 worker_commands.register(app)
+job_commands.register(app)
 campaign_commands.register(app)
 dnc_commands.register(app)
 data_commands.register(app)

@@ -37,7 +37,7 @@ from infrastructure.redis_handback import RedisHandback
 from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
-from infrastructure.system_clock import SystemClock
+from infrastructure.system_clock import FrozenClock, SystemClock
 
 
 def lazy(path: str):
@@ -146,7 +146,11 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
                                  database)
 
-    clock = providers.Singleton(SystemClock)
+    clock = providers.Selector(
+        providers.Callable(lambda s: "frozen" if s.clock_frozen_at else "system", settings),
+        frozen=providers.Singleton(FrozenClock, settings.provided.clock_frozen_at),
+        system=providers.Singleton(SystemClock),
+    )
     telemetry = providers.Singleton(OtelTelemetry)
     # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
     retry_notice = providers.Object(None)
@@ -166,26 +170,6 @@ class Container(containers.DeclarativeContainer):
 
     calling_policy = providers.Singleton(CallingPolicy)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
-
-    call_line = providers.Selector(
-        providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
-        livekit=providers.Singleton(guarded, providers.Singleton(
-            lazy("infrastructure.livekit_call_line:LiveKitCallLine"),
-            providers.Singleton(
-                lazy("infrastructure.livekit_call_line:LiveKitCallSettings"),
-                url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
-                api_secret=settings.provided.livekit_api_secret,
-                sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
-                ringing_timeout_s=settings.provided.ringing_timeout_s,
-                max_call_duration_s=settings.provided.max_call_duration_s),
-            handback,
-            recording=providers.Callable(egress_target, settings),
-            clock=clock, telemetry=telemetry), guards, "livekit", no_retry=("conduct",)),
-        simulated=providers.Singleton(
-            SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
-            company=settings.provided.company_name, callback_number=settings.provided.callback_number,
-            hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
-    )
 
     sales_coach = providers.Selector(
         providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
@@ -220,6 +204,33 @@ class Container(containers.DeclarativeContainer):
         local=providers.Singleton(lazy("infrastructure.calendar_credentials:LocalCalendarAccess")),
     )
     book_meeting = providers.Factory(BookMeeting, calendar, calendar_credentials, clock)
+
+    call_line = providers.Selector(
+        providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
+        livekit=providers.Singleton(guarded, providers.Singleton(
+            lazy("infrastructure.livekit_call_line:LiveKitCallLine"),
+            providers.Singleton(
+                lazy("infrastructure.livekit_call_line:LiveKitCallSettings"),
+                url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
+                api_secret=settings.provided.livekit_api_secret,
+                sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
+                ringing_timeout_s=settings.provided.ringing_timeout_s,
+                max_call_duration_s=settings.provided.max_call_duration_s),
+            handback,
+            recording=providers.Callable(egress_target, settings),
+            clock=clock, telemetry=telemetry), guards, "livekit", no_retry=("conduct",)),
+        # Without credentials: a campaign naming a practice scenario gets that practice (the simulator's
+        # people and the offline brain), any other the plain simulated line.
+        simulated=providers.Singleton(
+            lazy("simulator.embedded_line:EmbeddedPracticeLine"),
+            providers.Singleton(
+                SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
+                company=settings.provided.company_name, callback_number=settings.provided.callback_number,
+                hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
+            clock=clock, do_not_call=do_not_call, book_meeting=book_meeting,
+            agent_name=settings.provided.agent_display_name, company=settings.provided.company_name,
+            callback_number=settings.provided.callback_number, telemetry=telemetry),
+    )
 
     claim_policy = providers.Singleton(
         lambda s: ClaimPolicy(lease=timedelta(seconds=s.claim_lease_s),

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from application.commands import ConductCallCommand
 from application.errors import MalformedJob
+from entrypoints.cli.call_timing import when_placed
 from entrypoints.cli.error_display import EXAMPLE_VALUES, CommandFailed, MissingArguments
 from entrypoints.cli.session import EnvFile, LogLevel, queue_pool, run, settings_for
 from entrypoints.cli.time_display import duration, relative
@@ -62,16 +63,30 @@ def seed_queue(
         raise typer.BadParameter(str(exc)) from None
     settings = settings_for(env_file)
 
-    async def work(container) -> None:
+    async def work(container) -> tuple[bool, str]:
         async with queue_pool(container, settings) as pool:
             defer = datetime.fromtimestamp(time.time() + delay, timezone.utc) if delay > 0 else None
             job = await enqueue_call(pool, command, queue_name=settings.queue_name, defer_until=defer)
-        if job is None:
-            typer.echo(f"{command.job_id} is already queued or was handled recently; not queued again")
-        else:
-            typer.echo(f"queued {command.job_id} on {settings.queue_name}")
+        try:  # the queue is what matters; when the call happens is said when the database answers
+            when = await asyncio.wait_for(_when(container, command.campaign_id), timeout=10)
+        except Exception as exc:
+            when = f"when the call can be placed is unknown: {type(exc).__name__}"
+        return job is not None, when
 
-    run(settings, work)
+    queued, when = run(settings, work)
+    if queued:
+        typer.echo(f"queued {command.job_id} on {settings.queue_name}")
+    else:
+        typer.echo(f"{command.job_id} is already queued or was handled recently; not queued again")
+    typer.echo(when)
+
+
+async def _when(container, campaign_id: str) -> str:
+    campaign = await (await container.campaigns()).get(campaign_id)
+    contact = await (await container.contacts()).get(campaign.contact_id) if campaign else None
+    if campaign is None or contact is None:
+        return f"no campaign {campaign_id} (or its contact) in the database: the worker will fail this job"
+    return await when_placed(container, campaign, contact)
 
 
 def check_status(

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     openai_turn_detection: str = Field(default="semantic_vad", pattern="^(semantic_vad|server_vad)$")
     openai_vad_eagerness: str = Field(default="auto", pattern="^(low|medium|high|auto)$")
     amd_enabled: bool = True
+    # `simulate --model openai...`: prices per million tokens as JSON, e.g. {"gpt-realtime": {"input": 4, "output": 16}}
+    # (keys: input, cached_input, output, audio_input, audio_output); OpenAI's list prices when unset.
+    model_prices: Optional[str] = None
     amd_model: str = "gpt-4.1-mini"
     coach_model: str = "gpt-4.1-mini"
     coach_interval_s: float = Field(default=15.0, gt=0)
@@ -135,6 +138,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value or None
 
+    @field_validator("model_prices")
+    @classmethod
+    def _prices(cls, value: Optional[str]) -> Optional[str]:
+        from domain.model_cost import validate_prices
+
+        return validate_prices(value) if value else None
+
     @field_validator("mongodb_uri")
     @classmethod
     def _mongo(cls, value: Optional[str]) -> Optional[str]:
@@ -145,13 +155,14 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _coherent(self) -> "Settings":
         problems = []
+        # OPENAI_API_KEY alone is fine: the coach and `simulate --model openai...` use it without LiveKit.
         livekit = {"LIVEKIT_URL": self.livekit_url, "LIVEKIT_API_KEY": self.livekit_api_key,
-                   "LIVEKIT_API_SECRET": self.livekit_api_secret, "SIP_OUTBOUND_TRUNK_ID": self.sip_outbound_trunk_id,
-                   "OPENAI_API_KEY": self.openai_api_key}
+                   "LIVEKIT_API_SECRET": self.livekit_api_secret, "SIP_OUTBOUND_TRUNK_ID": self.sip_outbound_trunk_id}
         given = [k for k, v in livekit.items() if v]
-        if given and len(given) != len(livekit):
-            missing = [k for k, v in livekit.items() if not v]
-            problems.append(f"real calls need all of {', '.join(livekit)}; missing: {', '.join(missing)}")
+        needed = {**livekit, "OPENAI_API_KEY": self.openai_api_key}
+        if given and not all(needed.values()):
+            missing = [k for k, v in needed.items() if not v]
+            problems.append(f"real calls need all of {', '.join(needed)}; missing: {', '.join(missing)}")
         google = {"GOOGLE_CLIENT_ID": self.google_client_id, "GOOGLE_CLIENT_SECRET": self.google_client_secret}
         if any(google.values()) and not all(google.values()):
             problems.append("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET go together")

@@ -1,6 +1,7 @@
 """The CallLine adapter of the simulator: the sales agent, in text mode, calls a simulated practice."""
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Callable, Mapping
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from livekit.agents import llm
 from application.agent_brief import AgentBrief, CallIdentity, build_brief
 from application.book_meeting import BookMeeting, MeetingRequest, Rep
 from application.call_actions import CallActions
-from application.call_progress import CallProgress
+from application.call_progress import CallProgress, LineEnding
 from application.call_stages import CallStages
 from application.meeting_scheduling import BookMeetingScheduler
 from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
@@ -19,13 +20,14 @@ from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
 from application.ports.telemetry import Telemetry
 from domain.menu_navigator import TargetPolicy
+from domain.model_cost import TokenUsage
 from domain.outcomes import CallOutcome
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.sales_agent import SalesAgent
 from simulator.simulated_clock import SimulatedClock
 from simulator.practice import Practice
 from simulator.scenario import Scenario
-from simulator.text_call import TextChannel, run_text_call
+from simulator.text_call import MAX_TURNS, TextChannel, run_text_call
 from simulator.text_coaching import TextCoaching
 
 ModelFactory = Callable[[AgentBrief, ZoneInfo, TargetPolicy], llm.LLM]
@@ -60,6 +62,9 @@ class PracticeLine:
         self.coach_interval_s = coach_interval_s
         self.coach_timeout_s = coach_timeout_s
         self.conversation_s: dict[str, float] = {}  # wall time spent talking, by campaign id (benchmarks)
+        self.usage: dict[str, TokenUsage] = {}  # what the model consumed, by campaign id
+        self.max_turns = MAX_TURNS
+        self.time_limit_s: float | None = None  # a real model may never end a call: the run's bound per call
 
     async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:
         scenario = self.scenarios.get(request.campaign.id)
@@ -87,8 +92,14 @@ class PracticeLine:
         coaching = TextCoaching(self.coach_factory(), agent, self.clock, interval_s=self.coach_interval_s,
                                 timeout_s=self.coach_timeout_s)
         try:
-            await run_text_call(agent=agent, model=model, other_side=practice, progress=progress, clock=self.clock,
-                                fast_path=fast_path, coaching=coaching, stages=stages)
+            usage = await asyncio.wait_for(
+                run_text_call(agent=agent, model=model, other_side=practice, progress=progress, clock=self.clock,
+                              fast_path=fast_path, coaching=coaching, stages=stages, max_turns=self.max_turns),
+                timeout=self.time_limit_s)
+            self.usage[request.campaign.id] = TokenUsage.from_session_usage(usage)
+        except asyncio.TimeoutError:
+            progress.line_ending = LineEnding.TIMED_OUT
+            progress.reason = f"the call ran past the simulation's time limit of {self.time_limit_s:g} s"
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
         if practice.talked_over_greeting and progress.voicemail_left:

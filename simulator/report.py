@@ -26,6 +26,13 @@ def table(runs: list[ScenarioRun], console: Console) -> None:
     console.print(t)
     passed = sum(r.passed for r in runs)
     console.print(f"{passed}/{len(runs)} scenarios passed")
+    if any(r.repeat for r in runs):
+        rates = Table("scenario", "runs", "pass rate", title="pass rate per scenario")
+        for run in runs:
+            if run.repeat == 1:
+                count = sum(1 for r in runs if r.scenario is run.scenario)
+                rates.add_row(run.scenario.id, str(count), f"{run.pass_rate:.0%}")
+        console.print(rates)
 
 
 def write_html(runs: list[ScenarioRun], path: Path) -> None:
@@ -51,6 +58,10 @@ def write_html(runs: list[ScenarioRun], path: Path) -> None:
                      f"</b> &middot; digits {html.escape(' '.join(o.get('digits', [])) or 'none')} &middot; meeting "
                      f"{html.escape(_span(o.get('meeting')))} &middot; voicemail {_yes(o.get('voicemail_left'))} "
                      f"&middot; do-not-call {_yes(o.get('do_not_call'))}</p>")
+        if o.get("usage") and o["usage"].get("input_tokens"):
+            cost = "no price set" if o.get("cost_usd") is None else f"${o['cost_usd']:.4f}"
+            parts.append(f"<p>model {html.escape(str(o.get('model')))} &middot; {o['usage']['input_tokens']} tokens "
+                         f"in, {o['usage']['output_tokens']} out &middot; {cost}</p>")
         if o.get("next_step"):
             parts.append(f"<p class=next>Next step: {html.escape(o['next_step'])}</p>")
         parts.append("<ol>")

@@ -12,13 +12,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timezone
 from typing import Callable
-from zoneinfo import ZoneInfo
 
+import aiohttp
 from arq.connections import create_pool
 from bson import ObjectId
 from dependency_injector import providers
 
-from application.agent_brief import AgentBrief, CallIdentity
+from application.agent_brief import CallIdentity
 from application.book_meeting import BookMeeting
 from application.commands import ConductCallCommand
 from application.conduct_call import ConductCall
@@ -26,12 +26,13 @@ from application.ports.telemetry import Telemetry
 from containers import Container, build_container, close_container
 from domain.campaign import CallAttempt, Campaign
 from domain.contact import Contact
-from domain.menu_navigator import TargetPolicy
 from domain.slot_finder import WorkingHours
 from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.calendar_credentials import LocalCalendarAccess
-from simulator.offline_brain import OfflineBrain
+from domain.model_cost import TokenUsage, prices_for
+from simulator.model_choice import ModelChoice, model_factory
+from simulator.text_call import MAX_TURNS
 from infrastructure.settings import Settings
 from simulator.simulated_clock import SimulatedClock
 from simulator.expectations import check
@@ -42,26 +43,6 @@ from simulator.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
 log = logging.getLogger(__name__)
 
 
-class ModelUnavailable(Exception):
-    """The chosen model cannot be used (unknown name, missing key)."""
-
-
-def model_factory(choice: str, settings: Settings,
-                  clock: SimulatedClock) -> Callable[[AgentBrief, ZoneInfo, TargetPolicy], object]:
-    """`offline` (default) or `openai:MODEL` (needs OPENAI_API_KEY)."""
-    if choice == "offline":
-        return lambda brief, zone, policy: OfflineBrain(brief, clock, zone, policy)
-    if choice.startswith("openai:") and choice.split(":", 1)[1]:
-        if not settings.openai_api_key:
-            raise ModelUnavailable("--model openai:MODEL needs OPENAI_API_KEY")
-        from livekit.plugins import openai
-
-        model = choice.split(":", 1)[1]
-        return lambda brief, zone, policy: openai.LLM(model=model, api_key=settings.openai_api_key,
-                                              base_url=settings.openai_base_url or None)
-    raise ModelUnavailable(f"--model must be 'offline' or 'openai:MODEL', got {choice!r}")
-
-
 @dataclass
 class ScenarioRun:
     scenario: Scenario
@@ -70,14 +51,17 @@ class ScenarioRun:
     observed: dict = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     pipeline_s: float | None = None  # wall time of the job minus the conversation
+    repeat: int | None = None  # with --repeat: which run of this scenario (1..N)
+    pass_rate: float | None = None  # with --repeat: the share of this scenario's runs that passed
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
     def as_json(self) -> dict:
+        repeats = {} if self.repeat is None else {"repeat": self.repeat, "pass_rate": round(self.pass_rate or 0.0, 4)}
         return {"id": self.scenario.id, "file": self.scenario.source, **self.observed, "passed": self.passed,
-                "failures": self.failures}
+                "failures": self.failures, **repeats}
 
 
 class _ScenarioJobs:
@@ -105,7 +89,9 @@ class _ScenarioJobs:
 @dataclass
 class Simulation:
     settings: Settings
-    model: str = "offline"
+    model: ModelChoice = ModelChoice("offline", "offline-script")
+    max_turns: int = MAX_TURNS  # per call: a model that never ends a call is cut off here
+    time_limit_s: float | None = None  # per call, wall time: a real model's run stays bounded
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
@@ -129,6 +115,8 @@ class Simulation:
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
         if self.telemetry is not None:
             container.telemetry.override(providers.Object(self.telemetry))
+        # The Realtime client needs an HTTP session of its own outside a LiveKit job.
+        http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
         try:
             dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
             calendar = IcsCalendar(settings.data_dir / "simulations" / run_id / "calendars")
@@ -136,7 +124,8 @@ class Simulation:
                 scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
                 book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
                 identity=CallIdentity(settings.agent_display_name, settings.company_name, settings.callback_number),
-                model_factory=model_factory(self.model, settings, clock), telemetry=container.telemetry())
+                model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry())
+            line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
             container.clock.override(providers.Object(clock))
             container.do_not_call.override(providers.Object(dnc))
             container.call_line.override(providers.Object(line))
@@ -146,6 +135,7 @@ class Simulation:
             await self._work(container, settings, runs)
             for run in runs.values():
                 await self._observe(container, settings, run, dnc)
+                self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
                 conversation = line.conversation_s.get(run.campaign_id, 0.0)
                 if run.campaign_id in timings:
                     run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
@@ -154,10 +144,17 @@ class Simulation:
             for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call,
                              container.telemetry):
                 provider.reset_override()
+            if http is not None:
+                await http.close()
             if not self.keep_data:
                 database = await container.database()
                 await database.client.drop_database(database.name)
             await close_container(container)
+
+    def _price(self, run: ScenarioRun, usage: TokenUsage, settings: Settings) -> None:
+        run.observed["model"] = self.model.name
+        run.observed["usage"] = usage.as_json()
+        run.observed["cost_usd"] = usage.cost_usd(prices_for(self.model.name, settings.model_prices))
 
     async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
                     calendar: IcsCalendar) -> None:

@@ -62,8 +62,10 @@ class TextChannel:
 async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherSide, progress: CallProgress,
                         clock: Clock, max_turns: int = MAX_TURNS, fast_path: PhoneTreeFastPath | None = None,
                         on_turn: Callable[[], None] | None = None, coaching: TextCoaching | None = None,
-                        stages: CallStages | None = None) -> None:
+                        stages: CallStages | None = None) -> list:
     """Converse until the agent or the line ends the call (or `max_turns` pass); fills `progress`.
+
+    Returns the model usage livekit-agents counted for the session (a list of usage summaries).
 
     With `fast_path`, its channel should be a TextChannel on this agent and other side.
     With `coaching` (on this agent), the sales coach reviews the call before the replies
@@ -140,6 +142,7 @@ async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherS
         if coaching is not None:
             coaching.catch_up(progress.transcript)
         stages.ended(progress.final_outcome().value)
+    return list(session.usage.model_usage)
 
 
 def _listen(watch: VoicemailWatch, audio: LineAudio, other_side: OtherSide, progress: CallProgress,

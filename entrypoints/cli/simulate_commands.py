@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from entrypoints.cli.error_display import RED, say
 from entrypoints.cli.session import EnvFile, settings_for
+from simulator.model_choice import ModelChoice, ModelRefused, ModelUnavailable, check_access, parse_model
 from simulator.scenario import ScenarioError, load_files
+from simulator.repeats import number_repeats
 
 # Shipped inside the package, so `docshield demo` works from an installed wheel or the image too.
 DEMO_FILE = Path(__file__).resolve().parents[2] / "simulator" / "demo_practices.yaml"
@@ -23,13 +25,13 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def _run(settings, scenarios, model: str, show_progress: bool):
+def _run(settings, scenarios, model: ModelChoice, show_progress: bool, **bounds):
     # livekit-agents takes a second to import: only the commands that run calls pay for it.
     from simulator.simulation import Simulation
 
     console = Console(stderr=True)
     if not show_progress:
-        return asyncio.run(Simulation(settings, model=model).run(scenarios))
+        return asyncio.run(Simulation(settings, model=model, **bounds).run(scenarios))
     with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   console=console, transient=True) as bar:
         task = bar.add_task("", total=len(scenarios))
@@ -37,14 +39,24 @@ def _run(settings, scenarios, model: str, show_progress: bool):
         def done(run) -> None:
             bar.update(task, advance=1, description=run.scenario.id)
 
-        return asyncio.run(Simulation(settings, model=model, on_done=done).run(scenarios))
+        return asyncio.run(Simulation(settings, model=model, on_done=done, **bounds).run(scenarios))
 
 
 def simulate(
     files: List[Path] = typer.Argument(..., metavar="FILE...", help="Scenario YAML files (contracts section 3)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per scenario on stdout."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report here."),
-    model: str = typer.Option("offline", "--model", help="offline (no credentials) or openai:MODEL."),
+    model: str = typer.Option(
+        "offline", "--model",
+        help="offline (the offline brain, no credentials); openai:MODEL or openai-realtime:MODEL (the OpenAI Realtime "
+             "model that takes real calls, in text); openai-chat:MODEL (a chat-completions model). OpenAI models use "
+             "OPENAI_API_KEY and OPENAI_BASE_URL."),
+    repeat: int = typer.Option(1, "--repeat", min=1, max=100,
+                               help="Run every scenario N times and report each scenario's pass rate."),
+    max_turns: int = typer.Option(60, "--max-turns", min=2, max=500,
+                                  help="Cut a call off after this many turns (it fails as timed out)."),
+    time_limit: float = typer.Option(180.0, "--time-limit", min=1.0, max=3600.0,
+                                     help="Cut a call off after this many seconds of wall time (it fails)."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
     """Run scenario files through the real worker pipeline; exit 0 when every scenario passes, 1 otherwise."""
@@ -56,15 +68,24 @@ def simulate(
     if not scenarios:
         say("error: the files hold no scenarios", RED)
         raise typer.Exit(code=2)
-    from simulator.report import json_lines, table, write_html
-    from simulator.simulation import ModelUnavailable
-
     settings = settings_for(env_file)
     try:
-        runs = _run(settings, scenarios, model, show_progress=not as_json and sys.stderr.isatty())
+        choice = parse_model(model, api_key=settings.openai_api_key)
     except ModelUnavailable as exc:
         say(f"error: {exc}", RED)
         raise typer.Exit(code=2) from None
+    if choice.remote:
+        try:
+            asyncio.run(check_access(choice, api_key=settings.openai_api_key, base_url=settings.openai_base_url))
+        except ModelRefused as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+    from simulator.report import json_lines, table, write_html
+
+    runs = _run(settings, scenarios * repeat, choice, show_progress=not as_json and sys.stderr.isatty(),
+                max_turns=max_turns, time_limit_s=time_limit)
+    if repeat > 1:
+        number_repeats(runs)
     if as_json:
         typer.echo(json_lines(runs))
     else:
@@ -85,7 +106,7 @@ def demo(env_file: Optional[Path] = EnvFile) -> None:
     console = Console()
     console.print(f"[bold]DocShield demo[/]: {len(scenarios)} simulated practices, real queue, worker, database, "
                   "compliance, calendar and storage; the offline brain plays the agent.")
-    runs = _run(settings, scenarios, "offline", show_progress=sys.stderr.isatty())
+    runs = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=sys.stderr.isatty())
     for run in runs:
         o = run.observed
         console.rule(f"{run.scenario.contact['practice']} ({run.scenario.id})")

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from entrypoints.cli.error_display import RED, say
+from entrypoints.cli.progress_display import progress_bar, wanted
 from entrypoints.cli.session import EnvFile, settings_for
 from simulator.model_choice import ModelChoice, ModelRefused, ModelUnavailable, check_access, parse_model
 from simulator.scenario import ScenarioError, load_files
@@ -29,17 +28,9 @@ def _run(settings, scenarios, model: ModelChoice, show_progress: bool, **bounds)
     # livekit-agents takes a second to import: only the commands that run calls pay for it.
     from simulator.simulation import Simulation
 
-    console = Console(stderr=True)
-    if not show_progress:
-        return asyncio.run(Simulation(settings, model=model, **bounds).run(scenarios))
-    with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("", total=len(scenarios))
-
-        def done(run) -> None:
-            bar.update(task, advance=1, description=run.scenario.id)
-
-        return asyncio.run(Simulation(settings, model=model, on_done=done, **bounds).run(scenarios))
+    with progress_bar("simulating", len(scenarios), show=show_progress) as advance:
+        return asyncio.run(Simulation(settings, model=model, on_done=lambda run: advance(run.scenario.id),
+                                      **bounds).run(scenarios))
 
 
 def simulate(
@@ -82,7 +73,7 @@ def simulate(
             raise typer.Exit(code=1) from None
     from simulator.report import json_lines, table, write_html
 
-    runs = _run(settings, scenarios * repeat, choice, show_progress=not as_json and sys.stderr.isatty(),
+    runs = _run(settings, scenarios * repeat, choice, show_progress=wanted(as_json),
                 max_turns=max_turns, time_limit_s=time_limit)
     if repeat > 1:
         number_repeats(runs)
@@ -106,7 +97,7 @@ def demo(env_file: Optional[Path] = EnvFile) -> None:
     console = Console()
     console.print(f"[bold]DocShield demo[/]: {len(scenarios)} simulated practices, real queue, worker, database, "
                   "compliance, calendar and storage; the offline brain plays the agent.")
-    runs = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=sys.stderr.isatty())
+    runs = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=wanted())
     for run in runs:
         o = run.observed
         console.rule(f"{run.scenario.contact['practice']} ({run.scenario.id})")

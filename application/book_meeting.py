@@ -9,8 +9,8 @@ import asyncio
 import base64
 import hashlib
 import logging
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Awaitable, Callable, TypeVar
 from zoneinfo import ZoneInfo
@@ -284,3 +284,52 @@ class BookMeeting:
         note = (f"Contact asked for a meeting{wanted} with {request.rep.name}; the calendar could not take it "
                 f"({reason}). Book it by hand and send the invitation.")
         return BookingResult(status, reason=reason, follow_up=note)
+
+
+# ---------------------------------------------------------------- during a call: one contact, one rep
+
+@dataclass(frozen=True)
+class OfferedSlot:
+    start: datetime
+    end: datetime
+    spoken: str  # how to say it to the contact, in their time zone
+
+
+@dataclass(frozen=True)
+class SchedulingAnswer:
+    """What a check or a booking during a call came to; `offers` are the slots to read out next."""
+
+    booked: Meeting | None = None
+    offers: list[OfferedSlot] = field(default_factory=list)
+    reason: str | None = None
+    follow_up: str | None = None  # a person must book by hand
+
+
+class CallBooking:
+    """The agent's scheduling tools for one call: offers and books through BookMeeting, remembering
+    what it offered (a chosen offer keeps its length)."""
+
+    def __init__(self, book_meeting: BookMeeting, request: MeetingRequest):
+        self.book_meeting = book_meeting
+        self.request = request
+        self.offered: list[OfferedSlot] = []
+
+    async def offers(self, *, within: list[Interval] | None = None) -> SchedulingAnswer:
+        """Two or three free slots, spread out, spoken in the contact's zone."""
+        return self._answer(await self.book_meeting.propose(self.request, within=within))
+
+    async def book(self, start: datetime, *, attendee_email: str | None = None) -> SchedulingAnswer:
+        """Book the slot starting at `start` (this call books at most one meeting)."""
+        offered = next((o for o in self.offered if o.start == start), None)
+        duration = (offered.end - offered.start) if offered else self.book_meeting.finder.duration
+        request = self.request
+        if attendee_email and attendee_email != request.contact.email:
+            request = replace(request, contact=replace(request.contact, email=attendee_email))
+        return self._answer(await self.book_meeting.book(request, Interval(start, start + duration)))
+
+    def _answer(self, result: BookingResult) -> SchedulingAnswer:
+        offers = [OfferedSlot(o.slot.start, o.slot.end, o.spoken) for o in result.offers]
+        if offers:
+            self.offered = offers
+        return SchedulingAnswer(booked=result.meeting if result.booked else None, offers=offers,
+                                reason=result.reason, follow_up=result.follow_up)

@@ -75,7 +75,6 @@ async def storage(endpoint: str) -> None:
 
 
 async def livekit() -> None:
-    from application.call_result_codec import result_to_dict
     from tests.contract.test_livekit_call_line import (
         Dialing, a_request, agent_result, line_for, CALL_ID,
     )
@@ -84,7 +83,7 @@ async def livekit() -> None:
 
     stub = await LiveKitTwirpStub().start()
     handback = InMemoryHandback()
-    payload = result_to_dict(agent_result())
+    payload = agent_result()
 
     async def answered(_m):
         await handback.publish(CALL_ID, payload)

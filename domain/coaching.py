@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Sequence
 
 from domain.call_record import TranscriptLine
+from domain.objections import objections_in
 
 
 class Stage(str, Enum):
@@ -38,17 +39,6 @@ class Guidance:
         return "\n".join(lines)
 
 
-# Phrases the callee uses, by objection kind (contracts section 3, plus a few).
-OBJECTION_CUES: dict[str, tuple[str, ...]] = {
-    "already_insured": ("already have", "already insured", "we're covered", "we are covered", "happy with our"),
-    "send_information": ("send me", "send us", "send some information", "email me", "send information"),
-    "not_interested": ("not interested", "no thanks", "no thank you", "no interest"),
-    "too_busy": ("too busy", "really busy", "swamped", "don't have time", "no time"),
-    "cost": ("how much", "cost", "price", "expensive", "premium"),
-    "bad_time": ("bad time", "call back later", "not a good time", "in a meeting", "in the middle of",
-                 "with a patient"),
-    "who_is_this": ("who is this", "who are you", "who's calling", "what company"),
-}
 _AI_QUESTION = re.compile(r"\b(robot|a machine|an ai|artificial|real person|a computer|automated)\b", re.I)
 _DISCLOSURE = re.compile(r"\bai assistant\b", re.I)
 _RECORDED = re.compile(r"\brecord(ed|ing)\b", re.I)
@@ -59,11 +49,6 @@ _FORBIDDEN = {
 }
 _SCHEDULING = re.compile(r"\b(works best|which of those|what time|schedule|calendar|slot)\b", re.I)
 _AGREEMENT = re.compile(r"\b(sure|yes|sounds good|that works|okay|ok)\b", re.I)
-
-
-def objections_in(text: str) -> list[str]:
-    lowered = text.lower()
-    return [kind for kind, cues in OBJECTION_CUES.items() if any(cue in lowered for cue in cues)]
 
 
 @dataclass

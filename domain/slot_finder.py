@@ -399,3 +399,37 @@ def parse_window(text: str, tz: ZoneInfo) -> Interval:
             raise ValueError(f"not an ISO 8601 time in window {text!r}: {part!r}") from exc
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=tz))
     return Interval(bounds[0], bounds[1])
+
+
+# --- exact times and windows said aloud ("March 17 at 10:00 AM", "March 11 between 9:00 AM and 5:00 PM") ------
+
+_EXACT_CLOCK = r"(\d{1,2}):(\d{2})\s*([AaPp])\.?[Mm]\.?"
+_SPOKEN_DAY = (r"(?:(?:" + "|".join(WEEKDAYS) + r"),?\s+)?(" + "|".join(MONTHS) + r")\s+(\d{1,2})")
+_AT = re.compile(_SPOKEN_DAY + r",?\s+at\s+" + _EXACT_CLOCK, re.IGNORECASE)
+_BETWEEN = re.compile(_SPOKEN_DAY + r",?\s+(?:between|from)\s+" + _EXACT_CLOCK + r"\s+(?:and|to|until)\s+"
+                      + _EXACT_CLOCK, re.IGNORECASE)
+
+
+def _moment(month: str, day: str, hour: str, minute: str, meridiem: str, now: datetime, tz: ZoneInfo) -> datetime:
+    local_now = now.astimezone(tz)
+    candidate = datetime(local_now.year, MONTHS.index(month.lower()) + 1, int(day),
+                         _hour24(int(hour), meridiem.lower() + "m"), int(minute), tzinfo=tz)
+    if candidate < local_now - timedelta(days=180):  # "January 5" said in December
+        candidate = candidate.replace(year=candidate.year + 1)
+    return candidate
+
+
+def times_said(text: str, now: datetime, tz: ZoneInfo) -> list[datetime]:
+    """Every "March 17 at 10:00 AM" in `text`, read on the listener's clock."""
+    return [_moment(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), now, tz) for m in _AT.finditer(text)]
+
+
+def windows_said(text: str, now: datetime, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """Every "March 11 between 9:00 AM and 5:00 PM" in `text`."""
+    out = []
+    for m in _BETWEEN.finditer(text):
+        start = _moment(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), now, tz)
+        end = _moment(m.group(1), m.group(2), m.group(6), m.group(7), m.group(8), now, tz)
+        if end > start:
+            out.append((start, end))
+    return out

@@ -12,10 +12,10 @@ from typing import Any
 
 from livekit.agents import AgentServer, JobContext, cli
 
-from application.agent_brief import CallIdentity
+from application.call.brief import CallIdentity
 from containers import build_container, close_container
-from infrastructure.livekit_agent_session import (AgentCallDeps, AgentCallSettings, call_id_in,
-                                                  publish_setup_failure, run_agent_call)
+from infrastructure.agent_dispatch import call_id_in, publish_setup_failure
+from infrastructure.livekit_agent_session import AgentCallDeps, AgentCallSettings, run_agent_call
 from infrastructure.log_redaction import install_redaction
 from infrastructure.redis_handback import RedisHandback
 from infrastructure.settings import Settings, load_settings

@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from application.call_result_codec import to_jsonable, transcript_line_to_dict
+from infrastructure.call_result_codec import to_jsonable, transcript_line_to_dict
 from domain.call_record import TranscriptLine
 
 TRANSCRIPT_FORMAT = "docshield.call-transcript/1"

@@ -1,41 +1,27 @@
-"""The agent side of a real call: one LiveKit job runs the sales agent on the OpenAI Realtime model.
+"""The LiveKit shell over the call core: one LiveKit job runs the sales agent on the OpenAI Realtime model.
 
-The ARQ job (infrastructure.livekit_call_line) created the room, dispatched this
-agent by name with ids as JSON metadata, and dials the callee. Here, in order:
-read and check the metadata; load campaign, contact and script; build the brief,
-the call's actions on LiveKit room controls and the SalesAgent; start the
-AgentSession (ivr_detection on) before the callee answers; start the answering-
-machine detector once the SIP participant is in the room (still ringing); when
-its `sip.callStatus` turns active, greet at once (the greeting plays as soon as
-the detector lets speech through: a human's "Hello?" is enough). While the call
-runs: heartbeats on the hand-back every `heartbeat_interval_s`, transcripts into
-CallProgress and the coach loop, the coach's guidance into the agent's
-instructions, each turn's latency onto the result, the callee's transcript stream
-forwarded to `callee_listeners` (the phone-tree fast path plugs in there), the
-beep detector on the callee's audio when a voicemail greeting was detected.
-At the end, on every path (errors included): hang up the SIP leg, delete the room
-and publish the CallResult through the hand-back.
+The ARQ job (infrastructure.livekit_call_line) created the room, dispatched this agent with ids as JSON
+metadata (infrastructure.agent_dispatch) and dials the callee. This shell only does what needs the room:
+load the call's records and build the core (application.call.core) and the SalesAgent; start the
+AgentSession before the callee answers; start the answering-machine detector (AMD) once the SIP participant
+is in the room; when its `sip.callStatus` turns active, tell the core and greet. Then it feeds the core the
+line's events (session transcripts, the detector's verdict, the callee's audio for the beep detector, the
+session closing, the phone leg dropping, the time limit) and carries out what the core answers (a reply
+with instructions, a hang-up). Heartbeats go to the hand-back while the call runs; at the end, on every
+path: hang up the SIP leg, delete the room and hand the core's CallResult back.
 """
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any, Awaitable, Callable, Mapping, Protocol
+from typing import Any, Callable
 
-from application.agent_brief import AgentBrief, CallIdentity, build_brief
-from application.book_meeting import BookMeeting, MeetingRequest, Rep
-from application.call_actions import CallActions
-from application.call_progress import CallProgress, LineEnding
-from application.call_result_codec import result_to_dict, to_jsonable
-from application.call_stages import CallStages
-from application.coach_loop import CoachLoop
-from application.meeting_scheduling import BookMeetingScheduler
-from application.phone_tree_fast_path import PhoneTreeFastPath
+from application.book_meeting import BookMeeting
+from application.call.brief import CallIdentity
+from application.call.core import (Action, CallCore, CallPorts, CallSettings,
+                                   CallSetupError, HangUp, Reply)
 from application.ports.call_controls import CallControls
-from application.voicemail_watch import VoicemailWatch
 from application.ports.call_handback import CallHandback
 from application.ports.call_line import CallResult
 from application.ports.clock import Clock
@@ -44,110 +30,21 @@ from application.ports.repositories import CampaignRepository, ContactRepository
 from application.ports.sales_coach import SalesCoach
 from application.ports.scripts import ScriptCatalog
 from application.ports.telemetry import Telemetry
-from domain.call_record import TranscriptLine
-from domain.campaign import Campaign
-from domain.contact import Contact
-from domain.coaching import Guidance, objections_in
 from domain.outcomes import CallOutcome
-from domain.voicemail import VoicemailDecision, VoicemailStep
-from infrastructure.livekit_call_line import CALLEE_IDENTITY, DISPATCH_METADATA_VERSION
-from infrastructure.offline_listening import discloses_ai
+from domain.voicemail_detector import Answerer, GreetingVerdict
+from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataError, call_id_in, parse_dispatch_metadata,
+                                           publish, publish_setup_failure)
+from infrastructure.livekit_line_events import converse
+from infrastructure.openai_realtime import realtime_model
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.turn_latency import TurnLatencies
 
 log = logging.getLogger(__name__)
 
-SIP_CALL_STATUS = "sip.callStatus"
-SIP_ACTIVE = "active"
-GREETING_INSTRUCTIONS = ("The callee just picked up. Speak first now: say the greeting line from your script "
-                         "(it discloses that you are an AI assistant and that the call is recorded), "
-                         "unless what you hear is an automated menu or a voicemail greeting.")
-BEEP_INSTRUCTIONS = ("The voicemail beep just sounded. Call leave_voicemail now, then say the voicemail "
-                     "message once, then call record_outcome with voicemail_left and end_call.")
-NO_BEEP_INSTRUCTIONS = ("The voicemail greeting has ended without a beep. Call leave_voicemail now, then say the "
-                        "voicemail message once, then call record_outcome with voicemail_left and end_call.")
-_PUBLISH_ATTEMPTS = 3
+# livekit-agents AMD categories, as the core's verdicts.
+AMD_VERDICTS = {"human": Answerer.HUMAN, "machine-ivr": Answerer.IVR, "machine-vm": Answerer.VOICEMAIL,
+                "machine-unavailable": Answerer.MAILBOX_FULL, "uncertain": Answerer.UNCERTAIN}
 
-
-# ---------------------------------------------------------------- dispatch metadata
-
-class DispatchMetadataError(ValueError):
-    """The job's metadata is not what LiveKitCallLine sends; the message names the field."""
-
-
-@dataclass(frozen=True)
-class DispatchMetadata:
-    """What LiveKitCallLine.dispatch_metadata puts on the job: ids only, never the phone number."""
-
-    call_id: str
-    campaign_id: str
-    contact_id: str
-    step: int
-    final_step: bool
-    batch: str
-    script_id: str | None
-    callee_identity: str
-    max_call_duration_s: int
-    v: int = DISPATCH_METADATA_VERSION
-
-
-def call_id_in(raw: Any) -> str | None:
-    """The call id of metadata too broken to parse fully, so the failure can still be handed back."""
-    try:
-        data = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
-    except ValueError:
-        return None
-    call_id = data.get("call_id") if isinstance(data, dict) else None
-    if isinstance(call_id, str) and call_id and not any(c.isspace() for c in call_id):
-        return call_id
-    return None
-
-
-def parse_dispatch_metadata(raw: str | bytes | None) -> DispatchMetadata:
-    """The metadata as sent by LiveKitCallLine; raises DispatchMetadataError naming what is wrong."""
-    if not raw:
-        raise DispatchMetadataError("dispatch metadata is empty (the agent must be dispatched by the call line)")
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise DispatchMetadataError(f"dispatch metadata is not JSON ({exc.msg} at {exc.pos})") from None
-    if not isinstance(data, dict):
-        raise DispatchMetadataError(f"dispatch metadata must be a JSON object, got {type(data).__name__}")
-    version = data.get("v")
-    if version != DISPATCH_METADATA_VERSION:
-        raise DispatchMetadataError(
-            f"dispatch metadata version {version!r} is not supported (expected {DISPATCH_METADATA_VERSION})")
-
-    def text(name: str, *, optional: bool = False) -> str | None:
-        value = data.get(name)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise DispatchMetadataError(f"dispatch metadata: {name} must be a non-empty string, got {value!r}")
-        return value
-
-    def integer(name: str, minimum: int) -> int:
-        value = data.get(name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise DispatchMetadataError(f"dispatch metadata: {name} must be an integer >= {minimum}, got {value!r}")
-        return value
-
-    call_id = text("call_id")
-    if any(c.isspace() for c in call_id):
-        raise DispatchMetadataError(f"dispatch metadata: call_id must not contain spaces, got {call_id!r}")
-    final_step = data.get("final_step")
-    if not isinstance(final_step, bool):
-        raise DispatchMetadataError(f"dispatch metadata: final_step must be true or false, got {final_step!r}")
-    return DispatchMetadata(
-        call_id=call_id, campaign_id=text("campaign_id"), contact_id=text("contact_id"),
-        step=integer("step", 0), final_step=final_step, batch=text("batch"),
-        script_id=text("script_id", optional=True),
-        callee_identity=text("callee_identity", optional=True) or CALLEE_IDENTITY,
-        max_call_duration_s=integer("max_call_duration_s", 1),
-    )
-
-
-# ---------------------------------------------------------------- configuration and dependencies
 
 @dataclass(frozen=True)
 class AgentCallSettings:
@@ -196,89 +93,51 @@ class AgentCallDeps:
     telemetry: Telemetry | None = None  # dial, conversation, navigation and booking spans of this side
 
 
-class CalleeTranscriptListener(Protocol):
-    """Hears the callee's words as they are transcribed (interim and final), before the model answers.
-
-    The deterministic phone-tree fast path (application.phone_tree_fast_path.PhoneTreeFastPath,
-    which has this shape) plugs in here: it may press keys through the call's CallControls
-    without waiting for a model round trip. A listener that also has `async prompt_ended()`
-    is told when the callee side stops speaking (the end of a menu prompt)."""
-
-    async def hear(self, text: str, *, final: bool) -> Any: ...
-
-
-# Builds a call's listeners once its controls and actions exist (after `prepare`).
-ListenerFactory = Callable[["AgentCall", CallControls], CalleeTranscriptListener]
-
-
-class CallSetupError(Exception):
-    """The call cannot be run (unknown campaign or contact, script not renderable)."""
-
-
-# ---------------------------------------------------------------- the call, without the room
-
 class AgentCall:
-    """One call's agent-side state and wiring, independent of the LiveKit room so tests can drive it.
+    """One dispatched call: the core, plus what only the room has (heartbeats, transcripts, latencies).
 
-    `prepare(controls)` builds the SalesAgent; `attach(session)` connects the session's
-    events; `finish(report)` publishes the result once."""
+    `prepare(controls)` builds the core and the SalesAgent; `attach(session)` feeds the session's events
+    to the core; `finish(summary)` hands the result back once."""
 
     def __init__(self, metadata: DispatchMetadata, deps: AgentCallDeps, settings: AgentCallSettings):
-        self.metadata = metadata
-        self.deps = deps
-        self.settings = settings
-        self.progress = CallProgress(started_at=deps.clock.now())
-        self.stages = CallStages(deps.telemetry, call_id=metadata.call_id)
-        self.latencies = TurnLatencies()
-        self.callee_listeners: list[CalleeTranscriptListener] = []
-        self.coach = CoachLoop(deps.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
-                               timeout_s=settings.coach_timeout_s)
+        self.metadata, self.deps, self.settings = metadata, deps, settings
+        self.core: CallCore | None = None
         self.agent: SalesAgent | None = None
-        self.contact: Contact | None = None
-        self.campaign: Campaign | None = None
-        self.brief: AgentBrief | None = None
-        self.actions: CallActions | None = None
+        self.session: Any = None
+        self.controls: CallControls | None = None
+        self.latencies = TurnLatencies()
         self.report: dict[str, Any] = {"call_id": metadata.call_id}
-        self.answered_at: datetime | None = None
-        self.voicemail_greeting = False
         self.closed = asyncio.Event()
         self.close_reason: str | None = None
-        self.published: dict[str, Any] | None = None
+        self.published: CallResult | None = None
         self._heartbeat: asyncio.Task | None = None
-        self._background: set[asyncio.Task] = set()
-
-    # -- setup
 
     async def prepare(self, controls: CallControls) -> SalesAgent:
-        """Load the campaign, contact and script; build the brief, the actions and the SalesAgent."""
-        m = self.metadata
-        campaign = await self.deps.campaigns.get(m.campaign_id)
+        """Load the campaign, contact and script; build the core and the SalesAgent."""
+        m, deps = self.metadata, self.deps
+        campaign = await deps.campaigns.get(m.campaign_id)
         if campaign is None:
             raise CallSetupError(f"campaign {m.campaign_id} not found")
-        contact = await self.deps.contacts.get(m.contact_id)
+        contact = await deps.contacts.get(m.contact_id)
         if contact is None:
             raise CallSetupError(f"contact {m.contact_id} not found")
-        script = await self.deps.scripts.for_campaign(m.batch, m.script_id)
-        self.campaign, self.contact = campaign, contact
-        try:
-            self.brief = build_brief(script, contact, campaign, self.settings.identity)
-        except ValueError as exc:
-            raise CallSetupError(f"script cannot be rendered for this contact: {exc}") from None
-        meeting = MeetingRequest(call_id=m.call_id, rep=Rep.from_campaign(campaign), contact=contact)
-        self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=self.deps.do_not_call,
-                                   scheduler=BookMeetingScheduler(self.deps.book_meeting, meeting),
-                                   clock=self.deps.clock, contact=contact, stages=self.stages)
-        # Menus are answered by the deterministic fast path before the model hears them.
-        self.fast_path = PhoneTreeFastPath.for_call(contact=contact, campaign_settings=campaign.settings,
-                                                    controls=controls, progress=self.progress,
-                                                    stages=self.stages)
-        self.agent = SalesAgent(self.brief, self.actions, fast_path=self.fast_path)
-        self.fast_path.channel = self.agent
-        self.callee_listeners.append(self.fast_path)
+        script = await deps.scripts.for_campaign(m.batch, m.script_id)
+        ports = CallPorts(do_not_call=deps.do_not_call, book_meeting=deps.book_meeting,
+                          sales_coach=deps.sales_coach, clock=deps.clock, telemetry=deps.telemetry)
+        self.core = CallCore(call_id=m.call_id, campaign=campaign, contact=contact, script=script,
+                             identity=self.settings.identity, controls=controls, ports=ports,
+                             settings=CallSettings(coach_interval_s=self.settings.coach_interval_s,
+                                                   coach_timeout_s=self.settings.coach_timeout_s,
+                                                   detector=self.settings.amd_enabled))
+        self.controls = controls
+        self.agent = SalesAgent(self.core.brief, self.core.actions, fast_path=self.core.fast_path)
+        self.core.connect(self.agent)
+        self.core.dialing()
         return self.agent
 
     def attach(self, session: Any) -> None:
-        """Listen to `session` (an AgentSession): transcripts, latencies, the fast-path hook, its close."""
+        """Feed `session`'s (an AgentSession's) events to the core."""
+        self.session = session
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_user_transcribed)
         session.on("user_state_changed", self._on_user_state)
@@ -286,137 +145,75 @@ class AgentCall:
 
     def start(self) -> None:
         """Start the hand-back heartbeat and the coach loop."""
-        self.stages.dialing()
         if self._heartbeat is None:
             self._heartbeat = asyncio.create_task(self._beat(), name=f"handback-heartbeat-{self.metadata.call_id}")
-        self.coach.start()
-
-    # -- while the call runs
-
-    async def apply_guidance(self, guidance: Guidance) -> None:
-        """The coach's latest guidance replaces the previous one in the agent's instructions.
-
-        update_instructions changes the next reply without interrupting the current speech."""
-        if self.agent is None or self.brief is None:
-            return
-        await self.agent.update_instructions(f"{self.brief.instructions}\n\n{guidance.as_instructions()}")
-        self.report["coach_updates"] = self.report.get("coach_updates", 0) + 1
+        if self.core is not None:
+            self.core.coach.start()
 
     def answered(self) -> None:
-        self.answered_at = self.deps.clock.now()
-        self.stages.answered()
-        self.report["answered_after_s"] = round((self.answered_at - self.progress.started_at).total_seconds(), 3)
+        self.core.answered()
+        self.report["answered_after_s"] = round(
+            (self.core.progress.answered_at - self.core.progress.started_at).total_seconds(), 3)
 
-    def amd_verdict(self, category: str, *, reason: str = "", delay_s: float | None = None) -> bool:
-        """Note the answering-machine detector's verdict; True when the call should end now."""
-        # The verdict's transcript stays out of the report: it is the callee's words.
-        self.report["amd"] = {"category": category, "reason": reason,
-                              "delay_s": round(delay_s, 3) if delay_s is not None else None}
-        if category == "human":
-            self.progress.reached_human = True
-            self.stages.reached("person")
-        elif category == "machine-ivr":
-            self.progress.heard_menu = True
-        elif category == "machine-vm":
-            self.voicemail_greeting = True
-            self.stages.reached("voicemail")
-        elif category == "machine-unavailable":
-            self.progress.record(CallOutcome.NO_ANSWER)
-            self.progress.reason = "voicemail box unavailable"
-            return True
-        return False
+    def amd_verdict(self, category: str, *, reason: str = "", delay_s: float | None = None) -> Action | None:
+        """The detector's verdict, for the core to map; the verdict's transcript stays out (the callee's words)."""
+        verdict = GreetingVerdict(AMD_VERDICTS.get(category, Answerer.UNCERTAIN), rule=category)
+        return self.core.verdict(verdict, source="amd", reason=reason, delay_s=delay_s)
 
-    def beep_heard(self) -> bool:
-        """A beep on the line; True when it is the voicemail's (after a voicemail greeting)."""
-        if not self.voicemail_greeting or self.progress.voicemail_left:
-            return False
-        self.progress.beep(self.deps.clock.now())
-        return True
+    def act(self, action: Action | None) -> None:
+        """Carry out what the core decided: a reply with its instructions, or a hang-up."""
+        if isinstance(action, Reply) and self.session is not None:
+            self.session.generate_reply(instructions=action.instructions)
+        elif isinstance(action, HangUp) and self.controls is not None:
+            self.core.spawn(self.controls.hang_up())
 
     def failed(self, reason: str) -> None:
-        """A technical fault ended the call (the result's outcome is FAILED unless the agent recorded one)."""
+        if self.core is not None:
+            return self.core.failed(reason)
         log.error("call %s: %s", self.metadata.call_id, reason)
-        self.progress.reason = reason
-        if self.progress.outcome is None and not self.progress.voicemail_left and self.progress.meeting is None:
-            self.progress.record(CallOutcome.FAILED)
+        self.report["failed"] = reason
 
-    # -- the end
-
-    def result(self, report: Mapping[str, Any] | None = None) -> CallResult:
-        if not self.progress.ended and self.progress.line_ending is None:
-            picked_up = self.answered_at is not None or any(l.speaker == "callee" for l in self.progress.transcript)
-            self.progress.line_ending = LineEnding.HUNG_UP if picked_up else LineEnding.NO_ANSWER
-        full = {**self.report, "latency": self.latencies.summary(),
-                "coach": {"reviews": len(self.coach.guidance), "skipped": self.coach.skipped},
-                "close_reason": self.close_reason, **({"session": dict(report)} if report else {})}
-        result = self.progress.result(self.deps.clock.now(), report={"agent": _jsonable(full)})
-        return replace(result, turn_latencies_ms=list(self.latencies.values_ms))
-
-    async def finish(self, report: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Stop the loops and publish the result through the hand-back, once; returns the payload."""
+    async def finish(self, summary: dict[str, Any] | None = None) -> CallResult:
+        """Stop the loops and hand the result back, once; returns it."""
         if self.published is not None:
             return self.published
-        await self.coach.stop()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-        result = self.result(report)
-        if self.answered_at is None:
-            self.stages.not_answered(result.outcome.value)
-        self.stages.ended(result.outcome.value)
-        payload = result_to_dict(result)
-        await publish(self.deps.handback, self.metadata.call_id, payload)
-        self.published = payload
-        return payload
+        agent = {**self.report, "latency": self.latencies.summary(), "close_reason": self.close_reason,
+                 **({"session": dict(summary)} if summary else {})}
+        if self.core is None:
+            result = CallResult(outcome=CallOutcome.FAILED, ended_at=self.deps.clock.now(),
+                                reason=self.report.get("failed"), report={"agent": agent})
+        else:
+            result = await self.core.finish()
+            result = replace(result, turn_latencies_ms=list(self.latencies.values_ms),
+                             report={"agent": {**agent, **result.report}})
+        await publish(self.deps.handback, self.metadata.call_id, result)
+        self.published = result
+        return result
 
     # -- session events (sync callbacks: the emitter does not await)
 
     def _on_item_added(self, event: Any) -> None:
         item = event.item
-        if getattr(item, "type", None) != "message" or item.role not in ("user", "assistant"):
+        text = (item.text_content or "").strip() if getattr(item, "type", None) == "message" else ""
+        if not text or item.role not in ("user", "assistant") or self.core is None:
             return
-        text = (item.text_content or "").strip()
-        if not text:
-            return
-        speaker = "callee" if item.role == "user" else "agent"
-        line = TranscriptLine(speaker, text, self.deps.clock.now())
-        self.progress.transcript.append(line)
-        self.coach.heard(line)
-        if speaker == "agent":
+        if item.role == "assistant":
             self.latencies.add(item)
-            if discloses_ai(text):
-                self.progress.disclosed_ai = True
+            self.core.agent_said(text)
         else:
-            kinds = objections_in(text)
-            for kind in kinds:
-                self.progress.objection(kind)
-            if kinds:
-                self.coach.key_moment("objection")
+            self.act(self.core.callee_said(text))
 
     def _on_user_transcribed(self, event: Any) -> None:
-        if not self.callee_listeners or not event.transcript:
-            return
-        for listener in self.callee_listeners:
-            self._spawn(self._forward(listener, event.transcript, bool(event.is_final)))
+        if event.transcript and self.core is not None:
+            self.core.spawn(self.core.callee_words(event.transcript, final=bool(event.is_final)))
 
     def _on_user_state(self, event: Any) -> None:
-        if getattr(event, "old_state", None) != "speaking" or getattr(event, "new_state", None) == "speaking":
-            return
-        for listener in self.callee_listeners:
-            if hasattr(listener, "prompt_ended"):
-                self._spawn(self._guarded(listener.prompt_ended()))
-
-    async def _forward(self, listener: CalleeTranscriptListener, text: str, is_final: bool) -> None:
-        await self._guarded(listener.hear(text, final=is_final))
-
-    async def _guarded(self, step: Awaitable[Any]) -> None:
-        try:
-            await step
-        except Exception as exc:  # a broken listener must not break the call
-            log.warning("call %s: transcript listener failed (%s)", self.metadata.call_id, type(exc).__name__)
+        if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking" \
+                and self.core is not None:
+            self.core.spawn(self.core.prompt_ended())
 
     def _on_close(self, event: Any) -> None:
         reason = getattr(event, "reason", None)
@@ -426,11 +223,6 @@ class AgentCall:
             self.report["session_error"] = type(getattr(error, "error", error)).__name__
         self.closed.set()
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
     async def _beat(self) -> None:
         while True:
             try:
@@ -438,81 +230,6 @@ class AgentCall:
             except Exception as exc:  # Redis blips: the next beat may pass; the waiter tolerates gaps
                 log.warning("call %s: heartbeat failed (%s)", self.metadata.call_id, type(exc).__name__)
             await asyncio.sleep(self.settings.heartbeat_interval_s)
-
-
-async def publish(handback: CallHandback, call_id: str, payload: dict[str, Any]) -> None:
-    """Hand `payload` back, retrying a Redis blip twice; the last error is raised."""
-    for attempt in range(1, _PUBLISH_ATTEMPTS + 1):
-        try:
-            await handback.publish(call_id, payload)
-            return
-        except (TypeError, ValueError):
-            raise
-        except Exception as exc:
-            if attempt == _PUBLISH_ATTEMPTS:
-                raise
-            log.warning("call %s: hand-back publish failed (%s), retrying", call_id, type(exc).__name__)
-            await asyncio.sleep(0.2 * attempt)
-
-
-async def publish_setup_failure(handback: CallHandback, call_id: str | None, reason: str, clock: Clock) -> bool:
-    """Hand back a FAILED result for a call that could not start; False when there is no call id to use."""
-    log.error("agent job: %s", reason)
-    if call_id is None:
-        return False
-    result = CallResult(outcome=CallOutcome.FAILED, ended_at=clock.now(), reason=reason,
-                        report={"agent": {"call_id": call_id, "setup_failed": True}})
-    await publish(handback, call_id, result_to_dict(result))
-    return True
-
-
-def _jsonable(report: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        return to_jsonable(dict(report), "report")
-    except TypeError as exc:
-        # A report field that JSON cannot hold must not cost the call's result.
-        log.warning("agent report trimmed: %s", exc)
-        return {k: v for k, v in ((k, _or_none(v)) for k, v in report.items()) if v is not None}
-
-
-def _or_none(value: Any) -> Any:
-    try:
-        return to_jsonable(value)
-    except TypeError:
-        return None
-
-
-# ---------------------------------------------------------------- the LiveKit job
-
-def realtime_model(settings: AgentCallSettings, *, http_session: Any = None, modalities: list[str] | None = None):
-    """The OpenAI Realtime model with the configured voice and turn detection (`modalities`: tests use text)."""
-    from livekit.plugins.openai import realtime
-    from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
-
-    if settings.turn_detection == "semantic_vad":
-        turn = SemanticVad(type="semantic_vad", eagerness=settings.vad_eagerness, create_response=True,
-                           interrupt_response=True)
-    else:
-        turn = ServerVad(type="server_vad", silence_duration_ms=settings.vad_silence_ms, create_response=True,
-                         interrupt_response=True)
-    kwargs: dict[str, Any] = {"model": settings.realtime_model, "voice": settings.voice, "turn_detection": turn,
-                              "api_key": settings.openai_api_key}
-    if settings.openai_base_url:
-        kwargs["base_url"] = settings.openai_base_url
-    if http_session is not None:
-        kwargs["http_session"] = http_session
-    if modalities is not None:
-        kwargs["modalities"] = modalities
-    return realtime.RealtimeModel(**kwargs)
-
-
-def amd_llm(settings: AgentCallSettings):
-    from livekit.plugins import openai
-
-    kwargs: dict[str, Any] = {"model": settings.amd_model, "api_key": settings.openai_api_key}
-    if settings.openai_base_url:
-        kwargs["base_url"] = settings.openai_base_url
-    return openai.LLM(**kwargs)
 
 
 def session_summary(ctx: Any, session: Any) -> dict[str, Any]:
@@ -526,41 +243,42 @@ def session_summary(ctx: Any, session: Any) -> dict[str, Any]:
     return {k: full.get(k) for k in keep if k in full}
 
 
+ListenerFactory = Callable[[AgentCall, CallControls], Any]  # extra callee listeners (core.listeners)
+
+
 async def run_agent_call(ctx: Any, deps: AgentCallDeps, settings: AgentCallSettings, *,
                          listeners: list[ListenerFactory] | None = None,
-                         model_factory: Callable[[AgentCallSettings], Any] = realtime_model) -> dict[str, Any] | None:
-    """Run one dispatched call in `ctx` (a livekit JobContext); returns the published payload (None when the
-    metadata had no usable call id to publish under)."""
+                         model_factory: Callable[[AgentCallSettings], Any] = realtime_model) -> CallResult | None:
+    """Run one dispatched call in `ctx` (a livekit JobContext); returns the result handed back (None when the
+    metadata had no usable call id to hand it back under)."""
     from livekit import rtc
     from livekit.agents import AgentSession, room_io
+
+    from infrastructure.livekit_room_controls import LiveKitRoomControls
 
     raw = ctx.job.metadata
     try:
         metadata = parse_dispatch_metadata(raw)
     except DispatchMetadataError as exc:
-        call_id = call_id_in(raw)
-        await publish_setup_failure(deps.handback, call_id, str(exc), deps.clock)
+        await publish_setup_failure(deps.handback, call_id_in(raw), str(exc), deps.clock)
         ctx.shutdown(reason="bad dispatch metadata")
         return None
-
     call = AgentCall(metadata, deps, settings)
     call.start()
-    session = None
-    controls = None
+    session = controls = None
     try:
         await ctx.connect()
-        from infrastructure.livekit_room_controls import LiveKitRoomControls
-
         controls = LiveKitRoomControls(ctx.room, ctx.api.room, callee_identity=metadata.callee_identity,
                                        current_speech=lambda: session.current_speech if session else None)
         agent = await call.prepare(controls)
-        call.callee_listeners.extend(factory(call, controls) for factory in listeners or ())
+        call.core.listeners.extend(factory(call, controls) for factory in listeners or ())
+        call.start()
         session = AgentSession(llm=model_factory(settings), ivr_detection=True)
         call.attach(session)
         await session.start(agent, room=ctx.room, record=False, room_options=room_io.RoomOptions(
             participant_identity=metadata.callee_identity,
             participant_kinds=[rtc.ParticipantKind.PARTICIPANT_KIND_SIP], close_on_disconnect=True))
-        await _converse(ctx, call, session, controls, metadata)
+        await converse(ctx.room, call, session, controls)
     except CallSetupError as exc:
         call.failed(f"not started: {exc}")
     except Exception as exc:
@@ -575,148 +293,8 @@ async def run_agent_call(ctx: Any, deps: AgentCallDeps, settings: AgentCallSetti
             await asyncio.gather(session.aclose(), return_exceptions=True)
             summary = session_summary(ctx, session)
         try:
-            payload = await call.finish(summary)
+            result = await call.finish(summary)
         finally:
             ctx.shutdown(reason=call.close_reason or "call ended")
-    return payload
+    return result
 
-
-async def _converse(ctx: Any, call: AgentCall, session: Any, controls: Any, metadata: DispatchMetadata) -> None:
-    from livekit.agents.utils.participant import wait_for_participant, wait_for_participant_attribute
-
-    room = ctx.room
-    identity = metadata.callee_identity
-    try:
-        callee = await asyncio.wait_for(wait_for_participant(room, identity=identity),
-                                        timeout=call.settings.answer_timeout_s)
-    except asyncio.TimeoutError:
-        call.progress.line_ending = LineEnding.NO_ANSWER
-        call.progress.reason = "the callee never joined the room"
-        return
-    amd = await _start_amd(call, session, identity)
-    try:
-        try:
-            # Speaking before the pickup is heard by no one (livekit/agents#1863): wait for `active`.
-            await asyncio.wait_for(wait_for_participant_attribute(
-                room, identity=identity, attribute=SIP_CALL_STATUS, value=SIP_ACTIVE),
-                timeout=call.settings.answer_timeout_s)
-        except (asyncio.TimeoutError, RuntimeError):
-            call.progress.line_ending = LineEnding.NO_ANSWER
-            return
-        call.answered()
-        session.generate_reply(instructions=GREETING_INSTRUCTIONS)
-        if amd is not None:
-            call._spawn(_take_verdict(call, amd, controls))
-        if call.settings.beep_detection:
-            call._spawn(_watch_beeps(call, session, callee, controls))
-        # The session closes by itself only for some disconnect reasons; a phone leg dropped
-        # by the trunk or a media timeout must end the call too, not leave the agent talking to no one.
-        left = asyncio.Event()
-
-        def on_left(participant: Any) -> None:
-            if getattr(participant, "identity", None) == identity:
-                left.set()
-
-        room.on("participant_disconnected", on_left)
-        ended = asyncio.ensure_future(controls.wait_ended())
-        closed = asyncio.ensure_future(call.closed.wait())
-        gone = asyncio.ensure_future(left.wait())
-        try:
-            done, _ = await asyncio.wait({ended, closed, gone}, timeout=metadata.max_call_duration_s,
-                                         return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            room.off("participant_disconnected", on_left)
-            for waiter in (ended, closed, gone):
-                waiter.cancel()
-        if gone in done and not call.progress.ended and call.progress.line_ending is None:
-            call.progress.line_ending = LineEnding.HUNG_UP
-        elif not done:
-            call.progress.line_ending = LineEnding.TIMED_OUT
-            call.progress.reason = f"call reached its {metadata.max_call_duration_s} s limit"
-        elif closed in done and not call.progress.ended and call.close_reason == "participant_disconnected":
-            call.progress.line_ending = LineEnding.HUNG_UP
-        elif closed in done and call.close_reason == "error":
-            # An unrecoverable model error closed the session: a fault, not the callee hanging up.
-            call.failed(f"{call.report.get('session_error', 'an error')} in the agent session")
-    finally:
-        if amd is not None:
-            await amd.aclose()
-
-
-async def _start_amd(call: AgentCall, session: Any, identity: str):
-    """The detector, listening once the callee's track is up; its timers start at answer (sip.callStatus)."""
-    if not call.settings.amd_enabled:
-        return None
-    from livekit.agents.voice.amd import AMD
-
-    amd = AMD(session, llm=amd_llm(call.settings), participant_identity=identity, interrupt_on_machine=True,
-              ivr_detection=True, suppress_compatibility_warning=True, wait_until_finished=False,
-              detection_options={"timeout": call.settings.amd_timeout_s})
-    await amd.__aenter__()
-    return amd
-
-
-async def _take_verdict(call: AgentCall, amd: Any, controls: Any) -> None:
-    try:
-        verdict = await amd.execute()
-    except RuntimeError:
-        return
-    end_now = call.amd_verdict(verdict.category.value, reason=verdict.reason, delay_s=verdict.delay)
-    if end_now:
-        await controls.hang_up()
-
-
-class VoicemailListener:
-    """The callee's audio after a voicemail verdict: when to leave the message, or to give up.
-
-    The domain's VoicemailWatch decides: right after the beep, after the greeting ends
-    when no beep comes, or never (a full mailbox, a greeting that never ends).
-    """
-
-    def __init__(self, call: AgentCall, sample_rate: int = 16000):
-        self.call = call
-        self.sample_rate = sample_rate
-        self.watch: VoicemailWatch | None = None
-        self.done = False
-
-    def frame(self, pcm: bytes) -> VoicemailDecision | None:
-        """A decision to act on (SPEAK or HANG_UP), once; None while there is nothing to do."""
-        call = self.call
-        if self.done or not call.voicemail_greeting or call.progress.voicemail_left:
-            return None
-        if self.watch is None:
-            # Start at the verdict: the greeting's words so far tell whether a tone was promised.
-            self.watch = VoicemailWatch(self.sample_rate)
-            self.watch.greeting(" ".join(l.text for l in call.progress.transcript if l.speaker == "callee"))
-        decision = self.watch.feed(pcm)
-        if decision.step is VoicemailStep.WAIT:
-            return None
-        self.done = True
-        if decision.step is VoicemailStep.SPEAK and self.watch.beep is not None:
-            call.beep_heard()
-        elif decision.step is VoicemailStep.HANG_UP:
-            call.progress.record(decision.outcome or CallOutcome.NO_ANSWER)
-            call.progress.reason = decision.reason
-        return decision
-
-
-async def _watch_beeps(call: AgentCall, session: Any, callee: Any, controls: Any) -> None:
-    """Feed the callee's audio to the voicemail listener; speak the message or hang up as it decides."""
-    from livekit import rtc
-
-    listener = VoicemailListener(call)
-    stream = rtc.AudioStream.from_participant(participant=callee, track_source=rtc.TrackSource.SOURCE_MICROPHONE,
-                                              sample_rate=listener.sample_rate, num_channels=1)
-    try:
-        async for event in stream:
-            decision = listener.frame(event.frame.data.tobytes())
-            if decision is None:
-                continue
-            if decision.step is VoicemailStep.SPEAK:
-                session.generate_reply(instructions=BEEP_INSTRUCTIONS if listener.watch.beep is not None
-                                       else NO_BEEP_INSTRUCTIONS)
-            else:
-                await controls.hang_up()
-            return
-    finally:
-        await stream.aclose()

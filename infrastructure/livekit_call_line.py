@@ -22,10 +22,9 @@ from google.protobuf.duration_pb2 import Duration
 from livekit import api
 from livekit.api.twirp_client import ServerError, SipCallError
 
-from application.call_result_codec import CallResultDecodeError, result_from_dict
-from application.call_stages import CallStages
+from application.call.stages import CallStages
 from application.errors import TransientFault
-from application.ports.call_handback import CallHandback, is_agent_lost
+from application.ports.call_handback import AgentLost, CallHandback, UnreadableResult
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.clock import Clock
 from application.ports.telemetry import Telemetry
@@ -217,17 +216,16 @@ class LiveKitCallLine:
         report["answer_after_s"] = round(time.monotonic() - dial_started, 3)
         report["sip_call_id"] = participant.sip_call_id
 
-        payload = await self.handback.wait(request.call_id, timeout=s.max_call_duration_s + s.handback_margin_s)
-        if payload is None:
-            return self._ended(CallOutcome.FAILED, "no result from the agent before the call's time limit", report)
-        if is_agent_lost(payload):
-            log.error("call %s: agent lost (silent %.1f s)", request.call_id, payload.get("silent_for_s", 0))
-            return self._ended(CallOutcome.FAILED, AGENT_LOST_REASON, report)
         try:
-            result = result_from_dict(payload)
-        except CallResultDecodeError as exc:
+            result = await self.handback.wait(request.call_id, timeout=s.max_call_duration_s + s.handback_margin_s)
+        except UnreadableResult as exc:
             log.error("call %s: unreadable agent result (%s)", request.call_id, exc)
             return self._ended(CallOutcome.FAILED, f"agent result unreadable: {exc}", report)
+        if result is None:
+            return self._ended(CallOutcome.FAILED, "no result from the agent before the call's time limit", report)
+        if isinstance(result, AgentLost):
+            log.error("call %s: agent lost (silent %.1f s)", request.call_id, result.silent_for_s)
+            return self._ended(CallOutcome.FAILED, AGENT_LOST_REASON, report)
         if self.recording is not None and result.recording_key is None:
             result = replace(result, recording_key=self._recording_key(request.call_id))
         return replace(result, report={**result.report, "livekit": report})

@@ -1,4 +1,5 @@
-"""CallHandback on Redis: one stream per call holding heartbeats and the result.
+"""CallHandback on Redis: one stream per call holding heartbeats and the result (as JSON, by
+infrastructure.call_result_codec).
 
 A stream (not a list) because reading it does not consume it: a job that dies
 after reading can be replayed and read the same result again. Liveness is judged
@@ -8,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 from redis.asyncio import Redis
 
-from application.ports.call_handback import GIVE_UP_TIMEOUT, give_up
+from application.ports.call_handback import GIVE_UP_TIMEOUT, AgentLost, give_up
+from application.ports.call_line import CallResult
+from infrastructure.call_result_codec import CallResultDecodeError, result_from_dict, result_to_dict, trim_report
 
 _RESULT = b"result"
 _BEAT = b"beat"
@@ -48,13 +52,13 @@ class RedisHandback:
     def key(self, call_id: str) -> str:
         return f"{self.prefix}:{_checked_call_id(call_id)}"
 
-    async def publish(self, call_id: str, payload: dict[str, Any]) -> None:
-        await self._append(call_id, {b"type": _RESULT, b"payload": _dumps(payload)})
+    async def publish(self, call_id: str, result: CallResult) -> None:
+        await self._append(call_id, {b"type": _RESULT, b"payload": encode(result)})
 
     async def heartbeat(self, call_id: str) -> None:
         await self._append(call_id, {b"type": _BEAT})
 
-    async def wait(self, call_id: str, timeout: float) -> dict[str, Any] | None:
+    async def wait(self, call_id: str, timeout: float) -> CallResult | AgentLost | None:
         key = self.key(call_id)
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0, got {timeout}")
@@ -80,7 +84,7 @@ class RedisHandback:
                     last_id = entry_id
                     last_seen = loop.time()
                     if fields.get(b"type") == _RESULT:
-                        return json.loads(fields[b"payload"])
+                        return decode(fields[b"payload"])
 
     async def _append(self, call_id: str, fields: dict[bytes, bytes]) -> None:
         key = self.key(call_id)
@@ -96,10 +100,18 @@ def _checked_call_id(call_id: str) -> str:
     return call_id
 
 
-def _dumps(payload: dict[str, Any]) -> bytes:
-    if not isinstance(payload, dict):
-        raise TypeError(f"hand-back payload must be a dict, got {type(payload).__name__}")
+def encode(result: CallResult) -> bytes:
+    """The result as the stream carries it: JSON, with any report field JSON cannot hold left out."""
+    if not isinstance(result, CallResult):
+        raise TypeError(f"hand-back result must be a CallResult, got {type(result).__name__}")
+    payload = result_to_dict(replace(result, report=trim_report(result.report)))
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes) -> CallResult:
+    """The CallResult in a stream entry; raises UnreadableResult (CallResultDecodeError) naming what is wrong."""
     try:
-        return json.dumps(payload, separators=(",", ":")).encode()
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"hand-back payload is not JSON-ready: {exc}") from None
+        payload = json.loads(raw)
+    except ValueError as exc:
+        raise CallResultDecodeError(f"hand-back result is not JSON ({exc})") from None
+    return result_from_dict(payload)

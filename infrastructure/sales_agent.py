@@ -1,7 +1,7 @@
 """The production sales agent: a livekit-agents Agent whose tools are the call's actions.
 
-Thin by design: the instructions come from application.agent_brief and every
-tool delegates to application.call_actions.CallActions. The same class runs in
+Thin by design: the instructions come from application.call.brief and every
+tool delegates to application.call.actions.CallActions. The same class runs in
 text mode (simulator, tests) and on a SIP call with a realtime model.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ import uuid
 from livekit.agents import Agent, RunContext, ToolError, function_tool, llm
 from pydantic import Field
 
-from application.agent_brief import AgentBrief
-from application.call_actions import CallActions, ToolRefused
-from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
-from application.ports.meeting_scheduler import SchedulingAnswer
+from application.call.brief import AgentBrief
+from application.call.actions import CallActions, Tool, ToolRefused
+from application.call.phone_tree import PhoneTreeFastPath, menu_policy
+from application.book_meeting import SchedulingAnswer
 from domain.meeting import Interval
 from domain.menu_navigator import MenuNavigator, NavAction, NavDecision
 from domain.voicemail_detector import Answerer, classify_greeting as _classify_greeting
@@ -71,10 +71,10 @@ class SalesAgent(Agent):
         chat = self.chat_ctx.copy()
         if decision.digits:
             call_id = f"fastpath_{uuid.uuid4().hex[:10]}"
-            chat.items.append(llm.FunctionCall(call_id=call_id, name="press_digits",
+            chat.items.append(llm.FunctionCall(call_id=call_id, name=Tool.PRESS_DIGITS,
                                                arguments=json.dumps({"digits": decision.digits})))
             chat.items.append(llm.FunctionCallOutput(
-                call_id=call_id, name="press_digits", is_error=False, reply_required=False,
+                call_id=call_id, name=Tool.PRESS_DIGITS, is_error=False, reply_required=False,
                 output=f"pressed {decision.digits} ({decision.reason}); stay silent and listen to the next prompt"))
         elif decision.action is NavAction.STAY_ON_LINE:
             chat.add_message(role="assistant", content="(staying on the line for a person; saying nothing)")
@@ -84,7 +84,7 @@ class SalesAgent(Agent):
 
     # --- tools ---------------------------------------------------------------------------------
 
-    @function_tool
+    @function_tool(name=Tool.PRESS_DIGITS)
     async def press_digits(self, context: RunContext,
                            digits: Annotated[str, Field(description="Keys to press, e.g. '4' or '1#'")]) -> None:
         """Press keys on the phone keypad (DTMF) to choose an option in an automated menu."""
@@ -93,7 +93,7 @@ class SalesAgent(Agent):
         except ToolRefused as exc:
             raise ToolError(str(exc)) from None
 
-    @function_tool
+    @function_tool(name=Tool.CHOOSE_MENU_OPTION)
     async def choose_menu_option(
         self, context: RunContext,
         prompt_text: Annotated[str, Field(description="The automated menu's words, as heard")],
@@ -109,7 +109,7 @@ class SalesAgent(Agent):
                            "option": decision.option.phrase if decision.option else None,
                            "reason": decision.reason})
 
-    @function_tool
+    @function_tool(name=Tool.CLASSIFY_GREETING)
     async def classify_greeting(
         self, context: RunContext,
         words: Annotated[str, Field(description="The first words heard after the call was answered")],
@@ -119,12 +119,12 @@ class SalesAgent(Agent):
         return json.dumps({"answerer": verdict.answerer.value, "cue": verdict.cue,
                            "what_to_do": _WHAT_TO_DO[verdict.answerer]})
 
-    @function_tool
+    @function_tool(name=Tool.LEAVE_VOICEMAIL)
     async def leave_voicemail(self, context: RunContext) -> str:
         """Call after the voicemail beep, right before saying the voicemail message."""
         return await self.actions.leave_voicemail()
 
-    @function_tool
+    @function_tool(name=Tool.CHECK_AVAILABILITY)
     async def check_availability(
         self, context: RunContext,
         within_start: Annotated[Optional[str], Field(description="ISO 8601 start of the contact's stated window")] = None,
@@ -139,7 +139,7 @@ class SalesAgent(Agent):
                 raise ToolError(f"bad window: {exc}") from None
         return _answer(await self.actions.check_availability(within))
 
-    @function_tool
+    @function_tool(name=Tool.BOOK_MEETING)
     async def book_meeting(
         self, context: RunContext,
         start: Annotated[str, Field(description="ISO 8601 start with offset, one of the offered times")],
@@ -151,7 +151,7 @@ class SalesAgent(Agent):
         except (ToolRefused, ValueError) as exc:
             raise ToolError(str(exc)) from None
 
-    @function_tool
+    @function_tool(name=Tool.ADD_TO_DO_NOT_CALL)
     async def add_to_do_not_call(
         self, context: RunContext,
         reason: Annotated[str, Field(description="The contact's words, briefly")] = "asked not to be called",
@@ -159,7 +159,7 @@ class SalesAgent(Agent):
         """Put this number on the do-not-call list when the person asks not to be called again."""
         await self.actions.add_to_do_not_call(reason)
 
-    @function_tool
+    @function_tool(name=Tool.RECORD_OUTCOME)
     async def record_outcome(
         self, context: RunContext,
         outcome: Annotated[str, Field(description="meeting_booked, declined, callback_requested, voicemail_left, "
@@ -177,7 +177,7 @@ class SalesAgent(Agent):
         except ToolRefused as exc:
             raise ToolError(str(exc)) from None
 
-    @function_tool
+    @function_tool(name=Tool.END_CALL)
     async def end_call(self, context: RunContext) -> None:
         """Hang up, after the goodbye has been said."""
         await self.actions.end_call()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from application.call_stages import CallStages
+from application.call.stages import CallStages
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.clock import Clock
 from application.ports.telemetry import Telemetry

@@ -95,7 +95,7 @@ def model_factory(choice: ModelChoice, settings: Any, clock: Any, http_session: 
         from dataclasses import replace
 
         from entrypoints.agent_worker import agent_call_settings
-        from infrastructure.livekit_agent_session import realtime_model
+        from infrastructure.openai_realtime import realtime_model
 
         call_settings = replace(agent_call_settings(settings), realtime_model=choice.name)
         return lambda brief, zone, policy: realtime_model(call_settings, http_session=http_session,

@@ -4,11 +4,15 @@ It stands in for OpenAI in tests, the demo and offline simulation. It keeps no
 state of its own: every answer is read off the chat context (what the callee
 said, which tools ran and what they returned), as a real model would.
 
-Machines are handled by the domain's phone-tree logic: the first words of each
-new party go through classify_greeting (voicemail, full mailbox, carrier,
-menu, person); menus through MenuNavigator with the campaign's TargetPolicy
-(replaying the menus already heard in the chat, so loops are seen); the moment
-to start a voicemail through VoicemailTiming fed with the agent side's line cues;
+It plays only the model's part: what to say and which tool to call. What the
+line is and when to act on it (who answered, a full mailbox, the moment to leave
+a voicemail) is the call core's to decide; the brain hears it as a real model
+does, through the instructions of the reply it is asked for (the core's
+BEEP_INSTRUCTIONS / NO_BEEP_INSTRUCTIONS). Like a model following its
+instructions, it stays silent over machines: the first words of each new party
+go through classify_greeting only to know whether to speak; menus go through
+MenuNavigator with the campaign's TargetPolicy (as a model calling
+choose_menu_option would; replaying the menus already heard, so loops are seen);
 the voicemail message through prepare_message (under 30 seconds).
 """
 from __future__ import annotations
@@ -24,18 +28,19 @@ from livekit.agents import llm
 from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
-from application.agent_brief import AgentBrief
-from application.phone_tree_fast_path import is_avoided, menu_policy
+from application.call.actions import Tool
+from application.call.brief import AgentBrief
+from application.call.core import VOICEMAIL_INSTRUCTIONS
+from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
-from domain.beep_detector import BeepEvent
+from domain.callee_words import Heard, email_said, heard
 from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
-from domain.voicemail import VoicemailStep, VoicemailTiming, prepare_message
+from domain.slot_finder import times_said, windows_said
+from domain.voicemail import prepare_message
 from domain.voicemail_detector import Answerer, classify_greeting
-from infrastructure.offline_listening import Heard, LineCue, email_said, heard, times_said, windows_said
 
 _MACHINE_SURE = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
-BEEP_HALF_S = 0.25  # a cue gives when the beep ended; VoicemailTiming needs a start too
 
 
 @dataclass
@@ -88,6 +93,9 @@ class OfflineBrain(llm.LLM):
         last = items[-1]
         if last.type == "function_call_output":
             return self._after_tool(last, memory)
+        if last.type == "message" and last.role in ("system", "developer") \
+                and (last.text_content or "") in VOICEMAIL_INSTRUCTIONS:
+            return Reply(tools=[(Tool.LEAVE_VOICEMAIL, {})])
         if last.type == "message" and last.role == "user":
             trailing = []
             for item in reversed(items):
@@ -113,10 +121,9 @@ class OfflineBrain(llm.LLM):
                     memory.introduced = True
             elif item.type == "message" and item.role == "user":
                 said = item.text_content or ""
-                if LineCue.parse(said) is None:
-                    memory.greeting.append(said)
-                    if read_menu(said).choices:
-                        memory.menus.append(said)
+                memory.greeting.append(said)
+                if read_menu(said).choices:
+                    memory.menus.append(said)
                 kind, objection = heard(said, first)
                 if kind is Heard.TRANSFER:
                     memory.disclosed_to_party = False  # a new person is about to answer
@@ -127,7 +134,7 @@ class OfflineBrain(llm.LLM):
                 memory.email = email_said(item.text_content or "") or memory.email
             elif item.type == "function_call":
                 memory.greeting = []  # keys went out: what follows is a new prompt
-            elif item.type == "function_call_output" and item.name in ("check_availability", "book_meeting"):
+            elif item.type == "function_call_output" and item.name in (Tool.CHECK_AVAILABILITY, Tool.BOOK_MEETING):
                 try:
                     payload = json.loads(item.output)
                 except (TypeError, ValueError):
@@ -143,9 +150,6 @@ class OfflineBrain(llm.LLM):
     def _respond(self, text: str, memory: _Memory) -> Reply:
         brief = self.brief
         contact = brief.contact
-        cue = LineCue.parse(text)
-        if cue is not None:
-            return self._voicemail_moment(cue, memory)
         machine = self._machine(text, memory)
         if machine is not None:
             return machine
@@ -154,9 +158,9 @@ class OfflineBrain(llm.LLM):
             return Reply()  # never talk over hold music or a transfer
         if kind is Heard.OPT_OUT:
             return Reply(text=brief.line("opt_out"), tools=[
-                ("add_to_do_not_call", {"reason": "asked to be removed during the call"}),
-                ("record_outcome", {"outcome": "opted_out", "objections": memory.objections}),
-                ("end_call", {})])
+                (Tool.ADD_TO_DO_NOT_CALL, {"reason": "asked to be removed during the call"}),
+                (Tool.RECORD_OUTCOME, {"outcome": "opted_out", "objections": memory.objections}),
+                (Tool.END_CALL, {})])
         if kind is Heard.ROBOT_QUESTION:
             return Reply(text=brief.line("ai_disclosure"))
         if not memory.disclosed_to_party:
@@ -164,16 +168,16 @@ class OfflineBrain(llm.LLM):
         if kind is Heard.BLOCKED:
             return Reply(text=f"I understand. Could you let {contact.first_name} know that {brief.rep_name} from "
                               f"{brief.identity.company} called? " + brief.line("closing"),
-                         tools=[("record_outcome", {"outcome": "gatekeeper_blocked",
+                         tools=[(Tool.RECORD_OUTCOME, {"outcome": "gatekeeper_blocked",
                                                     "decline_reason": "the receptionist would not connect"}),
-                                ("end_call", {})])
+                                (Tool.END_CALL, {})])
         if kind is Heard.CALLBACK:
             said = times_said(text, self.clock.now(), self.zone)
             arguments = {"outcome": "callback_requested", "objections": memory.objections}
             if said:
                 arguments["callback_time"] = said[0].isoformat()
             return Reply(text="Of course, we'll call you back then. " + brief.line("closing"),
-                         tools=[("record_outcome", arguments), ("end_call", {})])
+                         tools=[(Tool.RECORD_OUTCOME, arguments), (Tool.END_CALL, {})])
         if kind is Heard.DECLINE:
             return self._decline(text, memory)
         if memory.offers and not memory.booked:
@@ -182,13 +186,13 @@ class OfflineBrain(llm.LLM):
                 arguments = {"start": chosen["start"]}
                 if memory.email:
                     arguments["attendee_email"] = memory.email
-                return Reply(tools=[("book_meeting", arguments)])
+                return Reply(tools=[(Tool.BOOK_MEETING, arguments)])
         if kind in (Heard.ACCEPT, Heard.NO_SLOT_FITS) or windows_said(text, self.clock.now(), self.zone):
             windows = windows_said(text, self.clock.now(), self.zone)
             arguments = {}
             if windows:
                 arguments = {"within_start": windows[0][0].isoformat(), "within_end": windows[0][1].isoformat()}
-            return Reply(tools=[("check_availability", arguments)])
+            return Reply(tools=[(Tool.CHECK_AVAILABILITY, arguments)])
         if kind is Heard.OBJECTION:
             if memory.objection_counts.get(objection, 0) > 1:
                 return self._decline(text, memory)  # a second no to the same thing is a no
@@ -211,18 +215,8 @@ class OfflineBrain(llm.LLM):
         if memory.disclosed_to_party and not (
                 verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and _MACHINE_SURE.search(verdict.cue)):
             return None
-        if verdict.answerer is Answerer.MAILBOX_FULL:
-            return Reply(tools=[("record_outcome", {"outcome": "no_answer",
-                                                    "decline_reason": "the voicemail box cannot take a message"}),
-                                ("end_call", {})])
-        if verdict.answerer is Answerer.CARRIER:
-            outcome = verdict.final_outcome
-            tools = [("end_call", {})]
-            if outcome is not None and outcome.value in ("no_answer", "wrong_number"):
-                tools.insert(0, ("record_outcome", {"outcome": outcome.value, "decline_reason": verdict.rule}))
-            return Reply(tools=tools)
-        if verdict.answerer is Answerer.VOICEMAIL:
-            return Reply()  # wait for the line cue: never talk over a greeting
+        if verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL, Answerer.CARRIER):
+            return Reply()  # never talk over a greeting or an announcement: the call core acts on the line
         if read_menu(text).choices:
             return self._menu(memory)
         if verdict.answerer is Answerer.IVR:
@@ -241,26 +235,8 @@ class OfflineBrain(llm.LLM):
                                                                     NavAction.GIVE_UP):
             return Reply()  # let the menu time out to a person rather than take a line to avoid
         if decision.digits:
-            return Reply(tools=[("press_digits", {"digits": decision.digits})])
+            return Reply(tools=[(Tool.PRESS_DIGITS, {"digits": decision.digits})])
         return Reply(text=decision.say) if decision.say else Reply()
-
-    def _voicemail_moment(self, cue: LineCue, memory: _Memory) -> Reply:
-        """VoicemailTiming replayed from the greeting and the agent side's cue: speak, wait or hang up."""
-        timing = VoicemailTiming()
-        decision = timing.greeting(" ".join(memory.greeting) or "voicemail", 0.0)
-        if decision.step is VoicemailStep.WAIT:
-            if cue.kind == "beep":
-                timing.tick(0.0)
-                timing.beep(BeepEvent(max(0.0, cue.at_s - BEEP_HALF_S), cue.at_s, cue.frequency_hz))
-            else:
-                timing.tick(cue.at_s, speech_active=True)
-            decision = timing.tick(cue.now_s)
-        if decision.step is VoicemailStep.SPEAK:
-            return Reply(tools=[("leave_voicemail", {})])
-        if decision.step is VoicemailStep.HANG_UP:
-            return Reply(tools=[("record_outcome", {"outcome": "no_answer", "decline_reason": decision.reason}),
-                                ("end_call", {})])
-        return Reply()
 
     def voicemail_message(self) -> str:
         """The script's voicemail line, trimmed to whole sentences that fit in 30 seconds."""
@@ -268,9 +244,9 @@ class OfflineBrain(llm.LLM):
 
     def _decline(self, text: str, memory: _Memory) -> Reply:
         return Reply(text=self.brief.line("closing"), tools=[
-            ("record_outcome", {"outcome": "declined", "decline_reason": text.strip()[:200],
+            (Tool.RECORD_OUTCOME, {"outcome": "declined", "decline_reason": text.strip()[:200],
                                 "objections": memory.objections}),
-            ("end_call", {})])
+            (Tool.END_CALL, {})])
 
     def _chosen_offer(self, text: str, offers: list[dict]) -> dict | None:
         low = text.lower()
@@ -285,9 +261,9 @@ class OfflineBrain(llm.LLM):
 
     def _after_tool(self, output, memory: _Memory) -> Reply:
         brief = self.brief
-        if output.name == "leave_voicemail":
-            return Reply(text=self.voicemail_message(), tools=[("end_call", {})])
-        if output.name in ("check_availability", "book_meeting"):
+        if output.name == Tool.LEAVE_VOICEMAIL:
+            return Reply(text=self.voicemail_message(), tools=[(Tool.END_CALL, {})])
+        if output.name in (Tool.CHECK_AVAILABILITY, Tool.BOOK_MEETING):
             try:
                 payload = json.loads(output.output)
             except (TypeError, ValueError):
@@ -297,8 +273,8 @@ class OfflineBrain(llm.LLM):
                 spoken = next((o["spoken"] for o in memory.offers if o["start"] == payload["booked"]["start"]),
                               start.astimezone(self.zone).strftime("%A %B %d at %I:%M %p"))
                 return Reply(text=f"You're all set for {spoken}; the invitation is on its way. " + brief.line("closing"),
-                             tools=[("record_outcome", {"outcome": "meeting_booked", "objections": memory.objections}),
-                                    ("end_call", {})])
+                             tools=[(Tool.RECORD_OUTCOME, {"outcome": "meeting_booked", "objections": memory.objections}),
+                                    (Tool.END_CALL, {})])
             if payload.get("offers"):
                 slots = ", ".join(o["spoken"] for o in payload["offers"][:-1])
                 last = payload["offers"][-1]["spoken"]
@@ -306,9 +282,9 @@ class OfflineBrain(llm.LLM):
                 return Reply(text=brief.line("scheduling", slots=slots))
             return Reply(text=f"I'm sorry, {brief.rep_name} has no open time that fits right now; they will email "
                               f"you to find one. " + brief.line("closing"),
-                         tools=[("record_outcome", {"outcome": "callback_requested", "objections": memory.objections,
+                         tools=[(Tool.RECORD_OUTCOME, {"outcome": "callback_requested", "objections": memory.objections,
                                                     "decline_reason": "no free slot"}),
-                                ("end_call", {})])
+                                (Tool.END_CALL, {})])
         return Reply()
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Callable
 
-from application.call_progress import CallProgress, LineEnding
-from infrastructure.offline_listening import times_said
+from application.call.progress import LineEnding
+from domain.slot_finder import times_said
 from simulator.line_audio import LineAudio, VoicemailAudio, quiet_audio, voicemail_audio
 from simulator.scenario import Node, Scenario
 
@@ -49,10 +49,9 @@ def _spoken_window(start: datetime, end: datetime) -> str:
 
 
 class Practice:
-    def __init__(self, scenario: Scenario, progress: CallProgress, now: Callable[[], datetime],
-                 advance: Callable[[float], None]):
+    def __init__(self, scenario: Scenario, now: Callable[[], datetime], advance: Callable[[float], None]):
         self.scenario = scenario
-        self.progress = progress
+        self.ended: LineEnding | None = None  # how the line itself ended the call
         self.now = now
         self.advance = advance
         self.node: Node = scenario.line["start"]
@@ -102,7 +101,7 @@ class Practice:
 
     def next_utterance(self) -> str | LineAudio | None:
         """What the line says next, given what the agent did since; None when the line has ended."""
-        if self.hung_up or self.progress.line_ending is not None:
+        if self.hung_up or self.ended is not None:
             return None
         said, self.agent_lines = " ".join(self.agent_lines), []
         digits, self.pressed = "".join(self.pressed), []
@@ -141,11 +140,9 @@ class Practice:
         if node.kind in ("hangup", "no_answer", "busy", "invalid_number"):
             return self._end(LineEnding.HUNG_UP)
         if node.kind == "menu":
-            self.progress.heard_menu = True
             return self._say(node.text)
         if node.kind in ("hold", "voicemail"):
             return self._say(node.text)
-        self.progress.reached_human = True
         return self._say(node.says or f"{self.scenario.contact['practice']}, how can I help you?")
 
     def _menu(self, said: str, digits: str) -> str | None:
@@ -295,5 +292,5 @@ class Practice:
         return text
 
     def _end(self, how: LineEnding) -> None:
-        self.progress.line_ending = how
+        self.ended = how
         return None

@@ -1,4 +1,4 @@
-"""The CallLine adapter of the simulator: the sales agent, in text mode, calls a simulated practice."""
+"""The CallLine adapter of the simulator: the call core, in its text-mode shell, calls a simulated practice."""
 from __future__ import annotations
 
 import asyncio
@@ -8,13 +8,10 @@ from zoneinfo import ZoneInfo
 
 from livekit.agents import llm
 
-from application.agent_brief import AgentBrief, CallIdentity, build_brief
-from application.book_meeting import BookMeeting, MeetingRequest, Rep
-from application.call_actions import CallActions
-from application.call_progress import CallProgress, LineEnding
-from application.call_stages import CallStages
-from application.meeting_scheduling import BookMeetingScheduler
-from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
+from application.book_meeting import BookMeeting
+from application.call.brief import AgentBrief, CallIdentity
+from application.call.core import CallCore, CallPorts, CallSettings
+from application.call.stages import CallStages
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
@@ -28,7 +25,6 @@ from simulator.simulated_clock import SimulatedClock
 from simulator.practice import Practice
 from simulator.scenario import Scenario
 from simulator.text_call import MAX_TURNS, TextChannel, run_text_call
-from simulator.text_coaching import TextCoaching
 
 ModelFactory = Callable[[AgentBrief, ZoneInfo, TargetPolicy], llm.LLM]
 
@@ -74,37 +70,26 @@ class PracticeLine:
             return CallResult(outcome=CallOutcome.FAILED, ended_at=self.clock.now(),
                               reason="simulated practice: no scenario for this campaign")
         started = time.perf_counter()
-        progress = CallProgress(started_at=self.clock.now())
-        practice = Practice(scenario, progress, self.clock.now, self.clock.advance)
-        brief = build_brief(request.script, request.contact, request.campaign, self.identity)
-        meeting = MeetingRequest(call_id=request.call_id, rep=Rep.from_campaign(request.campaign),
-                                 contact=request.contact)
-        actions = CallActions(progress=progress, controls=PracticeControls(practice), do_not_call=self.do_not_call,
-                              scheduler=BookMeetingScheduler(self.book_meeting, meeting), clock=self.clock,
-                              contact=request.contact, stages=stages)
-        policy = menu_policy(request.campaign.settings, request.contact)
-        model = self.model_factory(brief, scenario.contact_zone, policy)
-        controls = actions.controls
-        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0,
-                                      stages=stages)
-        agent = SalesAgent(brief, actions, fast_path=fast_path)
-        fast_path.channel = TextChannel(agent, practice, progress, self.clock)
-        coaching = TextCoaching(self.coach_factory(), agent, self.clock, interval_s=self.coach_interval_s,
-                                timeout_s=self.coach_timeout_s)
+        practice = Practice(scenario, self.clock.now, self.clock.advance)
+        ports = CallPorts(do_not_call=self.do_not_call, book_meeting=self.book_meeting,
+                          sales_coach=self.coach_factory(), clock=self.clock, telemetry=self.telemetry)
+        core = CallCore(call_id=request.call_id, campaign=request.campaign, contact=request.contact,
+                        script=request.script, identity=self.identity, controls=PracticeControls(practice),
+                        ports=ports, settings=CallSettings(coach_interval_s=self.coach_interval_s,
+                                                           coach_timeout_s=self.coach_timeout_s, digit_pause_s=0.0),
+                        stages=stages)
+        model = self.model_factory(core.brief, scenario.contact_zone, core.policy)
+        agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)
+        core.connect(TextChannel(agent, practice, core))
         try:
             usage = await asyncio.wait_for(
-                run_text_call(agent=agent, model=model, other_side=practice, progress=progress, clock=self.clock,
-                              fast_path=fast_path, coaching=coaching, stages=stages, max_turns=self.max_turns),
+                run_text_call(core=core, agent=agent, model=model, other_side=practice, max_turns=self.max_turns),
                 timeout=self.time_limit_s)
             self.usage[request.campaign.id] = TokenUsage.from_session_usage(usage)
         except asyncio.TimeoutError:
-            progress.line_ending = LineEnding.TIMED_OUT
-            progress.reason = f"the call ran past the simulation's time limit of {self.time_limit_s:g} s"
+            core.timed_out(f"the call ran past the simulation's time limit of {self.time_limit_s:g} s")
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
-        if practice.talked_over_greeting and progress.voicemail_left:
-            progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
-        return progress.result(self.clock.now(), report={"simulated": True, "scenario": scenario.id,
-                                                         "model": model.model, "line_ending":
-                                                         progress.line_ending.value if progress.line_ending else None,
-                                                         "coach": coaching.report()})
+        if practice.talked_over_greeting and core.progress.voicemail_left:
+            core.progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
+        return await core.finish({"simulated": True, "scenario": scenario.id, "model": model.model})

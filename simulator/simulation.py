@@ -18,7 +18,7 @@ from arq.connections import create_pool
 from bson import ObjectId
 from dependency_injector import providers
 
-from application.agent_brief import CallIdentity
+from application.call.brief import CallIdentity
 from application.book_meeting import BookMeeting
 from application.commands import ConductCallCommand
 from application.conduct_call import ConductCall

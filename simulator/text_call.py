@@ -1,12 +1,12 @@
-"""A call in text mode: the sales agent in a real AgentSession without a room, text in and text out.
+"""The text-mode shell over the call core: the sales agent in a real AgentSession without a room.
 
-Every tool runs as in production; only speech is text. The other side is
-anything with pick_up / next_utterance / hear / audio_heard_until (the
-simulated practice); it speaks text, or LineAudio when there are no words (a
-voicemail box's beep, silence). As in production, the agent side handles what
-needs no model: menus go through the PhoneTreeFastPath before the model sees
-them, and line audio goes through VoicemailWatch (the real BeepDetector); the
-model is woken with a LineCue when it is time to speak.
+Every tool runs as in production; only speech is text. The other side is anything with pick_up /
+next_utterance / hear / audio_heard_until / ended (the simulated practice): it speaks text, or LineAudio
+when there are no words (a voicemail box's greeting tail, beep and silence). This shell only feeds the
+core the line's events (answered or not, each utterance, the audio, the hang-up) and carries out what
+the core answers: `Reply(instructions)` runs the model with exactly the instructions a live call gives
+it, `HangUp` ends the call. The decisions (who answered, when to leave the voicemail, objections,
+disclosure, coaching, the outcome) are the core's, as on a live call.
 """
 from __future__ import annotations
 
@@ -14,24 +14,22 @@ import logging
 from typing import Callable, Protocol, Union
 
 from livekit.agents import AgentSession, llm
+from livekit.agents.voice.run_result import RunResult
 
-from application.call_progress import CallProgress, LineEnding
-from application.call_stages import CallStages
-from application.phone_tree_fast_path import PhoneTreeFastPath
-from application.ports.clock import Clock
-from application.voicemail_watch import VoicemailWatch
+from application.call.core import Action, CallCore, HangUp, Reply
+from application.call.progress import LineEnding
 from domain.menu_navigator import NavDecision
-from domain.voicemail import VoicemailStep
-from infrastructure.offline_listening import LineCue, discloses_ai
+from domain.voicemail_detector import Answerer, GreetingVerdict
 from infrastructure.sales_agent import SalesAgent
 from simulator.line_audio import LineAudio
-from simulator.text_coaching import TextCoaching
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 60
 
 
 class OtherSide(Protocol):
+    ended: LineEnding | None  # how the line ended the call (set when an utterance comes back None)
+
     def pick_up(self) -> str | None: ...
 
     def next_utterance(self) -> Union[str, LineAudio, None]: ...
@@ -43,117 +41,108 @@ class OtherSide(Protocol):
 
 
 class TextChannel:
-    """AgentChannel in text mode: words for a speech menu go to the other side, notes to the agent's chat."""
+    """AgentChannel in text mode: words for a speech menu go to the other side, the rest to the agent."""
 
-    def __init__(self, agent: SalesAgent, other_side: OtherSide, progress: CallProgress, clock: Clock):
+    def __init__(self, agent: SalesAgent, other_side: OtherSide, core: CallCore):
         self.agent = agent
         self.other_side = other_side
-        self.progress = progress
-        self.clock = clock
+        self.core = core
 
     async def speak_to_menu(self, words: str) -> None:
-        self.progress.said("agent", words, self.clock.now())
+        self.core.agent_said(words)
         self.other_side.hear(words)
 
     async def note_menu_action(self, decision: NavDecision) -> None:
         await self.agent.note_menu_action(decision)
 
+    async def update_instructions(self, instructions: str) -> None:
+        await self.agent.update_instructions(instructions)
 
-async def run_text_call(*, agent: SalesAgent, model: llm.LLM, other_side: OtherSide, progress: CallProgress,
-                        clock: Clock, max_turns: int = MAX_TURNS, fast_path: PhoneTreeFastPath | None = None,
-                        on_turn: Callable[[], None] | None = None, coaching: TextCoaching | None = None,
-                        stages: CallStages | None = None) -> list:
-    """Converse until the agent or the line ends the call (or `max_turns` pass); fills `progress`.
 
-    Returns the model usage livekit-agents counted for the session (a list of usage summaries).
+async def run_text_call(*, core: CallCore, agent: SalesAgent, model: llm.LLM, other_side: OtherSide,
+                        max_turns: int = MAX_TURNS, on_turn: Callable[[], None] | None = None) -> list:
+    """Converse until the agent, the core or the line ends the call (or `max_turns` pass); fills core.progress.
 
-    With `fast_path`, its channel should be a TextChannel on this agent and other side.
-    With `coaching` (on this agent), the sales coach reviews the call before the replies
-    that follow a key moment or an interval, and its guidance is in the instructions of
-    that very reply. `stages` hears of the dial, the answer, who was reached and the end.
-    """
-    stages = stages or CallStages()
+    Returns the model usage livekit-agents counted for the session (a list of usage summaries)."""
+    progress = core.progress
     session = AgentSession(llm=model)
     await session.start(agent, record=False)
-    greeting: list[str] = []  # the current party's words since the agent last spoke
-    watch: VoicemailWatch | None = None  # listening to the line's audio since the last words
     try:
-        stages.dialing()
+        core.dialing()
         utterance: Union[str, LineAudio, None] = other_side.pick_up()
         if utterance is None:
-            stages.not_answered(progress.line_ending.value if progress.line_ending else "no_answer")
+            core.not_answered(other_side.ended or LineEnding.NO_ANSWER)
         else:
-            stages.answered()
+            core.answered()
         turns = 0
         while utterance is not None and not progress.ended:
-            if progress.reached_human:
-                stages.reached("person")
-            elif isinstance(utterance, LineAudio):
-                stages.reached("voicemail")
             if turns >= max_turns:
-                progress.line_ending = LineEnding.TIMED_OUT
-                progress.reason = f"no ending after {max_turns} turns"
+                core.timed_out(f"no ending after {max_turns} turns")
                 break
             turns += 1
             if isinstance(utterance, LineAudio):
-                if watch is None:
-                    watch = VoicemailWatch(utterance.sample_rate)
-                    for words in greeting:
-                        watch.greeting(words)
-                cue = _listen(watch, utterance, other_side, progress, clock)
-                if cue is None:
+                action = _audio(core, utterance, other_side)
+                if action is None:
                     utterance = other_side.next_utterance()
                     continue
-                text = cue.render()
-                progress.said("line", text, clock.now())
             else:
-                text = utterance
-                watch = None
-                progress.said("callee", text, clock.now())
-                greeting.append(text)
-                if fast_path is not None:
-                    fast_path.new_prompt()
-                    if await fast_path.hear_prompt(text) is not None:
-                        greeting = []
-                        utterance = other_side.next_utterance()
-                        continue
-            if coaching is not None:
-                await coaching.before_reply(text, progress.transcript)
-            result = await session.run(user_input=text)
-            for event in result.events:
-                if event.type == "message" and event.item.role == "assistant":
-                    said = event.item.text_content or ""
-                    if not said:
-                        continue
-                    greeting = []
-                    progress.said("agent", said, clock.now())
-                    if discloses_ai(said):
-                        progress.disclosed_ai = True
-                    other_side.hear(said)
+                action = core.callee_said(utterance)
+                if action is None and await core.hear_prompt(utterance):
+                    utterance = other_side.next_utterance()
+                    continue
+            if isinstance(action, HangUp):
+                await core.controls.hang_up()
+                break
+            await core.coach.before_reply()
+            for said in await _reply(session, utterance, action):
+                core.agent_said(said)
+                other_side.hear(said)
             if on_turn is not None:
                 on_turn()
             if progress.ended:
                 break
             utterance = other_side.next_utterance()
-        if utterance is None and not progress.ended and progress.line_ending is None:
-            progress.line_ending = LineEnding.HUNG_UP
+        if utterance is None and other_side.ended is not None and progress.line_ending is None \
+                and not progress.ended:
+            if other_side.ended is LineEnding.HUNG_UP:
+                core.hung_up()
+            else:
+                progress.line_ending = other_side.ended
     finally:
         await session.aclose()
-        if coaching is not None:
-            coaching.catch_up(progress.transcript)
-        stages.ended(progress.final_outcome().value)
     return list(session.usage.model_usage)
 
 
-def _listen(watch: VoicemailWatch, audio: LineAudio, other_side: OtherSide, progress: CallProgress,
-            clock: Clock) -> LineCue | None:
-    """Run the voicemail watch on the clip; the cue to wake the model with, or None to keep listening."""
-    before = watch.now_s
-    decision = watch.feed(audio.pcm)
-    other_side.audio_heard_until(watch.now_s - before)
-    if decision.step is VoicemailStep.WAIT:
-        return None
-    if watch.spoke_after_beep and watch.beep is not None:
-        progress.beep(clock.now())
-        return LineCue("beep", watch.beep.end_s, watch.now_s, watch.beep.frequency_hz)
-    return LineCue("quiet", watch.last_speech_s or 0.0, watch.now_s)
+def _audio(core: CallCore, audio: LineAudio, other_side: OtherSide) -> Action | None:
+    """The line plays sound without words: a machine. The core listens for the moment to speak."""
+    if core.party is not Answerer.VOICEMAIL:
+        # Text mode has no detector on the audio: sound without words after a greeting is a message box.
+        verdict = core.verdict(GreetingVerdict(Answerer.VOICEMAIL, rule="tones_without_words"), source="line")
+        if verdict is not None:
+            return verdict
+    watch = core.voicemail
+    before = watch.now_s if watch else 0.0
+    action = core.line_audio(audio.pcm)
+    other_side.audio_heard_until((watch.now_s if watch else 0.0) - before)
+    return action
+
+
+async def reply_with_instructions(session: AgentSession, instructions: str) -> RunResult:
+    """The model's turn asked for with `instructions` (as a live call's generate_reply), awaited to its end.
+
+    What AgentSession.run does for user input: generate_reply watches the handle of the run in
+    progress, tool follow-ups included."""
+    result: RunResult = RunResult(output_type=None, session=session)
+    session._global_run_state = result
+    session.generate_reply(instructions=instructions)
+    return await result
+
+
+async def _reply(session: AgentSession, utterance: Union[str, LineAudio], action: Action | None) -> list[str]:
+    """Run the model for one turn: on the callee's words, or on the core's instructions; what the agent said."""
+    if isinstance(action, Reply):
+        result = await reply_with_instructions(session, action.instructions)
+    else:
+        result = await session.run(user_input=str(utterance))
+    return [event.item.text_content for event in result.events
+            if event.type == "message" and event.item.role == "assistant" and event.item.text_content]

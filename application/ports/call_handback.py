@@ -1,48 +1,53 @@
 """How the ARQ job learns how a call ended from the agent process that ran it.
 
 The agent side calls `heartbeat(call_id)` every few seconds while the call runs
-and `publish(call_id, payload)` once at the end (payload: a CallResult encoded by
-application.call_result_codec). The job side calls `wait(call_id, timeout)`.
-A result published before `wait` starts is not lost: it is kept for a while.
+and `publish(call_id, result)` once at the end. The job side calls
+`wait(call_id, timeout)`: the CallResult, `AgentLost` when the heartbeats stopped,
+or None at the timeout. A result published before `wait` starts is not lost: it
+is kept for a while. How the result travels (JSON on Redis) is the adapter's.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Protocol
 
-AGENT_LOST = "agent_lost"
+from application.ports.call_line import CallResult
 
 
-def lost_agent_marker(silent_for_s: float) -> dict[str, Any]:
-    """What `wait` returns when the agent stopped sending heartbeats."""
-    return {AGENT_LOST: True, "silent_for_s": round(silent_for_s, 3)}
+@dataclass(frozen=True)
+class AgentLost:
+    """No heartbeat nor result for the adapter's `lost_after_s`."""
+
+    silent_for_s: float
+
+
+class UnreadableResult(ValueError):
+    """A result was published but cannot be read back as a CallResult; the message names what is wrong."""
 
 
 GIVE_UP_TIMEOUT = "timeout"
 
 
-def give_up(now: float, deadline: float, silent_for_s: float, lost_after_s: float) -> dict[str, Any] | str | None:
-    """The waiting rule every adapter shares: GIVE_UP_TIMEOUT past the deadline, the lost-agent
-    marker once heartbeats have been silent too long, else None (keep waiting)."""
+def give_up(now: float, deadline: float, silent_for_s: float, lost_after_s: float) -> AgentLost | str | None:
+    """The waiting rule every adapter shares: GIVE_UP_TIMEOUT past the deadline, AgentLost once
+    heartbeats have been silent too long, else None (keep waiting)."""
     if now >= deadline:
         return GIVE_UP_TIMEOUT
     if silent_for_s >= lost_after_s:
-        return lost_agent_marker(silent_for_s)
+        return AgentLost(round(silent_for_s, 3))
     return None
 
 
-def is_agent_lost(payload: dict[str, Any] | None) -> bool:
-    return bool(payload) and payload.get(AGENT_LOST) is True
-
-
 class CallHandback(Protocol):
-    async def publish(self, call_id: str, payload: dict[str, Any]) -> None:
-        """Hand the call's result to whoever waits on `call_id` (agent side). The payload must be JSON-ready."""
+    async def publish(self, call_id: str, result: CallResult) -> None:
+        """Hand the call's result to whoever waits on `call_id` (agent side)."""
 
     async def heartbeat(self, call_id: str) -> None:
         """Say the agent handling `call_id` is alive (agent side)."""
 
-    async def wait(self, call_id: str, timeout: float) -> dict[str, Any] | None:
-        """The published payload; `lost_agent_marker(...)` when no heartbeat nor result
-        arrived for the adapter's `lost_after_s`; None when `timeout` seconds passed.
+    async def wait(self, call_id: str, timeout: float) -> CallResult | AgentLost | None:
+        """The published result; AgentLost when no heartbeat nor result arrived for the adapter's
+        `lost_after_s`; None when `timeout` seconds passed. Raises UnreadableResult for a result
+        that cannot be read back.
 
         Waiting does not consume the result: a second `wait` sees it again."""

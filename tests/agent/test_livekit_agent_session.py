@@ -19,19 +19,20 @@ from livekit.agents.voice.events import (CloseEvent, CloseReason, ConversationIt
                                          UserInputTranscribedEvent, UserStateChangedEvent)
 
 from application.book_meeting import BookMeeting
-from application.call_result_codec import result_from_dict
 from application.ports.call_line import CallRequest
 from domain.campaign import Campaign
 from domain.coaching import Guidance, Stage
 from domain.contact import Contact
 from domain.outcomes import CallOutcome
 from domain.script import default_script
-from infrastructure.livekit_agent_session import (AgentCall, AgentCallDeps, AgentCallSettings, DispatchMetadata,
-                                                  DispatchMetadataError, call_id_in, parse_dispatch_metadata,
-                                                  run_agent_call)
+from application.call.core import BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS, HangUp, Reply
+from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataError, call_id_in,
+                                           parse_dispatch_metadata)
+from infrastructure.livekit_agent_session import AgentCall, AgentCallDeps, AgentCallSettings, run_agent_call
 from infrastructure.livekit_call_line import LiveKitCallLine, LiveKitCallSettings
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.redis_handback import RedisHandback
+from tests.fakes.call_controls import FakeCallControls
 from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
 from tests.fakes.compliance import FakeDoNotCallList
 from tests.fakes.repositories import FakeCampaignRepository, FakeContactRepository
@@ -142,17 +143,6 @@ def deps_with(handback, *, campaigns=(CAMPAIGN,), coach=None) -> AgentCallDeps:
 SETTINGS = AgentCallSettings(heartbeat_interval_s=0.05, coach_interval_s=3600)
 
 
-class Keys:
-    def __init__(self):
-        self.pressed, self.hung_up = [], False
-
-    async def send_dtmf(self, digits):
-        self.pressed.append(digits)
-
-    async def hang_up(self):
-        self.hung_up = True
-
-
 @pytest.fixture
 async def text_call(handback):
     agent_side, job_side = handback
@@ -161,7 +151,7 @@ async def text_call(handback):
     model = RecordingModel("Hi Dana, this is Alex, an AI assistant calling for DocShield; this call is recorded.",
                            "Thanks. Do you have fifteen minutes with Jordan this week?",
                            "Great, Wednesday works.")
-    agent = await call.prepare(Keys())
+    agent = await call.prepare(FakeCallControls())
     session = AgentSession(llm=model)
     call.attach(session)
     await session.start(agent, record=False)
@@ -177,14 +167,14 @@ async def test_transcripts_reach_the_progress_and_the_coach_and_the_disclosure_i
     call, session, _model, _job = text_call
     await session.run(user_input="Hello, this is Dana.")
     await session.run(user_input="We already have malpractice insurance.")
-    speakers = [(line.speaker, line.text) for line in call.progress.transcript]
+    speakers = [(line.speaker, line.text) for line in call.core.progress.transcript]
     assert speakers[:2] == [("callee", "Hello, this is Dana."),
                             ("agent", "Hi Dana, this is Alex, an AI assistant calling for DocShield; "
                                       "this call is recorded.")]
     assert speakers[2][0] == "callee" and speakers[3][0] == "agent"
-    assert call.progress.disclosed_ai
-    assert call.progress.objections == ["already_insured"]
-    assert [line.text for line in call.coach.transcript] == [text for _, text in speakers]
+    assert call.core.progress.disclosed_ai
+    assert call.core.progress.objections == ["already_insured"]
+    assert [line.text for line in call.core.coach.transcript] == [text for _, text in speakers]
 
 
 async def test_coach_guidance_reaches_the_very_next_reply(text_call):
@@ -192,19 +182,19 @@ async def test_coach_guidance_reaches_the_very_next_reply(text_call):
     await session.run(user_input="Hello, this is Dana.")
     guidance = Guidance(Stage.OBJECTION, "acknowledge and use the 'cost' handler, then ask for the meeting",
                         missed=("say that the call is recorded",))
-    await call.apply_guidance(guidance)
+    await call.core.apply_guidance(guidance)
     await session.run(user_input="How much does this cost?")
     assert guidance.as_instructions() not in model.instructions_seen(0)
     seen = model.instructions_seen(1)
-    assert guidance.as_instructions() in seen and call.brief.instructions.strip() in seen
+    assert guidance.as_instructions() in seen and call.core.brief.instructions.strip() in seen
 
 
 async def test_a_coach_review_replaces_the_previous_guidance(text_call):
     call, session, model, _job = text_call
     await session.run(user_input="Who is this?")
-    first = await call.coach.review_now()
+    first = await call.core.coach.review_now()
     await session.run(user_input="How much does this cost?")
-    second = await call.coach.review_now()
+    second = await call.core.coach.review_now()
     await session.run(user_input="Okay.")
     seen = model.instructions_seen(2)
     assert first is not None and second is not None and first != second
@@ -222,7 +212,7 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
         async def prompt_ended(self):
             heard.append("prompt ended")
 
-    call.callee_listeners.append(FastPath())
+    call.core.listeners.append(FastPath())
     session.emit("user_input_transcribed", UserInputTranscribedEvent(transcript="For billing press", is_final=False))
     session.emit("user_input_transcribed", UserInputTranscribedEvent(transcript="For billing press 2.",
                                                                       is_final=True))
@@ -232,7 +222,7 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
     session.emit("user_state_changed", UserStateChangedEvent(old_state="speaking", new_state="listening"))
     await asyncio.sleep(0.05)
     assert heard == [("For billing press", False), ("For billing press 2.", True), "prompt ended"]
-    result = call.result()
+    result = await call.finish()
     assert result.turn_latencies_ms == [910.0, 1620.0]
     assert result.report["agent"]["latency"]["over_target"] == 1
 
@@ -240,7 +230,7 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
 async def test_a_menu_on_the_live_call_is_answered_by_the_fast_path_without_the_model(handback):
     agent_side, _job = handback
     call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), SETTINGS)
-    keys = Keys()
+    keys = FakeCallControls()
     model = RecordingModel("Hello?")
     agent = await call.prepare(keys)
     session = AgentSession(llm=model)
@@ -255,7 +245,7 @@ async def test_a_menu_on_the_live_call_is_answered_by_the_fast_path_without_the_
                 break
             await asyncio.sleep(0.01)
         assert keys.pressed == ["4"]
-        assert call.progress.digits == ["4"]
+        assert call.core.progress.digits == ["4"]
         assert model.contexts == [], "the model must not be asked to answer a menu"
     finally:
         await session.aclose()
@@ -265,13 +255,12 @@ async def test_a_menu_on_the_live_call_is_answered_by_the_fast_path_without_the_
 async def test_the_result_is_handed_back_with_heartbeats_before_it(text_call, redis_url):
     call, session, _model, job_side = text_call
     await session.run(user_input="Hello, this is Dana.")
-    call.progress.reached_human = True
+    call.amd_verdict("human")
     await asyncio.sleep(0.2)
     session.emit("close", CloseEvent(reason=CloseReason.PARTICIPANT_DISCONNECTED))
     payload = await call.finish({"duration_ms": 1234})
-    received = await job_side.wait(call.metadata.call_id, timeout=5)
-    assert received == payload
-    result = result_from_dict(received)
+    result = await job_side.wait(call.metadata.call_id, timeout=5)
+    assert result == payload
     assert result.outcome is CallOutcome.DECLINED and result.reached_human and result.disclosed_ai
     assert [line.speaker for line in result.transcript] == ["callee", "agent"]
     assert result.report["agent"]["close_reason"] == "participant_disconnected"
@@ -286,15 +275,18 @@ async def test_the_result_is_handed_back_with_heartbeats_before_it(text_call, re
     ("human", None, False), ("machine-ivr", None, False), ("machine-vm", None, False),
     ("machine-unavailable", CallOutcome.NO_ANSWER, True), ("uncertain", None, False),
 ])
-def test_the_answering_machine_verdict_shapes_the_call(category, outcome, ends):
+async def test_the_answering_machine_verdict_shapes_the_call(category, outcome, ends):
     call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(None), SETTINGS)
-    assert call.amd_verdict(category, reason="r", delay_s=1.23456) is ends
-    assert call.progress.outcome is outcome
-    assert call.progress.reached_human is (category == "human")
-    assert call.progress.heard_menu is (category == "machine-ivr")
-    assert call.report["amd"] == {"category": category, "reason": "r", "delay_s": 1.235}
-    # A beep counts as the voicemail's only after a voicemail greeting.
-    assert call.beep_heard() is (category == "machine-vm")
+    await call.prepare(FakeCallControls())
+    assert isinstance(call.amd_verdict(category, reason="r", delay_s=1.23456), HangUp) is ends
+    progress = call.core.progress
+    assert progress.outcome is outcome
+    assert progress.reached_human is (category == "human")
+    assert progress.heard_menu is (category == "machine-ivr")
+    assert call.core.verdicts[-1]["source"] == "amd" and call.core.verdicts[-1]["delay_s"] == 1.235
+    assert call.core.verdicts[-1]["reason"] == "r"
+    # The callee's audio counts for the voicemail timing only after a voicemail verdict.
+    assert (call.core.voicemail is not None) is (category == "machine-vm")
 
 
 # ------------------------------------------------------------------ the job, on its error paths
@@ -332,7 +324,7 @@ async def test_bad_metadata_hands_back_a_failed_result_with_the_reason(handback)
     raw = json.dumps(metadata(call_id="call-bad1", step="two"))
     ctx = FakeJobContext(raw)
     assert await run_agent_call(ctx, deps_with(agent_side), SETTINGS) is None
-    result = result_from_dict(await job_side.wait("call-bad1", timeout=5))
+    result = await job_side.wait("call-bad1", timeout=5)
     assert result.outcome is CallOutcome.FAILED and "step" in result.reason
     assert ctx.shutdowns == ["bad dispatch metadata"] and not ctx.connected
 
@@ -342,9 +334,8 @@ async def test_an_unknown_campaign_fails_the_call_hangs_up_and_hands_back(handba
     sent = metadata()
     ctx = FakeJobContext(json.dumps(sent))
     payload = await run_agent_call(ctx, deps_with(agent_side, campaigns=()), SETTINGS)
-    received = await job_side.wait(sent["call_id"], timeout=5)
-    assert received == payload
-    result = result_from_dict(received)
+    result = await job_side.wait(sent["call_id"], timeout=5)
+    assert result == payload
     assert result.outcome is CallOutcome.FAILED
     assert result.reason == f"not started: campaign {CAMPAIGN.id} not found"
     assert ctx.api.room.calls == [("remove_participant", "callee"), ("delete_room", "call-x")]
@@ -362,13 +353,13 @@ async def test_a_model_that_cannot_start_still_hands_back_a_failed_result(handba
     built = []
 
     def fast_path(call, controls):
-        built.append((call.contact.id, call.campaign.id, controls.callee_identity))
+        built.append((call.core.contact.id, call.metadata.campaign_id, controls.callee_identity))
         return SimpleNamespace(hear=None)
 
     await run_agent_call(ctx, deps_with(agent_side), SETTINGS, model_factory=broken_model, listeners=[fast_path])
     # The fast path is built from the call's contact, campaign and room controls before the session starts.
     assert built == [("c1", CAMPAIGN.id, "callee")]
-    result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
+    result = await job_side.wait(sent["call_id"], timeout=5)
     assert result.outcome is CallOutcome.FAILED and result.reason == "ConnectionError in the agent session"
     assert ("delete_room", "call-x") in ctx.api.room.calls
 
@@ -396,7 +387,7 @@ async def test_the_realtime_model_gets_the_configured_session_and_the_guidance_b
                                  realtime_model="gpt-realtime", voice="marin", turn_detection="server_vad",
                                  vad_silence_ms=420, heartbeat_interval_s=0.05, coach_interval_s=3600)
     call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), settings)
-    agent = await call.prepare(Keys())
+    agent = await call.prepare(FakeCallControls())
     async with aiohttp.ClientSession() as http:
         session = AgentSession(llm=realtime_model(settings, http_session=http, modalities=["text"]))
         call.attach(session)
@@ -405,7 +396,7 @@ async def test_the_realtime_model_gets_the_configured_session_and_the_guidance_b
             first = await asyncio.wait_for(session.run(user_input="Hello, this is Dana."), timeout=10)
             first.expect.next_event().is_message(role="assistant")
             guidance = Guidance(Stage.OBJECTION, "acknowledge and use the 'cost' handler, then ask for the meeting")
-            await call.apply_guidance(guidance)
+            await call.core.apply_guidance(guidance)
             await asyncio.wait_for(session.run(user_input="How much does this cost?"), timeout=10)
         finally:
             await session.aclose()
@@ -422,8 +413,8 @@ async def test_the_realtime_model_gets_the_configured_session_and_the_guidance_b
               and guidance.as_instructions() in (e["session"].get("instructions") or "")]
     # The guidance is in the session before the very next response is asked for, not one turn late.
     assert len(responses) == 2 and guided and responses[0] < guided[0] < responses[1]
-    assert [line.speaker for line in call.progress.transcript] == ["callee", "agent", "callee", "agent"]
-    assert call.progress.disclosed_ai
+    assert [line.speaker for line in call.core.progress.transcript] == ["callee", "agent", "callee", "agent"]
+    assert call.core.progress.disclosed_ai
 
 
 # ------------------------------------------------------------------ the command line and the worker's registration
@@ -495,7 +486,7 @@ async def test_the_worker_entrypoint_wires_the_container_and_hands_back_through_
     await entrypoint(ctx)  # the campaign is not in this database: a FAILED result, handed back
     job_side = RedisHandback.from_url(redis_url)
     try:
-        result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
+        result = await job_side.wait(sent["call_id"], timeout=5)
     finally:
         await job_side.aclose()
     assert result.outcome is CallOutcome.FAILED and result.reason == f"not started: campaign {CAMPAIGN.id} not found"
@@ -515,7 +506,7 @@ async def test_an_agent_that_cannot_reach_its_database_hands_back_a_failed_resul
     await asyncio.wait_for(entrypoint(ctx), timeout=30)
     job_side = RedisHandback.from_url(redis_url)
     try:
-        result = result_from_dict(await job_side.wait(sent["call_id"], timeout=5))
+        result = await job_side.wait(sent["call_id"], timeout=5)
     finally:
         await job_side.aclose()
     assert result.outcome is CallOutcome.FAILED and "loading the call's services" in result.reason
@@ -527,7 +518,7 @@ async def test_the_agent_side_traces_dial_conversation_and_the_menu_until_a_pers
     deps = deps_with(agent_side)
     deps.telemetry = telemetry = FakeTelemetry()
     call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps, SETTINGS)
-    keys = Keys()
+    keys = FakeCallControls()
     agent = await call.prepare(keys)
     session = AgentSession(llm=RecordingModel("Hello?"))
     call.attach(session)
@@ -578,7 +569,7 @@ class ReplyRecorder:
 
 
 async def conversing_call(agent_side, **meta):
-    from infrastructure.livekit_agent_session import _converse
+    from infrastructure.livekit_line_events import converse
     from infrastructure.livekit_room_controls import LiveKitRoomControls
 
     settings = replace(SETTINGS, amd_enabled=False, beep_detection=False)
@@ -586,8 +577,8 @@ async def conversing_call(agent_side, **meta):
     room = AnsweredRoom()
     controls = LiveKitRoomControls(room, RoomService(), callee_identity="callee")
     await call.prepare(controls)
-    session = ReplyRecorder()
-    task = asyncio.create_task(_converse(SimpleNamespace(room=room), call, session, controls, call.metadata))
+    session = call.session = ReplyRecorder()
+    task = asyncio.create_task(converse(room, call, session, controls))
     for _ in range(200):
         if session.replies:
             break
@@ -604,7 +595,7 @@ async def test_a_model_error_after_the_answer_fails_the_call_rather_than_calling
                                recoverable=False)
     call._on_close(CloseEvent(reason=CloseReason.ERROR, error=error))
     await asyncio.wait_for(conversing, timeout=5)
-    result = call.result()
+    result = await call.core.finish()
     assert result.outcome is CallOutcome.FAILED
     assert result.decline_reason is None and "ConnectionError" in result.reason
 
@@ -615,7 +606,7 @@ async def test_a_callee_hanging_up_mid_call_is_a_hang_up(handback):
     call.amd_verdict("human")
     call._on_close(CloseEvent(reason=CloseReason.PARTICIPANT_DISCONNECTED))
     await asyncio.wait_for(conversing, timeout=5)
-    result = call.result()
+    result = await call.core.finish()
     assert (result.outcome, result.decline_reason) == (CallOutcome.DECLINED, "the callee hung up")
 
 
@@ -628,56 +619,50 @@ async def test_a_phone_leg_dropped_without_closing_the_session_ends_the_call_as_
     assert not conversing.done(), "another participant leaving does not end the call"
     room.emit("participant_disconnected", room.remote_participants["callee"])
     await asyncio.wait_for(conversing, timeout=5)
-    result = call.result()
+    result = await call.core.finish()
     assert (result.outcome, result.decline_reason) == (CallOutcome.DECLINED, "the callee hung up")
 
 
-def voicemail_listener(agent_side, greeting: str):
-    from infrastructure.livekit_agent_session import VoicemailListener
-
+async def voicemail_call(agent_side, greeting: str) -> AgentCall:
     call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), SETTINGS)
-    call.progress.said("callee", greeting, NOW_UTC)
-    return call, VoicemailListener(call)
+    await call.prepare(FakeCallControls())
+    call.core.callee_said(greeting)
+    return call
 
 
-NOW_UTC = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
-
-
-def feed_until_decided(listener, pcm: bytes, rate: int = 16000):
+def feed_until_decided(core, pcm: bytes, rate: int = 16000):
+    """The callee's audio in 20 ms frames, as the room's audio stream gives it; the core's action and when."""
     frame = 2 * rate // 50
     for start in range(0, len(pcm), frame):
-        decision = listener.frame(pcm[start:start + frame])
-        if decision is not None:
-            return decision, (start + frame) / 2 / rate
+        action = core.line_audio(pcm[start:start + frame])
+        if action is not None:
+            return action, (start + frame) / 2 / rate
     return None, None
 
 
 @pytest.mark.parametrize("beep", [True, False])
 async def test_after_a_voicemail_verdict_the_message_waits_for_the_beep_or_the_greetings_end(handback, beep):
-    from domain.voicemail import VoicemailStep
     from simulator.line_audio import voicemail_audio
 
     agent_side, _job = handback
-    call, listener = voicemail_listener(agent_side, "Hi, you've reached Dr. Patel's office. Please leave a message.")
+    call = await voicemail_call(agent_side, "Hi, you've reached Dr. Patel's office. Please leave a message.")
+    core = call.core
     audio = voicemail_audio("dr-patel", beep=beep)
-    assert listener.frame(audio.audio.pcm[:640]) is None, "nothing happens before the verdict"
+    assert core.line_audio(audio.audio.pcm[:640]) is None, "nothing happens before the verdict"
     call.amd_verdict("machine-vm")
-    decision, at_s = feed_until_decided(listener, audio.audio.pcm)
-    assert decision.step is VoicemailStep.SPEAK
+    action, at_s = feed_until_decided(core, audio.audio.pcm)
     if beep:
-        assert at_s >= audio.beep_end_s and call.progress.beep_heard_at is not None
+        assert action == Reply(BEEP_INSTRUCTIONS)
+        assert at_s >= audio.beep_end_s and core.progress.beep_heard_at is not None
     else:
-        assert at_s > audio.greeting_end_s + 1.0 and call.progress.beep_heard_at is None
-    assert listener.frame(audio.audio.pcm[:640]) is None, "one decision only"
+        assert action == Reply(NO_BEEP_INSTRUCTIONS)
+        assert at_s > audio.greeting_end_s + 1.0 and core.progress.beep_heard_at is None
+    assert core.line_audio(audio.audio.pcm[:640]) is None, "one decision only"
 
 
 async def test_a_full_mailbox_after_the_verdict_ends_the_call_as_no_answer(handback):
-    from domain.voicemail import VoicemailStep
-    from simulator.line_audio import voicemail_audio
-
     agent_side, _job = handback
-    call, listener = voicemail_listener(agent_side, "The mailbox is full and cannot accept any messages.")
-    call.amd_verdict("machine-vm")
-    decision, _ = feed_until_decided(listener, voicemail_audio("full", beep=False).audio.pcm)
-    assert decision.step is VoicemailStep.HANG_UP
-    assert call.result().outcome is CallOutcome.NO_ANSWER and not call.progress.voicemail_left
+    call = await voicemail_call(agent_side, "The mailbox is full and cannot accept any messages.")
+    assert isinstance(call.amd_verdict("machine-vm"), HangUp)
+    result = await call.core.finish()
+    assert result.outcome is CallOutcome.NO_ANSWER and not result.voicemail_left

@@ -8,17 +8,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from livekit.agents import AgentSession
 
-from application.agent_brief import CallIdentity, build_brief
-from application.call_actions import CallActions
-from application.call_progress import CallProgress
-from application.ports.meeting_scheduler import OfferedSlot, SchedulingAnswer
+from application.call.brief import CallIdentity, build_brief
+from application.call.actions import CallActions
+from application.call.progress import CallProgress
+from application.book_meeting import OfferedSlot, SchedulingAnswer
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.script import default_script
 from simulator.offline_brain import OfflineBrain
-from infrastructure.offline_listening import LineCue
+from application.call.core import BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS
+from simulator.text_call import reply_with_instructions
 from infrastructure.sales_agent import SalesAgent
+from tests.fakes.call_controls import FakeCallControls
 from tests.fakes.compliance import FakeDoNotCallList
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
@@ -29,18 +31,6 @@ SLOT = datetime(2026, 3, 11, 14, 0, tzinfo=timezone.utc)
 class FixedClock:
     def now(self) -> datetime:
         return NOW
-
-
-class KeypadAndHook:
-    def __init__(self):
-        self.pressed: list[str] = []
-        self.hung_up = False
-
-    async def send_dtmf(self, digits: str) -> None:
-        self.pressed.append(digits)
-
-    async def hang_up(self) -> None:
-        self.hung_up = True
 
 
 class OneSlotCalendar:
@@ -59,7 +49,7 @@ async def call():
     brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
                         CallIdentity())
     progress = CallProgress(started_at=NOW)
-    controls = KeypadAndHook()
+    controls = FakeCallControls()
     dnc = FakeDoNotCallList()
     actions = CallActions(progress=progress, controls=controls, do_not_call=dnc, scheduler=OneSlotCalendar(),
                           clock=FixedClock(), contact=contact)
@@ -79,12 +69,12 @@ async def test_a_menu_gets_the_digit_that_reaches_the_office_manager(call):
     assert controls.pressed == ["4"] and progress.digits == ["4"]
 
 
-async def test_a_voicemail_greeting_waits_for_the_beep_then_leaves_the_message(call):
+async def test_a_voicemail_greeting_gets_silence_then_the_beep_instructions_get_the_message(call):
     session, progress, controls, _dnc, brief = call
     greeting = await session.run(user_input="You've reached Lakeside. Please leave a message after the tone.")
     greeting.expect.no_more_events()
-    progress.beep(NOW)
-    result = await session.run(user_input=LineCue("beep", 3.1, 3.35, 1000.0).render())
+    progress.beep(NOW)  # the call core heard the beep and asks for the reply with these instructions
+    result = await reply_with_instructions(session, BEEP_INSTRUCTIONS)
     result.expect.next_event().is_function_call(name="leave_voicemail")
     result.expect.next_event().is_function_call_output()
     result.expect.next_event().is_message(role="assistant")
@@ -93,24 +83,19 @@ async def test_a_voicemail_greeting_waits_for_the_beep_then_leaves_the_message(c
     assert brief.lines["voicemail"] in [e.item.text_content for e in result.events if e.type == "message"]
 
 
-async def test_quiet_too_soon_after_a_greeting_that_promised_a_tone_is_not_the_moment_to_speak(call):
+async def test_without_a_beep_the_no_beep_instructions_get_the_message_too(call):
     session, progress, *_ = call
-    await session.run(user_input="You've reached Lakeside. Please leave a message after the tone.")
-    early = await session.run(user_input=LineCue("quiet", 1.0, 2.5).render())  # 1.5 s: the tone may still come
-    early.expect.no_more_events()
-    late = await session.run(user_input=LineCue("quiet", 1.0, 5.0).render())
-    late.expect.next_event().is_function_call(name="leave_voicemail")
+    await session.run(user_input="You've reached Lakeside. Please leave a message.")
+    result = await reply_with_instructions(session, NO_BEEP_INSTRUCTIONS)
+    result.expect.next_event().is_function_call(name="leave_voicemail")
     assert progress.voicemail_left and progress.voicemail_after_beep is False
 
 
-async def test_a_full_mailbox_ends_the_call_as_no_answer_without_a_message(call):
+async def test_the_brain_never_decides_a_line_event_a_full_mailbox_gets_no_tool_call(call):
     session, progress, controls, *_ = call
     result = await session.run(user_input="The mailbox is full and cannot accept any new messages. Goodbye.")
-    result.expect.contains_function_call(name="record_outcome", arguments={
-        "outcome": "no_answer", "decline_reason": "the voicemail box cannot take a message"})
-    result.expect.contains_function_call(name="end_call")
-    assert not [e for e in result.events if e.type == "message"]
-    assert progress.final_outcome().value == "no_answer" and not progress.voicemail_left and controls.hung_up
+    result.expect.no_more_events()  # the call core's rules end this call (tests/unit/test_call_core.py)
+    assert progress.outcome is None and not controls.hung_up
 
 
 async def test_the_voicemail_message_is_kept_under_thirty_seconds(call):
@@ -127,7 +112,7 @@ async def test_the_voicemail_message_is_kept_under_thirty_seconds(call):
 async def test_a_menu_the_fast_path_left_alone_is_read_by_the_navigator_with_the_campaign_policy(call):
     session, progress, controls, *_ = call
     brain = session.llm
-    from application.phone_tree_fast_path import menu_policy
+    from application.call.phone_tree import menu_policy
     brain.policy = menu_policy({"menu_targets": {"targets": [["credentialing"]]}}, brain.brief.contact)
     result = await session.run(user_input="For the office manager press 1. For credentialing press 2.")
     result.expect.next_event().is_function_call(name="press_digits", arguments={"digits": "2"})

@@ -6,8 +6,6 @@ import asyncio
 import pytest
 
 from infrastructure.offline_coach import OfflineCoach
-from simulator.text_call import run_text_call
-from simulator.text_coaching import TextCoaching
 from tests.agent.text_call_world import scenario, text_call_world
 
 OBJECTION_LINE = """      start: {person: receptionist, says: "Lakeside Ortho, this is Amy.", transfers_to: dana}
@@ -32,7 +30,7 @@ def instructions_of(ctx) -> str:
 
 
 async def coached_call(s, coach, *, interval_s: float = 15.0):
-    with text_call_world(s) as w:
+    with text_call_world(s, coach=coach, interval_s=interval_s, timeout_s=0.05) as w:
         asked: list[tuple[str, str]] = []  # (the callee's last words, the instructions) each time the model answered
         answer = w.brain.answer
 
@@ -43,11 +41,8 @@ async def coached_call(s, coach, *, interval_s: float = 15.0):
             return answer(ctx)
 
         w.brain.answer = spy
-        coaching = None if coach is None else TextCoaching(coach, w.agent, w.clock, interval_s=interval_s,
-                                                           timeout_s=0.05)
-        await run_text_call(agent=w.agent, model=w.brain, other_side=w.practice, progress=w.progress,
-                            clock=w.clock, fast_path=w.fast_path, coaching=coaching)
-        return w.progress.result(w.clock.now()), coaching, asked, w.brief
+        await w.run()
+        return await w.core.finish(), w.core.coach, asked, w.brief
 
 
 async def test_after_an_objection_the_very_next_reply_carries_the_coachs_guidance(tmp_path):
@@ -91,5 +86,5 @@ async def test_a_coach_that_raises_or_hangs_does_not_change_the_call(tmp_path, c
     assert broken.outcome is plain.outcome and broken.outcome.value == "meeting_booked"
     assert broken.meeting == plain.meeting and broken.objections == plain.objections
     assert [l.text for l in broken.transcript] == [l.text for l in plain.transcript]
-    assert coaching.loop.skipped >= 2 and coaching.given == []
+    assert coaching.skipped >= 2 and coaching.given == []
     assert all("Coach (stage:" not in instructions for _, instructions in broken_asked)

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from application.call_progress import CallProgress
 from simulator.simulated_clock import SimulatedClock
 from simulator.line_audio import LineAudio
 from simulator.practice import Practice
-from simulator.text_call import run_text_call
 from tests.agent.text_call_world import scenario, text_call_world
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
@@ -18,8 +16,7 @@ async def call(s):
         asked: list = []  # the last chat item each time the model was asked
         answer = w.brain.answer
         w.brain.answer = lambda ctx: (asked.append(ctx.items[-1]), answer(ctx))[1]
-        await run_text_call(agent=w.agent, model=w.brain, other_side=w.practice, progress=w.progress,
-                            clock=w.clock, fast_path=w.fast_path)
+        await w.run()
         return w.progress, w.practice, w.fast_path, w.agent, asked
 
 
@@ -48,15 +45,14 @@ async def test_the_agent_waits_out_a_long_greeting_and_speaks_after_the_beep(tmp
     assert progress.voicemail_left and progress.voicemail_after_beep is True
     assert progress.beep_heard_at is not None and not practice.talked_over_greeting
     speakers = [line.speaker for line in progress.transcript]
-    assert speakers == ["callee", "line", "agent"]
+    assert speakers == ["callee", "agent"]  # the beep is no words: the model was asked with instructions
 
 
 async def test_speaking_when_the_words_end_would_talk_over_the_greeting(tmp_path):
     s = scenario(tmp_path, """      start: {voicemail: "Hi, you've reached Dana. Please leave a message after the tone.", greeting_s: 6}""")
-    progress = CallProgress(started_at=NOW)
     clock = SimulatedClock()
     with clock.starting_at(s.now):
-        practice = Practice(s, progress, clock.now, clock.advance)
+        practice = Practice(s, clock.now, clock.advance)
         practice.pick_up()
         clip = practice.next_utterance()
         assert isinstance(clip, LineAudio) and clip.seconds > 6

@@ -5,22 +5,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from application.agent_brief import AgentBrief, CallIdentity, build_brief
-from application.call_actions import CallActions
-from application.call_progress import CallProgress
-from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
+from application.book_meeting import BookMeeting
+from application.call.brief import AgentBrief, CallIdentity
+from application.call.core import CallCore, CallPorts, CallSettings
+from application.call.phone_tree import PhoneTreeFastPath
+from application.call.progress import CallProgress
+from application.ports.sales_coach import SalesCoach
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.script import default_script
-from simulator.offline_brain import OfflineBrain
 from infrastructure.sales_agent import SalesAgent
-from simulator.simulated_clock import SimulatedClock
+from simulator.offline_brain import OfflineBrain
 from simulator.practice import Practice
 from simulator.practice_line import PracticeControls
 from simulator.scenario import Scenario, load_file
-from simulator.text_call import TextChannel
-from tests.agent.test_sales_agent import OneSlotCalendar
+from simulator.simulated_clock import SimulatedClock
+from simulator.text_call import TextChannel, run_text_call
+from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
 from tests.fakes.compliance import FakeDoNotCallList
+
+CONTACT = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                  email="dana@lakeside.example",
+                  title="Practice Administrator", timezone="America/Chicago")
 
 
 def scenario(tmp_path, line: str) -> Scenario:
@@ -41,31 +47,42 @@ def scenario(tmp_path, line: str) -> Scenario:
 @dataclass
 class TextCallWorld:
     clock: SimulatedClock
-    brief: AgentBrief
-    progress: CallProgress
+    core: CallCore
     practice: Practice
-    fast_path: PhoneTreeFastPath
     agent: SalesAgent
     brain: OfflineBrain
 
+    @property
+    def brief(self) -> AgentBrief:
+        return self.core.brief
+
+    @property
+    def progress(self) -> CallProgress:
+        return self.core.progress
+
+    @property
+    def fast_path(self) -> PhoneTreeFastPath:
+        return self.core.fast_path
+
+    async def run(self) -> None:
+        await run_text_call(core=self.core, agent=self.agent, model=self.brain, other_side=self.practice)
+
 
 @contextmanager
-def text_call_world(s: Scenario) -> Iterator[TextCallWorld]:
-    """The agent, its offline brain, the fast path and the simulated practice, on the scenario's clock."""
+def text_call_world(s: Scenario, *, coach: SalesCoach | None = None, interval_s: float = 15.0,
+                    timeout_s: float = 1.0) -> Iterator[TextCallWorld]:
+    """The core, the agent, its offline brain and the simulated practice, on the scenario's clock."""
     clock = SimulatedClock()
     with clock.starting_at(s.now):
-        contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
-                          title="Practice Administrator", timezone="America/Chicago")
-        brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
-                            CallIdentity())
-        progress = CallProgress(started_at=clock.now())
-        practice = Practice(s, progress, clock.now, clock.advance)
-        controls = PracticeControls(practice)
-        actions = CallActions(progress=progress, controls=controls, do_not_call=FakeDoNotCallList(),
-                              scheduler=OneSlotCalendar(), clock=clock, contact=contact)
-        policy = menu_policy({}, contact)
-        fast_path = PhoneTreeFastPath(controls=controls, progress=progress, policy=policy, digit_pause_s=0.0)
-        agent = SalesAgent(brief, actions, fast_path=fast_path)
-        fast_path.channel = TextChannel(agent, practice, progress, clock)
-        yield TextCallWorld(clock, brief, progress, practice, fast_path, agent,
-                            OfflineBrain(brief, clock, s.contact_zone, policy))
+        practice = Practice(s, clock.now, clock.advance)
+        ports = CallPorts(do_not_call=FakeDoNotCallList(),
+                          book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(), clock),
+                          sales_coach=coach, clock=clock)
+        core = CallCore(call_id="call-text", campaign=Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
+                        contact=CONTACT, script=default_script(), identity=CallIdentity(),
+                        controls=PracticeControls(practice), ports=ports,
+                        settings=CallSettings(coach_interval_s=interval_s, coach_timeout_s=timeout_s,
+                                              digit_pause_s=0.0))
+        agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)
+        core.connect(TextChannel(agent, practice, core))
+        yield TextCallWorld(clock, core, practice, agent, OfflineBrain(core.brief, clock, s.contact_zone, core.policy))

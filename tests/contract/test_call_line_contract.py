@@ -1,4 +1,5 @@
-"""One suite for the CallLine port: the scripted fake, the simple simulated line and LiveKit (on its stub).
+"""One suite for the CallLine port: the scripted fake, the simple simulated line, the simulator's practice line
+(the call core in its text-mode shell) and LiveKit (on its stub).
 
 The promises ConductCall relies on: the dialing hook runs exactly once and before
 the phone rings; a hook that refuses (the claim changed hands) means no call and
@@ -10,7 +11,15 @@ from dataclasses import replace
 
 import pytest
 
-from application.call_result_codec import result_to_dict
+from application.book_meeting import BookMeeting
+from application.call.brief import CallIdentity
+from simulator.offline_brain import OfflineBrain
+from simulator.practice_line import PracticeLine
+from simulator.scenario import load_file
+from simulator.simulated_clock import SimulatedClock
+from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
+from tests.fakes.compliance import FakeDoNotCallList
+
 from application.ports.call_claims import ClaimLost
 from application.ports.call_line import CallResult
 from domain.outcomes import CallOutcome
@@ -31,8 +40,28 @@ class Harness:
         self.request = request or a_request()
 
 
-@pytest.fixture(params=["fake", "simulated", "livekit"])
-async def harness(request):
+def practice_line(tmp_path, request) -> tuple[PracticeLine, SimulatedClock]:
+    path = tmp_path / "contract.yaml"
+    path.write_text("""scenarios:
+  - id: contract
+    now: "2026-03-10T10:15:00-05:00"
+    contact: {first_name: Dana, last_name: Reyes, practice: Lakeside, phone: "+15125550143",
+              timezone: America/Chicago}
+    line:
+      start: {person: decision_maker, says: "This is Dana.", decision: decline}
+    expect: {outcome: declined}
+""")
+    clock = SimulatedClock()
+    line = PracticeLine(scenarios={request.campaign.id: load_file(path)[0]}, clock=clock,
+                        do_not_call=FakeDoNotCallList(),
+                        book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(), clock),
+                        identity=CallIdentity(),
+                        model_factory=lambda brief, zone, policy: OfflineBrain(brief, clock, zone, policy))
+    return line, clock
+
+
+@pytest.fixture(params=["fake", "simulated", "practice", "livekit"])
+async def harness(request, tmp_path):
     if request.param == "fake":
         line = ScriptedCallLine(agent_result())
         yield Harness(line, lambda: line.dials > 0)
@@ -42,9 +71,16 @@ async def harness(request):
         # The simulated line speaks the script, so it needs one every contact can fill.
         yield Harness(line, lambda: None, replace(a_request(), script=default_script()))
         return
+    if request.param == "practice":
+        call = replace(a_request(), script=default_script())
+        line, clock = practice_line(tmp_path, call)
+        with clock.starting_at(call.started_at):
+            # The phone rang once the practice's line was walked (its conversation time is kept).
+            yield Harness(line, lambda: call.campaign.id in line.conversation_s, call)
+        return
     stub = await LiveKitTwirpStub().start()
     handback = InMemoryHandback(lost_after_s=0.3)
-    agent_answers(stub, handback, result_to_dict(agent_result()))
+    agent_answers(stub, handback, agent_result())
     yield Harness(line_for(stub, handback), lambda: bool(stub.calls("CreateSIPParticipant")))
     await stub.stop()
 

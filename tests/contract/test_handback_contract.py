@@ -7,8 +7,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from application.call_result_codec import result_from_dict, result_to_dict
-from application.ports.call_handback import is_agent_lost
+from dataclasses import replace
+
+from application.ports.call_handback import AgentLost, UnreadableResult
 from application.ports.call_line import CallResult
 from domain.call_record import TranscriptLine
 from domain.outcomes import CallOutcome
@@ -36,10 +37,20 @@ def call_id() -> str:
     return uuid.uuid4().hex
 
 
-def a_result() -> CallResult:
-    at = datetime(2026, 3, 10, 15, 20, tzinfo=timezone.utc)
-    return CallResult(outcome=CallOutcome.DECLINED, ended_at=at, reached_human=True, digits=["4"],
-                      transcript=[TranscriptLine("agent", "Hello", at)], decline_reason="already insured")
+AT = datetime(2026, 3, 10, 15, 20, tzinfo=timezone.utc)
+
+
+def a_result(outcome: CallOutcome = CallOutcome.DECLINED) -> CallResult:
+    return CallResult(outcome=outcome, ended_at=AT, reached_human=True, digits=["4"],
+                      transcript=[TranscriptLine("agent", "Hello", AT)], decline_reason="already insured")
+
+
+async def write_raw(handback, cid: str, raw: bytes) -> None:
+    """A result entry as some other writer left it on the stream (not through `publish`)."""
+    if isinstance(handback, RedisHandback):
+        await handback.redis.xadd(handback.key(cid), {b"type": b"result", b"payload": raw})
+    else:
+        handback._append(cid, ("result", raw))
 
 
 class TestHandback:
@@ -51,38 +62,38 @@ class TestHandback:
             for _ in range(3):
                 await agent.heartbeat(cid)
                 await asyncio.sleep(0.05)
-            await agent.publish(cid, result_to_dict(a_result()))
+            await agent.publish(cid, a_result())
 
         task = asyncio.create_task(agent_side())
         payload = await job.wait(cid, timeout=30)
         await task
-        assert result_from_dict(payload) == a_result()
+        assert payload == a_result()
 
     async def test_result_published_before_the_wait_is_kept(self, pair):
         agent, job = pair
         cid = call_id()
-        await agent.publish(cid, {"outcome": "busy"})
-        assert await job.wait(cid, timeout=30) == {"outcome": "busy"}
+        await agent.publish(cid, a_result(CallOutcome.BUSY))
+        assert await job.wait(cid, timeout=30) == a_result(CallOutcome.BUSY)
 
     async def test_waiting_does_not_consume_the_result(self, pair):
         agent, job = pair
         cid = call_id()
-        await agent.publish(cid, {"outcome": "no_answer"})
-        assert await job.wait(cid, timeout=5) == await job.wait(cid, timeout=5) == {"outcome": "no_answer"}
+        await agent.publish(cid, a_result(CallOutcome.NO_ANSWER))
+        assert await job.wait(cid, timeout=5) == await job.wait(cid, timeout=5) == a_result(CallOutcome.NO_ANSWER)
 
     async def test_results_of_other_calls_are_not_mixed_in(self, pair):
         agent, job = pair
         mine, other = call_id(), call_id()
-        await agent.publish(other, {"outcome": "busy"})
+        await agent.publish(other, a_result(CallOutcome.BUSY))
         await agent.heartbeat(mine)
-        await agent.publish(mine, {"outcome": "declined"})
-        assert await job.wait(mine, timeout=5) == {"outcome": "declined"}
+        await agent.publish(mine, a_result(CallOutcome.DECLINED))
+        assert await job.wait(mine, timeout=5) == a_result(CallOutcome.DECLINED)
 
     async def test_silent_agent_is_reported_lost_before_the_timeout(self, pair):
         _agent, job = pair
         payload = await job.wait(call_id(), timeout=60)
-        assert is_agent_lost(payload)
-        assert payload["silent_for_s"] >= LOST_AFTER_S
+        assert isinstance(payload, AgentLost)
+        assert payload.silent_for_s >= LOST_AFTER_S
 
     async def test_agent_that_stops_beating_is_reported_lost(self, pair):
         agent, job = pair
@@ -96,7 +107,7 @@ class TestHandback:
         task = asyncio.create_task(beats_then_dies())
         payload = await job.wait(cid, timeout=60)
         await task
-        assert is_agent_lost(payload)
+        assert isinstance(payload, AgentLost)
 
     async def test_heartbeats_keep_the_waiter_waiting_until_the_timeout(self, pair):
         agent, job = pair
@@ -119,13 +130,29 @@ class TestHandback:
         agent, job = pair
         cid = call_id()
         assert await job.wait(cid, timeout=0) is None
-        await agent.publish(cid, {"outcome": "busy"})
-        assert await job.wait(cid, timeout=0) == {"outcome": "busy"}
+        await agent.publish(cid, a_result(CallOutcome.BUSY))
+        assert await job.wait(cid, timeout=0) == a_result(CallOutcome.BUSY)
 
-    async def test_payload_that_is_not_json_is_refused(self, pair):
+    async def test_something_other_than_a_call_result_is_refused(self, pair):
         agent, _job = pair
-        with pytest.raises(TypeError, match="not JSON-ready"):
-            await agent.publish(call_id(), {"at": datetime.now(timezone.utc)})
+        with pytest.raises(TypeError, match="must be a CallResult"):
+            await agent.publish(call_id(), {"outcome": "busy"})
+
+    async def test_a_report_field_json_cannot_hold_is_left_out_and_the_result_still_arrives(self, pair):
+        agent, job = pair
+        cid = call_id()
+        await agent.publish(cid, replace(a_result(), report={"agent": {"latency": 1.5}, "odd": object()}))
+        assert await job.wait(cid, timeout=5) == replace(a_result(), report={"agent": {"latency": 1.5}})
+
+    @pytest.mark.parametrize("raw, named", [(b"{not json", "not JSON"),
+                                            (b'{"outcome": "sold_a_boat", "ended_at": "2026-03-10T15:20:00+00:00"}',
+                                             "outcome")])
+    async def test_an_unreadable_result_is_refused_naming_what_is_wrong(self, pair, raw, named):
+        _agent, job = pair
+        cid = call_id()
+        await write_raw(job, cid, raw)
+        with pytest.raises(UnreadableResult, match=named):
+            await job.wait(cid, timeout=5)
 
     @pytest.mark.parametrize("bad", ["", "a b"])
     async def test_bad_call_id_is_refused(self, pair, bad):

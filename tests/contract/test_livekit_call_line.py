@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 import pytest
 from livekit import api
 
-from application.call_result_codec import result_to_dict
 from application.errors import TransientFault
 from application.ports.call_line import CallRequest, CallResult
 from domain.call_record import TranscriptLine
@@ -97,7 +96,7 @@ def line_for(stub, handback, *, recording=RECORDING, **overrides) -> LiveKitCall
     return LiveKitCallLine(settings_for(stub, **overrides), handback, recording=recording, clock=FixedClock())
 
 
-def agent_answers(stub, handback, payload: dict | None = None, *, beats: int = 2, callee_hangs_up=False):
+def agent_answers(stub, handback, payload: CallResult | bytes | None = None, *, beats: int = 2, callee_hangs_up=False):
     """Act as the agent process: once the phone is answered, beat, then publish the result."""
     tasks = []
 
@@ -107,7 +106,9 @@ def agent_answers(stub, handback, payload: dict | None = None, *, beats: int = 2
             await asyncio.sleep(0.02)
         if callee_hangs_up:
             stub.participants[ROOM].discard("callee")
-        if payload is not None:
+        if isinstance(payload, bytes):  # what a broken agent might leave on the stream
+            handback._append(CALL_ID, ("result", payload))
+        elif payload is not None:
             await handback.publish(CALL_ID, payload)
 
     async def on_answer(_message) -> None:
@@ -119,7 +120,7 @@ def agent_answers(stub, handback, payload: dict | None = None, *, beats: int = 2
 
 class TestAnsweredCall:
     async def test_requests_in_order_and_dialing_marked_right_before_the_sip_dial(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         dialing = Dialing(stub)
         await line_for(stub, handback).conduct(a_request(), dialing)
         assert stub.methods == SETUP + ["CreateSIPParticipant"] + TEARDOWN
@@ -128,14 +129,14 @@ class TestAnsweredCall:
         assert stub.rooms == {}
 
     async def test_the_room(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         [created] = stub.calls("CreateRoom")
         assert (created.name, created.empty_timeout, created.max_participants) == (ROOM, 45, 4)
         assert [d.room for d in stub.calls("DeleteRoom")] == [ROOM]
 
     async def test_the_agent_is_dispatched_by_name_with_ids_and_no_personal_data(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         [dispatch] = stub.calls("CreateDispatch")
         assert (dispatch.agent_name, dispatch.room) == ("docshield-sales", ROOM)
@@ -148,7 +149,7 @@ class TestAnsweredCall:
             assert personal not in dispatch.metadata
 
     async def test_the_sip_participant(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         [dial] = stub.calls("CreateSIPParticipant")
         assert (dial.sip_trunk_id, dial.sip_call_to, dial.room_name, dial.participant_identity) == (
@@ -161,7 +162,7 @@ class TestAnsweredCall:
         assert (hangup.room, hangup.identity) == (ROOM, "callee")
 
     async def test_the_recording_egress(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         [start] = stub.calls("StartRoomCompositeEgress")
         assert start.room_name == ROOM and start.audio_only
@@ -174,7 +175,7 @@ class TestAnsweredCall:
         assert [s.egress_id for s in stub.calls("StopEgress")] == list(stub.egresses)
 
     async def test_the_agent_result_comes_back_with_recording_and_server_ids(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         result = await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         expected = agent_result()
         assert (result.outcome, result.meeting, result.transcript, result.digits) == (
@@ -186,13 +187,13 @@ class TestAnsweredCall:
         assert livekit["sip_call_id"].startswith("SCL_") and livekit["answer_after_s"] >= 0
 
     async def test_a_callee_who_already_hung_up_is_fine(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()), callee_hangs_up=True)
+        agent_answers(stub, handback, agent_result(), callee_hangs_up=True)
         result = await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         assert result.outcome is CallOutcome.MEETING_BOOKED
         assert stub.methods[-1] == "DeleteRoom" and stub.rooms == {}
 
     async def test_without_recording_no_egress_is_started(self, stub, handback):
-        agent_answers(stub, handback, result_to_dict(agent_result()))
+        agent_answers(stub, handback, agent_result())
         result = await line_for(stub, handback, recording=None).conduct(a_request(), Dialing(stub))
         assert stub.methods == ["CreateRoom", "CreateDispatch", "CreateSIPParticipant", "RemoveParticipant",
                                 "DeleteRoom"]
@@ -201,7 +202,7 @@ class TestAnsweredCall:
     async def test_result_handed_back_through_redis(self, stub, redis_url):
         agent_side = RedisHandback.from_url(redis_url, lost_after_s=0.5)
         job_side = RedisHandback.from_url(redis_url, lost_after_s=0.5)
-        agent_answers(stub, agent_side, result_to_dict(agent_result()))
+        agent_answers(stub, agent_side, agent_result())
         result = await line_for(stub, job_side).conduct(a_request(), Dialing(stub))
         await agent_side.aclose()
         await job_side.aclose()
@@ -234,7 +235,7 @@ class TestAgentTrouble:
         assert stub.methods[-3:] == TEARDOWN
 
     async def test_an_unreadable_agent_result_is_failed_naming_the_field(self, stub, handback):
-        agent_answers(stub, handback, {"outcome": "sold_a_boat", "ended_at": NOW.isoformat()})
+        agent_answers(stub, handback, json.dumps({"outcome": "sold_a_boat", "ended_at": NOW.isoformat()}).encode())
         result = await line_for(stub, handback).conduct(a_request(), Dialing(stub))
         assert result.outcome is CallOutcome.FAILED and "outcome" in result.reason
 

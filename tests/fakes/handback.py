@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
-from application.ports.call_handback import GIVE_UP_TIMEOUT, give_up
+from application.ports.call_handback import GIVE_UP_TIMEOUT, AgentLost, give_up
+from application.ports.call_line import CallResult
+from infrastructure.redis_handback import decode, encode
 
 
 class InMemoryHandback:
@@ -13,23 +13,17 @@ class InMemoryHandback:
         if lost_after_s <= 0:
             raise ValueError(f"lost_after_s must be positive, got {lost_after_s}")
         self.lost_after_s = lost_after_s
-        self.entries: dict[str, list[tuple[str, dict | None]]] = {}
+        self.entries: dict[str, list[tuple[str, bytes | None]]] = {}
         self._changed: dict[str, asyncio.Event] = {}
 
-    async def publish(self, call_id: str, payload: dict[str, Any]) -> None:
-        if not isinstance(payload, dict):
-            raise TypeError(f"hand-back payload must be a dict, got {type(payload).__name__}")
-        try:
-            # A copy through JSON so the fake refuses what Redis would refuse and shares nothing.
-            copied = json.loads(json.dumps(payload))
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"hand-back payload is not JSON-ready: {exc}") from None
-        self._append(call_id, ("result", copied))
+    async def publish(self, call_id: str, result: CallResult) -> None:
+        # Encoded as Redis carries it, so the fake refuses what Redis would refuse and shares nothing.
+        self._append(call_id, ("result", encode(result)))
 
     async def heartbeat(self, call_id: str) -> None:
         self._append(call_id, ("beat", None))
 
-    async def wait(self, call_id: str, timeout: float) -> dict[str, Any] | None:
+    async def wait(self, call_id: str, timeout: float) -> CallResult | AgentLost | None:
         _check(call_id)
         if timeout < 0:
             raise ValueError(f"timeout must be >= 0, got {timeout}")
@@ -43,8 +37,8 @@ class InMemoryHandback:
             if len(entries) > seen:
                 last_seen = loop.time()
                 for kind, payload in entries[seen:]:
-                    if kind == "result":
-                        return json.loads(json.dumps(payload))
+                    if kind == "result" and payload is not None:
+                        return decode(payload)
                 seen = len(entries)
             now = loop.time()
             silent = now - last_seen
@@ -60,7 +54,7 @@ class InMemoryHandback:
             except asyncio.TimeoutError:
                 pass
 
-    def _append(self, call_id: str, entry: tuple[str, dict | None]) -> None:
+    def _append(self, call_id: str, entry: tuple[str, bytes | None]) -> None:
         _check(call_id)
         self.entries.setdefault(call_id, []).append(entry)
         event = self._changed.get(call_id)

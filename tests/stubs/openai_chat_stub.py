@@ -83,11 +83,13 @@ class ChatCompletionsStub:
     def _conversation(messages: list[dict]) -> list[Item]:
         names = {call["id"]: call["function"]["name"] for m in messages for call in m.get("tool_calls") or []}
         conversation: list[Item] = []
-        for message in messages:
+        for index, message in enumerate(messages):
             content = message.get("content")
             if isinstance(content, list):
                 content = " ".join(part.get("text", "") for part in content if isinstance(part, dict))
-            if message["role"] in ("user", "assistant") and content:
+            # The first system message is the agent's instructions; a later one was given for this reply.
+            said = message["role"] in ("user", "assistant") or (message["role"] == "system" and index > 0)
+            if said and content:
                 conversation.append(Said(message["role"], content))
             elif message["role"] == "tool":
                 conversation.append(ToolOutput(names.get(message.get("tool_call_id", ""), "?"), content or ""))

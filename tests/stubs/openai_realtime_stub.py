@@ -116,7 +116,9 @@ class RealtimeStub:
 
     async def _respond_scripted(self, ws: web.WebSocketResponse, event: dict[str, Any], conversation: list[Item],
                                 call_names: dict[str, str]) -> None:
-        turn = self.script(conversation)
+        instructions = (event.get("response") or {}).get("instructions")
+        # A reply asked for with instructions (generate_reply): the model reads them for this response only.
+        turn = self.script(conversation + [Said("system", instructions)] if instructions else conversation)
         response_id = self._id("resp")
         metadata = (event.get("response") or {}).get("metadata") or {}
         output: list[dict[str, Any]] = []

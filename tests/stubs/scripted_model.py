@@ -4,8 +4,8 @@ Both local model endpoints (the Realtime WebSocket and chat completions) read th
 conversation off the wire, turn it into `Said`/`ToolOutput` items, and ask
 `next_turn` what to send back; each endpoint then speaks its own protocol. The
 script knows nothing of the scenario: like a real model it reads only what it
-was sent (the callee's words, the line cues, the tools' answers), so the
-product's own rules decide every line event.
+was sent (the callee's words, the instructions a reply was asked for with, the
+tools' answers), so the product's own rules decide every line event.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ OPT_OUT = "Understood, I've taken this number off our list. Sorry to have bother
 VOICEMAIL = ("Hello, this is Alex, an AI assistant calling for DocShield about your practice's malpractice "
              "coverage. Please call us back at your convenience. Thank you.")
 
-_BEEP_CUE = re.compile(r"\[line:[^\]]*\bbeep\b", re.I)
+_LEAVE_IT_NOW = re.compile(r"Call leave_voicemail now")  # the instructions of the reply the call core asks for
 _MACHINE = re.compile(r"\b(?:leave (?:a|your) (?:message|name)|after the (?:tone|beep)|voice ?mail)\b", re.I)
 _OPT_OUT = re.compile(r"\b(?:take (?:us|me|this number) off|stop calling|do not call|don't call|remove (?:us|me))\b",
                       re.I)
@@ -30,7 +30,7 @@ _CHOICE = re.compile(r"\b(?:first|that one|works for me|works)\b", re.I)
 
 @dataclass
 class Said:
-    role: str  # user | assistant
+    role: str  # user | assistant | system (instructions given for this reply)
     text: str
 
 
@@ -74,13 +74,13 @@ def next_turn(conversation: list[Item]) -> Turn:
         if payload.get("offers"):
             return Turn(f"I have {payload['offers'][0]['spoken']}. Does that work?")
         return Turn()
+    if last.role == "system":
+        return Turn(tools=[("leave_voicemail", {})]) if _LEAVE_IT_NOW.search(last.text) else Turn()
     if last.role != "user":
         return Turn()
     text = last.text
-    if _BEEP_CUE.search(text):
-        return Turn(tools=[("leave_voicemail", {})])
-    if text.startswith("[line:") or _MACHINE.search(text):
-        return Turn()  # never talk over a greeting: wait for the line to say the beep came
+    if _MACHINE.search(text):
+        return Turn()  # never talk over a greeting: wait to be told the moment has come
     if _OPT_OUT.search(text):
         return Turn(OPT_OUT, [("add_to_do_not_call", {"reason": "asked to be removed"}),
                               ("record_outcome", {"outcome": "opted_out"}), ("end_call", {})])

@@ -1,7 +1,7 @@
 """CallProgress: how a call's running state becomes its CallResult when the line ended it."""
 from datetime import datetime, timezone
 
-from application.call_progress import CallProgress, LineEnding
+from application.call.progress import CallProgress, LineEnding
 from domain.outcomes import CallOutcome
 
 AT = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from application.call_result_codec import CallResultDecodeError, result_from_dict, result_to_dict
+from infrastructure.call_result_codec import CallResultDecodeError, result_from_dict, result_to_dict
 from application.ports.call_line import CallResult
 from domain.call_record import TranscriptLine
 from domain.meeting import Meeting

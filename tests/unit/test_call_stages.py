@@ -1,7 +1,7 @@
 """CallStages: the call's dial / conversation / navigation / booking stages, whatever order events come in."""
 from __future__ import annotations
 
-from application.call_stages import CallStages
+from application.call.stages import CallStages
 from tests.fakes.runtime import FakeTelemetry
 
 

@@ -5,13 +5,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from application.call_actions import CallActions, ToolRefused
-from application.call_progress import CallProgress
-from application.call_result_codec import result_from_dict, result_to_dict
-from application.ports.meeting_scheduler import OfferedSlot, SchedulingAnswer
+from application.call.actions import CallActions, ToolRefused
+from application.call.progress import CallProgress
+from infrastructure.call_result_codec import result_from_dict, result_to_dict
+from application.book_meeting import OfferedSlot, SchedulingAnswer
 from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
+from tests.fakes.call_controls import FakeCallControls
 from tests.fakes.compliance import FakeDoNotCallList
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
@@ -22,14 +23,6 @@ FOLLOW_UP = "Contact asked for a meeting with Jordan; the calendar could not tak
 class FixedClock:
     def now(self) -> datetime:
         return NOW
-
-
-class Keypad:
-    async def send_dtmf(self, digits: str) -> None:
-        pass
-
-    async def hang_up(self) -> None:
-        pass
 
 
 class Scheduler:
@@ -48,7 +41,8 @@ class Scheduler:
 def actions_with(answer: SchedulingAnswer = SchedulingAnswer(), zone: str = "America/Chicago") -> CallActions:
     contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
                       timezone=zone)
-    return CallActions(progress=CallProgress(started_at=NOW), controls=Keypad(), do_not_call=FakeDoNotCallList(),
+    return CallActions(progress=CallProgress(started_at=NOW), controls=FakeCallControls(),
+                       do_not_call=FakeDoNotCallList(),
                        scheduler=Scheduler(answer), clock=FixedClock(), contact=contact)
 
 

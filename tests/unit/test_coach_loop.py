@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 
-from application.coach_loop import CoachLoop
+from application.call.coaching import CoachLoop
 from domain.call_record import TranscriptLine
 from domain.coaching import Guidance, Stage
 from infrastructure.offline_coach import OfflineCoach

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from domain.call_record import TranscriptLine
-from domain.coaching import RuleBasedCoach, Stage, objections_in
+from domain.coaching import RuleBasedCoach, Stage
+from domain.objections import objections_in
 
 OPENING = TranscriptLine("agent", "Hi, this is Alex, an AI assistant calling for DocShield. This call is recorded.")
 

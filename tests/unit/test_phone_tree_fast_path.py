@@ -5,24 +5,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from application.call_progress import CallProgress
-from application.phone_tree_fast_path import PhoneTreeFastPath, menu_policy
+from application.call.progress import CallProgress
+from application.call.phone_tree import PhoneTreeFastPath, menu_policy
 from domain.contact import Contact
 from domain.menu_navigator import NavAction, NavDecision
+from tests.fakes.call_controls import FakeCallControls
 
 CONTACT = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
                   title="Practice Administrator")
-
-
-class Keypad:
-    def __init__(self, log: list):
-        self.log = log
-
-    async def send_dtmf(self, digits: str) -> None:
-        self.log.append(("dtmf", digits))
-
-    async def hang_up(self) -> None:
-        self.log.append(("hang_up",))
 
 
 class Agent:
@@ -43,7 +33,7 @@ def make(settings=None, **options):
         log.append(("pause", seconds))
 
     progress = CallProgress(started_at=datetime(2026, 3, 10, tzinfo=timezone.utc))
-    fast = PhoneTreeFastPath.for_call(contact=CONTACT, campaign_settings=settings, controls=Keypad(log),
+    fast = PhoneTreeFastPath.for_call(contact=CONTACT, campaign_settings=settings, controls=FakeCallControls(log),
                                       progress=progress, channel=Agent(log), sleep=sleep, **options)
     return fast, progress, log
 

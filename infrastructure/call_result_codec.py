@@ -1,15 +1,18 @@
-"""CallResult <-> plain JSON-ready dict, for the hand-back from the agent process.
+"""CallResult <-> plain JSON-ready dict: the hand-back's wire format (infrastructure.redis_handback) and the
+stored artifacts' JSON helpers.
 
-Both sides import this module: the agent encodes, the ARQ job decodes. Datetimes
-travel as ISO 8601 strings (timezone kept), enums by value.
+The hand-back port speaks CallResult; its Redis adapter encodes on the agent side and decodes on the job
+side with this module. Datetimes travel as ISO 8601 strings (timezone kept), enums by value.
 """
 from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime
 from enum import Enum
+import logging
 from typing import Any
 
+from application.ports.call_handback import UnreadableResult
 from application.ports.call_line import CallResult
 from domain.call_record import TranscriptLine
 from domain.meeting import Meeting
@@ -18,7 +21,10 @@ from domain.outcomes import CallOutcome
 CODEC_VERSION = 1
 
 
-class CallResultDecodeError(ValueError):
+log = logging.getLogger(__name__)
+
+
+class CallResultDecodeError(UnreadableResult):
     """The payload is not a CallResult this codec understands; the message names the field."""
 
 
@@ -177,3 +183,19 @@ def _typed(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
         expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
         raise CallResultDecodeError(f"{where} must be {expected}, got {type(value).__name__}")
     return value
+
+
+def trim_report(report: dict[str, Any]) -> dict[str, Any]:
+    """`report` without the fields JSON cannot hold (logged): such a field must not cost the call's result."""
+    try:
+        to_jsonable(report, "report")
+        return report
+    except TypeError as exc:
+        log.warning("call report trimmed: %s", exc)
+    kept = {}
+    for key, value in report.items():
+        try:
+            kept[key] = to_jsonable(value) if isinstance(key, str) else None
+        except TypeError:
+            continue
+    return {k: v for k, v in kept.items() if v is not None}

@@ -10,13 +10,12 @@ import re
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from application.book_meeting import contact_zone
-from application.call_progress import CallProgress
-from application.call_stages import CallStages
+from application.book_meeting import CallBooking, SchedulingAnswer, contact_zone
+from application.call.progress import CallProgress
+from application.call.stages import CallStages
 from application.ports.call_controls import CallControls
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
-from application.ports.meeting_scheduler import MeetingScheduler, SchedulingAnswer
 from domain.contact import Contact
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
@@ -38,13 +37,27 @@ def callback_step(callback_at: datetime | None, zone: ZoneInfo) -> str:
     return f"Call back {spoken_time(callback_at, zone)}, as the contact asked."
 
 
+class Tool:
+    """The names of the agent's tools: SalesAgent exposes them, the offline brain calls them."""
+
+    PRESS_DIGITS = "press_digits"
+    CHOOSE_MENU_OPTION = "choose_menu_option"
+    CLASSIFY_GREETING = "classify_greeting"
+    LEAVE_VOICEMAIL = "leave_voicemail"
+    CHECK_AVAILABILITY = "check_availability"
+    BOOK_MEETING = "book_meeting"
+    ADD_TO_DO_NOT_CALL = "add_to_do_not_call"
+    RECORD_OUTCOME = "record_outcome"
+    END_CALL = "end_call"
+
+
 class ToolRefused(ValueError):
     """A tool called with arguments it cannot act on; the message goes back to the model."""
 
 
 class CallActions:
     def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
-                 scheduler: MeetingScheduler, clock: Clock, contact: Contact, stages: CallStages | None = None):
+                 scheduler: CallBooking, clock: Clock, contact: Contact, stages: CallStages | None = None):
         self.progress = progress
         self.stages = stages or CallStages()
         self.controls = controls
@@ -118,9 +131,6 @@ class CallActions:
         self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
                              objections=list(objections or ()), next_step=next_step)
         return f"recorded {parsed.value}"
-
-    def note_disclosure(self) -> None:
-        self.progress.disclosed_ai = True
 
     async def end_call(self) -> str:
         self.progress.ended_by_agent = True

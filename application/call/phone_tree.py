@@ -21,8 +21,8 @@ import copy
 import re
 from typing import Any, Awaitable, Callable, Mapping
 
-from application.call_progress import CallProgress
-from application.call_stages import CallStages
+from application.call.progress import CallProgress
+from application.call.stages import CallStages
 from application.ports.agent_channel import AgentChannel
 from application.ports.call_controls import CallControls
 from domain.contact import Contact

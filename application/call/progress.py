@@ -1,8 +1,10 @@
-"""The running state of one call, kept by the agent's tools and the line, turned into a CallResult.
+"""The running state of one call, kept by the call core, the agent's tools and the line; turned into a CallResult.
 
-The agent's own recorded outcome wins; when the line ended the call first
-(no answer, a menu that hung up, a callee who put the phone down) the line's
-ending decides.
+Outcome precedence (`final_outcome`, the one place it is decided): a booked meeting, then an opt-out,
+then the agent's recorded outcome, then a voicemail left, then how the line ended (no answer, busy,
+invalid number), then "a person was reached" (declined), "a menu was heard" (a dead end), a hang-up
+(no answer); FAILED when nothing else is known. A fault (`fail`) is FAILED unless the agent recorded an
+outcome, left a voicemail or booked a meeting.
 """
 from __future__ import annotations
 
@@ -55,6 +57,8 @@ class CallProgress:
     ended_by_agent: bool = False
     line_ending: LineEnding | None = None
     reason: str | None = None
+    answered_at: datetime | None = None
+    opt_out_asked: bool = False  # the callee asked not to be called again
 
     @property
     def ended(self) -> bool:
@@ -85,6 +89,23 @@ class CallProgress:
         self.next_step = next_step or self.next_step
         for kind in objections or ():
             self.objection(kind)
+
+    def fail(self, reason: str) -> None:
+        """A technical fault ended the call: FAILED, unless the agent recorded an outcome, left a voicemail
+        or booked a meeting (those happened and stand)."""
+        self.reason = reason
+        if self.outcome is None and not self.voicemail_left and self.meeting is None:
+            self.record(CallOutcome.FAILED)
+
+    @property
+    def picked_up(self) -> bool:
+        """Someone or something answered: the line said so, or words came from the other side."""
+        return self.answered_at is not None or any(line.speaker == "callee" for line in self.transcript)
+
+    def line_closed(self) -> None:
+        """The call is over without anyone having said how: a hang-up once picked up, else no answer."""
+        if not self.ended and self.line_ending is None:
+            self.line_ending = LineEnding.HUNG_UP if self.picked_up else LineEnding.NO_ANSWER
 
     def final_outcome(self) -> CallOutcome:
         if self.meeting is not None:

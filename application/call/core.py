@@ -1,0 +1,363 @@
+"""The agent's side of one call, free of any phone technology: the one core live and simulated calls share.
+
+A shell (the LiveKit job, the simulator's text-mode line, an audio harness) builds a `CallCore`, gives it
+the agent (`connect`) and then only feeds it what happens on the line and carries out what it answers:
+
+    line events                          -> the core decides                  -> the shell carries out
+    dialing / answered / not_answered     stages, "did the callee pick up"
+    verdict (a detector's, or the words)  human, menu, voicemail, full mailbox, carrier    HangUp
+    callee_words / prompt_ended / hear_prompt   the phone-tree fast path presses keys (controls)
+    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party
+    line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up
+                                                                               Reply(instructions) / HangUp
+    hung_up / timed_out / model_error / failed   how the line ended; outcome precedence in CallProgress
+    finish()                              the CallResult, with the coach's guidance and the verdicts
+
+Actions are values: `Reply(instructions)` asks the model to speak now with these instructions (the same
+words on every shell), `HangUp` ends the call. The rules themselves live in the domain (voicemail timing,
+the greeting classifier, objections, disclosure) and in this package (the verdict -> outcome mapping here,
+the outcome precedence in progress.py, the transcript rules in transcript_rules.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Mapping, Protocol
+
+from application.book_meeting import BookMeeting, CallBooking, MeetingRequest, Rep
+from application.call.actions import CallActions
+from application.call.brief import AgentBrief, CallIdentity, build_brief
+from application.call.coaching import CoachLoop
+from application.call.phone_tree import DTMF_PAUSE_S, PhoneTreeFastPath, menu_policy
+from application.call.progress import CallProgress, LineEnding
+from application.call.stages import CallStages
+from application.call.transcript_rules import agent_line_discloses, read_callee_line
+from application.call.voicemail_watch import VoicemailWatch
+from application.ports.agent_channel import AgentChannel
+from application.ports.call_controls import CallControls
+from application.ports.call_line import CallResult
+from application.ports.clock import Clock
+from application.ports.compliance import DoNotCallList
+from application.ports.sales_coach import SalesCoach
+from application.ports.telemetry import Telemetry
+from domain.campaign import Campaign
+from domain.coaching import Guidance
+from domain.contact import Contact
+from domain.menu_reader import read_menu
+from domain.outcomes import CallOutcome
+from domain.script import Script
+from domain.voicemail import VoicemailStep
+from domain.voicemail_detector import Answerer, GreetingVerdict, classify_greeting
+
+log = logging.getLogger(__name__)
+
+GREETING_INSTRUCTIONS = ("The callee just picked up. Speak first now: say the greeting line from your script "
+                         "(it discloses that you are an AI assistant and that the call is recorded), "
+                         "unless what you hear is an automated menu or a voicemail greeting.")
+BEEP_INSTRUCTIONS = ("The voicemail beep just sounded. Call leave_voicemail now, then say the voicemail "
+                     "message once, then call record_outcome with voicemail_left and end_call.")
+NO_BEEP_INSTRUCTIONS = ("The voicemail greeting has ended without a beep. Call leave_voicemail now, then say the "
+                        "voicemail message once, then call record_outcome with voicemail_left and end_call.")
+VOICEMAIL_INSTRUCTIONS = (BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS)
+
+# A person already talking is taken for a machine only on words that name the message box.
+_SURELY_A_MACHINE = ("tone", "beep", "leave", "record", "voicemail", "voice mail", "mailbox", "mail box",
+                     "message")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Have the model speak now, with these instructions for this reply."""
+
+    instructions: str
+
+
+@dataclass(frozen=True)
+class HangUp:
+    """End the call now (the outcome is already recorded)."""
+
+    reason: str
+
+
+Action = Reply | HangUp
+
+
+class CallSetupError(Exception):
+    """The call cannot be run (unknown campaign or contact, script not renderable)."""
+
+
+class CalleeListener(Protocol):
+    """Hears the callee's words as they stream (interim and final), before the model answers."""
+
+    async def hear(self, text: str, *, final: bool) -> Any: ...
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    coach_interval_s: float = 15.0
+    coach_timeout_s: float = 5.0
+    digit_pause_s: float = DTMF_PAUSE_S
+    sample_rate: int = 16000  # of the callee's audio fed to line_audio
+    detector: bool = False  # a line-side detector gives the first party's verdict (else the words do)
+
+
+@dataclass
+class CallPorts:
+    do_not_call: DoNotCallList
+    book_meeting: BookMeeting
+    sales_coach: SalesCoach | None  # None: a call without a coach
+    clock: Clock
+    telemetry: Telemetry | None = None
+
+
+class CallCore:
+    def __init__(self, *, call_id: str, campaign: Campaign, contact: Contact, script: Script,
+                 identity: CallIdentity, controls: CallControls, ports: CallPorts,
+                 settings: CallSettings = CallSettings(), stages: CallStages | None = None):
+        try:
+            self.brief: AgentBrief = build_brief(script, contact, campaign, identity)
+        except ValueError as exc:
+            raise CallSetupError(f"script cannot be rendered for this contact: {exc}") from None
+        self.call_id = call_id
+        self.contact = contact
+        self.clock = ports.clock
+        self.settings = settings
+        self.progress = CallProgress(started_at=ports.clock.now())
+        self.stages = stages or CallStages(ports.telemetry, call_id=call_id)
+        self.controls = controls
+        booking = CallBooking(ports.book_meeting, MeetingRequest(call_id=call_id, rep=Rep.from_campaign(campaign),
+                                                                 contact=contact))
+        self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=ports.do_not_call,
+                                   scheduler=booking, clock=ports.clock, contact=contact, stages=self.stages)
+        self.policy = menu_policy(campaign.settings, contact)
+        self.fast_path = PhoneTreeFastPath(controls=controls, progress=self.progress, policy=self.policy,
+                                           digit_pause_s=settings.digit_pause_s, stages=self.stages)
+        self.coach = CoachLoop(ports.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
+                               timeout_s=settings.coach_timeout_s, clock=ports.clock)
+        self.listeners: list[CalleeListener] = [self.fast_path]
+        self.channel: AgentChannel | None = None
+        self.verdicts: list[dict[str, Any]] = []
+        self.party: Answerer | None = None  # what the current party on the line is, once judged
+        self.voicemail: VoicemailWatch | None = None
+        self._party_words: list[str] = []
+        self._digits_seen = 0
+        self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
+        self._detector_pending = settings.detector
+        self._background: set[asyncio.Task] = set()
+
+    def connect(self, channel: AgentChannel) -> None:
+        """The agent is built: the fast path and the coach reach it through `channel`."""
+        self.channel = channel
+        self.fast_path.channel = channel
+
+    # ------------------------------------------------------------ the line
+
+    def dialing(self) -> None:
+        self.stages.dialing()
+
+    def answered(self) -> None:
+        if self.progress.answered_at is None:
+            self.progress.answered_at = self.clock.now()
+            self.stages.answered()
+
+    def not_answered(self, ending: LineEnding, reason: str | None = None) -> None:
+        self.progress.line_ending = ending
+        self.progress.reason = reason or self.progress.reason
+        self.stages.not_answered(ending.value)
+
+    def verdict(self, verdict: GreetingVerdict, *, source: str = "words", reason: str = "",
+                delay_s: float | None = None) -> Action | None:
+        """Who or what is on the line now: the verdict -> call progress mapping, the one place it lives."""
+        self._detector_pending = False
+        self.verdicts.append({"answerer": verdict.answerer.value, "rule": verdict.rule, "source": source,
+                              "reason": reason, "delay_s": round(delay_s, 3) if delay_s is not None else None})
+        answerer = verdict.answerer
+        if answerer is Answerer.UNCERTAIN:
+            return None
+        self.party = answerer
+        if answerer is Answerer.HUMAN:
+            self.progress.reached_human = True
+            self.stages.reached("person")
+        elif answerer is Answerer.IVR:
+            self.progress.heard_menu = self.progress.heard_menu or source != "words" or bool(
+                read_menu(" ".join(self._party_words)).choices)
+        elif answerer is Answerer.VOICEMAIL:
+            self.stages.reached("voicemail")
+            self.voicemail = VoicemailWatch(self.settings.sample_rate)
+            decision = self.voicemail.greeting(" ".join(self._party_words))
+            if decision.step is VoicemailStep.HANG_UP:
+                return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+        elif verdict.final_outcome is not None:  # a full mailbox, a carrier's announcement
+            return self._give_up(verdict.final_outcome, f"{answerer.value}: {verdict.cue or verdict.rule}")
+        return None
+
+    def new_party(self) -> None:
+        """Someone or something else is about to answer (keys went out, a transfer)."""
+        if self.party is not Answerer.HUMAN or self.progress.digits:
+            self.party = None
+        self._party_words = []
+        self.voicemail = None
+
+    async def callee_words(self, text: str, *, final: bool) -> None:
+        """A streaming transcript segment of the callee side, for the listeners (the fast path)."""
+        if not self._in_prompt:
+            self._prompt_begins()
+            self._in_prompt = True
+        for listener in list(self.listeners):
+            await self._guarded(listener.hear(text, final=final))
+
+    async def prompt_ended(self) -> None:
+        """The callee side stopped speaking (the end of a menu prompt)."""
+        for listener in list(self.listeners):
+            if hasattr(listener, "prompt_ended"):
+                await self._guarded(listener.prompt_ended())
+
+    async def hear_prompt(self, text: str) -> bool:
+        """A whole prompt at once (text mode): True when the fast path acted on it (the model need not hear it)."""
+        self.fast_path.new_prompt()
+        return await self.fast_path.hear_prompt(text) is not None
+
+    def callee_said(self, text: str) -> Action | None:
+        """A final line of the callee's transcript (after its streamed segments, if any were fed)."""
+        if not self._in_prompt:
+            self._prompt_begins()
+        self._in_prompt = False
+        self.progress.said("callee", text, self.clock.now())
+        self.coach.heard(self.progress.transcript[-1])
+        line = read_callee_line(text, self.contact.first_name)
+        for kind in line.objections:
+            self.progress.objection(kind)
+        if line.opt_out:
+            self.progress.opt_out_asked = True
+        if line.key_moment is not None:
+            self.coach.key_moment(line.key_moment)
+        self._party_words.append(text)
+        action = self._judge_party()
+        if line.transfer:
+            self.new_party()
+        return action
+
+    def agent_said(self, text: str) -> None:
+        """A final line of the agent's transcript."""
+        self.progress.said("agent", text, self.clock.now())
+        self.coach.heard(self.progress.transcript[-1])
+        if agent_line_discloses(text):
+            self.progress.disclosed_ai = True
+        self._party_words = []
+
+    def line_audio(self, pcm: bytes) -> Action | None:
+        """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict."""
+        watch = self.voicemail
+        if watch is None or self.progress.voicemail_left or watch.decision.step is not VoicemailStep.WAIT:
+            return None
+        decision = watch.feed(pcm)
+        if decision.step is VoicemailStep.WAIT:
+            return None
+        if decision.step is VoicemailStep.HANG_UP:
+            return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+        if watch.beep is not None and watch.spoke_after_beep:
+            self.progress.beep(self.clock.now())
+            return Reply(BEEP_INSTRUCTIONS)
+        return Reply(NO_BEEP_INSTRUCTIONS)
+
+    def hung_up(self) -> None:
+        """The other side left the call."""
+        if not self.progress.ended and self.progress.line_ending is None:
+            self.progress.line_ending = LineEnding.HUNG_UP
+
+    def timed_out(self, reason: str) -> None:
+        self.progress.line_ending = LineEnding.TIMED_OUT
+        self.progress.reason = reason
+
+    def failed(self, reason: str) -> None:
+        """A technical fault (a model error, a broken session) ended the call."""
+        log.error("call %s: %s", self.call_id, reason)
+        self.progress.fail(reason)
+
+    # ------------------------------------------------------------ the end
+
+    async def finish(self, report: Mapping[str, Any] | None = None) -> CallResult:
+        """Stop the coach and the background work; the call's CallResult."""
+        await self.coach.stop()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        if self.progress.opt_out_asked and not self.progress.opted_out:
+            await self._opt_out_anyway()
+        self.progress.line_closed()
+        outcome = self.progress.final_outcome()
+        if self.progress.answered_at is None:
+            self.stages.not_answered(outcome.value)
+        self.stages.ended(outcome.value)
+        full = {"coach": self.coach.report(), "verdicts": list(self.verdicts),
+                "line_ending": self.progress.line_ending.value if self.progress.line_ending else None,
+                **(report or {})}
+        return self.progress.result(self.clock.now(), report=full)
+
+    # ------------------------------------------------------------ inside
+
+    async def apply_guidance(self, guidance: Guidance) -> None:
+        # The coach's block replaces the previous one: the brief's instructions stay the base.
+        if self.channel is not None:
+            await self.channel.update_instructions(f"{self.brief.instructions}\n\n{guidance.as_instructions()}")
+
+    def _prompt_begins(self) -> None:
+        # Keys pressed (by the fast path or the model) or a menu answered since the last prompt:
+        # what speaks now is judged anew. Keys a prompt itself brought belong to that prompt.
+        seen = len(self.progress.digits) + len(self.fast_path.actions)
+        if seen != self._digits_seen:
+            self._digits_seen = seen
+            self.new_party()
+
+    def _judge_party(self) -> Action | None:
+        """The words decide who is on the line when no detector does (a new party after keys or a transfer)."""
+        if self._detector_pending:
+            return None
+        words = " ".join(self._party_words)
+        if self.party is Answerer.VOICEMAIL:
+            if self.voicemail is not None:
+                decision = self.voicemail.greeting(self._party_words[-1])
+                if decision.step is VoicemailStep.HANG_UP:
+                    return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+            return None
+        # After a menu, each prompt is judged on its own: a person may pick up at any point.
+        verdict = classify_greeting(self._party_words[-1] if self.party is Answerer.IVR else words)
+        if self.party is Answerer.HUMAN:
+            sure = verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and any(
+                word in verdict.cue for word in _SURELY_A_MACHINE)
+            return self.verdict(verdict) if sure else None
+        if self.party is None or verdict.answerer is not self.party:
+            if verdict.answerer is Answerer.IVR and not read_menu(words).choices:
+                self.verdicts.append({"answerer": "announcement", "rule": verdict.rule, "source": "words",
+                                      "reason": "", "delay_s": None})
+                return None  # an announcement or hold message: whoever comes next is judged then
+            return self.verdict(verdict)
+        return None
+
+    def _give_up(self, outcome: CallOutcome, reason: str) -> HangUp:
+        self.progress.record(outcome)
+        self.progress.reason = reason
+        self.progress.ended_by_agent = True
+        return HangUp(reason)
+
+    async def _opt_out_anyway(self) -> None:
+        # The callee asked not to be called again and the agent did not act on it: the number goes on the list.
+        try:
+            await self.actions.add_to_do_not_call("asked not to be called again (heard on the call)")
+        except Exception as exc:
+            log.error("call %s: opt-out not recorded (%s)", self.call_id, type(exc).__name__)
+
+    def spawn(self, step: Awaitable[Any]) -> None:
+        """Run `step` beside the call; cancelled at finish."""
+        task = asyncio.ensure_future(self._guarded(step))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _guarded(self, step: Awaitable[Any]) -> None:
+        try:
+            await step
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a broken listener must not break the call
+            log.warning("call %s: listener failed (%s)", self.call_id, type(exc).__name__)

@@ -1,0 +1,237 @@
+"""The call core's rules, fed line events directly as a shell would (no LiveKit, no model)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from application.book_meeting import BookMeeting
+from application.call.brief import CallIdentity
+from application.call.core import BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS, CallCore, CallPorts, CallSettings, \
+    HangUp, Reply
+from application.call.progress import LineEnding
+from domain.campaign import Campaign
+from domain.contact import Contact
+from domain.coaching import Guidance
+from domain.outcomes import CallOutcome
+from domain.script import default_script
+from domain.voicemail_detector import Answerer, GreetingVerdict
+from infrastructure.offline_coach import OfflineCoach
+from simulator.line_audio import voicemail_audio
+from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
+from tests.fakes.call_controls import FakeCallControls
+from tests.fakes.compliance import FakeDoNotCallList
+from tests.fakes.runtime import FakeClock
+
+NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
+CONTACT = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                  title="Practice Administrator", timezone="America/Chicago", email="dana@lakeside.example")
+
+
+class Agent:
+    """The agent as the core reaches it: instructions replaced, menu actions noted."""
+
+    def __init__(self):
+        self.instructions: list[str] = []
+
+    async def speak_to_menu(self, words):
+        pass
+
+    async def note_menu_action(self, decision):
+        pass
+
+    async def update_instructions(self, instructions):
+        self.instructions.append(instructions)
+
+
+def a_core(*, detector: bool = False, coach=None, interval_s: float = 3600.0):
+    clock = FakeClock(NOW)
+    dnc = FakeDoNotCallList()
+    controls = FakeCallControls()
+    core = CallCore(call_id="call-1", campaign=Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
+                    contact=CONTACT, script=default_script(), identity=CallIdentity(), controls=controls,
+                    ports=CallPorts(do_not_call=dnc, book_meeting=BookMeeting(FakeCalendar(),
+                                                                              FakeCalendarCredentials(), clock),
+                                    sales_coach=coach, clock=clock),
+                    settings=CallSettings(detector=detector, coach_interval_s=interval_s, digit_pause_s=0.0))
+    agent = Agent()
+    core.connect(agent)
+    core.dialing()
+    return core, controls, dnc, clock, agent
+
+
+@pytest.mark.parametrize("answerer, human, menu, outcome, hangs_up", [
+    (Answerer.HUMAN, True, False, None, False),
+    (Answerer.IVR, False, True, None, False),
+    (Answerer.VOICEMAIL, False, False, None, False),
+    (Answerer.MAILBOX_FULL, False, False, CallOutcome.NO_ANSWER, True),
+    (Answerer.SCREENING, False, False, None, False),
+    (Answerer.UNCERTAIN, False, False, None, False),
+])
+def test_a_detectors_verdict_maps_onto_the_call(answerer, human, menu, outcome, hangs_up):
+    core, *_ = a_core(detector=True)
+    action = core.verdict(GreetingVerdict(answerer, rule="amd"), source="amd")
+    assert isinstance(action, HangUp) is hangs_up
+    assert (core.progress.reached_human, core.progress.heard_menu, core.progress.outcome) == (human, menu, outcome)
+    assert (core.voicemail is not None) is (answerer is Answerer.VOICEMAIL)
+
+
+@pytest.mark.parametrize("words, outcome", [
+    ("The number you have dialed is not in service. Please check the number and dial again.",
+     CallOutcome.WRONG_NUMBER),
+    ("The mailbox is full and cannot accept any new messages. Goodbye.", CallOutcome.NO_ANSWER),
+])
+async def test_without_a_detector_the_first_words_decide_and_a_dead_line_is_hung_up(words, outcome):
+    core, *_ = a_core()
+    core.answered()
+    action = core.callee_said(words)
+    assert isinstance(action, HangUp) and core.progress.ended
+    result = await core.finish()
+    assert result.outcome is outcome and not result.reached_human
+
+
+def test_with_a_detector_the_first_words_wait_for_its_verdict():
+    core, *_ = a_core(detector=True)
+    assert core.callee_said("The mailbox is full and cannot accept any new messages.") is None
+    assert core.progress.outcome is None and core.party is None
+
+
+def test_a_person_saying_not_available_stays_a_person_until_words_name_the_message_box():
+    core, *_ = a_core()
+    core.callee_said("Lakeside Orthopedics, this is Amy, how can I help you?")
+    assert core.party is Answerer.HUMAN and core.progress.reached_human
+    core.agent_said("Hi Amy, this is Alex, an AI assistant calling for DocShield; this call is recorded.")
+    assert core.callee_said("I'm sorry, she's not available right now.") is None
+    assert core.party is Answerer.HUMAN
+    core.callee_said("One moment, I'll put you through.")  # a transfer: whoever answers next is judged anew
+    core.callee_said("Hi, this is Dana's voicemail. Please leave a message after the tone.")
+    assert core.party is Answerer.VOICEMAIL and core.voicemail is not None
+
+
+@pytest.mark.parametrize("beep", [True, False])
+def test_after_a_voicemail_greeting_the_core_asks_for_the_message_at_the_beep_or_the_greetings_end(beep):
+    core, *_ = a_core()
+    core.callee_said("Hi, you've reached Lakeside. Please leave a message.")
+    clip = voicemail_audio("core", beep=beep)
+    frame = 640
+    actions = [core.line_audio(clip.audio.pcm[i:i + frame]) for i in range(0, len(clip.audio.pcm), frame)]
+    decided = [(i, a) for i, a in enumerate(actions) if a is not None]
+    assert len(decided) == 1, "one decision only"
+    index, action = decided[0]
+    heard_s = (index + 1) * frame / 2 / clip.audio.sample_rate
+    if beep:
+        assert action == Reply(BEEP_INSTRUCTIONS) and heard_s >= clip.beep_end_s
+        assert core.progress.beep_heard_at is not None
+    else:
+        assert action == Reply(NO_BEEP_INSTRUCTIONS) and heard_s > clip.greeting_end_s + 1.0
+
+
+def test_audio_before_any_voicemail_verdict_changes_nothing():
+    core, *_ = a_core()
+    core.callee_said("Lakeside Orthopedics, how can I help you?")
+    clip = voicemail_audio("core", beep=True)
+    assert core.line_audio(clip.audio.pcm) is None and core.progress.beep_heard_at is None
+
+
+async def test_transcript_rules_count_objections_and_the_disclosure_on_every_shell():
+    core, *_ = a_core()
+    core.callee_said("Hello, this is Dana.")
+    core.agent_said("Hi Dana, this is Alex, an AI assistant calling for DocShield; this call is recorded.")
+    core.callee_said("We already have malpractice insurance. How much would it cost anyway?")
+    core.callee_said("No thank you, we'll pass.")  # a decline, not an objection
+    result = await core.finish()
+    assert result.disclosed_ai and result.objections == ["already_insured", "cost"]
+    assert result.outcome is CallOutcome.DECLINED and result.decline_reason == "the callee hung up"
+
+
+async def test_an_opt_out_the_agent_did_not_act_on_still_reaches_the_do_not_call_list():
+    core, _controls, dnc, *_ = a_core()
+    core.callee_said("Hello, this is Dana.")
+    core.callee_said("Please take me off your list and don't call this number again.")
+    result = await core.finish()
+    assert result.outcome is CallOutcome.OPTED_OUT and await dnc.contains(CONTACT.phone)
+
+
+async def test_objections_and_transfers_wake_the_coach_and_its_guidance_replaces_the_previous_block():
+    core, _c, _d, clock, agent = a_core(coach=OfflineCoach())
+    core.callee_said("Hello, this is Dana.")
+    assert await core.coach.before_reply() is None, "no key moment, the interval has not passed"
+    core.callee_said("How much does this cost?")
+    guidance = await core.coach.before_reply()
+    assert isinstance(guidance, Guidance) and "'cost' handler" in agent.instructions[-1]
+    assert agent.instructions[-1].startswith(core.brief.instructions)
+    core.callee_said("One moment, let me get her.")
+    clock.advance(seconds=5)
+    assert await core.coach.before_reply() is not None
+    result = await core.finish()
+    given = result.report["coach"]["given"]
+    assert [g["moment"] for g in given] == ["objection", "transfer"]
+    assert agent.instructions[-1].count("Coach (stage:") == 1
+
+
+async def test_the_interval_brings_a_review_on_the_calls_own_clock():
+    core, _c, _d, clock, _agent = a_core(coach=OfflineCoach(), interval_s=15)
+    core.callee_said("Hello, this is Dana.")
+    clock.advance(seconds=14)
+    assert await core.coach.before_reply() is None
+    core.agent_said("Hi Dana, this is Alex, an AI assistant calling for DocShield; this call is recorded.")
+    clock.advance(seconds=2)
+    assert await core.coach.before_reply() is not None
+    assert core.coach.given[0]["moment"] == "interval"
+
+
+@pytest.mark.parametrize("before, outcome", [
+    (lambda core: None, CallOutcome.FAILED),
+    (lambda core: core.actions.record_outcome("declined"), CallOutcome.DECLINED),
+    (lambda core: core.progress.left_voicemail(), CallOutcome.VOICEMAIL_LEFT),
+])
+async def test_a_fault_is_failed_unless_something_already_happened(before, outcome):
+    core, *_ = a_core()
+    core.answered()
+    before(core)
+    core.failed("ConnectionError in the agent session")
+    result = await core.finish()
+    assert result.outcome is outcome and result.reason == "ConnectionError in the agent session"
+
+
+@pytest.mark.parametrize("answered, words, outcome, ending", [
+    (False, None, CallOutcome.NO_ANSWER, LineEnding.NO_ANSWER),
+    (True, None, CallOutcome.NO_ANSWER, LineEnding.HUNG_UP),
+    (True, "Hello, this is Dana.", CallOutcome.DECLINED, LineEnding.HUNG_UP),
+    (False, "Hello?", CallOutcome.DECLINED, LineEnding.HUNG_UP),
+])
+async def test_whether_the_callee_picked_up_decides_a_silent_end(answered, words, outcome, ending):
+    core, *_ = a_core()
+    if answered:
+        core.answered()
+    if words:
+        core.callee_said(words)
+    result = await core.finish()
+    assert result.outcome is outcome and core.progress.line_ending is ending
+
+
+async def test_keys_from_the_fast_path_reach_the_controls_and_the_next_party_is_judged_anew():
+    core, controls, *_ = a_core()
+    core.answered()
+    assert core.callee_said("Thank you for calling Lakeside. For billing press 2. For the office manager press 4.") \
+        is None
+    assert core.progress.heard_menu and not core.progress.reached_human
+    assert await core.hear_prompt("Thank you for calling Lakeside. For billing press 2. "
+                                  "For the office manager press 4.")
+    assert controls.pressed == ["4"] and core.progress.digits == ["4"]
+    core.callee_said("Office manager, this is Dana speaking, how can I help?")
+    assert core.progress.reached_human and core.party is Answerer.HUMAN
+    assert (await core.finish()).digits == ["4"]
+
+
+def test_the_line_ending_before_an_answer_is_the_outcome():
+    core, *_ = a_core()
+    core.not_answered(LineEnding.BUSY)
+    assert core.progress.final_outcome() is CallOutcome.BUSY
+
+
+def test_time_limit_is_told_by_the_shell_and_kept_as_the_reason():
+    core, *_ = a_core()
+    core.answered()
+    core.timed_out("call reached its 900 s limit")
+    assert core.progress.line_ending is LineEnding.TIMED_OUT and core.progress.reason.endswith("limit")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from application.agent_brief import CallIdentity
+from application.call.brief import CallIdentity
 from application.book_meeting import BookMeeting
 from application.ports.call_line import CallLine, CallRequest, CallResult, DialingHook
 from application.ports.clock import Clock

@@ -15,15 +15,18 @@ from dependency_injector import containers, providers
 
 from application.archive_calls import ArchiveCalls
 from application.book_meeting import BookMeeting
+from application.call_report import BuildCallReport
 from application.compliance_gate import PolicyComplianceGate
 from application.conduct_call import ClaimPolicy, ConductCall
 from application.erase_contact import EraseContact
+from domain.call_report import Prices
 from domain.calling_policy import CallingPolicy
 from domain.retention_policy import RetentionPolicy
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.mongo_archive import MongoCallArchive
+from infrastructure.mongo_call_statistics import MongoCallStatistics
 from infrastructure.mongo_claims import MongoCallClaims
 from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
 from infrastructure.mongo_erasure import MongoErasureAudit, MongoPersonalDataStore
@@ -247,6 +250,13 @@ class Container(containers.DeclarativeContainer):
         archive_days=settings.provided.retention_archive_days, delete_days=settings.provided.retention_delete_days)
     call_archive = providers.Singleton(MongoCallArchive, database)
     archive_calls = providers.Factory(ArchiveCalls, call_archive, retention_policy, clock)
+    call_statistics = providers.Singleton(guarded, providers.Singleton(MongoCallStatistics, database), guards,
+                                          "mongodb")
+    prices = providers.Singleton(
+        Prices, telephony_per_min=settings.provided.price_telephony_per_min,
+        realtime_per_min=settings.provided.price_realtime_per_min, livekit_per_min=settings.provided.price_livekit_per_min)
+    call_report = providers.Factory(BuildCallReport, call_statistics, artifacts, clock, prices)
+
     personal_data = providers.Singleton(MongoPersonalDataStore, database)
     erasure_audit = providers.Singleton(MongoErasureAudit, database)
     erase_contact = providers.Factory(EraseContact, personal_data, artifacts, do_not_call, erasure_audit, clock,

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from application.book_meeting import contact_zone
 from application.commands import ConductCallCommand
 from application.errors import MalformedJob, RetryAt, TransientFault, UnknownCampaign
 from application.ports.call_claims import CallClaims, ClaimLost
@@ -248,6 +249,8 @@ class ConductCall:
             voicemail_after_beep=result.voicemail_after_beep, disclosed_ai=result.disclosed_ai,
             meeting=result.meeting, recording_key=result.recording_key, reason=result.reason,
             turn_latencies_ms=list(result.turn_latencies_ms), worker_id=self.worker_id,
+            callee_timezone=_zone_name(request.contact), decision_maker_reached=result.decision_maker_reached,
+            first_reply_s=result.first_reply_s, verdict_s=result.verdict_s,
         )
         if result.transcript or result.report:
             with self.telemetry.stage("storage", call_id=request.call_id):
@@ -272,3 +275,11 @@ class ConductCall:
         await self.campaigns.save(campaign)
         await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
         self.telemetry.call_finished(record)
+
+
+def _zone_name(contact) -> str | None:
+    """The zone the report reads the callee's local hour in (the one meetings are spoken in)."""
+    try:
+        return contact_zone(contact).key
+    except Exception:  # a zone name the contact record got wrong must not cost the call its record
+        return None

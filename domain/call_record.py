@@ -50,6 +50,11 @@ class CallRecord:
     reason: str | None = None  # why a compliance or technical outcome happened
     turn_latencies_ms: list[float] = field(default_factory=list)
     worker_id: str | None = None
+    # What the report measures; None where the call did not record it.
+    callee_timezone: str | None = None  # the callee's IANA zone (answer rates by local hour)
+    decision_maker_reached: bool | None = None
+    first_reply_s: float | None = None  # the callee's first words to the agent's first words
+    verdict_s: float | None = None  # the answer to the human/machine verdict
 
     @property
     def duration_s(self) -> float | None:

@@ -25,6 +25,21 @@ class CallOutcome(str, Enum):
         return self not in (CallOutcome.DEFERRED, CallOutcome.SKIPPED, CallOutcome.WRONG_NUMBER)
 
     @property
+    def answered(self) -> bool:
+        """True when someone or something picked up (a person, a menu, a voicemail box).
+
+        A FAILED call may have been answered before the fault; its record cannot tell, so it is not counted."""
+        return self in (
+            CallOutcome.MEETING_BOOKED,
+            CallOutcome.DECLINED,
+            CallOutcome.CALLBACK_REQUESTED,
+            CallOutcome.VOICEMAIL_LEFT,
+            CallOutcome.OPTED_OUT,
+            CallOutcome.GATEKEEPER_BLOCKED,
+            CallOutcome.IVR_DEAD_END,
+        )
+
+    @property
     def conversation(self) -> bool:
         """True when the call reached a person who answered for the practice."""
         return self in (

@@ -49,6 +49,9 @@ def result_to_dict(result: CallResult) -> dict[str, Any]:
         "turn_latencies_ms": [float(x) for x in result.turn_latencies_ms],
         "reason": result.reason,
         "report": to_jsonable(result.report, "report"),
+        "decision_maker_reached": result.decision_maker_reached,
+        "first_reply_s": result.first_reply_s,
+        "verdict_s": result.verdict_s,
     }
 
 
@@ -86,6 +89,9 @@ def result_from_dict(data: Any) -> CallResult:
                            for x in _optional(data, "turn_latencies_ms", list, [])],
         reason=_optional(data, "reason", str, None),
         report=_optional(data, "report", dict, {}),
+        decision_maker_reached=_optional(data, "decision_maker_reached", bool, None),
+        first_reply_s=_seconds(data, "first_reply_s"),
+        verdict_s=_seconds(data, "verdict_s"),
     )
 
 
@@ -175,6 +181,11 @@ def _optional(data: dict, key: str, kind: type, default: Any) -> Any:
     if value is None:
         return default
     return _typed(value, kind, key)
+
+
+def _seconds(data: dict, key: str) -> float | None:
+    value = _optional(data, key, (int, float), None)
+    return float(value) if value is not None else None
 
 
 def _typed(value: Any, kind: type | tuple[type, ...], where: str) -> Any:

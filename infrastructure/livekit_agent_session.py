@@ -34,7 +34,7 @@ from domain.outcomes import CallOutcome
 from domain.voicemail_detector import Answerer, GreetingVerdict
 from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataError, call_id_in, parse_dispatch_metadata,
                                            publish, publish_setup_failure)
-from infrastructure.livekit_line_events import converse
+from infrastructure.livekit_line_events import converse, session_summary
 from infrastructure.openai_realtime import realtime_model
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.turn_latency import TurnLatencies
@@ -141,6 +141,7 @@ class AgentCall:
         session.on("conversation_item_added", self._on_item_added)
         session.on("user_input_transcribed", self._on_user_transcribed)
         session.on("user_state_changed", self._on_user_state)
+        session.on("agent_state_changed", self._on_agent_state)
         session.on("close", self._on_close)
 
     def start(self) -> None:
@@ -211,9 +212,15 @@ class AgentCall:
             self.core.spawn(self.core.callee_words(event.transcript, final=bool(event.is_final)))
 
     def _on_user_state(self, event: Any) -> None:
+        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
+            self.core.progress.callee_speaking(self.deps.clock.now())
         if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking" \
                 and self.core is not None:
             self.core.spawn(self.core.prompt_ended())
+
+    def _on_agent_state(self, event: Any) -> None:
+        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
+            self.core.progress.agent_speaking(self.deps.clock.now())
 
     def _on_close(self, event: Any) -> None:
         reason = getattr(event, "reason", None)
@@ -230,17 +237,6 @@ class AgentCall:
             except Exception as exc:  # Redis blips: the next beat may pass; the waiter tolerates gaps
                 log.warning("call %s: heartbeat failed (%s)", self.metadata.call_id, type(exc).__name__)
             await asyncio.sleep(self.settings.heartbeat_interval_s)
-
-
-def session_summary(ctx: Any, session: Any) -> dict[str, Any]:
-    """The session report without chat history or events (they hold the callee's words)."""
-    try:
-        full = ctx.make_session_report(session).to_dict(include_chat_history=False, include_events=False)
-    except Exception as exc:
-        return {"unavailable": type(exc).__name__}
-    keep = ("job_id", "room", "duration_ms", "user_turns", "errors", "close_reason", "usage", "sdk_version",
-            "agent_name", "tags")
-    return {k: full.get(k) for k in keep if k in full}
 
 
 ListenerFactory = Callable[[AgentCall, CallControls], Any]  # extra callee listeners (core.listeners)

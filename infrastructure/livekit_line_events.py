@@ -4,7 +4,8 @@ After the callee's SIP participant joins: the answering-machine detector starts 
 answer); `sip.callStatus` turning active is the answer (the greeting is asked for at once: speaking
 before the pickup is heard by no one, livekit/agents#1863); the detector's verdict, the callee's audio
 (for the beep detector in the core's voicemail timing), the session closing, the phone leg dropping and
-the call's time limit are told to the core; its answers are carried out by `call.act`.
+the call's time limit are told to the core; its answers are carried out by `call.act`. At the end, the
+session's report is kept without the callee's words (`session_summary`).
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ async def converse(room: Any, call: Any, session: Any, controls: Any) -> None:
             core.spawn(_take_verdict(call, amd))
         if settings.beep_detection:
             core.spawn(_feed_audio(call, callee))
+        core.spawn(_listen_for_dead_air(call))
         await _until_the_end(room, call, controls, identity, metadata.max_call_duration_s)
     finally:
         if amd is not None:
@@ -77,6 +79,11 @@ async def _until_the_end(room: Any, call: Any, controls: Any, identity: str, lim
         core.failed(f"{call.report.get('session_error', 'an error')} in the agent session")
     elif gone in done or (closed in done and call.close_reason == "participant_disconnected"):
         core.hung_up()
+
+
+async def _listen_for_dead_air(call: Any) -> None:
+    await asyncio.sleep(call.core.settings.silent_line_s)
+    call.act(call.core.silence(call.core.settings.silent_line_s))
 
 
 async def _start_amd(call: Any, session: Any, identity: str):
@@ -117,3 +124,14 @@ async def _feed_audio(call: Any, callee: Any) -> None:
                 return
     finally:
         await stream.aclose()
+
+
+def session_summary(ctx: Any, session: Any) -> dict[str, Any]:
+    """The session report without chat history or events (they hold the callee's words)."""
+    try:
+        full = ctx.make_session_report(session).to_dict(include_chat_history=False, include_events=False)
+    except Exception as exc:
+        return {"unavailable": type(exc).__name__}
+    keep = ("job_id", "room", "duration_ms", "user_turns", "errors", "close_reason", "usage", "sdk_version",
+            "agent_name", "tags")
+    return {k: full.get(k) for k in keep if k in full}

@@ -150,8 +150,12 @@ class CallRecordDoc(Model):
     reason: Optional[str] = None
     turn_latencies_ms: list[float] = Field(default_factory=list, key_name="turnLatenciesMs")
     worker_id: Optional[str] = Field(default=None, key_name="workerId")
+    callee_timezone: Optional[str] = Field(default=None, key_name="calleeTimezone")
+    decision_maker_reached: Optional[bool] = Field(default=None, key_name="decisionMakerReached")
+    first_reply_s: Optional[float] = Field(default=None, key_name="firstReplyS")
+    verdict_s: Optional[float] = Field(default=None, key_name="verdictS")
 
-    # The specification's CallRecord {callTime: 1}: the call's time is stored as startedAt.
+    # The specification's CallRecord {callTime: 1}: the call's time is stored as startedAt (the report's window).
     model_config = {"collection": "call_records",
                     "indexes": lambda: [Index(CallRecordDoc.started_at, name="callTime")]}
 
@@ -167,6 +171,8 @@ class CallRecordDoc(Model):
             meeting=_meeting_doc(r.meeting),
             transcript_key=r.transcript_key, recording_key=r.recording_key, deferred_until=stored(r.deferred_until),
             reason=r.reason, turn_latencies_ms=list(r.turn_latencies_ms), worker_id=r.worker_id,
+            callee_timezone=r.callee_timezone, decision_maker_reached=r.decision_maker_reached,
+            first_reply_s=r.first_reply_s, verdict_s=r.verdict_s,
         )
 
     def to_domain(self) -> CallRecord:
@@ -181,4 +187,6 @@ class CallRecordDoc(Model):
             transcript_key=self.transcript_key, recording_key=self.recording_key,
             deferred_until=aware(self.deferred_until), reason=self.reason,
             turn_latencies_ms=list(self.turn_latencies_ms), worker_id=self.worker_id,
+            callee_timezone=self.callee_timezone, decision_maker_reached=self.decision_maker_reached,
+            first_reply_s=self.first_reply_s, verdict_s=self.verdict_s,
         )

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     clerk_secret_key: Optional[str] = None
     clerk_api_url: Optional[str] = None
 
+    # The report's cost per call: per-minute prices (USD) of the phone line, the realtime model and LiveKit.
+    # The defaults are rough list prices; set your own.
+    price_telephony_per_min: float = Field(default=0.014, ge=0, le=100)
+    price_realtime_per_min: float = Field(default=0.06, ge=0, le=100)
+    price_livekit_per_min: float = Field(default=0.01, ge=0, le=100)
+
     # Compliance.
     dnc_hash_key: str = "docshield-local-dnc-key"
     # The product's clock stopped at this instant (ISO 8601 with its offset): walkthroughs and tests at a

@@ -52,6 +52,7 @@ class Practice:
     def __init__(self, scenario: Scenario, now: Callable[[], datetime], advance: Callable[[float], None]):
         self.scenario = scenario
         self.ended: LineEnding | None = None  # how the line itself ended the call
+        self.decision_maker_reached = False  # the line's truth, kept on the record for the report
         self.now = now
         self.advance = advance
         self.node: Node = scenario.line["start"]
@@ -143,6 +144,8 @@ class Practice:
             return self._say(node.text)
         if node.kind in ("hold", "voicemail"):
             return self._say(node.text)
+        if node.role == "decision_maker":
+            self.decision_maker_reached = True
         return self._say(node.says or f"{self.scenario.contact['practice']}, how can I help you?")
 
     def _menu(self, said: str, digits: str) -> str | None:

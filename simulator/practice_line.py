@@ -92,4 +92,5 @@ class PracticeLine:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
         if practice.talked_over_greeting and core.progress.voicemail_left:
             core.progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
+        core.progress.decision_maker_reached = practice.decision_maker_reached  # the line knows who answered
         return await core.finish({"simulated": True, "scenario": scenario.id, "model": model.model})

@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import aiohttp
@@ -20,6 +20,7 @@ from dependency_injector import providers
 
 from application.call.brief import CallIdentity
 from application.book_meeting import BookMeeting
+from application.call_report import ReportAnswer, ReportRequest
 from application.commands import ConductCallCommand
 from application.conduct_call import ConductCall
 from application.ports.telemetry import Telemetry
@@ -53,6 +54,8 @@ class ScenarioRun:
     pipeline_s: float | None = None  # wall time of the job minus the conversation
     repeat: int | None = None  # with --repeat: which run of this scenario (1..N)
     pass_rate: float | None = None  # with --repeat: the share of this scenario's runs that passed
+    transcript_at: list[str | None] = field(default_factory=list)  # when each transcript line was said (ISO)
+    started_at: datetime | None = None  # the call's start on the simulated clock
 
     @property
     def passed(self) -> bool:
@@ -95,6 +98,8 @@ class Simulation:
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
+    with_report: bool = False  # also count the run's records as `docshield report` does (see `report`)
+    report: ReportAnswer | None = None
 
     async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
         run_id = uuid.uuid4().hex[:8]
@@ -139,6 +144,10 @@ class Simulation:
                 conversation = line.conversation_s.get(run.campaign_id, 0.0)
                 if run.campaign_id in timings:
                     run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
+            if self.with_report:
+                # Every record of this run's database, up to a day past the latest scenario's clock.
+                until = max(r.scenario.now for r in runs.values()) + timedelta(days=1)
+                self.report = await (await container.call_report())(ReportRequest(until=until))
             return list(runs.values())
         finally:
             for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call,
@@ -234,7 +243,9 @@ class Simulation:
         if record is not None and record.transcript_key:
             stored = await (await container.artifacts()).get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
+            run.transcript_at = [line.get("at") for line in stored.get("transcript", [])]
             coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
+        run.started_at = record.started_at if record else None
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
         run.observed = {

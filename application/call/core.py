@@ -10,7 +10,9 @@ the agent (`connect`) and then only feeds it what happens on the line and carrie
     callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party
     line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up
                                                                                Reply(instructions) / HangUp
-    hung_up / timed_out / model_error / failed   how the line ended; outcome precedence in CallProgress
+    silence (seconds since the answer)    a dead line: nobody ever spoke                   HangUp
+    hung_up / timed_out / failed          how the line ended (a model error is a fault); outcome precedence
+                                          in CallProgress
     finish()                              the CallResult, with the coach's guidance and the verdicts
 
 Actions are values: `Reply(instructions)` asks the model to speak now with these instructions (the same
@@ -100,6 +102,7 @@ class CallSettings:
     digit_pause_s: float = DTMF_PAUSE_S
     sample_rate: int = 16000  # of the callee's audio fed to line_audio
     detector: bool = False  # a line-side detector gives the first party's verdict (else the words do)
+    silent_line_s: float = 12.0  # nobody speaking this long after the answer is a dead line
 
 
 @dataclass
@@ -172,6 +175,8 @@ class CallCore:
         self._detector_pending = False
         self.verdicts.append({"answerer": verdict.answerer.value, "rule": verdict.rule, "source": source,
                               "reason": reason, "delay_s": round(delay_s, 3) if delay_s is not None else None})
+        if delay_s is not None and self.progress.verdict_s is None:
+            self.progress.verdict_s = round(delay_s, 3)  # the first verdict's delay, kept for the report
         answerer = verdict.answerer
         if answerer is Answerer.UNCERTAIN:
             return None
@@ -260,6 +265,14 @@ class CallCore:
             self.progress.beep(self.clock.now())
             return Reply(BEEP_INSTRUCTIONS)
         return Reply(NO_BEEP_INSTRUCTIONS)
+
+    def silence(self, seconds: float) -> Action | None:
+        """The far end has been quiet for `seconds` since the answer; a dead line when nobody ever spoke
+        (a voicemail box being listened to is the voicemail timing's to judge)."""
+        if self.progress.ended or self.voicemail is not None or seconds < self.settings.silent_line_s \
+                or any(line.speaker == "callee" for line in self.progress.transcript):
+            return None
+        return self._give_up(CallOutcome.NO_ANSWER, f"nobody spoke in the {seconds:.0f} s after the answer")
 
     def hung_up(self) -> None:
         """The other side left the call."""

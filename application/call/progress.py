@@ -59,6 +59,11 @@ class CallProgress:
     reason: str | None = None
     answered_at: datetime | None = None
     opt_out_asked: bool = False  # the callee asked not to be called again
+    # What the report measures (None: not observed on this call).
+    decision_maker_reached: bool | None = None
+    verdict_s: float | None = None  # the human/machine verdict's delay, as the detector reports it
+    callee_first_words_at: datetime | None = None
+    agent_first_reply_at: datetime | None = None  # the agent's first words after the callee's
 
     @property
     def ended(self) -> bool:
@@ -66,6 +71,29 @@ class CallProgress:
 
     def said(self, speaker: str, text: str, at: datetime) -> None:
         self.transcript.append(TranscriptLine(speaker, text, at))
+
+    # The live session reports when each side starts speaking; the text-mode simulator has no such moments
+    # (its clock does not model the agent's reply time), so its calls leave the first reply unrecorded.
+    def callee_speaking(self, at: datetime) -> None:
+        """The other side starts speaking."""
+        if self.callee_first_words_at is None:
+            self.callee_first_words_at = at
+
+    def agent_speaking(self, at: datetime) -> None:
+        """The agent starts speaking; the first time after the callee's first words is its first reply."""
+        if self.agent_first_reply_at is None and self.callee_first_words_at is not None \
+                and at >= self.callee_first_words_at:
+            self.agent_first_reply_at = at
+
+    @property
+    def first_reply_s(self) -> float | None:
+        """Seconds from the callee's first words to the agent's; only on calls a person answered (a menu or a
+        voicemail greeting speaks first, and the agent rightly stays silent through it)."""
+        if not self.reached_human or self.heard_menu or self.voicemail_left:
+            return None
+        if self.callee_first_words_at is None or self.agent_first_reply_at is None:
+            return None
+        return round((self.agent_first_reply_at - self.callee_first_words_at).total_seconds(), 3)
 
     def pressed(self, digits: str) -> None:
         self.digits.extend(digits)
@@ -140,5 +168,6 @@ class CallProgress:
             voicemail_after_beep=self.voicemail_after_beep if self.voicemail_left else None,
             disclosed_ai=self.disclosed_ai, meeting=self.meeting, decline_reason=self.decline_reason,
             callback_at=self.callback_at, next_step=self.next_step, objections=list(self.objections), reason=reason,
-            report=report or {},
+            report=report or {}, decision_maker_reached=self.decision_maker_reached, first_reply_s=self.first_reply_s,
+            verdict_s=self.verdict_s,
         )

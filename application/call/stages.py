@@ -30,22 +30,21 @@ class CallStages:
         self._navigation: OpenStage | None = None
         self._navigation_over = False
 
-    def dialing(self) -> None:
-        """The line starts dialing."""
+    def dialing(self) -> OpenStage:
+        """The line starts dialing (the dial stage, opened once)."""
         if self._dial is None:
             self._dial = self._scope.open_stage("dial", **self._attributes)
+        return self._dial
 
     def answered(self) -> None:
         """Someone or something picked up: the dial ends, the conversation starts."""
-        self.dialing()
-        self._dial.end(result="answered")
+        self.dialing().end(result="answered")
         if self._conversation is None:
             self._conversation = self._scope.open_stage("conversation", **self._attributes)
 
     def not_answered(self, result: str) -> None:
         """The dial ended without an answer (`result`: no_answer, busy, a SIP status...)."""
-        self.dialing()
-        self._dial.end(result=result)
+        self.dialing().end(result=result)
 
     def navigating(self) -> None:
         """A menu was answered (keys pressed or words said to it)."""

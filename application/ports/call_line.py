@@ -47,6 +47,10 @@ class CallResult:
     turn_latencies_ms: list[float] = field(default_factory=list)
     reason: str | None = None
     report: dict = field(default_factory=dict)  # adapter-specific session report, stored with the transcript
+    # What the report measures; None where this call did not observe it.
+    decision_maker_reached: bool | None = None
+    first_reply_s: float | None = None  # the callee's first words to the agent's first words
+    verdict_s: float | None = None  # the answer to the human/machine verdict
 
 
 # Called by the adapter right before the phone actually rings: from then on the

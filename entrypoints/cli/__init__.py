@@ -11,7 +11,8 @@ import sys
 import typer
 
 from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, error_display,
-                             job_commands, replay_commands, simulate_commands, worker_commands)
+                             job_commands, replay_commands, report_commands, simulate_commands,
+                             worker_commands)
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ data_commands.register(app)
 simulate_commands.register(app)
 agent_commands.register(app)
 replay_commands.register(app)
+report_commands.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

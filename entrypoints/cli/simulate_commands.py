@@ -29,14 +29,15 @@ def _run(settings, scenarios, model: ModelChoice, show_progress: bool, **bounds)
     from simulator.simulation import Simulation
 
     with progress_bar("simulating", len(scenarios), show=show_progress) as advance:
-        return asyncio.run(Simulation(settings, model=model, on_done=lambda run: advance(run.scenario.id),
-                                      **bounds).run(scenarios))
+        simulation = Simulation(settings, model=model, on_done=lambda run: advance(run.scenario.id), **bounds)
+        return asyncio.run(simulation.run(scenarios)), simulation.report
 
 
 def simulate(
     files: List[Path] = typer.Argument(..., metavar="FILE...", help="Scenario YAML files (contracts section 3)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per scenario on stdout."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML report here."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the report page here: the run's figures "
+                                          "and charts, then every call (the page `docshield report --html` writes)."),
     model: str = typer.Option(
         "offline", "--model",
         help="offline (the offline brain, no credentials); openai:MODEL or openai-realtime:MODEL (the OpenAI Realtime "
@@ -73,8 +74,8 @@ def simulate(
             raise typer.Exit(code=1) from None
     from simulator.report import json_lines, table, write_html
 
-    runs = _run(settings, scenarios * repeat, choice, show_progress=wanted(as_json),
-                max_turns=max_turns, time_limit_s=time_limit)
+    runs, figures = _run(settings, scenarios * repeat, choice, show_progress=wanted(as_json),
+                         max_turns=max_turns, time_limit_s=time_limit, with_report=report is not None)
     if repeat > 1:
         number_repeats(runs)
     if as_json:
@@ -82,7 +83,7 @@ def simulate(
     else:
         table(runs, Console())
     if report is not None:
-        write_html(runs, report)
+        write_html(runs, report, figures)
         if not as_json:
             typer.echo(f"report written to {report}")
     raise typer.Exit(code=0 if all(r.passed for r in runs) else 1)
@@ -97,7 +98,7 @@ def demo(env_file: Optional[Path] = EnvFile) -> None:
     console = Console()
     console.print(f"[bold]DocShield demo[/]: {len(scenarios)} simulated practices, real queue, worker, database, "
                   "compliance, calendar and storage; the offline brain plays the agent.")
-    runs = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=wanted())
+    runs, _ = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=wanted())
     for run in runs:
         o = run.observed
         console.rule(f"{run.scenario.contact['practice']} ({run.scenario.id})")

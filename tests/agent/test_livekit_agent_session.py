@@ -15,8 +15,9 @@ from livekit import api, rtc
 from livekit.agents import AgentSession, llm
 from livekit.agents.llm import ChatChunk, ChoiceDelta, RealtimeModelError
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
-from livekit.agents.voice.events import (CloseEvent, CloseReason, ConversationItemAddedEvent,
-                                         UserInputTranscribedEvent, UserStateChangedEvent)
+from livekit.agents.voice.events import (AgentStateChangedEvent, CloseEvent, CloseReason,
+                                         ConversationItemAddedEvent, UserInputTranscribedEvent,
+                                         UserStateChangedEvent)
 
 from application.book_meeting import BookMeeting
 from application.ports.call_line import CallRequest
@@ -227,6 +228,23 @@ async def test_turn_latencies_and_the_fast_path_hook_come_from_session_events(te
     assert result.report["agent"]["latency"]["over_target"] == 1
 
 
+async def test_the_first_reply_is_timed_from_the_callees_first_words_to_the_agents(text_call):
+    call, session, _model, _job = text_call
+    clock = call.deps.clock
+    call.amd_verdict("human")
+    session.emit("agent_state_changed", AgentStateChangedEvent(old_state="listening", new_state="speaking"))
+    clock.advance(seconds=2)  # the greeting above came before anyone spoke: not a reply
+    session.emit("user_state_changed", UserStateChangedEvent(old_state="listening", new_state="speaking"))
+    clock.advance(seconds=1, milliseconds=300)
+    session.emit("user_state_changed", UserStateChangedEvent(old_state="speaking", new_state="listening"))
+    session.emit("agent_state_changed", AgentStateChangedEvent(old_state="thinking", new_state="speaking"))
+    clock.advance(seconds=5)
+    session.emit("user_state_changed", UserStateChangedEvent(old_state="listening", new_state="speaking"))
+    session.emit("agent_state_changed", AgentStateChangedEvent(old_state="listening", new_state="speaking"))
+    assert call.core.progress.first_reply_s == 1.3
+    assert (await call.finish()).first_reply_s == 1.3
+
+
 async def test_a_menu_on_the_live_call_is_answered_by_the_fast_path_without_the_model(handback):
     agent_side, _job = handback
     call = AgentCall(parse_dispatch_metadata(json.dumps(metadata())), deps_with(agent_side), SETTINGS)
@@ -285,6 +303,7 @@ async def test_the_answering_machine_verdict_shapes_the_call(category, outcome, 
     assert progress.heard_menu is (category == "machine-ivr")
     assert call.core.verdicts[-1]["source"] == "amd" and call.core.verdicts[-1]["delay_s"] == 1.235
     assert call.core.verdicts[-1]["reason"] == "r"
+    assert progress.verdict_s == 1.235  # kept on the record for the report
     # The callee's audio counts for the voicemail timing only after a voicemail verdict.
     assert (call.core.voicemail is not None) is (category == "machine-vm")
 
@@ -568,7 +587,7 @@ class ReplyRecorder:
         self.replies.append(kwargs)
 
 
-async def conversing_call(agent_side, **meta):
+async def conversing_call(agent_side, silent_line_s: float = 60.0, **meta):
     from infrastructure.livekit_line_events import converse
     from infrastructure.livekit_room_controls import LiveKitRoomControls
 
@@ -577,6 +596,7 @@ async def conversing_call(agent_side, **meta):
     room = AnsweredRoom()
     controls = LiveKitRoomControls(room, RoomService(), callee_identity="callee")
     await call.prepare(controls)
+    call.core.settings = replace(call.core.settings, silent_line_s=silent_line_s)
     session = call.session = ReplyRecorder()
     task = asyncio.create_task(converse(room, call, session, controls))
     for _ in range(200):
@@ -585,6 +605,14 @@ async def conversing_call(agent_side, **meta):
         await asyncio.sleep(0.01)
     assert session.replies, "the greeting was never asked for"
     return call, task, room
+
+
+async def test_dead_air_after_the_answer_hangs_up_the_sip_leg_as_no_answer(handback):
+    agent_side, _job = handback
+    call, conversing, room = await conversing_call(agent_side, silent_line_s=0.1)
+    await asyncio.wait_for(conversing, timeout=5)  # the hang-up removed the callee and deleted the room
+    result = await call.core.finish()
+    assert result.outcome is CallOutcome.NO_ANSWER and "nobody spoke" in result.reason
 
 
 async def test_a_model_error_after_the_answer_fails_the_call_rather_than_calling_it_a_hang_up(handback):

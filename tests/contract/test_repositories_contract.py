@@ -81,7 +81,8 @@ async def test_call_record_round_trip_and_replacement_by_call_id(stores):
                       attendee_email="dana@lakeside.example")
     record = CallRecord(call_id="c1", campaign_id=CID, step=0, outcome=CallOutcome.MEETING_BOOKED, started_at=NOW,
                         ended_at=NOW + timedelta(minutes=4), reached_human=True, digits=["4"], meeting=meeting,
-                        objections=["cost"], turn_latencies_ms=[640.0, 820.5])
+                        objections=["cost"], turn_latencies_ms=[640.0, 820.5], callee_timezone="America/Chicago",
+                        decision_maker_reached=False, first_reply_s=0.74, verdict_s=2.25)
     await repo.add(record)
     assert await repo.get("c1") == record
     record.outcome = CallOutcome.FAILED

@@ -6,11 +6,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks.phone_tree import shortest
+from domain.outcomes import CallOutcome
 from entrypoints.cli import main
 from simulator.scenario import ScenarioError, load_file, load_files
 from simulator.report import write_html
 from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
+from tests.integration.test_report_page import check_in_chromium
 
 SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
 
@@ -18,7 +20,8 @@ SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glo
 async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, redis_url, mongo_uri):
     scenarios = load_files(SCENARIOS)
     assert len(scenarios) >= 30
-    runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run(scenarios)
+    simulation = Simulation(make_settings(tmp_path, redis_url, mongo_uri), with_report=True)
+    runs = await simulation.run(scenarios)
     failed = {r.scenario.id: r.failures for r in runs if not r.passed}
     assert failed == {}, failed
     outcomes = {r.observed["outcome"] for r in runs}
@@ -53,11 +56,31 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     assert objected and all(any(g["moment"] == "objection" and g["stage"] == "objection"
                                 for g in r.observed["coaching"]) for r in objected), \
         [(r.scenario.id, r.observed["coaching"]) for r in objected]
+    # The report page: this run's figures and charts on top (counted from its records), then every call.
+    figures = simulation.report.report.figures
+    assert figures.calls == sum(1 for r in runs if r.observed["outcome"] != "deferred")
+    assert {o.value for o in figures.by_outcome} == outcomes - {"deferred"}
+    # The simulated line knows who answered: every call it placed records whether the decision maker was
+    # reached (a number the line reports invalid too), and every call that booked reached them.
+    dialed = [r for r in runs if r.observed["outcome"] not in ("deferred", "skipped", "wrong_number")]
+    assert len(dialed) <= figures.total("decision_maker_recorded") <= len(dialed) + sum(
+        1 for r in runs if r.observed["outcome"] == "wrong_number")
+    assert figures.total("decision_maker") >= figures.outcome_calls(CallOutcome.MEETING_BOOKED) > 0
+    assert figures.first_reply_s.count == 0  # the simulated clock does not model the agent's reply time
     page = tmp_path / "report.html"
-    write_html(runs, page)
+    write_html(runs, page, simulation.report)
     text = page.read_text()
+    assert text.count("<figure class=chart") == 5 and text.count("<details id=call-") == len(runs)
     assert "Next step: Call back Wednesday March 11 at 10:00 AM Pacific" in text
-    assert "Sales coach:" in text and "after objection" in text
+    assert "coach, changing the reply below: after objection, stage objection" in text
+    # The voicemail box's audio is playable on each call that reached one (its greeting is in the transcript).
+    reached_a_box = {r.scenario.id for r in runs if any(
+        n.kind == "voicemail" and any(line["text"] == n.text for line in r.observed["transcript"])
+        for n in r.scenario.line.values())}
+    assert {"voicemail-with-beep", "hold-then-voicemail"} <= reached_a_box
+    assert text.count("<audio controls") == len(reached_a_box)
+    assert "CDT" in text or "CST" in text  # the practices' own zones
+    check_in_chromium(page, tmp_path)
 
 
 def _tree(scenario) -> dict:

@@ -235,3 +235,23 @@ def test_time_limit_is_told_by_the_shell_and_kept_as_the_reason():
     core.answered()
     core.timed_out("call reached its 900 s limit")
     assert core.progress.line_ending is LineEnding.TIMED_OUT and core.progress.reason.endswith("limit")
+
+
+async def test_a_line_nobody_speaks_on_after_the_answer_is_hung_up_as_no_answer():
+    core, *_ = a_core()
+    core.answered()
+    assert core.silence(5.0) is None, "not yet"
+    assert isinstance(core.silence(12.0), HangUp)
+    result = await core.finish()
+    assert result.outcome is CallOutcome.NO_ANSWER and "nobody spoke" in result.reason
+
+
+def test_silence_after_words_or_while_a_voicemail_box_is_heard_changes_nothing():
+    spoken, *_ = a_core()
+    spoken.answered()
+    spoken.callee_said("Hello?")
+    assert spoken.silence(30.0) is None and not spoken.progress.ended
+    box, *_ = a_core(detector=True)
+    box.answered()
+    box.verdict(GreetingVerdict(Answerer.VOICEMAIL, rule="amd"), source="amd")
+    assert box.silence(30.0) is None and not box.progress.ended

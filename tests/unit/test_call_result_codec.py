@@ -24,7 +24,7 @@ def full_result() -> CallResult:
         meeting=Meeting(start=at, end=at + timedelta(minutes=30), event_id="e1", attendee_email="x@y.example"),
         decline_reason=None, callback_at=at + timedelta(days=1), objections=["too_busy"],
         recording_key="calls/c1/recording.ogg", turn_latencies_ms=[812.5, 1020], reason=None,
-        report={"turns": 4, "model": "gpt-realtime"},
+        report={"turns": 4, "model": "gpt-realtime"}, decision_maker_reached=True, first_reply_s=0.82, verdict_s=2,
     )
 
 
@@ -57,6 +57,10 @@ def test_minimal_payload_gets_the_defaults():
      "transcript[0]: missing text"),
     ({"outcome": "busy", "ended_at": "2026-03-10T10:15:00+00:00", "turn_latencies_ms": [True]}, "turn_latencies"),
     ({"outcome": "busy", "ended_at": "2026-03-10T10:15:00+00:00", "surprise": 1}, "unknown fields: surprise"),
+    ({"outcome": "busy", "ended_at": "2026-03-10T10:15:00+00:00", "first_reply_s": "fast"}, "first_reply_s"),
+    ({"outcome": "busy", "ended_at": "2026-03-10T10:15:00+00:00", "verdict_s": False}, "verdict_s"),
+    ({"outcome": "busy", "ended_at": "2026-03-10T10:15:00+00:00", "decision_maker_reached": 1},
+     "decision_maker_reached"),
     ({"v": 9, "outcome": "busy", "ended_at": "2026-03-10T10:15:00+00:00"}, "version 9"),
 ])
 def test_bad_payloads_are_refused_naming_the_field(payload, fragment):

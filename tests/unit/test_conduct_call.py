@@ -99,6 +99,19 @@ class TestOutcomes:
         assert record.transcript_key in world.artifacts.objects
         assert (await world.campaigns.get(CAMPAIGN_ID)).status is CampaignStatus.COMPLETED
 
+    async def test_what_the_report_measures_is_kept_on_the_record(self):
+        world = World(result(CallOutcome.DECLINED, reached_human=True, decision_maker_reached=True, first_reply_s=0.9,
+                             verdict_s=1.8))
+        job = await world.use_case()(command())
+        record = await world.records.get(job.call_id)
+        assert (record.decision_maker_reached, record.first_reply_s, record.verdict_s) == (True, 0.9, 1.8)
+        assert record.callee_timezone == "America/Chicago"
+
+    async def test_the_callee_zone_comes_from_the_number_when_the_contact_has_none(self):
+        world = World(result(CallOutcome.NO_ANSWER), contact=a_contact(timezone=None, phone="+12125550143"))
+        job = await world.use_case()(command())
+        assert (await world.records.get(job.call_id)).callee_timezone == "America/New_York"
+
     async def test_the_final_step_closes_the_campaign_whatever_the_outcome(self):
         world = World(result(CallOutcome.NO_ANSWER))
         await world.use_case()(command(step=3, final_step=True))

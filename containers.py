@@ -22,6 +22,7 @@ from application.erase_contact import EraseContact
 from domain.call_report import Prices
 from domain.calling_policy import CallingPolicy
 from domain.retention_policy import RetentionPolicy
+from infrastructure.arq_follow_ups import ArqFollowUpQueue
 from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.local_artifacts import LocalArtifacts
@@ -37,6 +38,7 @@ from infrastructure.mongo_scripts import MongoScriptCatalog
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
+from infrastructure.redis_outcome_events import RedisOutcomeEvents
 from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
@@ -170,6 +172,9 @@ class Container(containers.DeclarativeContainer):
     scripts = providers.Singleton(guarded, providers.Singleton(MongoScriptCatalog, database), guards, "mongodb")
     artifacts = providers.Resource(call_artifacts, settings, guards)
     handback = providers.Singleton(RedisHandback, redis)
+    outcome_events = providers.Singleton(guarded, providers.Singleton(RedisOutcomeEvents, redis), guards, "redis")
+    follow_ups = providers.Singleton(guarded, providers.Singleton(
+        ArqFollowUpQueue, redis, queue_name=settings.provided.queue_name), guards, "redis")
 
     calling_policy = providers.Singleton(CallingPolicy)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
@@ -242,7 +247,9 @@ class Container(containers.DeclarativeContainer):
     conduct_call = providers.Factory(
         ConductCall, campaigns=campaigns, contacts=contacts, records=call_records, claims=claims,
         compliance=compliance, audit=audit, scripts=scripts, call_line=call_line, artifacts=artifacts,
-        telemetry=telemetry, clock=clock, worker_id=settings.provided.worker_id, claim_policy=claim_policy,
+        telemetry=telemetry, events=outcome_events, follow_ups=follow_ups, clock=clock,
+        worker_id=settings.provided.worker_id, claim_policy=claim_policy,
+        max_follow_ups=settings.provided.max_follow_ups_per_step,
     )
 
     retention_policy = providers.Singleton(
@@ -260,7 +267,7 @@ class Container(containers.DeclarativeContainer):
     personal_data = providers.Singleton(MongoPersonalDataStore, database)
     erasure_audit = providers.Singleton(MongoErasureAudit, database)
     erase_contact = providers.Factory(EraseContact, personal_data, artifacts, do_not_call, erasure_audit, clock,
-                                      calendar, calendar_credentials)
+                                      calendar, calendar_credentials, follow_ups)
 
 
 async def build_container(settings: Settings) -> Container:

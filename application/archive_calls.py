@@ -17,9 +17,11 @@ class ArchiveReport:
     cutoff: datetime
     call_records: int
     campaigns: int
+    front_desk_forgotten: int = 0  # contacts whose front-desk details outlived the retention period
 
     def to_dict(self) -> dict:
-        return {"cutoff": self.cutoff.isoformat(), "call_records": self.call_records, "campaigns": self.campaigns}
+        return {"cutoff": self.cutoff.isoformat(), "call_records": self.call_records, "campaigns": self.campaigns,
+                "front_desk_forgotten": self.front_desk_forgotten}
 
 
 class ArchiveCalls:
@@ -42,7 +44,9 @@ class ArchiveCalls:
         records = await self.archive.move_call_records(started_before=cutoff, keep_for=self.policy.delete, now=now)
         campaigns = await self.archive.move_closed_campaigns(closed_before=cutoff, keep_for=self.policy.delete,
                                                              now=now)
-        report = ArchiveReport(cutoff, records, campaigns)
+        # What a front desk told lives as long as the call data it came with: deleted at the same age.
+        forgotten = await self.archive.forget_front_desk(learned_before=now - self.policy.delete)
+        report = ArchiveReport(cutoff, records, campaigns, forgotten)
         log.info("archived %d call record(s) and %d campaign(s) older than %s", records, campaigns,
                  cutoff.isoformat(timespec="seconds"))
         return report

@@ -9,6 +9,8 @@ from application.errors import MalformedJob
 
 _OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 CALL_JOB_FIELDS = ("campaign_id", "step", "final_step")
+# Only on follow-up calls the worker queues itself (contracts section 1); producers never send it.
+OPTIONAL_CALL_JOB_FIELDS = ("attempt",)
 
 
 @dataclass(frozen=True)
@@ -18,10 +20,21 @@ class ConductCallCommand:
     campaign_id: str
     step: int
     final_step: bool
+    attempt: int = 0  # 0: the producer's call; 1, 2, ...: follow-ups the worker queued
 
     @property
     def job_id(self) -> str:
-        return job_id_for(self.campaign_id, self.step)
+        return job_id_for(self.campaign_id, self.step, self.attempt)
+
+    def follow_up(self) -> "ConductCallCommand":
+        """The next attempt at the same step (a callback the callee asked for)."""
+        return ConductCallCommand(self.campaign_id, self.step, self.final_step, self.attempt + 1)
+
+    def to_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"campaign_id": self.campaign_id, "step": self.step, "final_step": self.final_step}
+        if self.attempt:
+            kwargs["attempt"] = self.attempt
+        return kwargs
 
     @classmethod
     def from_kwargs(cls, kwargs: Mapping[str, Any]) -> "ConductCallCommand":
@@ -32,7 +45,7 @@ class ConductCallCommand:
         missing = [name for name in CALL_JOB_FIELDS if name not in kwargs]
         if missing:
             problems.append(f"missing kwarg(s): {', '.join(missing)}")
-        unknown = sorted(set(kwargs) - set(CALL_JOB_FIELDS))
+        unknown = sorted(set(kwargs) - set(CALL_JOB_FIELDS) - set(OPTIONAL_CALL_JOB_FIELDS))
         if unknown:
             problems.append(f"unexpected kwarg(s): {', '.join(map(str, unknown))}")
         campaign_id = kwargs.get("campaign_id")
@@ -44,13 +57,28 @@ class ConductCallCommand:
         final_step = kwargs.get("final_step")
         if "final_step" in kwargs and not isinstance(final_step, bool):
             problems.append(f"final_step must be a boolean, got {_preview(final_step)}")
+        attempt = kwargs.get("attempt", 0)
+        if "attempt" in kwargs and (not isinstance(attempt, int) or isinstance(attempt, bool) or attempt < 1):
+            problems.append(f"attempt must be an integer >= 1 when given, got {_preview(attempt)}")
         if problems:
             raise MalformedJob("; ".join(problems))
-        return cls(campaign_id=campaign_id, step=step, final_step=final_step)
+        return cls(campaign_id=campaign_id, step=step, final_step=final_step, attempt=attempt)
 
 
-def job_id_for(campaign_id: str, step: int) -> str:
-    return f"call:{campaign_id}:{step}"
+def job_id_for(campaign_id: str, step: int, attempt: int = 0) -> str:
+    return f"call:{campaign_id}:{step}:{attempt}" if attempt else f"call:{campaign_id}:{step}"
+
+
+_JOB_ID = re.compile(r"^call:([0-9a-f]{24}):(\d{1,9})(?::(\d{1,9}))?$")
+
+
+def parse_job_id(job_id: object) -> tuple[str, int, int] | None:
+    """(campaign_id, step, attempt) of a well-formed call job id, else None (a producer's
+    malformed id may hold anything, a phone number included)."""
+    match = _JOB_ID.match(job_id) if isinstance(job_id, str) else None
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2)), int(match.group(3) or 0)
 
 
 def _preview(value: Any) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from application.book_meeting import contact_zone
@@ -14,16 +14,21 @@ from application.ports.call_claims import CallClaims, ClaimLost
 from application.ports.call_line import CallLine, CallRequest, CallResult
 from application.ports.clock import Clock
 from application.ports.compliance import ComplianceAudit, ComplianceGate
+from application.ports.follow_up_queue import FollowUpQueue
+from application.ports.outcome_events import OutcomeEvents
 from application.ports.repositories import CallRecordRepository, CampaignRepository, ContactRepository
 from application.ports.scripts import ScriptCatalog
 from application.ports.storage import CallArtifacts
 from application.ports.telemetry import Telemetry
 from domain.call_claim import Claim, ClaimStatus
 from domain.call_record import CallRecord
+from domain.campaign import Campaign, FollowUp
 from domain.compliance import ComplianceDecision, Verdict
+from domain.contact import Contact
+from domain.outcome_event import OutcomeEvent, ScheduledCall
 from domain.outcomes import CallOutcome
 from domain.script import ScriptError
-from domain.transcript_redaction import transcript_to_store
+from domain.transcript_redaction import TranscriptRedactor, transcript_to_store
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,9 @@ class JobResult:
     reason: str | None = None
     deferred_until: datetime | None = None
     duplicate: bool = False  # another delivery of this step already handled it
+    # The call's stored record, when there is one: the outcome event is built from it.
+    record: CallRecord | None = field(default=None, compare=False, repr=False)
+    scheduled: FollowUp | None = None  # the follow-up call this job queued (a callback)
 
     def to_dict(self) -> dict:
         return {
@@ -50,6 +58,8 @@ class JobResult:
             "reason": self.reason,
             "deferred_until": self.deferred_until.isoformat() if self.deferred_until else None,
             "duplicate": self.duplicate,
+            "scheduled": ({"step": self.scheduled.step, "attempt": self.scheduled.attempt,
+                           "at": self.scheduled.at.isoformat()} if self.scheduled else None),
         }
 
 
@@ -73,9 +83,12 @@ class ConductCall:
         call_line: CallLine,
         artifacts: CallArtifacts,
         telemetry: Telemetry,
+        events: OutcomeEvents,
+        follow_ups: FollowUpQueue,
         clock: Clock,
         worker_id: str,
         claim_policy: ClaimPolicy = ClaimPolicy(),
+        max_follow_ups: int = 2,
     ):
         self.campaigns = campaigns
         self.contacts = contacts
@@ -87,22 +100,50 @@ class ConductCall:
         self.call_line = call_line
         self.artifacts = artifacts
         self.telemetry = telemetry
+        self.events = events
+        self.follow_ups = follow_ups
+        self.max_follow_ups = max_follow_ups
         self.clock = clock
         self.worker_id = worker_id
         self.claim_policy = claim_policy
 
     async def __call__(self, command: ConductCallCommand) -> JobResult:
         with self.telemetry.stage("job", job_id=command.job_id, step=command.step):
-            return await self._run(command)
+            campaign = await self.campaigns.get(command.campaign_id)
+            if campaign is None:
+                raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
+            contact = await self.contacts.get(campaign.contact_id)
+            if contact is None:
+                raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
+            result = await self._run(command, campaign, contact)
+            await self._announce(command, result, contact)
+            return result
 
-    async def _run(self, command: ConductCallCommand) -> JobResult:
+    async def _announce(self, command: ConductCallCommand, result: JobResult, contact: Contact) -> None:
+        """Publish the job's outcome event. Every ending publishes, a repeated delivery too: that is
+        what makes the event at-least-once when a worker dies between storing and publishing."""
+        record = result.record
+        if record is None and result.duplicate and result.call_id:
+            record = await self.records.get(result.call_id)
+        next_step = record.next_step if record is not None else None
+        event = OutcomeEvent(
+            job_id=result.job_id, campaign_id=command.campaign_id, step=command.step, attempt=command.attempt,
+            outcome=result.outcome, at=self.clock.now(), call_id=result.call_id,
+            reached_human=record.reached_human if record is not None else False,
+            meeting=record.meeting.interval if record is not None and record.meeting else None,
+            callback_at=record.callback_at if record is not None else None,
+            next_step=TranscriptRedactor.for_contact(contact).text(next_step) if next_step else None,
+            deferred_until=result.deferred_until,
+            scheduled=(ScheduledCall(result.scheduled.step, result.scheduled.attempt, result.scheduled.at)
+                       if result.scheduled else None),
+        )
+        try:
+            await self.events.publish(event)
+        except Exception as exc:  # unpublished: retry the job; its next delivery publishes again
+            raise TransientFault("outcome_events", f"{type(exc).__name__} while publishing") from exc
+
+    async def _run(self, command: ConductCallCommand, campaign, contact: Contact) -> JobResult:
         job_id = command.job_id
-        campaign = await self.campaigns.get(command.campaign_id)
-        if campaign is None:
-            raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
-        contact = await self.contacts.get(campaign.contact_id)
-        if contact is None:
-            raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
         try:
             script = await self.scripts.for_campaign(campaign.batch, campaign.script_id)
             script.validate(frozenset(contact.extra))
@@ -114,12 +155,13 @@ class ConductCall:
         with self.telemetry.stage("claim"):
             won, claim = await self.claims.acquire(
                 campaign.id, command.step, worker_id=self.worker_id, call_id=call_id,
-                now=now, lease_until=now + self.claim_policy.lease,
+                now=now, lease_until=now + self.claim_policy.lease, attempt=command.attempt,
             )
         if not won:
-            return await self._not_ours(command, claim, now)
+            return await self._not_ours(command, campaign, claim, now)
         if campaign.closed:
-            await self.claims.complete(campaign.id, command.step, outcome=CallOutcome.SKIPPED)
+            await self.claims.complete(campaign.id, command.step, outcome=CallOutcome.SKIPPED,
+                                       attempt=command.attempt)
             return JobResult(job_id, CallOutcome.SKIPPED, call_id=call_id,
                              reason=f"campaign is {campaign.status.value}")
 
@@ -129,38 +171,49 @@ class ConductCall:
         if not decision.allowed:
             return await self._refused(command, campaign, call_id, decision, now)
 
+        asked = campaign.follow_up_after(command.step, command.attempt - 1) if command.attempt else None
         request = CallRequest(
             call_id=call_id, campaign=campaign, contact=contact, script=script,
-            step=command.step, final_step=command.final_step, started_at=now,
+            step=command.step, final_step=command.final_step, started_at=now, attempt=command.attempt,
+            callback_asked_at=asked.asked_at if asked else None,
         )
         result, dialed = await self._conduct(request)
         return await self._finish(command, campaign, request, result, dialed=dialed)
 
-    async def _not_ours(self, command: ConductCallCommand, claim: Claim, now: datetime) -> JobResult:
+    async def _not_ours(self, command: ConductCallCommand, campaign: Campaign, claim: Claim,
+                        now: datetime) -> JobResult:
         job_id = command.job_id
         if claim.status is ClaimStatus.COMPLETED:
+            # A crash may have come between storing the campaign and queueing its follow-up.
+            scheduled = await self._queue_follow_up(campaign, command)
             return JobResult(job_id, claim.outcome or CallOutcome.FAILED, call_id=claim.call_id,
-                             reason="step already handled", duplicate=True)
+                             reason="step already handled", duplicate=True, scheduled=scheduled)
         if claim.status is ClaimStatus.DIALING and claim.expired(now):
             # Whoever dialed is gone. Record what we know; never dial again.
             stored = await self.records.get(claim.call_id)
             if stored is not None:
                 # It stored its record, then lost the claim update: keep its outcome, not "unknown".
-                await self.claims.complete(claim.campaign_id, claim.step, outcome=stored.outcome)
+                await self.claims.complete(claim.campaign_id, claim.step, outcome=stored.outcome,
+                                           attempt=command.attempt)
                 campaign = await self.campaigns.get(command.campaign_id)
                 if campaign is not None:
                     campaign.record_call(step=command.step, outcome=stored.outcome,
                                          at=stored.ended_at or stored.started_at,
                                          final_step=command.final_step, call_id=stored.call_id)
                     await self.campaigns.save(campaign)
-                return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason)
+                    scheduled = await self._queue_follow_up(campaign, command)
+                else:
+                    scheduled = None
+                return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason, record=stored,
+                                 scheduled=scheduled)
             record = CallRecord(
                 call_id=claim.call_id, campaign_id=claim.campaign_id, step=claim.step,
                 outcome=CallOutcome.FAILED, started_at=claim.lease_until, ended_at=now,
                 reason=OUTCOME_UNKNOWN_REASON, worker_id=claim.worker_id,
             )
             await self.records.add(record)
-            await self.claims.complete(claim.campaign_id, claim.step, outcome=CallOutcome.FAILED)
+            await self.claims.complete(claim.campaign_id, claim.step, outcome=CallOutcome.FAILED,
+                                       attempt=command.attempt)
             campaign = await self.campaigns.get(command.campaign_id)
             if campaign is not None:
                 campaign.record_call(step=command.step, outcome=CallOutcome.FAILED, at=now,
@@ -168,7 +221,8 @@ class ConductCall:
                 await self.campaigns.save(campaign)
             self.telemetry.call_finished(record)
             log.warning("job %s: %s (call %s)", job_id, OUTCOME_UNKNOWN_REASON, claim.call_id)
-            return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON)
+            return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON,
+                             record=record)
         # Another worker holds a live lease (or died and its lease has not run out yet):
         # come back when the lease ends, then the claim tells what happened.
         raise RetryAt(claim.lease_until + timedelta(seconds=1),
@@ -179,27 +233,27 @@ class ConductCall:
         job_id = command.job_id
         reason = f"{decision.rule}: {decision.reason}"
         if decision.verdict is Verdict.DEFER:
-            await self.claims.release(campaign.id, command.step, worker_id=self.worker_id)
+            await self.claims.release(campaign.id, command.step, worker_id=self.worker_id, attempt=command.attempt)
             return JobResult(job_id, CallOutcome.DEFERRED, reason=reason, deferred_until=decision.until)
         outcome = CallOutcome.WRONG_NUMBER if decision.verdict is Verdict.WRONG_NUMBER else CallOutcome.SKIPPED
         record = CallRecord(call_id=call_id, campaign_id=campaign.id, step=command.step, outcome=outcome,
                             started_at=now, ended_at=now, reason=reason, worker_id=self.worker_id)
         await self._store(campaign, command, record)
-        return JobResult(job_id, outcome, call_id=call_id, reason=reason)
+        return JobResult(job_id, outcome, call_id=call_id, reason=reason, record=record)
 
     async def _conduct(self, request: CallRequest) -> tuple[CallResult, bool]:
         """The call's result, and whether the phone may have rung (the dialing hook ran)."""
-        campaign_id, step = request.campaign.id, request.step
+        campaign_id, step, attempt = request.campaign.id, request.step, request.attempt
         dialed = False
 
         async def on_dialing() -> None:
             nonlocal dialed
             now = self.clock.now()
             await self.claims.mark_dialing(campaign_id, step, worker_id=self.worker_id,
-                                           lease_until=now + self.claim_policy.lease)
+                                           lease_until=now + self.claim_policy.lease, attempt=attempt)
             dialed = True
 
-        renewer = asyncio.create_task(self._keep_lease(campaign_id, step))
+        renewer = asyncio.create_task(self._keep_lease(campaign_id, step, attempt))
         try:
             with self.telemetry.stage("call", call_id=request.call_id):
                 return await self.call_line.conduct(request, on_dialing), dialed
@@ -207,12 +261,13 @@ class ConductCall:
             raise TransientFault("claims", "the claim changed hands before dialing; not dialed") from None
         except TransientFault:
             if not dialed:
-                await self.claims.release(campaign_id, step, worker_id=self.worker_id)
+                await self.claims.release(campaign_id, step, worker_id=self.worker_id, attempt=attempt)
                 raise
             return self._failed(request, "a dependency failed after dialing"), True
         except asyncio.CancelledError:
             if not dialed:
-                await asyncio.shield(self.claims.release(campaign_id, step, worker_id=self.worker_id))
+                await asyncio.shield(self.claims.release(campaign_id, step, worker_id=self.worker_id,
+                                                         attempt=attempt))
                 raise
             # A forced stop after the phone rang: the line has ended the call; record it
             # rather than leave a claim that looks like a lost worker.
@@ -220,7 +275,7 @@ class ConductCall:
         except Exception as exc:  # the call must end recorded, whatever broke
             log.exception("call %s failed", request.call_id)
             if not dialed:
-                await self.claims.release(campaign_id, step, worker_id=self.worker_id)
+                await self.claims.release(campaign_id, step, worker_id=self.worker_id, attempt=attempt)
                 raise TransientFault("call_line", f"{type(exc).__name__} before dialing") from exc
             return self._failed(request, f"{type(exc).__name__} during the call"), True
         finally:
@@ -229,12 +284,12 @@ class ConductCall:
     def _failed(self, request: CallRequest, reason: str) -> CallResult:
         return CallResult(outcome=CallOutcome.FAILED, ended_at=self.clock.now(), reason=reason)
 
-    async def _keep_lease(self, campaign_id: str, step: int) -> None:
+    async def _keep_lease(self, campaign_id: str, step: int, attempt: int) -> None:
         while True:
             await asyncio.sleep(self.claim_policy.renew_every.total_seconds())
             try:
                 await self.claims.renew(campaign_id, step, worker_id=self.worker_id,
-                                        lease_until=self.clock.now() + self.claim_policy.lease)
+                                        lease_until=self.clock.now() + self.claim_policy.lease, attempt=attempt)
             except Exception:  # a missed renewal is survivable; the next one may pass
                 log.warning("could not renew the claim on %s:%s", campaign_id, step, exc_info=True)
 
@@ -261,11 +316,42 @@ class ConductCall:
                 except Exception as exc:  # the outcome matters more than the transcript
                     log.error("call %s: transcript not stored (%s)", request.call_id, type(exc).__name__)
                     record.reason = (record.reason + "; " if record.reason else "") + "transcript not stored"
-        await self._store(campaign, command, record, dialed=dialed)
-        return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason)
+        if result.front_desk:
+            # The next attempt asks for that person, dials that extension, calls at that time.
+            request.contact.known = replace(request.contact.known.updated_with(result.front_desk),
+                                            learned_at=result.ended_at)
+            await self.contacts.save(request.contact)
+        await self._plan_callback(command, campaign, request.contact, record)
+        scheduled = await self._store(campaign, command, record, dialed=dialed)
+        return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason, record=record,
+                         scheduled=scheduled)
+
+    async def _plan_callback(self, command: ConductCallCommand, campaign: Campaign, contact: Contact,
+                             record: CallRecord) -> None:
+        """A callee who asked to be called back at a time gets that call: at the time asked when it is
+        lawful, else at the nearest lawful time after it (the calling policy decides, as for any call)."""
+        if record.outcome is not CallOutcome.CALLBACK_REQUESTED or record.callback_at is None:
+            return
+        decision = await self.compliance.check(contact, campaign, record.callback_at)
+        at = decision.lawful_callback(record.callback_at)
+        if at is None:  # never lawful (the list, the state, the number): no call to promise
+            log.info("call %s: no callback queued (%s)", record.call_id, decision.rule)
+            return
+        campaign.plan_follow_up(step=command.step, attempt=command.attempt, at=at, asked_at=record.callback_at,
+                                call_id=record.call_id, cap=self.max_follow_ups)
+
+    async def _queue_follow_up(self, campaign: Campaign, command: ConductCallCommand) -> FollowUp | None:
+        follow_up = campaign.follow_up_after(command.step, command.attempt)
+        if follow_up is None:
+            return None
+        queued = await self.follow_ups.schedule(
+            ConductCallCommand(campaign.id, command.step, command.final_step, follow_up.attempt), follow_up.at)
+        log.info("job %s: follow-up attempt %d %s for %s", command.job_id, follow_up.attempt,
+                 "queued" if queued else "already queued", follow_up.at.isoformat())
+        return follow_up
 
     async def _store(self, campaign, command: ConductCallCommand, record: CallRecord, *,
-                     dialed: bool | None = None) -> None:
+                     dialed: bool | None = None) -> FollowUp | None:
         # Record, campaign, then claim: until the claim completes, a later delivery finds the
         # record and finishes the other two (record_call ignores a call it already holds).
         # Completing the claim first would leave a finished step whose campaign missed it.
@@ -273,8 +359,12 @@ class ConductCall:
         campaign.record_call(step=command.step, outcome=record.outcome, at=record.ended_at or record.started_at,
                              final_step=command.final_step, call_id=record.call_id, dialed=dialed)
         await self.campaigns.save(campaign)
-        await self.claims.complete(campaign.id, command.step, outcome=record.outcome)
+        # Queued after the campaign holds it, before the claim completes: a crash in between is
+        # finished by the next delivery, which queues the same job id (a no-op when already queued).
+        scheduled = await self._queue_follow_up(campaign, command)
+        await self.claims.complete(campaign.id, command.step, outcome=record.outcome, attempt=command.attempt)
         self.telemetry.call_finished(record)
+        return scheduled
 
 
 def _zone_name(contact) -> str | None:

@@ -20,6 +20,7 @@ from application.ports.calendar import Calendar
 from application.ports.calendar_credentials import CalendarCredentials
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
+from application.ports.follow_up_queue import FollowUpQueue
 from application.ports.personal_data import ErasureAudit, ErasureEntry, PersonalDataStore
 from application.ports.storage import CallArtifacts
 from domain.contact import Contact
@@ -73,6 +74,7 @@ class ErasureReport:
             f"call records scrubbed: {e.call_records_scrubbed} ({e.archived_call_records} archived)",
             f"recordings and transcripts deleted: {e.artifacts_deleted}",
             f"calendar events cleaned: {e.calendar_events_cleaned} ({e.calendar_events_gone} already gone)",
+            f"callbacks cancelled: {e.callbacks_cancelled}",
             f"{self.masked_phone}: {dnc} the do-not-call list",
         ] + [f"needs a person: calendar event {f.event_id} still names the contact ({f.reason})"
              for f in e.needs_a_person]
@@ -84,14 +86,16 @@ class ErasureReport:
                 "campaigns_closed": e.campaigns_closed, "call_records_scrubbed": e.call_records_scrubbed,
                 "archived_call_records": e.archived_call_records, "artifacts_deleted": e.artifacts_deleted,
                 "do_not_call_added": e.do_not_call_added, "calendar_events_cleaned": e.calendar_events_cleaned,
-                "calendar_events_gone": e.calendar_events_gone,
+                "calendar_events_gone": e.calendar_events_gone, "callbacks_cancelled": e.callbacks_cancelled,
                 "needs_a_person": [{"event_id": f.event_id, "reason": f.reason} for f in e.needs_a_person]}
 
 
 class EraseContact:
     def __init__(self, store: PersonalDataStore, artifacts: CallArtifacts, dnc: DoNotCallList,
-                 audit: ErasureAudit, clock: Clock, calendar: Calendar, calendar_credentials: CalendarCredentials):
+                 audit: ErasureAudit, clock: Clock, calendar: Calendar, calendar_credentials: CalendarCredentials,
+                 follow_ups: FollowUpQueue):
         self.store = store
+        self.follow_ups = follow_ups
         self.artifacts = artifacts
         self.dnc = dnc
         self.audit = audit
@@ -127,6 +131,8 @@ class EraseContact:
 
         scrubbed = await self.store.scrub_calls(campaign_ids, at=now) if campaign_ids else 0
         closed = await self.store.close_campaigns(campaign_ids, at=now) if campaign_ids else 0
+        # Callbacks the contact asked for are not placed any more (the campaign is closed too).
+        cancelled = sum([await self.follow_ups.cancel(campaign_id) for campaign_id in campaign_ids])
         removed = 0
         for contact in contacts:
             removed += await self.store.remove_contact(contact.id)
@@ -136,7 +142,7 @@ class EraseContact:
             campaigns=len(campaign_ids), campaigns_closed=closed, call_records_scrubbed=scrubbed,
             archived_call_records=sum(1 for c in calls if c.archived), artifacts_deleted=deleted,
             do_not_call_added=added, calendar_events_cleaned=meetings.cleaned, calendar_events_gone=meetings.gone,
-            needs_a_person=meetings.needs_a_person)
+            needs_a_person=meetings.needs_a_person, callbacks_cancelled=cancelled)
         await self.audit.record(entry)
         log.info("erasure %s: %d contact(s), %d campaign(s), %d call record(s), %d artifact(s), %d calendar "
                  "event(s) cleaned, %d needing a person", entry.erasure_id, removed, len(campaign_ids), scrubbed,

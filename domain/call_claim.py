@@ -30,14 +30,16 @@ class Claim:
     call_id: str
     lease_until: datetime
     outcome: CallOutcome | None = None
+    attempt: int = 0  # each (campaign, step, attempt) is claimed apart
 
     @property
     def key(self) -> str:
-        return claim_key(self.campaign_id, self.step)
+        return claim_key(self.campaign_id, self.step, self.attempt)
 
     def expired(self, now: datetime) -> bool:
         return self.lease_until <= now
 
 
-def claim_key(campaign_id: str, step: int) -> str:
-    return f"{campaign_id}:{step}"
+def claim_key(campaign_id: str, step: int, attempt: int = 0) -> str:
+    # Attempt 0 keeps the key it always had, so claims stored before follow-ups existed still match.
+    return f"{campaign_id}:{step}:{attempt}" if attempt else f"{campaign_id}:{step}"

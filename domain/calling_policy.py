@@ -34,13 +34,13 @@ from domain.callee_location import CalleeLocation, NotAUsNumber, WrongNumber, lo
 from domain.campaign import Campaign
 from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
+from domain.front_desk import WEEKDAYS, BestTime
 from domain.state_calling_rules import STATE_RULES, StateCallingRule, Window, parse_window, rule_from_settings
 from domain.us_holidays import federal_holiday, state_holiday
 
 FEDERAL_WINDOW: Window = (time(8, 0), time(21, 0))
 FEDERAL_SOURCE = "47 U.S.C. § 227(c); 47 C.F.R. § 64.1200(c)(1); 16 C.F.R. § 310.4(c)"
 HOLIDAY_SOURCE = "company policy: no calls on US federal holidays (5 U.S.C. § 6103) or their observed days"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ComplianceInputError(ValueError):
@@ -213,7 +213,7 @@ class CallingPolicy:
                 Verdict.SKIP, "attempts_exhausted",
                 f"{len(attempts)} dialed attempt(s); the campaign allows {limits.total}", now, inputs=inputs)
 
-        rules = self._constraints(location, settings, limits, attempts)
+        rules = self._constraints(location, settings, limits, attempts, contact.known.best_time)
         inputs["rules"] = {r.name: r.source for r in rules}
         failing = [(r, why) for r in rules if (why := r.violation(now)) is not None]
         if not failing:
@@ -230,7 +230,7 @@ class CallingPolicy:
         return ComplianceDecision(Verdict.DEFER, rule.name, why, now, until=until, inputs=inputs)
 
     def _constraints(self, location: CalleeLocation, settings: CallingSettings, limits: AttemptLimits,
-                     attempts: tuple[datetime, ...]) -> list[Constraint]:
+                     attempts: tuple[datetime, ...], best_time: BestTime | None = None) -> list[Constraint]:
         zones = location.zones
         rules: list[Constraint] = []
         if settings.federal_holidays:
@@ -259,6 +259,11 @@ class CallingPolicy:
                 return None
 
             rules.append(LocalWindow("campaign_window", "campaign settings", zones, windows, campaign_closed))
+        if best_time is not None:
+            # The front desk said when the decision maker is in: call then, inside every rule above.
+            windows = {WEEKDAYS.index(d): (best_time.start, best_time.end) if d in best_time.days else None
+                       for d in WEEKDAYS}
+            rules.append(LocalWindow("best_time", "what the practice's front desk told us", zones[:1], windows))
         if limits.per_day is not None:
             rules.append(DailyAttemptLimit(limits.per_day, attempts, zones))
         if limits.per_week is not None:

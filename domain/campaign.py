@@ -31,6 +31,23 @@ class CallAttempt:
     call_id: str | None = None
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """A call the worker queued itself: attempt `attempt` of `step`, at `at` (a lawful time), because
+    the call `call_id` (attempt - 1) ended with the callee asking to be called back at `asked_at`."""
+
+    step: int
+    attempt: int
+    at: datetime
+    asked_at: datetime
+    call_id: str | None = None
+
+    @property
+    def moved(self) -> bool:
+        """The time asked for was not lawful: the call goes at the nearest lawful time instead."""
+        return self.at != self.asked_at.replace(second=0, microsecond=0)
+
+
 @dataclass
 class Campaign:
     id: str
@@ -40,16 +57,35 @@ class Campaign:
     script_id: str | None = None
     rep_calendar_id: str = "primary"
     rep_name: str = "your DocShield advisor"
+    rep_email: str = ""
     status: CampaignStatus = CampaignStatus.PENDING
     call_history: list[CallAttempt] = field(default_factory=list)
     last_completed_step: int | None = None
     last_completed_date: datetime | None = None
     last_call_date: datetime | None = None
     settings: dict = field(default_factory=dict)  # per-campaign overrides (compliance, targets)
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @property
     def closed(self) -> bool:
         return self.status in (CampaignStatus.COMPLETED, CampaignStatus.OPTED_OUT)
+
+    def follow_up_after(self, step: int, attempt: int) -> FollowUp | None:
+        """The follow-up queued after attempt `attempt` of `step`, if any."""
+        return next((f for f in self.follow_ups if f.step == step and f.attempt == attempt + 1), None)
+
+    def plan_follow_up(self, *, step: int, attempt: int, at: datetime, asked_at: datetime,
+                       call_id: str | None, cap: int) -> FollowUp | None:
+        """Plan the callback asked for on attempt `attempt` of `step`, once: a second call for the
+        same attempt (a redelivery) returns the one already planned. None past `cap` follow-ups."""
+        planned = self.follow_up_after(step, attempt)
+        if planned is not None:
+            return planned
+        if attempt + 1 > cap or self.closed:
+            return None
+        follow_up = FollowUp(step=step, attempt=attempt + 1, at=at, asked_at=asked_at, call_id=call_id)
+        self.follow_ups.append(follow_up)
+        return follow_up
 
     def record_call(self, *, step: int, outcome: CallOutcome, at: datetime, final_step: bool,
                     call_id: str | None = None, dialed: bool | None = None) -> None:

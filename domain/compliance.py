@@ -29,3 +29,12 @@ class ComplianceDecision:
     @property
     def allowed(self) -> bool:
         return self.verdict is Verdict.ALLOW
+
+    def lawful_callback(self, asked: datetime) -> datetime | None:
+        """For a decision taken at the time a callee asked to be called back: that minute when it is
+        lawful, else the nearest lawful minute after it; None when no call may be placed at all."""
+        if self.allowed:
+            return asked.replace(second=0, microsecond=0)
+        if self.verdict is Verdict.DEFER and self.until is not None:
+            return self.until.replace(second=0, microsecond=0)
+        return None

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from domain.front_desk import FrontDeskDetails
+
 
 @dataclass
 class Contact:
@@ -16,6 +18,7 @@ class Contact:
     state: str | None = None  # two-letter US state; derived from the phone when None
     timezone: str | None = None  # IANA name; derived from the phone when None
     extra: dict[str, str] = field(default_factory=dict)
+    known: FrontDeskDetails = FrontDeskDetails()  # what the front desk told earlier calls
 
     @property
     def full_name(self) -> str:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+# How long the meeting with the rep lasts: the pitch says it and the booking books it (one setting).
+MEETING_LENGTH = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def render(template: str, values: Mapping[str, str], *, section: str = "text",
 
 
 # Fields the agent and the call supply, beyond the contact's own.
-CALL_FIELDS = frozenset({"agent_name", "company", "rep_name", "slots", "callback_number"})
+CALL_FIELDS = frozenset({"agent_name", "company", "rep_name", "slots", "callback_number", "meeting_minutes"})
 CONTACT_FIELDS = frozenset(
     {"first_name", "last_name", "full_name", "title", "practice", "practice_name", "email", "state"}
 )
@@ -127,7 +127,8 @@ def default_script() -> Script:
         introduction=(
             "Thanks, {first_name}. {company} provides medical malpractice insurance built for independent "
             "practices like {practice}. Many practices your size are reviewing their coverage this year, and "
-            "{rep_name} would like to set up a short call to compare options. Would that be useful?"
+            "{rep_name} would like to set up a {meeting_minutes}-minute call to compare options. Would that be "
+            "useful?"
         ),
         gatekeeper=(
             "Hi, this is {agent_name}, an AI assistant calling for {company}; this call is recorded. "
@@ -139,10 +140,13 @@ def default_script() -> Script:
         ),
         voicemail=(
             "Hi {first_name}, this is {agent_name}, an AI assistant calling for {company} about malpractice "
-            "coverage for {practice}. This message is recorded. {rep_name} would like to set up a short call "
-            "to compare options. Please call us back at {callback_number}. Thank you."
+            "coverage for {practice}. This message is recorded. {rep_name} would like to set up a "
+            "{meeting_minutes}-minute call to compare options. Please call us back at {callback_number} and ask "
+            "for {rep_name}. Again, that's {callback_number}. Thank you."
         ),
-        closing="Thank you for your time, {first_name}. Have a great day.",
+        # Whoever is on the line at the end (the contact, or a receptionist who took a message) is thanked,
+        # never addressed by the contact's name.
+        closing="Thank you for your time. Have a great day.",
         opt_out=(
             "I understand. I've removed this number from our call list, and {company} won't call again. "
             "Have a good day."
@@ -157,24 +161,26 @@ def default_script() -> Script:
                 "broader coverage when they compare at renewal. Would a short review with {rep_name} be worth it?"
             ),
             "send_information": (
-                "Happy to send information to {practice}. So it's relevant to you, a fifteen-minute call with "
-                "{rep_name} would tailor it. Could we find a time?"
+                "Happy to send information to {practice}. So it's relevant to you, a {meeting_minutes}-minute call "
+                "with {rep_name} would tailor it. Could we find a time?"
             ),
             "not_interested": (
                 "Understood. Just so you know, a short comparison often helps practices at renewal time. "
                 "Would a brief call with {rep_name} later be acceptable?"
             ),
             "too_busy": (
-                "I understand you're busy. The call with {rep_name} takes fifteen minutes, at a time that suits you."
+                "I understand you're busy. The call with {rep_name} takes {meeting_minutes} minutes, at a time "
+                "that suits you. Would later this week or early next week be better?"
             ),
             "cost": (
-                "Cost is exactly what {rep_name} can go through with you; I can't quote prices myself, but a short "
-                "call would give you real numbers for {practice}."
+                "Cost is exactly what {rep_name} can go through with you; I can't quote prices myself, but a "
+                "{meeting_minutes}-minute call would give you real numbers for {practice}. Shall I find a time?"
             ),
             "bad_time": "No problem. When would be a better time to talk for a few minutes?",
             "who_is_this": (
                 "I'm {agent_name}, an AI assistant calling for {company}, a malpractice insurance provider for "
-                "independent practices. This call is recorded."
+                "independent practices. This call is recorded. Would a short call with {rep_name} about your "
+                "coverage be useful?"
             ),
         },
     )

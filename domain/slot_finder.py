@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.meeting import Interval
+from domain.meeting import MEETING_LENGTH, Interval
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -139,7 +139,7 @@ class SlotFinder:
     `horizon` bounds how far ahead to look; slots start on `step` boundaries of
     the contact's clock (9:00, 9:30, ...)."""
 
-    duration: timedelta = timedelta(minutes=30)
+    duration: timedelta = MEETING_LENGTH
     lead_time: timedelta = timedelta(hours=2)
     horizon: timedelta = timedelta(days=7)
     step: timedelta = timedelta(minutes=30)

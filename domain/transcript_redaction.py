@@ -83,7 +83,9 @@ class TranscriptRedactor:
 
     @classmethod
     def for_contact(cls, contact: Contact) -> "TranscriptRedactor":
-        return cls(names=(contact.first_name, contact.last_name, contact.full_name))
+        known = contact.known.decision_maker
+        return cls(names=(contact.first_name, contact.last_name, contact.full_name)
+                   + ((known, *known.replace("Dr.", "").split()) if known else ()))
 
     def text(self, text: str) -> str:
         if not isinstance(text, str):

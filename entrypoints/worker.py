@@ -15,9 +15,10 @@ from arq import Retry, Worker
 from arq.cron import cron
 from arq.worker import func
 
-from application.commands import ConductCallCommand
+from application.commands import ConductCallCommand, parse_job_id
 from application.errors import DependencyUnavailable, MalformedJob, RetryAt, TransientFault
 from containers import Container, build_container, close_container
+from domain.outcome_event import OutcomeEvent
 from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import FAULTS_PREFIX, FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.settings import Settings, load_settings
@@ -47,6 +48,7 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
     except MalformedJob as exc:
         log.error("job %s rejected: %s", job_id, exc)
         await _remember(ctx, {"status": "rejected", "reason": str(exc)})
+        await _announce_failure(ctx)
         raise
     except RetryAt as exc:
         await _remember(ctx, {"status": "waiting", "reason": exc.reason, "until": exc.when.isoformat()})
@@ -61,6 +63,7 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         if tries >= settings.transient_max_tries:
             log.error("job %s gave up after %d tries: %s", job_id, tries, exc)
             await _remember(ctx, {"status": "failed", "reason": f"gave up after {tries} tries: {exc}"})
+            await _announce_failure(ctx)
             raise GaveUp(f"{exc} (after {tries} tries)") from None
         delay = exc.retry_after if exc.retry_after is not None else min(2 ** tries, 300)
         log.warning("job %s: %s; retry %d in %.0f s", job_id, exc, tries, delay)
@@ -100,6 +103,20 @@ async def _remember(ctx: dict, payload: dict) -> None:
         await record_last(ctx["redis"], ctx.get("job_id", "?"), payload, ctx["settings"].keep_result_s)
     except Exception:  # bookkeeping must never change a job's fate
         log.warning("could not record the last state of job %s", ctx.get("job_id"), exc_info=True)
+
+
+async def _announce_failure(ctx: dict) -> None:
+    """A job that ends failed before the use case could finish it still publishes its outcome
+    event (contracts section 4); ids come only from a well-formed job id."""
+    parsed = parse_job_id(ctx.get("job_id"))
+    campaign_id, step, attempt = parsed if parsed else (None, None, 0)
+    try:
+        container = ctx["container"]
+        event = OutcomeEvent(job_id=ctx.get("job_id") if parsed else None, campaign_id=campaign_id, step=step,
+                             attempt=attempt, outcome=CallOutcome.FAILED, at=container.clock().now())
+        await (await container.outcome_events()).publish(event)
+    except Exception:  # ARQ keeps the failure in the job result; the event is best effort here
+        log.warning("could not publish the outcome event of job %s", ctx.get("job_id"), exc_info=True)
 
 
 ARCHIVE_JOB_NAME = "archive_old_calls"

@@ -40,6 +40,7 @@ class DispatchMetadata:
     script_id: str | None
     callee_identity: str
     max_call_duration_s: int
+    attempt: int = 0  # > 0: a callback the worker queued (absent from older senders: 0)
     v: int = DISPATCH_METADATA_VERSION
 
 
@@ -96,6 +97,7 @@ def parse_dispatch_metadata(raw: str | bytes | None) -> DispatchMetadata:
         script_id=text("script_id", optional=True),
         callee_identity=text("callee_identity", optional=True) or CALLEE_IDENTITY,
         max_call_duration_s=integer("max_call_duration_s", 1),
+        attempt=integer("attempt", 0) if "attempt" in data else 0,
     )
 
 

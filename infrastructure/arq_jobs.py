@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
@@ -63,11 +63,12 @@ def redis_settings(url: str) -> RedisSettings:
 
 
 async def enqueue_call(redis: ArqRedis, command: ConductCallCommand, *, queue_name: str,
-                       defer_until: datetime | None = None) -> Job | None:
-    """Put one call job on the queue; None when the same step is already queued or kept."""
+                       defer_until: datetime | None = None, expires: timedelta | None = None) -> Job | None:
+    """Put one call job on the queue; None when the same step is already queued or kept.
+    `expires`: how long the job's body is kept (ARQ's default: a day past its run time)."""
     return await redis.enqueue_job(
         FUNCTION_NAME, _job_id=command.job_id, _queue_name=queue_name, _defer_until=defer_until,
-        campaign_id=command.campaign_id, step=command.step, final_step=command.final_step,
+        _expires=expires, **command.to_kwargs(),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from application.ports.call_handback import UnreadableResult
 from application.ports.call_line import CallResult
 from domain.call_record import TranscriptLine
+from domain.front_desk import FrontDeskDetails
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 
@@ -49,10 +50,20 @@ def result_to_dict(result: CallResult) -> dict[str, Any]:
         "turn_latencies_ms": [float(x) for x in result.turn_latencies_ms],
         "reason": result.reason,
         "report": to_jsonable(result.report, "report"),
+        "front_desk": result.front_desk.as_dict() if result.front_desk else None,
         "decision_maker_reached": result.decision_maker_reached,
         "first_reply_s": result.first_reply_s,
         "verdict_s": result.verdict_s,
     }
+
+
+def _front_desk(value: dict | None) -> FrontDeskDetails | None:
+    if value is None:
+        return None
+    try:
+        return FrontDeskDetails.from_dict(value)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CallResultDecodeError(f"front_desk: {exc}") from None
 
 
 def result_from_dict(data: Any) -> CallResult:
@@ -84,6 +95,7 @@ def result_from_dict(data: Any) -> CallResult:
         callback_at=_parse_dt(data["callback_at"], "callback_at") if data.get("callback_at") else None,
         next_step=_optional(data, "next_step", str, None),
         objections=[_typed(o, str, "objections[]") for o in _optional(data, "objections", list, [])],
+        front_desk=_front_desk(_optional(data, "front_desk", dict, None)),
         recording_key=_optional(data, "recording_key", str, None),
         turn_latencies_ms=[float(_typed(x, (int, float), "turn_latencies_ms[]"))
                            for x in _optional(data, "turn_latencies_ms", list, [])],

@@ -128,7 +128,8 @@ class AgentCall:
                              identity=self.settings.identity, controls=controls, ports=ports,
                              settings=CallSettings(coach_interval_s=self.settings.coach_interval_s,
                                                    coach_timeout_s=self.settings.coach_timeout_s,
-                                                   detector=self.settings.amd_enabled))
+                                                   detector=self.settings.amd_enabled),
+                             step=m.step, attempt=m.attempt)
         self.controls = controls
         self.agent = SalesAgent(self.core.brief, self.core.actions, fast_path=self.core.fast_path)
         self.core.connect(self.agent)

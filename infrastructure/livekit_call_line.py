@@ -136,6 +136,7 @@ class LiveKitCallLine:
             "script_id": request.campaign.script_id,
             "callee_identity": CALLEE_IDENTITY,
             "max_call_duration_s": self.settings.max_call_duration_s,
+            "attempt": request.attempt,
         }
 
     async def conduct(self, request: CallRequest, on_dialing: DialingHook) -> CallResult:

@@ -7,7 +7,7 @@ period change without rebuilding the index.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from pymongo import ASCENDING, ReplaceOne
 
@@ -16,6 +16,7 @@ from infrastructure.mongo_faults import mongo_faults
 
 CALL_RECORDS = "call_records"
 CAMPAIGNS = "campaigns"
+CONTACTS = "contacts"
 CALL_RECORDS_ARCHIVE = "call_records_archive"
 CAMPAIGNS_ARCHIVE = "campaigns_archive"
 TTL_INDEX = "retention_delete_at"
@@ -77,3 +78,11 @@ class MongoCallArchive:
             kept = [d["_id"] async for d in live.find({"_id": {"$in": ids}}, {"_id": 1})]
             if kept:
                 await archive.delete_many({"_id": {"$in": kept}})
+
+    async def forget_front_desk(self, *, learned_before: datetime) -> int:
+        # learned_at is stored as UTC ISO text, so text order is time order.
+        cutoff = learned_before.astimezone(timezone.utc).isoformat()
+        with mongo_faults("archive.forget_front_desk"):
+            result = await self.database[CONTACTS].update_many({"known.learned_at": {"$lt": cutoff}},
+                                                               {"$set": {"known": None}})
+        return result.modified_count

@@ -20,10 +20,11 @@ class MongoCallClaims:
         self.collection = database["call_claims"]
 
     async def acquire(self, campaign_id: str, step: int, *, worker_id: str, call_id: str,
-                      now: datetime, lease_until: datetime) -> tuple[bool, Claim]:
-        key = claim_key(campaign_id, step)
+                      now: datetime, lease_until: datetime, attempt: int = 0) -> tuple[bool, Claim]:
+        key = claim_key(campaign_id, step, attempt)
         fresh = {"status": ClaimStatus.CLAIMED.value, "workerId": worker_id, "callId": call_id,
-                 "leaseUntil": lease_until, "campaignId": campaign_id, "step": step, "outcome": None,
+                 "leaseUntil": lease_until, "campaignId": campaign_id, "step": step, "attempt": attempt,
+                 "outcome": None,
                  "claimedAt": now}
         with mongo_faults("claims.acquire"):
             try:
@@ -48,41 +49,45 @@ class MongoCallClaims:
                                       now=now, lease_until=lease_until)
         return False, self._claim(current)
 
-    async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime) -> None:
+    async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,
+                           attempt: int = 0) -> None:
         with mongo_faults("claims.mark_dialing"):
             result = await self.collection.update_one(
-                {"_id": claim_key(campaign_id, step), "workerId": worker_id, "status": ClaimStatus.CLAIMED.value},
+                {"_id": claim_key(campaign_id, step, attempt), "workerId": worker_id,
+                 "status": ClaimStatus.CLAIMED.value},
                 {"$set": {"status": ClaimStatus.DIALING.value, "leaseUntil": lease_until}},
             )
         if result.matched_count != 1:
-            raise ClaimLost(f"claim {claim_key(campaign_id, step)} is no longer held by {worker_id}")
+            raise ClaimLost(f"claim {claim_key(campaign_id, step, attempt)} is no longer held by {worker_id}")
 
-    async def renew(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime) -> bool:
+    async def renew(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,
+                    attempt: int = 0) -> bool:
         with mongo_faults("claims.renew"):
             result = await self.collection.update_one(
-                {"_id": claim_key(campaign_id, step), "workerId": worker_id,
+                {"_id": claim_key(campaign_id, step, attempt), "workerId": worker_id,
                  "status": {"$in": [ClaimStatus.CLAIMED.value, ClaimStatus.DIALING.value]}},
                 {"$set": {"leaseUntil": lease_until}},
             )
         return result.matched_count == 1
 
-    async def complete(self, campaign_id: str, step: int, *, outcome: CallOutcome) -> None:
+    async def complete(self, campaign_id: str, step: int, *, outcome: CallOutcome, attempt: int = 0) -> None:
         with mongo_faults("claims.complete"):
             await self.collection.update_one(
-                {"_id": claim_key(campaign_id, step)},
+                {"_id": claim_key(campaign_id, step, attempt)},
                 {"$set": {"status": ClaimStatus.COMPLETED.value, "outcome": outcome.value}},
             )
 
-    async def release(self, campaign_id: str, step: int, *, worker_id: str) -> None:
+    async def release(self, campaign_id: str, step: int, *, worker_id: str, attempt: int = 0) -> None:
         with mongo_faults("claims.release"):
             await self.collection.update_one(
-                {"_id": claim_key(campaign_id, step), "workerId": worker_id, "status": ClaimStatus.CLAIMED.value},
+                {"_id": claim_key(campaign_id, step, attempt), "workerId": worker_id,
+                 "status": ClaimStatus.CLAIMED.value},
                 {"$set": {"status": ClaimStatus.RELEASED.value}},
             )
 
-    async def get(self, campaign_id: str, step: int) -> Claim | None:
+    async def get(self, campaign_id: str, step: int, attempt: int = 0) -> Claim | None:
         with mongo_faults("claims.get"):
-            doc = await self.collection.find_one({"_id": claim_key(campaign_id, step)})
+            doc = await self.collection.find_one({"_id": claim_key(campaign_id, step, attempt)})
         return self._claim(doc) if doc else None
 
     async def in_flight(self) -> list[Claim]:
@@ -97,4 +102,5 @@ class MongoCallClaims:
             campaign_id=doc["campaignId"], step=doc["step"], status=ClaimStatus(doc["status"]),
             worker_id=doc["workerId"], call_id=doc["callId"], lease_until=aware(doc["leaseUntil"]),
             outcome=CallOutcome(doc["outcome"]) if doc.get("outcome") else None,
+            attempt=doc.get("attempt", 0),
         )

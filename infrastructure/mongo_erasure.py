@@ -106,7 +106,7 @@ class MongoPersonalDataStore:
         with mongo_faults("erasure.close_campaigns"):
             result = await self.database[CAMPAIGNS].update_many(
                 {"_id": {"$in": oids}, "status": {"$in": OPEN_STATUSES}},
-                {"$set": {"status": CampaignStatus.OPTED_OUT.value, "erasedAt": at}})
+                {"$set": {"status": CampaignStatus.OPTED_OUT.value, "erasedAt": at, "followUps": []}})
         return result.modified_count
 
     async def remove_contact(self, contact_id: str) -> bool:
@@ -132,7 +132,7 @@ class MongoErasureAudit:
                 "campaignsClosed": entry.campaigns_closed, "callRecordsScrubbed": entry.call_records_scrubbed,
                 "archivedCallRecords": entry.archived_call_records, "artifactsDeleted": entry.artifacts_deleted,
                 "doNotCallAdded": entry.do_not_call_added, "calendarEventsCleaned": entry.calendar_events_cleaned,
-                "calendarEventsGone": entry.calendar_events_gone,
+                "calendarEventsGone": entry.calendar_events_gone, "callbacksCancelled": entry.callbacks_cancelled,
                 "needsAPerson": [{"eventId": f.event_id, "reason": f.reason} for f in entry.needs_a_person],
             })
 
@@ -145,6 +145,6 @@ class MongoErasureAudit:
             call_records_scrubbed=d["callRecordsScrubbed"], archived_call_records=d["archivedCallRecords"],
             artifacts_deleted=d["artifactsDeleted"], do_not_call_added=d["doNotCallAdded"],
             calendar_events_cleaned=d.get("calendarEventsCleaned", 0),
-            calendar_events_gone=d.get("calendarEventsGone", 0),
+            calendar_events_gone=d.get("calendarEventsGone", 0), callbacks_cancelled=d.get("callbacksCancelled", 0),
             needs_a_person=tuple(EventFollowUp(f["eventId"], f["reason"]) for f in d.get("needsAPerson", [])))
             for d in docs]

@@ -12,8 +12,9 @@ from bson import ObjectId
 from odmantic import EmbeddedModel, Field, Index, Model
 
 from domain.call_record import CallRecord
-from domain.campaign import CallAttempt, Campaign, CampaignStatus
+from domain.campaign import CallAttempt, Campaign, CampaignStatus, FollowUp
 from domain.contact import Contact
+from domain.front_desk import FrontDeskDetails
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 
@@ -42,6 +43,9 @@ class ContactDoc(Model):
     state: Optional[str] = None
     timezone: Optional[str] = None
     extra: dict = Field(default_factory=dict)
+    # FrontDeskDetails (decision maker, line, extension, best time). Optional with None: odmantic applies a
+    # default to a key missing from an older document, but not a default_factory.
+    known: Optional[dict] = None
 
     model_config = {"collection": "contacts", "indexes": lambda: [Index(ContactDoc.phone)]}
 
@@ -49,18 +53,27 @@ class ContactDoc(Model):
     def from_domain(cls, c: Contact) -> "ContactDoc":
         return cls(id=ObjectId(c.id), first_name=c.first_name, last_name=c.last_name, phone=c.phone,
                    practice=c.practice, title=c.title, email=c.email, state=c.state, timezone=c.timezone,
-                   extra=dict(c.extra))
+                   extra=dict(c.extra), known=c.known.as_dict())
 
     def to_domain(self) -> Contact:
         return Contact(id=str(self.id), first_name=self.first_name, last_name=self.last_name, phone=self.phone,
                        practice=self.practice, title=self.title, email=self.email, state=self.state,
-                       timezone=self.timezone, extra=dict(self.extra))
+                       timezone=self.timezone, extra=dict(self.extra),
+                       known=FrontDeskDetails.from_dict(self.known))
 
 
 class AttemptDoc(EmbeddedModel):
     at: datetime
     step: int
     outcome: str
+    call_id: Optional[str] = Field(default=None, key_name="callId")
+
+
+class FollowUpDoc(EmbeddedModel):
+    step: int
+    attempt: int
+    at: datetime
+    asked_at: datetime = Field(key_name="askedAt")
     call_id: Optional[str] = Field(default=None, key_name="callId")
 
 
@@ -71,12 +84,14 @@ class CampaignDoc(Model):
     script_id: Optional[str] = Field(default=None, key_name="scriptId")
     rep_calendar_id: str = Field(default="primary", key_name="repCalendarId")
     rep_name: str = Field(default="your DocShield advisor", key_name="repName")
+    rep_email: str = Field(default="", key_name="repEmail")
     status: str = CampaignStatus.PENDING.value
     call_history: list[AttemptDoc] = Field(default_factory=list, key_name="callHistory")
     last_completed_step: Optional[int] = Field(default=None, key_name="lastCompletedStep")
     last_completed_date: Optional[datetime] = Field(default=None, key_name="lastCompletedDate")
     last_call_date: Optional[datetime] = Field(default=None, key_name="lastCallDate")
     settings: dict = Field(default_factory=dict)
+    follow_ups: Optional[list[FollowUpDoc]] = Field(default=None, key_name="followUps")  # None in older documents
 
     model_config = {
         "collection": "campaigns",
@@ -92,22 +107,27 @@ class CampaignDoc(Model):
     def from_domain(cls, c: Campaign) -> "CampaignDoc":
         return cls(
             id=ObjectId(c.id), contact=ObjectId(c.contact_id), batch=c.batch, thread_id=c.thread_id,
-            script_id=c.script_id, rep_calendar_id=c.rep_calendar_id, rep_name=c.rep_name, status=c.status.value,
+            script_id=c.script_id, rep_calendar_id=c.rep_calendar_id, rep_name=c.rep_name, rep_email=c.rep_email,
+            status=c.status.value,
             call_history=[AttemptDoc(at=stored(a.at), step=a.step, outcome=a.outcome.value, call_id=a.call_id)
                           for a in c.call_history],
             last_completed_step=c.last_completed_step, last_completed_date=stored(c.last_completed_date),
             last_call_date=stored(c.last_call_date), settings=dict(c.settings),
+            follow_ups=[FollowUpDoc(step=f.step, attempt=f.attempt, at=stored(f.at), asked_at=stored(f.asked_at),
+                                    call_id=f.call_id) for f in c.follow_ups],
         )
 
     def to_domain(self) -> Campaign:
         return Campaign(
             id=str(self.id), contact_id=str(self.contact), batch=self.batch, thread_id=self.thread_id,
             script_id=self.script_id, rep_calendar_id=self.rep_calendar_id, rep_name=self.rep_name,
-            status=CampaignStatus(self.status),
+            rep_email=self.rep_email, status=CampaignStatus(self.status),
             call_history=[CallAttempt(at=aware(a.at), step=a.step, outcome=CallOutcome(a.outcome),
                                       call_id=a.call_id) for a in self.call_history],
             last_completed_step=self.last_completed_step, last_completed_date=aware(self.last_completed_date),
             last_call_date=aware(self.last_call_date), settings=dict(self.settings),
+            follow_ups=[FollowUp(step=f.step, attempt=f.attempt, at=aware(f.at), asked_at=aware(f.asked_at),
+                                 call_id=f.call_id) for f in self.follow_ups or ()],
         )
 
 

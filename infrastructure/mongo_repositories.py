@@ -6,7 +6,7 @@ from bson.errors import InvalidId
 from odmantic import AIOEngine
 
 from domain.call_record import CallRecord
-from domain.campaign import Campaign
+from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 from infrastructure.mongo_faults import mongo_faults
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
@@ -41,6 +41,16 @@ class MongoCampaignRepository:
     async def all(self) -> list[Campaign]:
         with mongo_faults("campaigns.all"):
             return [d.to_domain() for d in await self.engine.find(CampaignDoc)]
+
+    async def find(self, *, status: CampaignStatus | None = None, batch: str | None = None) -> list[Campaign]:
+        query = []
+        if status is not None:
+            query.append(CampaignDoc.status == status.value)
+        if batch is not None:
+            query.append(CampaignDoc.batch == batch)
+        with mongo_faults("campaigns.find"):
+            docs = await self.engine.find(CampaignDoc, *query, sort=CampaignDoc.id)
+        return [d.to_domain() for d in docs]
 
 
 class MongoContactRepository:

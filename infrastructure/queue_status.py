@@ -21,6 +21,8 @@ class QueueStatus:
     deferred: int = 0
     in_progress: list[str] = field(default_factory=list)
     next_deferred: list[tuple[str, float]] = field(default_factory=list)  # (job id, epoch seconds)
+    # Follow-up calls the worker queued itself (callbacks): `call:{campaign}:{step}:{attempt}` ids.
+    callbacks: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def depth(self) -> int:
@@ -35,6 +37,9 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
     upcoming = await redis.zrangebyscore(queue_name, f"({now_ms}", "+inf", start=0, num=show_deferred,
                                          withscores=True)
     status.next_deferred = [(_text(job), score / 1000) for job, score in upcoming]
+    callbacks = [(_text(job), score / 1000) async for job, score in
+                 redis.zscan_iter(queue_name, match="call:*:*:*", count=500)]
+    status.callbacks = sorted(callbacks, key=lambda pair: pair[1])
     keys = [_text(k) async for k in redis.scan_iter(match=in_progress_key_prefix + "*", count=200)]
     status.in_progress = sorted(k.removeprefix(in_progress_key_prefix) for k in keys)
     # ARQ keeps a running job in the queue until it finishes: it is in progress, not waiting.

@@ -37,7 +37,9 @@ _WHAT_TO_DO = {
 def _answer(answer: SchedulingAnswer) -> str:
     return json.dumps({
         "booked": None if answer.booked is None else {
-            "start": answer.booked.start.isoformat(), "end": answer.booked.end.isoformat()},
+            "start": answer.booked.start.isoformat(), "end": answer.booked.end.isoformat(),
+            # Said back to the contact: the address the invitation went to.
+            "attendee_email": answer.booked.attendee_email or None},
         "offers": [{"start": o.start.isoformat(), "end": o.end.isoformat(), "spoken": o.spoken} for o in answer.offers],
         "reason": answer.reason,
     })
@@ -169,11 +171,28 @@ class SalesAgent(Agent):
         objections: Annotated[Optional[list[str]], Field(description="Objection kinds heard")] = None,
         next_step: Annotated[Optional[str], Field(description="What a person at DocShield should do next, "
                                                               "e.g. send the information asked for")] = None,
-    ) -> None:
-        """Record how the call went, before ending it."""
+    ) -> str:
+        """Record how the call went, before ending it. For a callback the answer says when we may call
+        back: offer that time aloud when it differs from the time asked."""
         try:
-            self.actions.record_outcome(outcome, decline_reason=decline_reason, callback_time=callback_time,
-                                        objections=objections, next_step=next_step)
+            return self.actions.record_outcome(outcome, decline_reason=decline_reason, callback_time=callback_time,
+                                               objections=objections, next_step=next_step)
+        except ToolRefused as exc:
+            raise ToolError(str(exc)) from None
+
+    @function_tool
+    async def note_front_desk(
+        self, context: RunContext,
+        decision_maker: Annotated[Optional[str], Field(description="Who decides on the practice's insurance")] = None,
+        direct_line: Annotated[Optional[str], Field(description="Their direct phone number")] = None,
+        extension: Annotated[Optional[str], Field(description="Their extension at the practice's menu")] = None,
+        best_time: Annotated[Optional[str], Field(description="When they are best reached, in the receptionist's "
+                                                                "words, e.g. 'Thursdays after two'")] = None,
+    ) -> str:
+        """Note what the receptionist told (or volunteered) about reaching the decision maker."""
+        try:
+            return self.actions.note_front_desk(decision_maker=decision_maker, direct_line=direct_line,
+                                                extension=extension, best_time=best_time)
         except ToolRefused as exc:
             raise ToolError(str(exc)) from None
 

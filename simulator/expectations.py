@@ -61,4 +61,33 @@ def _check(key: str, wanted: Any, observed: dict[str, Any]) -> str | None:
         if abs((got_at - wanted).total_seconds()) < 60:
             return None
         return f"expected {wanted.isoformat()}, got {got_at.astimezone(wanted.tzinfo).isoformat()}"
+    if key == "callback_scheduled_at":
+        got = observed.get("scheduled")
+        if wanted is None:
+            return None if got is None else f"expected no follow-up call, got one at {got['at']}"
+        if got is None:
+            return f"expected a follow-up call at {wanted.isoformat()}, got none"
+        if observed.get("scheduled_calls", 1) > 1:
+            return f"expected one follow-up call, {observed['scheduled_calls']} were queued"
+        got_at = datetime.fromisoformat(got["at"])
+        if got_at.replace(second=0, microsecond=0) == wanted.replace(second=0, microsecond=0):
+            return None
+        return f"expected {wanted.isoformat()}, got {got_at.astimezone(wanted.tzinfo).isoformat()}"
+    if key in ("said", "not_said"):
+        lines = [t["text"].lower() for t in observed.get("transcript", []) if t.get("speaker") == "agent"]
+        if key == "said":
+            missing = [p for p in wanted if not any(p.lower() in line for line in lines)]
+            return f"the agent never said {missing}" if missing else None
+        spoken = [(p, line) for p in wanted for line in lines if p.lower() in line]
+        return "; ".join(f"the agent said {p!r} in {line!r}" for p, line in spoken) or None
+    if key == "captured":
+        got = observed.get("captured") or {}
+        wrong = [f"{k}: expected {v!r}, got {got.get(k)!r}" for k, v in wanted.items() if got.get(k) != v]
+        return "; ".join(wrong) or None
+    if key == "event":
+        event = observed.get("event")
+        if event is None:
+            return "no outcome event was published"
+        wrong = [f"{k}: expected {v!r}, got {event.get(k)!r}" for k, v in wanted.items() if event.get(k) != v]
+        return "; ".join(wrong) or None
     return f"unknown expectation {key!r}"

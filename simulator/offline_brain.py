@@ -34,13 +34,30 @@ from application.call.core import VOICEMAIL_INSTRUCTIONS
 from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
 from domain.callee_words import Heard, email_said, heard
+from domain.front_desk import read_front_desk
 from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
 from domain.slot_finder import times_said, windows_said
 from domain.voicemail import prepare_message
 from domain.voicemail_detector import Answerer, classify_greeting
 
+# What the agent asks a receptionist who will not connect it (briefly, politely).
+FRONT_DESK_QUESTION = ("Who handles the practice's insurance, and when is the best time to reach them? "
+                       "Is there a direct line or an extension?")
 _MACHINE_SURE = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
+
+
+_PUNCTUATION_SPOKEN = {".": "dot", "_": "underscore", "-": "dash", "+": "plus"}
+
+
+def spoken_email(address: str) -> str:
+    """An email address as said aloud; an unusual local part (digits, dots, dashes) is spelled out."""
+    local, _, domain = address.partition("@")
+    domain_said = " dot ".join(domain.split("."))
+    if local.isalpha():
+        return f"{local} at {domain_said}"
+    spelled = ", ".join(_PUNCTUATION_SPOKEN.get(ch, ch) for ch in local)
+    return f"{local} at {domain_said}, that's {spelled}"
 
 
 @dataclass
@@ -62,6 +79,8 @@ class _Memory:
     offers: list[dict] = field(default_factory=list)
     booked: dict | None = None
     email: str | None = None
+    asked_front_desk: bool = False  # the agent asked a receptionist how to reach the decision maker
+    with_contact: bool = False  # the contact has said who they are
 
 
 class OfflineBrain(llm.LLM):
@@ -106,6 +125,11 @@ class OfflineBrain(llm.LLM):
             return self._respond(trailing[0], memory)
         return Reply()
 
+    def _hello(self) -> str:
+        b = self.brief
+        return (f"Hi {b.contact.first_name}, this is {b.identity.agent_name}, an AI assistant calling for "
+                f"{b.identity.company}; this call is recorded. ")
+
     # --- reading the history ----------------------------------------------------------------
 
     def _remember(self, items: list) -> _Memory:
@@ -115,16 +139,21 @@ class OfflineBrain(llm.LLM):
             if item.type == "message" and item.role == "assistant":
                 text = item.text_content or ""
                 memory.greeting = []
-                if text == self.brief.lines["greeting"] or text == self.brief.lines["gatekeeper"]:
+                if text == self.brief.lines["greeting"] or text == self.brief.lines["gatekeeper"] \
+                        or text.startswith(self._hello()):
                     memory.disclosed_to_party = True
                 if self.brief.lines["introduction"] in text:
                     memory.introduced = True
+                if FRONT_DESK_QUESTION in text:
+                    memory.asked_front_desk = True
             elif item.type == "message" and item.role == "user":
                 said = item.text_content or ""
                 memory.greeting.append(said)
                 if read_menu(said).choices:
                     memory.menus.append(said)
                 kind, objection = heard(said, first)
+                if kind is Heard.CONFIRMS_IDENTITY:
+                    memory.with_contact = True
                 if kind is Heard.TRANSFER:
                     memory.disclosed_to_party = False  # a new person is about to answer
                 elif kind is Heard.OBJECTION:
@@ -162,20 +191,35 @@ class OfflineBrain(llm.LLM):
                 (Tool.RECORD_OUTCOME, {"outcome": "opted_out", "objections": memory.objections}),
                 (Tool.END_CALL, {})])
         if kind is Heard.ROBOT_QUESTION:
+            if not memory.with_contact:  # a receptionist asks: the truth, then the request, never the pitch
+                return Reply(text=f"Yes, I'm an AI assistant calling for {brief.identity.company}, and this call is "
+                                  f"recorded. May I speak with {contact.first_name} {contact.last_name}?")
             return Reply(text=brief.line("ai_disclosure"))
         if not memory.disclosed_to_party:
+            if kind is Heard.CONFIRMS_IDENTITY:
+                # "This is Tim.": Tim is on the line. One short hello, then the reason for the call.
+                return Reply(text=self._hello() + brief.line("introduction").removeprefix(
+                    f"Thanks, {contact.first_name}. "))
             return Reply(text=brief.line("greeting"))
-        if kind is Heard.BLOCKED:
-            return Reply(text=f"I understand. Could you let {contact.first_name} know that {brief.rep_name} from "
-                              f"{brief.identity.company} called? " + brief.line("closing"),
-                         tools=[(Tool.RECORD_OUTCOME, {"outcome": "gatekeeper_blocked",
-                                                    "decline_reason": "the receptionist would not connect"}),
-                                (Tool.END_CALL, {})])
+        told = read_front_desk(text)
+        if kind is Heard.BLOCKED and not told and not memory.asked_front_desk:
+            return Reply(text="I understand. " + FRONT_DESK_QUESTION)
+        if kind is Heard.BLOCKED or memory.asked_front_desk:
+            tools = [(Tool.NOTE_FRONT_DESK, {k: (v if k != "best_time" else text) for k, v in told.as_dict().items()})] \
+                if told else []
+            return Reply(text=f"Thank you. Could you let {contact.first_name} know that {brief.rep_name} from "
+                              f"{brief.identity.company} called about the practice's malpractice coverage, and "
+                              f"can be reached at {brief.identity.callback_number}? " + brief.line("closing"),
+                         tools=tools + [(Tool.RECORD_OUTCOME, {"outcome": "gatekeeper_blocked",
+                                                            "decline_reason": "the receptionist would not connect"}),
+                                        (Tool.END_CALL, {})])
         if kind is Heard.CALLBACK:
             said = times_said(text, self.clock.now(), self.zone)
             arguments = {"outcome": "callback_requested", "objections": memory.objections}
             if said:
                 arguments["callback_time"] = said[0].isoformat()
+            if "callback_time" in arguments:
+                return Reply(tools=[(Tool.RECORD_OUTCOME, arguments)])  # the answer says when we may call
             return Reply(text="Of course, we'll call you back then. " + brief.line("closing"),
                          tools=[(Tool.RECORD_OUTCOME, arguments), (Tool.END_CALL, {})])
         if kind is Heard.DECLINE:
@@ -263,6 +307,19 @@ class OfflineBrain(llm.LLM):
         brief = self.brief
         if output.name == Tool.LEAVE_VOICEMAIL:
             return Reply(text=self.voicemail_message(), tools=[(Tool.END_CALL, {})])
+        if output.name == Tool.RECORD_OUTCOME:
+            try:
+                payload = json.loads(output.output)
+            except (TypeError, ValueError):
+                payload = {}
+            if payload.get("moved") and payload.get("spoken"):
+                text = (f"I'm not able to call at that time; the nearest time I may call is {payload['spoken']}. "
+                        f"I'll call you back then. ")
+            elif payload.get("spoken"):
+                text = f"Of course, I'll call you back {payload['spoken']}. "
+            else:
+                text = "Of course, someone will follow up with you. "
+            return Reply(text=text + brief.line("closing"), tools=[(Tool.END_CALL, {})])
         if output.name in (Tool.CHECK_AVAILABILITY, Tool.BOOK_MEETING):
             try:
                 payload = json.loads(output.output)
@@ -272,7 +329,9 @@ class OfflineBrain(llm.LLM):
                 start = datetime.fromisoformat(payload["booked"]["start"])
                 spoken = next((o["spoken"] for o in memory.offers if o["start"] == payload["booked"]["start"]),
                               start.astimezone(self.zone).strftime("%A %B %d at %I:%M %p"))
-                return Reply(text=f"You're all set for {spoken}; the invitation is on its way. " + brief.line("closing"),
+                to = payload["booked"].get("attendee_email") or memory.email or brief.contact.email
+                invite = f"the invitation is on its way to {spoken_email(to)}" if to else "the invitation is on its way"
+                return Reply(text=f"You're all set for {spoken}; {invite}. " + brief.line("closing"),
                              tools=[(Tool.RECORD_OUTCOME, {"outcome": "meeting_booked", "objections": memory.objections}),
                                     (Tool.END_CALL, {})])
             if payload.get("offers"):

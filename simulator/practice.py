@@ -9,6 +9,8 @@ practice knows where the beep is and notes when the agent talked over it
 """
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -47,6 +49,9 @@ def _spoken_window(start: datetime, end: datetime) -> str:
         return f"{m.hour % 12 or 12}:{m.minute:02d} {'AM' if m.hour < 12 else 'PM'}"
     return f"{start:%A} {start:%B} {start.day} between {clock(start)} and {clock(end)}"
 
+
+# The agent asking a receptionist how to reach the decision maker.
+_ASKED_DETAILS = re.compile(r"(?i)\b(?:best time|extension|direct line|who (?:handles|decides|takes care))")
 
 class Practice:
     def __init__(self, scenario: Scenario, now: Callable[[], datetime], advance: Callable[[float], None]):
@@ -150,6 +155,8 @@ class Practice:
 
     def _menu(self, said: str, digits: str) -> str | None:
         node = self.node
+        if digits and digits in node.extensions:
+            return self._goto(node.extensions[digits])
         if digits:
             key = digits[0]
             if key in node.options:
@@ -188,6 +195,10 @@ class Practice:
 
     def _person(self, said: str) -> str | None:
         node = self.node
+        if not said and node.role == "receptionist" and self.stage == 1 and node.transfers_to \
+                and not node.refuses_transfer:
+            self.advance(4.0)
+            return self._goto(node.transfers_to)  # "I'll put you through": the caller waits in silence
         if not said:
             self.quiet_turns += 1
             return self._end(LineEnding.HUNG_UP) if self.quiet_turns > 2 else self._say("Hello? Is anyone there?")
@@ -198,10 +209,10 @@ class Practice:
             self.asked_robot = True
             return self._say("Wait, am I talking to a real person or a robot?")
         if node.role == "receptionist":
-            return self._receptionist()
+            return self._receptionist(said)
         return self._decision_maker(said)
 
-    def _receptionist(self) -> str | None:
+    def _receptionist(self, said: str = "") -> str | None:
         first = self.scenario.contact["first_name"]
         if self.stage == 0:
             self.stage = 1
@@ -212,13 +223,32 @@ class Practice:
         if self.stage == 1 and self.node.transfers_to and not self.node.refuses_transfer:
             self.advance(4.0)
             return self._goto(self.node.transfers_to)
+        if self.stage == 1 and _ASKED_DETAILS.search(said):
+            self.stage = 2
+            return self._say(self._details() if self.node.gives else "Sorry, I can't give that out.")
         return self._end(LineEnding.HUNG_UP)
+
+    def _details(self) -> str:
+        """What this receptionist tells about reaching the decision maker (`gives`), in plain words."""
+        gives = self.node.gives
+        words = []
+        if gives.get("decision_maker"):
+            words.append(f"{gives['decision_maker']} handles that.")
+        if gives.get("best_time"):
+            words.append(f"Best to try {gives['best_time']}.")
+        if gives.get("extension"):
+            words.append(f"The extension is {gives['extension']}.")
+        if gives.get("direct_line"):
+            words.append(f"The direct line is {gives['direct_line']}.")
+        if gives.get("email"):
+            words.append(f"The email is {gives['email']}.")
+        return " ".join(words)
 
     def _decision_maker(self, said: str) -> str | None:
         first = self.scenario.contact["first_name"]
         if self.stage == 0:
             self.stage = 1
-            if first.lower() in said.lower():
+            if first.lower() in said.lower() and not self._introduced(said):
                 return self._say("Speaking.")
         if self.stage == 1 and "?" in said and len(self.objections_left) == len(self.node.objections) \
                 and not self._introduced(said):

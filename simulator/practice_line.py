@@ -77,7 +77,7 @@ class PracticeLine:
                         script=request.script, identity=self.identity, controls=PracticeControls(practice),
                         ports=ports, settings=CallSettings(coach_interval_s=self.coach_interval_s,
                                                            coach_timeout_s=self.coach_timeout_s, digit_pause_s=0.0),
-                        stages=stages)
+                        stages=stages, step=request.step, attempt=request.attempt)
         model = self.model_factory(core.brief, scenario.contact_zone, core.policy)
         agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)
         core.connect(TextChannel(agent, practice, core))

@@ -18,6 +18,7 @@ import phonenumbers
 import yaml
 from phonenumbers import timezone as phone_timezones
 
+from domain.front_desk import BestTime, FrontDeskDetails
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
 
@@ -26,13 +27,16 @@ OBJECTIONS = ("already_insured", "send_information", "not_interested", "too_busy
 DECISIONS = ("accept", "decline", "callback", "opt_out")
 ROLES = ("receptionist", "decision_maker")
 EXPECT_KEYS = ("outcome", "reached_human", "digits", "max_digits", "meeting_within", "no_meeting",
-               "voicemail_after_beep", "disclosed_ai", "do_not_call", "deferred_until", "voicemail_left", "objections")
+               "voicemail_after_beep", "disclosed_ai", "do_not_call", "deferred_until", "voicemail_left", "objections",
+               "callback_scheduled_at", "captured", "said", "not_said", "event")
+GIVES = ("decision_maker", "direct_line", "extension", "best_time", "email")
+KNOWN = ("decision_maker", "direct_line", "extension", "best_time")
 _NODE_FIELDS = {
-    "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats"},
+    "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats", "extensions"},
     "hold": {"seconds", "then"},
     "voicemail": {"beep", "greeting_s"},
     "person": {"says", "transfers_to", "refuses_transfer", "objections", "decision", "availability", "email",
-               "asks_if_robot", "callback_at"},
+               "asks_if_robot", "callback_at", "gives"},
 }
 
 
@@ -51,6 +55,7 @@ class Node:
     kind: str
     text: str = ""
     options: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, str] = field(default_factory=dict)  # a dialed extension -> node (3.1)
     speech: dict[str, str] = field(default_factory=dict)
     on_timeout: str | None = None
     on_invalid: str | None = None
@@ -69,6 +74,7 @@ class Node:
     email: str | None = None
     asks_if_robot: bool = False
     callback_at: datetime | None = None
+    gives: dict[str, str] = field(default_factory=dict)  # what this person tells when asked (3.1)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,9 @@ class Scenario:
     calendar: CalendarSpec = CalendarSpec()
     step: int = 0
     final_step: bool = False
+    known: FrontDeskDetails = FrontDeskDetails()  # contact.known (3.1): what earlier calls learned
+    redeliver: bool = False  # the job is delivered a second time after it finished (at-least-once)
+    attempt: int = 0  # > 0: the call is a callback an earlier call of this step asked for, at `now`
 
 
 def load_files(paths: list[str | Path]) -> list[Scenario]:
@@ -201,7 +210,7 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         raise r.fail(f"scenarios[{index}].id", f"must be a name of letters, digits, '-', '_' or '.', got {scenario_id!r}")
     r = _Reader(source, scenario_id)
     unknown = sorted(set(raw) - {"id", "now", "contact", "history", "do_not_call", "calendar", "line", "expect",
-                                 "description", "step", "final_step"})
+                                 "description", "step", "final_step", "redeliver", "attempt"})
     if unknown:
         raise r.fail(unknown[0], "unknown field")
     now = r.moment(raw.get("now"), "now")
@@ -211,7 +220,8 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         fields[name] = r.text(contact.get(name), f"contact.{name}")
     for name in ("title", "email", "state", "timezone"):
         fields[name] = r.text(contact.get(name), f"contact.{name}", required=False)
-    bad = sorted(set(contact) - set(fields))
+    known = _known(r, contact.get("known"))
+    bad = sorted(set(contact) - set(fields) - {"known"})
     if bad:
         raise r.fail(f"contact.{bad[0]}", "unknown field")
     if not re.fullmatch(r"\+[1-9]\d{6,14}", fields["phone"]):
@@ -244,7 +254,45 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
     return Scenario(id=scenario_id, source=source, now=now, contact=fields, contact_zone=contact_zone, line=line,
                     expect=expect, history=tuple(history),
                     do_not_call=r.boolean(raw.get("do_not_call", False), "do_not_call"), calendar=calendar,
-                    step=step, final_step=r.boolean(raw.get("final_step", False), "final_step"))
+                    step=step, final_step=r.boolean(raw.get("final_step", False), "final_step"), known=known,
+                    redeliver=r.boolean(raw.get("redeliver", False), "redeliver"), attempt=_attempt(r, raw))
+
+
+def _attempt(r: _Reader, raw: dict) -> int:
+    attempt = raw.get("attempt", 0)
+    if not isinstance(attempt, int) or isinstance(attempt, bool) or not 0 <= attempt <= 10:
+        raise r.fail("attempt", f"must be an integer 0-10, got {attempt!r}")
+    return attempt
+
+
+def _known(r: _Reader, raw: Any) -> FrontDeskDetails:
+    if raw is None:
+        return FrontDeskDetails()
+    raw = r.mapping(raw, "contact.known")
+    bad = sorted(set(raw) - set(KNOWN))
+    if bad:
+        raise r.fail(f"contact.known.{bad[0]}", f"unknown field (known: {', '.join(KNOWN)})")
+    try:
+        best = raw.get("best_time")
+        return FrontDeskDetails(
+            decision_maker=r.text(raw["decision_maker"], "contact.known.decision_maker")
+            if "decision_maker" in raw else None,
+            direct_line=str(raw["direct_line"]) if "direct_line" in raw else None,
+            extension=str(raw["extension"]) if "extension" in raw else None,
+            best_time=_best_time(r, best, "contact.known.best_time") if best is not None else None)
+    except ValueError as exc:
+        raise r.fail("contact.known", str(exc)) from None
+
+
+def _best_time(r: _Reader, raw: Any, path: str) -> BestTime:
+    raw = r.mapping(raw, path)
+    if set(raw) != {"days", "from", "to"}:
+        raise r.fail(path, "needs exactly days, from and to")
+    try:
+        return BestTime.from_dict({"days": [str(d).lower()[:3] for d in raw["days"]], "from": str(raw["from"]),
+                                   "to": str(raw["to"])})
+    except (ValueError, TypeError) as exc:
+        raise r.fail(path, str(exc)) from None
 
 
 def _line(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Node]:
@@ -254,6 +302,7 @@ def _line(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Node]:
     nodes = {name: _node(r, str(name), body, zone) for name, body in raw.items()}
     for node in nodes.values():
         targets = [(f"options.{k}", v) for k, v in node.options.items()] + \
+                  [(f"extensions.{k}", v) for k, v in node.extensions.items()] + \
                   [(f"speech.{k}", v) for k, v in node.speech.items()] + \
                   [("on_timeout", node.on_timeout), ("on_invalid", node.on_invalid), ("then", node.then),
                    ("transfers_to", node.transfers_to)]
@@ -285,13 +334,18 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
             if not re.fullmatch(r"[0-9*#]", str(key)):
                 raise r.fail(f"{path}.options.{key}", "keys must be one of 0-9, * or #")
         speech = r.mapping(body.get("speech") or {}, f"{path}.speech")
+        extensions = r.mapping(body.get("extensions") or {}, f"{path}.extensions")
+        for key in extensions:
+            if not re.fullmatch(r"\d{1,8}", str(key)):
+                raise r.fail(f"{path}.extensions.{key}", "an extension is 1-8 digits")
         repeats = body.get("repeats", 2)
         if not isinstance(repeats, int) or isinstance(repeats, bool) or not 0 <= repeats <= 10:
             raise r.fail(f"{path}.repeats", f"must be an integer 0-10, got {repeats!r}")
         return Node(name=name, kind=kind, text=r.text(body["menu"], f"{path}.menu"),
                     options={str(k): str(v) for k, v in options.items()},
                     speech={str(k).lower(): str(v) for k, v in speech.items()},
-                    on_timeout=body.get("on_timeout"), on_invalid=body.get("on_invalid"), repeats=repeats)
+                    on_timeout=body.get("on_timeout"), on_invalid=body.get("on_invalid"), repeats=repeats,
+                    extensions={str(k): str(v) for k, v in extensions.items()})
     if kind == "hold":
         seconds = body.get("seconds", 30)
         if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
@@ -326,7 +380,22 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
                 email=r.text(body.get("email"), f"{path}.email", required=False) or None,
                 asks_if_robot=r.boolean(body.get("asks_if_robot", False), f"{path}.asks_if_robot"),
                 callback_at=r.moment(body["callback_at"], f"{path}.callback_at", zone) if body.get("callback_at")
-                else None)
+                else None, gives=_gives(r, body.get("gives"), f"{path}.gives"))
+
+
+def _gives(r: _Reader, raw: Any, path: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    raw = r.mapping(raw, path)
+    bad = sorted(set(raw) - set(GIVES))
+    if bad:
+        raise r.fail(f"{path}.{bad[0]}", f"unknown field (known: {', '.join(GIVES)})")
+    gives = {key: r.text(str(value), f"{path}.{key}") for key, value in raw.items()}
+    if "extension" in gives and not re.fullmatch(r"\d{1,8}", gives["extension"]):
+        raise r.fail(f"{path}.extension", f"must be 1-8 digits, got {gives['extension']!r}")
+    if "direct_line" in gives and not re.fullmatch(r"\+[1-9]\d{6,14}", gives["direct_line"]):
+        raise r.fail(f"{path}.direct_line", f"must be E.164, got {gives['direct_line']!r}")
+    return gives
 
 
 def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
@@ -358,4 +427,21 @@ def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
             out[key] = r.intervals(value, path, zone)
         elif key == "deferred_until":
             out[key] = r.moment(value, path, zone)
+        elif key == "callback_scheduled_at":
+            out[key] = None if value in (None, "none") else r.moment(value, path, zone)
+        elif key in ("said", "not_said"):
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise r.fail(path, "must be a list of phrases")
+            out[key] = [v.strip() for v in value]
+        elif key == "captured":
+            captured = r.mapping(value, path)
+            bad = sorted(set(captured) - set(KNOWN))
+            if bad:
+                raise r.fail(f"{path}.{bad[0]}", f"unknown field (known: {', '.join(KNOWN)})")
+            if "best_time" in captured:
+                captured = {**captured, "best_time": _best_time(r, captured["best_time"], f"{path}.best_time")
+                            .as_dict()}
+            out[key] = {k: (str(v) if k in ("extension", "direct_line") else v) for k, v in captured.items()}
+        elif key == "event":
+            out[key] = r.mapping(value, path)
     return out

@@ -25,10 +25,12 @@ from application.commands import ConductCallCommand
 from application.conduct_call import ConductCall
 from application.ports.telemetry import Telemetry
 from containers import Container, build_container, close_container
-from domain.campaign import CallAttempt, Campaign
+from domain.campaign import CallAttempt, Campaign, FollowUp
 from domain.contact import Contact
 from domain.slot_finder import WorkingHours
+from infrastructure.arq_follow_ups import ArqFollowUpQueue
 from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
+from infrastructure.redis_outcome_events import STREAM, to_wire
 from infrastructure.ics_calendar import IcsCalendar
 from infrastructure.calendar_credentials import LocalCalendarAccess
 from domain.model_cost import TokenUsage, prices_for
@@ -98,6 +100,8 @@ class Simulation:
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
+    _events_after: str = field(default="0", init=False, repr=False)  # the outcome stream's id when the run began
+    _follow_ups: ArqFollowUpQueue | None = field(default=None, init=False, repr=False)
     with_report: bool = False  # also count the run's records as `docshield report` does (see `report`)
     report: ReportAnswer | None = None
 
@@ -134,6 +138,13 @@ class Simulation:
             container.clock.override(providers.Object(clock))
             container.do_not_call.override(providers.Object(dnc))
             container.call_line.override(providers.Object(line))
+            # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
+            # run's worker does not take: their simulated time has passed in real time, and a scenario
+            # is one call.
+            self._follow_ups = ArqFollowUpQueue(await container.redis(), queue_name=f"{settings.queue_name}:follow-ups")
+            container.follow_ups.override(providers.Object(self._follow_ups))
+            newest = await (await container.redis()).xrevrange(STREAM, count=1)
+            self._events_after = newest[0][0].decode() if newest else "0"
             inner = providers.Factory(ConductCall, **container.conduct_call.kwargs)
             container.conduct_call.override(providers.Factory(_ScenarioJobs, inner, clock, runs, timings))
             await self._seed(container, runs, dnc, calendar)
@@ -151,7 +162,7 @@ class Simulation:
             return list(runs.values())
         finally:
             for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call,
-                             container.telemetry):
+                             container.telemetry, container.follow_ups):
                 provider.reset_override()
             if http is not None:
                 await http.close()
@@ -173,7 +184,7 @@ class Simulation:
             c = s.contact
             contact = Contact(id=str(ObjectId()), first_name=c["first_name"], last_name=c["last_name"],
                               phone=c["phone"], practice=c["practice"], title=c["title"], email=c["email"],
-                              state=c["state"] or None, timezone=c["timezone"] or s.contact_zone.key)
+                              state=c["state"] or None, timezone=c["timezone"] or s.contact_zone.key, known=s.known)
             calendar_id = f"rep-{run.campaign_id}"
             calendar.seed(calendar_id, timezone_name=s.calendar.timezone,
                           working_hours=WorkingHours.parse(s.calendar.working_hours), busy=list(s.calendar.busy))
@@ -183,6 +194,10 @@ class Simulation:
                                           "rep_working_hours": s.calendar.working_hours},
                                 call_history=[CallAttempt(at=at.astimezone(timezone.utc), step=n, outcome=outcome)
                                               for n, (at, outcome) in enumerate(s.history)])
+            if s.attempt:
+                # The call that asked for this callback, as the worker planned it.
+                campaign.follow_ups.append(FollowUp(step=s.step, attempt=s.attempt, at=s.now.astimezone(timezone.utc),
+                                                    asked_at=s.now.astimezone(timezone.utc)))
             if s.history:
                 campaign.last_call_date = max(at for at, _ in s.history).astimezone(timezone.utc)
             await contacts.add(contact)
@@ -198,7 +213,7 @@ class Simulation:
                                  job_deserializer=deserialize, default_queue_name=settings.queue_name)
         try:
             for run in runs.values():
-                command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step)
+                command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                 await enqueue_call(pool, command, queue_name=settings.queue_name)
             worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
             watcher = asyncio.create_task(self._watch(pool, settings, runs))
@@ -207,12 +222,21 @@ class Simulation:
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
+            again = [r for r in runs.values() if r.scenario.redeliver]
+            if again:
+                # At-least-once delivery: the same job comes back after it finished (its result expired,
+                # or the producer sent it twice). It must dial nothing and queue nothing new.
+                for run in again:
+                    command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
+                    await pool.delete(f"arq:result:{command.job_id}")
+                    await enqueue_call(pool, command, queue_name=settings.queue_name)
+                await run_worker(settings, burst=True, container=container)
         finally:
             await pool.aclose()
 
     async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
         """Report finished jobs, and take deferred ones off this run's queue (they would wait for real hours)."""
-        pending = {ConductCallCommand(r.campaign_id, r.scenario.step, False).job_id: r for r in runs.values()}
+        pending = {ConductCallCommand(r.campaign_id, r.scenario.step, False, r.scenario.attempt).job_id: r for r in runs.values()}
         while pending:
             for job_id, run in list(pending.items()):
                 done = await pool.exists(f"arq:result:{job_id}")
@@ -234,7 +258,7 @@ class Simulation:
                        dnc: ScopedDoNotCallList) -> None:
         records = await (await container.call_records()).for_campaign(run.campaign_id)
         redis = await container.redis()
-        job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False).job_id
+        job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False, run.scenario.attempt).job_id
         last = await redis.get(LAST_RESULT_PREFIX + job_id)
         last = deserialize(last) if last else {}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
@@ -248,6 +272,11 @@ class Simulation:
         run.started_at = record.started_at if record else None
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
+        follow_ups = await self._follow_ups.scheduled(run.campaign_id)
+        events = [e for _, e in await (await container.outcome_events()).read(after=self._events_after, count=100_000)
+                  if e.job_id == job_id]
+        contact = await (await container.contacts()).get((await (await container.campaigns()).get(
+            run.campaign_id)).contact_id)
         run.observed = {
             "outcome": outcome,
             "reached_human": bool(record and record.reached_human),
@@ -267,5 +296,12 @@ class Simulation:
                        or "the worker never processed this job"),
             "transcript": transcript,
             "coaching": coaching,
+            "scheduled": ({"step": follow_ups[0][0].step, "attempt": follow_ups[0][0].attempt,
+                           "at": follow_ups[0][1].isoformat()} if follow_ups else None),
+            "scheduled_calls": len(follow_ups),
+            "captured": contact.known.as_dict() if contact else {},
+            "event": to_wire(events[-1]) if events else None,
+            "events_published": len(events),
+            "dials": len(records),
         }
         run.failures = check(run.scenario.expect, run.observed)

@@ -5,6 +5,7 @@ simulator see the same effects.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import datetime, timezone
@@ -16,7 +17,11 @@ from application.call.stages import CallStages
 from application.ports.call_controls import CallControls
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
+from domain.callee_location import to_e164
+from domain.calling_policy import CallingPolicy
+from domain.campaign import Campaign
 from domain.contact import Contact
+from domain.front_desk import FrontDeskDetails, parse_best_time
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
 from domain.slot_finder import spoken_time
@@ -48,6 +53,7 @@ class Tool:
     BOOK_MEETING = "book_meeting"
     ADD_TO_DO_NOT_CALL = "add_to_do_not_call"
     RECORD_OUTCOME = "record_outcome"
+    NOTE_FRONT_DESK = "note_front_desk"
     END_CALL = "end_call"
 
 
@@ -57,7 +63,8 @@ class ToolRefused(ValueError):
 
 class CallActions:
     def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
-                 scheduler: CallBooking, clock: Clock, contact: Contact, stages: CallStages | None = None):
+                 scheduler: CallBooking, clock: Clock, contact: Contact, stages: CallStages | None = None,
+                 campaign: Campaign | None = None, policy: CallingPolicy = CallingPolicy()):
         self.progress = progress
         self.stages = stages or CallStages()
         self.controls = controls
@@ -65,6 +72,8 @@ class CallActions:
         self.scheduler = scheduler
         self.clock = clock
         self.contact = contact
+        self.campaign = campaign
+        self.policy = policy
 
     async def press_digits(self, digits: str) -> str:
         digits = (digits or "").replace(" ", "")
@@ -130,7 +139,44 @@ class CallActions:
             next_step = callback_step(callback_at, contact_zone(self.contact))
         self.progress.record(parsed, decline_reason=decline_reason, callback_at=callback_at,
                              objections=list(objections or ()), next_step=next_step)
+        if parsed is CallOutcome.CALLBACK_REQUESTED and callback_at is not None:
+            return json.dumps(self._callback_answer(callback_at))
         return f"recorded {parsed.value}"
+
+    def _callback_answer(self, asked: datetime) -> dict:
+        """When the worker will call back: the time asked when it is lawful, else the nearest lawful
+        minute after it, which the agent must offer aloud (the calling policy that gates every call)."""
+        if self.campaign is None:
+            return {"recorded": "callback_requested", "callback_at": asked.isoformat(), "moved": False}
+        lawful = self.policy.decide(self.contact, self.campaign, asked, on_dnc=False).lawful_callback(asked)
+        zone = contact_zone(self.contact)
+        if lawful is None:
+            return {"recorded": "callback_requested", "callback_at": None, "moved": True,
+                    "say": "We cannot call this number back at a set time; a person will follow up."}
+        moved = lawful != asked.replace(second=0, microsecond=0)
+        answer = {"recorded": "callback_requested", "callback_at": lawful.isoformat(), "moved": moved,
+                  "spoken": spoken_time(lawful, zone)}
+        if moved:
+            answer["say"] = (f"{spoken_time(asked, zone)} is outside the hours we may call; offer "
+                             f"{spoken_time(lawful, zone)} instead, the nearest time we may call.")
+        return answer
+
+    def note_front_desk(self, *, decision_maker: str | None = None, direct_line: str | None = None,
+                        extension: str | None = None, best_time: str | None = None) -> str:
+        """Keep what the front desk told (or volunteered) for the next attempt; the words of `best_time`
+        become days and hours on the contact's clock."""
+        try:
+            noted = FrontDeskDetails(
+                decision_maker=(decision_maker or "").strip() or None,
+                direct_line=to_e164(direct_line) if direct_line else None,
+                extension="".join(ch for ch in extension if ch.isdigit()) or None if extension else None,
+                best_time=parse_best_time(best_time) if best_time else None)
+        except ValueError as exc:
+            raise ToolRefused(str(exc)) from None
+        if not noted:
+            raise ToolRefused("nothing to note: give a name, a direct line, an extension or a best time")
+        self.progress.front_desk = (self.progress.front_desk or FrontDeskDetails()).updated_with(noted)
+        return "noted for the next call"
 
     async def end_call(self) -> str:
         self.progress.ended_by_agent = True

@@ -8,9 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from application.book_meeting import contact_zone
 from domain.campaign import Campaign
 from domain.contact import Contact
+from domain.meeting import MEETING_LENGTH
 from domain.script import Script
+from domain.slot_finder import spoken_time
 
 OBJECTION_KINDS = ("already_insured", "send_information", "not_interested", "too_busy", "cost", "bad_time",
                    "who_is_this")
@@ -52,13 +55,23 @@ class AgentBrief:
         return self.lines.get(f"objection:{objection}") or self.lines["introduction"]
 
 
-def build_brief(script: Script, contact: Contact, campaign: Campaign, identity: CallIdentity) -> AgentBrief:
+def build_brief(script: Script, contact: Contact, campaign: Campaign, identity: CallIdentity, *,
+                attempt: int = 0, step: int = 0) -> AgentBrief:
     """Render every section of `script` for `contact` and write the agent's instructions around them.
+    On a callback (`attempt` > 0 of `step`), the greeting opens with what the callee asked for.
 
     Raises domain.script.ScriptError when a section cannot be rendered for this contact."""
     values = {**contact.template_fields(), "agent_name": identity.agent_name, "company": identity.company,
-              "rep_name": campaign.rep_name, "callback_number": identity.callback_number, "slots": "{slots}"}
+              "rep_name": campaign.rep_name, "callback_number": identity.callback_number, "slots": "{slots}",
+              "meeting_minutes": str(int(MEETING_LENGTH.total_seconds() // 60))}
     lines = {section: script.line(section, values) for section in script.sections()}
+    asked = campaign.follow_up_after(step, attempt - 1) if attempt else None
+    if asked is not None:
+        # The same person, and why we call: "You asked me to call back Wednesday March 11 at 2:30 PM Central."
+        when = spoken_time(asked.at, contact_zone(contact))
+        lines["greeting"] = (f"Hi, this is {identity.agent_name}, an AI assistant calling for {identity.company}; "
+                             f"this call is recorded. {contact.first_name} {contact.last_name} asked us to call back "
+                             f"{when}. May I speak with {contact.first_name}?")
     return AgentBrief(instructions=_instructions(lines, contact, campaign, identity), lines=lines, contact=contact,
                       rep_name=campaign.rep_name, identity=identity, values=values)
 
@@ -82,10 +95,24 @@ How the call goes:
 - On hold: stay silent.
 - Voicemail greeting: say nothing until the beep, then call leave_voicemail and say the voicemail message once,
   then end_call.
-- Receptionist: use the gatekeeper line and ask to be connected. If they will not connect you, thank them, record
-  the outcome gatekeeper_blocked and end the call.
-- {contact.first_name}: greet, introduce, handle objections with the handlers below, and offer times with
-  check_availability; book the chosen time with book_meeting.
+- Receptionist: use the gatekeeper line and ask to be connected. If they ask whether you are a robot, say truthfully
+  that you are an AI assistant, then ask again to speak with {contact.first_name} {contact.last_name}; do not pitch
+  to them. Ask briefly and politely who decides on the practice's insurance, the best time to reach them and a
+  direct line or extension; note what they tell you (also what they volunteer) with note_front_desk. If they will
+  not connect you, leave a message in one sentence: {identity.company}, the reason (the practice's malpractice
+  coverage) and the callback number {identity.callback_number}; thank them, record the outcome gatekeeper_blocked
+  and end the call.
+- "This is <name>." is a person saying who they are: if the name is {contact.first_name}'s, you are speaking with
+  {contact.first_name}: do not ask for them again.
+- After a transfer: one short greeting to the new person (who you are, AI assistant, recorded), not the whole
+  opener again.
+- A callback: if they ask to be called back, ask when; record_outcome with that callback time tells you whether
+  it is a lawful time to call; if it is not, offer the time it gives instead and say it aloud.
+- {contact.first_name}: greet, introduce, handle objections with the handlers below (each ends with a question:
+  never leave the line silent), and offer times with check_availability; book the chosen time with book_meeting.
+  Before booking, confirm the email address for the invitation aloud (spell it back when it is unusual), or ask
+  for one when you have none.
+- The closing thanks whoever is on the line; never address a receptionist by {contact.first_name}'s name.
 - "Take me off your list" or "don't call again": call add_to_do_not_call at once, say the opt-out line, end the call.
 - Before ending any call, call record_outcome with the outcome, the decline reason, a callback time in ISO 8601 if
   one was asked for, and the objections heard. Then end_call.

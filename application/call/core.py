@@ -117,9 +117,10 @@ class CallPorts:
 class CallCore:
     def __init__(self, *, call_id: str, campaign: Campaign, contact: Contact, script: Script,
                  identity: CallIdentity, controls: CallControls, ports: CallPorts,
-                 settings: CallSettings = CallSettings(), stages: CallStages | None = None):
+                 settings: CallSettings = CallSettings(), stages: CallStages | None = None,
+                 step: int = 0, attempt: int = 0):
         try:
-            self.brief: AgentBrief = build_brief(script, contact, campaign, identity)
+            self.brief: AgentBrief = build_brief(script, contact, campaign, identity, attempt=attempt, step=step)
         except ValueError as exc:
             raise CallSetupError(f"script cannot be rendered for this contact: {exc}") from None
         self.call_id = call_id
@@ -132,10 +133,12 @@ class CallCore:
         booking = CallBooking(ports.book_meeting, MeetingRequest(call_id=call_id, rep=Rep.from_campaign(campaign),
                                                                  contact=contact))
         self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=ports.do_not_call,
-                                   scheduler=booking, clock=ports.clock, contact=contact, stages=self.stages)
+                                   scheduler=booking, clock=ports.clock, contact=contact, stages=self.stages,
+                                   campaign=campaign)
         self.policy = menu_policy(campaign.settings, contact)
         self.fast_path = PhoneTreeFastPath(controls=controls, progress=self.progress, policy=self.policy,
-                                           digit_pause_s=settings.digit_pause_s, stages=self.stages)
+                                           digit_pause_s=settings.digit_pause_s, stages=self.stages,
+                                           extension=contact.known.extension)
         self.coach = CoachLoop(ports.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
                                timeout_s=settings.coach_timeout_s, clock=ports.clock)
         self.listeners: list[CalleeListener] = [self.fast_path]

@@ -31,6 +31,8 @@ from domain.menu_navigator import MenuNavigator, NavAction, NavDecision, TargetP
 DTMF_PAUSE_S = 0.3  # keys pressed faster are lost by some systems (field lesson 3)
 _ACTING = (NavAction.PRESS, NavAction.SAY, NavAction.BACK_OUT, NavAction.REPEAT)
 _SENTENCES = re.compile(r"(?<=[.?!])\s+")
+# "If you know your party's extension, dial it now": a known extension goes straight to the person.
+_EXTENSION_PROMPT = re.compile(r"(?i)\bextension\b|\bext\.")
 
 
 def menu_policy(campaign_settings: Mapping[str, Any] | None, contact: Contact | None) -> TargetPolicy:
@@ -56,7 +58,7 @@ class PhoneTreeFastPath:
     def __init__(self, *, controls: CallControls, progress: CallProgress, channel: AgentChannel | None = None,
                  policy: TargetPolicy | None = None, digit_pause_s: float = DTMF_PAUSE_S,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, take_avoided_lines: bool = False,
-                 stages: CallStages | None = None):
+                 stages: CallStages | None = None, extension: str | None = None):
         if digit_pause_s < 0:
             raise ValueError(f"digit_pause_s must not be negative, got {digit_pause_s}")
         self.controls = controls
@@ -71,13 +73,14 @@ class PhoneTreeFastPath:
         self._lock = asyncio.Lock()
         self.actions: list[NavDecision] = []  # what the fast path did, in order
         self.held: NavDecision | None = None  # the last decision it left to the model
+        self.extension = extension  # the decision maker's, from what the front desk told an earlier call
 
     @classmethod
     def for_call(cls, *, contact: Contact, campaign_settings: Mapping[str, Any] | None, controls: CallControls,
                  progress: CallProgress, channel: AgentChannel | None = None, **options: Any) -> "PhoneTreeFastPath":
         """The fast path for one call, with the campaign's target policy and the contact's names."""
         return cls(controls=controls, progress=progress, channel=channel,
-                   policy=menu_policy(campaign_settings, contact), **options)
+                   policy=menu_policy(campaign_settings, contact), extension=contact.known.extension, **options)
 
     @property
     def policy(self) -> TargetPolicy:
@@ -98,6 +101,11 @@ class PhoneTreeFastPath:
                 return None
             if not text.strip():
                 return None
+            if self.extension and _EXTENSION_PROMPT.search(text):
+                extension, self.extension = self.extension, None  # dialed once: a repeated prompt gets the menu
+                self._skip_segment = not final
+                return await self._act(NavDecision(NavAction.PRESS, digits=extension,
+                                                   reason="the decision maker's extension, known from the front desk"))
             if final:
                 decision = self.navigator.hear(text)
                 return await self._act(decision) if decision.action in _ACTING or \

@@ -13,6 +13,7 @@ from datetime import datetime
 from enum import Enum
 
 from application.ports.call_line import CallResult
+from domain.front_desk import FrontDeskDetails
 from domain.call_record import TranscriptLine
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
@@ -57,6 +58,7 @@ class CallProgress:
     ended_by_agent: bool = False
     line_ending: LineEnding | None = None
     reason: str | None = None
+    front_desk: FrontDeskDetails | None = None  # what the front desk told us on this call
     answered_at: datetime | None = None
     opt_out_asked: bool = False  # the callee asked not to be called again
     # What the report measures (None: not observed on this call).
@@ -168,6 +170,7 @@ class CallProgress:
             voicemail_after_beep=self.voicemail_after_beep if self.voicemail_left else None,
             disclosed_ai=self.disclosed_ai, meeting=self.meeting, decline_reason=self.decline_reason,
             callback_at=self.callback_at, next_step=self.next_step, objections=list(self.objections), reason=reason,
+            front_desk=self.front_desk,
             report=report or {}, decision_maker_reached=self.decision_maker_reached, first_reply_s=self.first_reply_s,
             verdict_s=self.verdict_s,
         )

@@ -22,3 +22,7 @@ class CallArchive(Protocol):
 
         Same guarantees as `move_call_records`, dated by when the campaign closed.
         """
+
+    async def forget_front_desk(self, *, learned_before: datetime) -> int:
+        """Clear what the front desk told (personal data on the contact) when it was learned before
+        `learned_before`; returns how many contacts were cleared."""

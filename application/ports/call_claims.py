@@ -10,20 +10,22 @@ from domain.outcomes import CallOutcome
 
 class CallClaims(Protocol):
     async def acquire(self, campaign_id: str, step: int, *, worker_id: str, call_id: str,
-                      now: datetime, lease_until: datetime) -> tuple[bool, Claim]:
+                      now: datetime, lease_until: datetime, attempt: int = 0) -> tuple[bool, Claim]:
         """Compare-and-set: take the claim if it is free (absent, released, or CLAIMED with an
         expired lease). Returns (won, claim as stored after the attempt)."""
 
-    async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime) -> None:
+    async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,
+                           attempt: int = 0) -> None:
         """Only the holder may move its claim to DIALING; raises ClaimLost otherwise."""
 
-    async def renew(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime) -> bool: ...
+    async def renew(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,
+                    attempt: int = 0) -> bool: ...
 
-    async def complete(self, campaign_id: str, step: int, *, outcome: CallOutcome) -> None: ...
+    async def complete(self, campaign_id: str, step: int, *, outcome: CallOutcome, attempt: int = 0) -> None: ...
 
-    async def release(self, campaign_id: str, step: int, *, worker_id: str) -> None: ...
+    async def release(self, campaign_id: str, step: int, *, worker_id: str, attempt: int = 0) -> None: ...
 
-    async def get(self, campaign_id: str, step: int) -> Claim | None: ...
+    async def get(self, campaign_id: str, step: int, attempt: int = 0) -> Claim | None: ...
 
     async def in_flight(self) -> list[Claim]:
         """Claims in CLAIMED or DIALING, for operators (check-status)."""

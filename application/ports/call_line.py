@@ -12,6 +12,7 @@ from typing import Awaitable, Callable, Protocol
 from domain.call_record import TranscriptLine
 from domain.campaign import Campaign
 from domain.contact import Contact
+from domain.front_desk import FrontDeskDetails
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 from domain.script import Script
@@ -26,6 +27,8 @@ class CallRequest:
     step: int
     final_step: bool
     started_at: datetime
+    attempt: int = 0  # > 0: a follow-up the worker queued (a callback the callee asked for)
+    callback_asked_at: datetime | None = None  # on a callback: the time the callee asked for
 
 
 @dataclass
@@ -42,6 +45,7 @@ class CallResult:
     decline_reason: str | None = None
     callback_at: datetime | None = None
     next_step: str | None = None  # what a person should do next (a follow-up, a callback)
+    front_desk: FrontDeskDetails | None = None  # what the front desk told us on this call
     objections: list[str] = field(default_factory=list)
     recording_key: str | None = None
     turn_latencies_ms: list[float] = field(default_factory=list)

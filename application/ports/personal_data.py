@@ -57,6 +57,7 @@ class ErasureEntry:
     calendar_events_cleaned: int = 0
     calendar_events_gone: int = 0  # booked once, no longer on the calendar: nothing to clean
     needs_a_person: tuple[EventFollowUp, ...] = ()
+    callbacks_cancelled: int = 0  # queued follow-up calls removed
 
 
 class PersonalDataStore(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from domain.call_record import CallRecord
-from domain.campaign import Campaign
+from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 
 
@@ -14,6 +14,9 @@ class CampaignRepository(Protocol):
     async def add(self, campaign: Campaign) -> None: ...
 
     async def save(self, campaign: Campaign) -> None: ...
+
+    async def find(self, *, status: CampaignStatus | None = None, batch: str | None = None) -> list[Campaign]:
+        """Campaigns with that status and batch (any when None), by id."""
 
 
 class ContactRepository(Protocol):

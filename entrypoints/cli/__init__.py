@@ -23,6 +23,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"docshield {version('docshield-voice-worker')}")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            typer.echo("docshield (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """DocShield's outbound AI voice-agent worker."""
+
+
 worker_commands.register(app)
 job_commands.register(app)
 campaign_commands.register(app)

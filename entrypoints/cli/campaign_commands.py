@@ -6,6 +6,7 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timezone
+import re
 from pathlib import Path
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -13,10 +14,13 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 import typer
 from bson import ObjectId
+from rich.console import Console
+from rich.table import Table
 
 from application.book_meeting import Rep
+from application.commands import job_id_for
 from domain.callee_location import locate
-from domain.campaign import Campaign
+from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 from domain.personal_data import mask_phone
 from entrypoints.cli.call_timing import when_placed
@@ -24,6 +28,8 @@ from entrypoints.cli.session import EnvFile, run, settings_for
 from entrypoints.cli.time_display import duration
 from simulator.embedded_line import DEFAULT_PRACTICE, PRACTICE_SCENARIO, absolute_reference, practice_scenario
 from simulator.scenario import ScenarioError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 campaign_app = typer.Typer(help="Create and inspect campaigns.", no_args_is_help=True)
 
@@ -42,13 +48,20 @@ def add(
     email: str = typer.Option("", "--email"),
     timezone_name: Optional[str] = typer.Option(None, "--timezone", help="IANA zone; from the number if omitted."),
     batch: str = typer.Option("default", "--batch"),
+    rep_name: str = typer.Option(Campaign.rep_name, "--rep-name", help="The sales rep the meeting is booked for."),
+    rep_email: str = typer.Option("", "--rep-email", help="The rep's email address."),
+    rep_calendar_id: str = typer.Option(Campaign.rep_calendar_id, "--rep-calendar-id",
+                                        help="The rep's calendar (Google calendar id)."),
+    rep_clerk_user: Optional[str] = typer.Option(None, "--rep-clerk-user",
+                                                 help="The rep's Clerk user id, whose Google token books meetings."),
     practice_scenario: Optional[str] = typer.Option(
         None, "--practice-scenario", metavar="FILE#ID",
         help="What the practice does on the embedded simulated line: a scenario of a `docshield simulate` file "
              "(default: a friendly administrator who books a meeting). No effect on real calls."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
-    """Add a contact and a campaign for it; prints the campaign id, and on stderr when the call can be placed."""
+    """Add a contact and a campaign for it, assigned to a rep; prints the campaign id, and on stderr when the call
+    can be placed."""
     try:
         parsed = phonenumbers.parse(phone, "US")
         valid = phonenumbers.is_valid_number(parsed)
@@ -56,13 +69,22 @@ def add(
         valid = False
     if not valid:
         raise typer.BadParameter(f"{mask_phone(phone)} is not a valid phone number", param_hint="--phone")
+    if not rep_name.strip():
+        raise typer.BadParameter("must not be empty", param_hint="--rep-name")
+    if not rep_calendar_id.strip():
+        raise typer.BadParameter("must not be empty", param_hint="--rep-calendar-id")
+    if rep_email and not _EMAIL.match(rep_email):
+        raise typer.BadParameter("is not an email address", param_hint="--rep-email")
     scenario = _practice(practice_scenario)
     settings = settings_for(env_file)
     contact = Contact(id=str(ObjectId()), first_name=first_name, last_name=last_name,
                       phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
                       practice=practice, title=title, email=email, timezone=timezone_name)
-    campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, batch=batch,
-                        settings={} if settings.real_calls else {PRACTICE_SCENARIO: scenario})
+    campaign_settings = {"rep_user_id": rep_clerk_user} if rep_clerk_user else {}
+    if not settings.real_calls:
+        campaign_settings[PRACTICE_SCENARIO] = scenario
+    campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, batch=batch, rep_name=rep_name.strip(),
+                        rep_email=rep_email, rep_calendar_id=rep_calendar_id.strip(), settings=campaign_settings)
 
     async def work(container) -> str:
         await (await container.contacts()).add(contact)
@@ -87,6 +109,39 @@ def _practice(reference: Optional[str]) -> str:
     except ScenarioError as exc:
         raise typer.BadParameter(str(exc), param_hint="--practice-scenario") from None
     return absolute_reference(reference)
+
+
+@campaign_app.command("list")
+def list_campaigns(
+    status: Optional[CampaignStatus] = typer.Option(None, "--status", case_sensitive=False),
+    batch: Optional[str] = typer.Option(None, "--batch"),
+    as_json: bool = typer.Option(False, "--json"),
+    env_file: Optional[Path] = EnvFile,
+) -> None:
+    """Campaigns (ids, status, batch, rep, progress), optionally one status or batch."""
+    settings = settings_for(env_file)
+
+    async def work(container):
+        return await (await container.campaigns()).find(status=status, batch=batch)
+
+    rows = [{"campaign_id": c.id, "status": c.status.value, "batch": c.batch, "rep_name": c.rep_name,
+             "rep_calendar_id": c.rep_calendar_id, "last_completed_step": c.last_completed_step,
+             "last_call_date": c.last_call_date.isoformat() if c.last_call_date else None,
+             "next_callback": min((f.at for f in c.follow_ups), default=None)} for c in run(settings, work)]
+    for row in rows:
+        row["next_callback"] = row["next_callback"].isoformat() if row["next_callback"] else None
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title=f"{len(rows)} campaign(s)")
+    table.add_column("campaign", no_wrap=True)  # an id cut in two cannot be pasted into `campaign show`
+    for header in ("status", "batch", "rep", "last step", "last call", "callback"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(row["campaign_id"], row["status"], row["batch"], row["rep_name"],
+                      "" if row["last_completed_step"] is None else str(row["last_completed_step"]),
+                      row["last_call_date"] or "", row["next_callback"] or "")
+    Console().print(table)
 
 
 @campaign_app.command("show")
@@ -115,10 +170,14 @@ def show(
                     transcripts[r.call_id] = (await artifacts.get_transcript(r.transcript_key)).get("transcript", [])
                 except KeyError:  # erased, or archived away
                     transcripts[r.call_id] = []
-        return campaign, contact, records, audit, transcripts
+        queued = {command.job_id for command, _ in await (await container.follow_ups()).scheduled(campaign_id)}
+        return campaign, contact, records, audit, transcripts, queued
 
-    campaign, contact, records, audit, transcripts = run(settings, work)
+    campaign, contact, records, audit, transcripts, queued = run(settings, work)
     zones = _Zones(_practice_zone(contact, audit), ZoneInfo(Rep.from_campaign(campaign).timezone))
+    follow_ups = [{"step": f.step, "attempt": f.attempt, "at": f.at.isoformat(), "asked_at": f.asked_at.isoformat(),
+                   "moved": f.moved, "job_id": job_id_for(campaign.id, f.step, f.attempt),
+                   "queued": job_id_for(campaign.id, f.step, f.attempt) in queued} for f in campaign.follow_ups]
     if as_json:
         typer.echo(json.dumps({
             "campaign_id": campaign.id, "status": campaign.status.value,
@@ -133,9 +192,10 @@ def show(
             "decisions": [{"step": s, "verdict": d.verdict.value, "rule": d.rule, "reason": d.reason,
                            "decided_at": d.decided_at.isoformat(),
                            "until": d.until.isoformat() if d.until else None} for s, d in audit],
+            "follow_ups": follow_ups,
         }, indent=2))
         return
-    _print_campaign(campaign, contact, records, audit, transcripts, zones)
+    _print_campaign(campaign, contact, records, audit, transcripts, zones, follow_ups)
 
 
 @dataclass(frozen=True)
@@ -164,7 +224,7 @@ def _practice_zone(contact, audit) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
-def _print_campaign(campaign, contact, records, audit, transcripts, zones: _Zones) -> None:
+def _print_campaign(campaign, contact, records, audit, transcripts, zones: _Zones, follow_ups: list[dict]) -> None:
     width = min(80, shutil.get_terminal_size((80, 24)).columns)
     out = _Lines(width)
     steps = "none yet" if campaign.last_completed_step is None else str(campaign.last_completed_step)
@@ -194,6 +254,14 @@ def _print_campaign(campaign, contact, records, audit, transcripts, zones: _Zone
         out.say(d.reason, indent=4)
         if d.until:
             out.say(f"until {zones.both(d.until)}", indent=4)
+
+    if follow_ups:
+        out.say("")
+        out.say("callbacks (follow-ups the callee asked for):")
+    for f in follow_ups:
+        moved = " (not lawful then: moved)" if f["moved"] else ""
+        out.say(f"{f['job_id']}: {'queued' if f['queued'] else 'ran or cancelled'}", indent=2)
+        out.say(f"runs {zones.both(datetime.fromisoformat(f['at']))}{moved}", indent=4)
 
 
 class _Lines:

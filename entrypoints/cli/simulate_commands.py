@@ -102,7 +102,7 @@ def demo(env_file: Optional[Path] = EnvFile) -> None:
     for run in runs:
         o = run.observed
         console.rule(f"{run.scenario.contact['practice']} ({run.scenario.id})")
-        for line in o.get("transcript", [])[:14]:
+        for line in o.get("transcript", []):  # the whole call: a cut transcript hides how it ended
             style = "cyan" if line["speaker"] == "agent" else "dim" if line["speaker"] == "line" else ""
             console.print(f"[{style}]{line['speaker']:>6}[/]: {line['text']}" if style else
                           f"{line['speaker']:>6}: {line['text']}")

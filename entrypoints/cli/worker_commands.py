@@ -122,7 +122,9 @@ def check_status(
             "queue": {"name": queue.queue_name, "ready": queue.ready, "deferred": queue.deferred,
                       "depth": queue.depth, "in_progress": queue.in_progress,
                       "scale_up": queue.depth > settings.scale_up_queue_depth,
-                      "next_deferred": deferred},
+                      "next_deferred": deferred,
+                      "callbacks": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat(),
+                                     "in_s": round(t - now, 1)} for j, t in queue.callbacks]},
             "workers": [{"worker_id": w.worker_id, "host": w.host, "pid": w.pid, "state": w.state,
                          "heartbeat_age_s": round(w.age_s(now), 1), "current_jobs": w.current_jobs,
                          "elapsed_s": {job: round(now - w.job_started_at[job], 1)
@@ -190,6 +192,10 @@ def _print_status(status: dict, console: Console) -> None:
             console.print(f"  {d['job_id']}  runs in {duration(d['in_s'])} ({d['at'][:16]}Z)")
             if d["reason"]:
                 console.print(f"    {d['reason']}", markup=False)
+    if q["callbacks"]:
+        console.print(f"[bold]callbacks queued[/] (follow-ups the callee asked for, {len(q['callbacks'])}):")
+        for c in q["callbacks"]:
+            console.print(f"  {c['job_id']}  runs {('in ' + duration(c['in_s'])) if c['in_s'] >= 0 else duration(c['in_s']) + ' ago'} ({c['at'][:16]}Z)")
     if status["claims_error"]:
         console.print(f"[yellow]calls in flight unknown: MongoDB {status['claims_error']}[/]")
 

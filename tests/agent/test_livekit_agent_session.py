@@ -64,6 +64,7 @@ def test_the_call_lines_metadata_parses_into_ids_only():
                                       final_step=True, batch=CAMPAIGN.batch, script_id=CAMPAIGN.script_id,
                                       callee_identity="callee", max_call_duration_s=sent["max_call_duration_s"])
     assert CONTACT.phone not in json.dumps(sent)
+    assert parse_dispatch_metadata(json.dumps({**sent, "attempt": 2})).attempt == 2  # a callback
 
 
 @pytest.mark.parametrize("raw, named", [
@@ -78,6 +79,7 @@ def test_the_call_lines_metadata_parses_into_ids_only():
     (json.dumps(metadata(final_step="yes")), "final_step"),
     (json.dumps(metadata(call_id="a b")), "call_id"),
     (json.dumps(metadata(max_call_duration_s=0)), "max_call_duration_s"),
+    (json.dumps(metadata(attempt=-1)), "attempt"),
 ])
 def test_bad_metadata_is_refused_naming_the_field(raw, named):
     with pytest.raises(DispatchMetadataError, match=named):

@@ -143,7 +143,7 @@ class TestAnsweredCall:
         assert json.loads(dispatch.metadata) == {
             "v": 1, "call_id": CALL_ID, "campaign_id": "65f0c0ffee0123456789abcd", "contact_id": "contact-7",
             "step": 2, "final_step": False, "batch": "spring", "script_id": "ortho-v2",
-            "callee_identity": "callee", "max_call_duration_s": 5,
+            "callee_identity": "callee", "max_call_duration_s": 5, "attempt": 0,
         }
         for personal in (PHONE, "5550143", "Dana", "Reyes", "lakeside.example"):
             assert personal not in dispatch.metadata

@@ -55,8 +55,11 @@ async def stores(request):
 
 async def test_campaign_round_trip_keeps_every_field(stores):
     repo = stores["campaigns"]
-    campaign = Campaign(id=CID, contact_id=KID, batch="b1", thread_id="t-9", settings={"compliance": {"x": 1}})
+    campaign = Campaign(id=CID, contact_id=KID, batch="b1", thread_id="t-9", settings={"compliance": {"x": 1}},
+                        rep_name="Sam Carter", rep_email="sam@docshield.example", rep_calendar_id="sam-cal")
     campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c0")
+    campaign.plan_follow_up(step=0, attempt=0, at=NOW + timedelta(hours=2), asked_at=NOW + timedelta(hours=1),
+                            call_id="c0", cap=2)
     await repo.add(campaign)
     loaded = await repo.get(CID)
     assert loaded == campaign
@@ -140,6 +143,34 @@ async def test_claim_lifecycle(stores):
     assert await claims.in_flight() == []
 
 
+async def test_each_attempt_of_a_step_is_claimed_apart(stores):
+    claims = stores["claims"]
+    lease = NOW + timedelta(minutes=2)
+    assert (await claims.acquire(CID, 0, worker_id="a", call_id="c1", now=NOW, lease_until=lease))[0]
+    await claims.mark_dialing(CID, 0, worker_id="a", lease_until=lease)
+    won, follow_up = await claims.acquire(CID, 0, worker_id="b", call_id="c2", now=NOW, lease_until=lease, attempt=1)
+    assert won and follow_up.attempt == 1 and follow_up.call_id == "c2"
+    await claims.mark_dialing(CID, 0, worker_id="b", lease_until=lease, attempt=1)
+    await claims.complete(CID, 0, outcome=CallOutcome.DECLINED, attempt=1)
+    assert (await claims.get(CID, 0, attempt=1)).status is ClaimStatus.COMPLETED
+    assert (await claims.get(CID, 0)).status is ClaimStatus.DIALING
+    assert not (await claims.acquire(CID, 0, worker_id="c", call_id="c3", now=NOW, lease_until=lease,
+                                     attempt=1))[0]
+
+
+async def test_campaigns_are_found_by_status_and_batch(stores):
+    repo = stores["campaigns"]
+    a = Campaign(id="65f0c0ffee00000000000a01", contact_id=KID, batch="spring")
+    b = Campaign(id="65f0c0ffee00000000000a02", contact_id=KID, batch="spring", status=CampaignStatus.COMPLETED)
+    c = Campaign(id="65f0c0ffee00000000000a03", contact_id=KID, batch="fall")
+    for campaign in (c, b, a):
+        await repo.add(campaign)
+    assert [x.id for x in await repo.find()] == [a.id, b.id, c.id]
+    assert [x.id for x in await repo.find(batch="spring")] == [a.id, b.id]
+    assert [x.id for x in await repo.find(status=CampaignStatus.PENDING)] == [a.id, c.id]
+    assert [x.id for x in await repo.find(status=CampaignStatus.COMPLETED, batch="fall")] == []
+
+
 async def test_released_or_abandoned_claims_can_be_taken(stores):
     claims = stores["claims"]
     lease = NOW + timedelta(minutes=2)
@@ -187,3 +218,31 @@ async def test_scripts_fall_back_to_the_shipped_default(stores):
     custom = replace(default_script(), id="ortho-v2", version=2, closing="Bye {first_name}.")
     await scripts.save("b1", custom)
     assert await scripts.for_campaign("b1", None) == custom
+
+
+async def test_documents_stored_before_callbacks_and_front_desk_details_still_load(mongo_server):
+    from bson import ObjectId
+    from motor.motor_asyncio import AsyncIOMotorClient
+    from odmantic import AIOEngine
+
+    client = AsyncIOMotorClient(mongo_server.uri)
+    db = client[f"contract_{uuid.uuid4().hex[:10]}"]
+    try:
+        await db["campaigns"].insert_one({"_id": ObjectId(CID), "contact": ObjectId(KID), "batch": "default",
+                                          "threadId": None, "scriptId": None, "repCalendarId": "primary",
+                                          "repName": "Sam", "status": "active", "callHistory": [],
+                                          "lastCompletedStep": None, "lastCompletedDate": None,
+                                          "lastCallDate": None, "settings": {}})
+        await db["contacts"].insert_one({"_id": ObjectId(KID), "firstName": "Dana", "lastName": "Reyes",
+                                         "phone": "+15125550143", "practice": "Lakeside", "title": "", "email": "",
+                                         "state": None, "timezone": None, "extra": {}})
+        engine = AIOEngine(client=client, database=db.name)
+        campaign = await MongoCampaignRepository(engine).get(CID)
+        contact = await MongoContactRepository(engine).get(KID)
+        assert campaign.follow_ups == [] and campaign.rep_email == "" and not contact.known
+        campaign.plan_follow_up(step=0, attempt=0, at=NOW, asked_at=NOW, call_id="c0", cap=2)
+        await MongoCampaignRepository(engine).save(campaign)
+        assert len((await MongoCampaignRepository(engine).get(CID)).follow_ups) == 1
+    finally:
+        await client.drop_database(db.name)
+        client.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 
 from domain.call_record import CallRecord
-from domain.campaign import Campaign
+from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 
 
@@ -24,6 +24,10 @@ class FakeCampaignRepository:
 
     async def all(self) -> list[Campaign]:
         return [copy.deepcopy(c) for c in self._items.values()]
+
+    async def find(self, *, status: CampaignStatus | None = None, batch: str | None = None) -> list[Campaign]:
+        return [copy.deepcopy(c) for _, c in sorted(self._items.items())
+                if (status is None or c.status is status) and (batch is None or c.batch == batch)]
 
 
 class FakeContactRepository:

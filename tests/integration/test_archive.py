@@ -182,3 +182,25 @@ async def test_the_worker_runs_the_job_daily_through_the_container(tmp_path, red
         database = await container.database()
         assert await database[CALL_RECORDS_ARCHIVE].count_documents({}) == 1
         container.clock.reset_override()
+
+
+async def test_front_desk_details_are_forgotten_at_the_retention_age(mongo_db, mongo_engine):
+    from datetime import time
+
+    from domain.contact import Contact
+    from domain.front_desk import BestTime, FrontDeskDetails
+    from infrastructure.mongo_repositories import MongoContactRepository
+
+    contacts = MongoContactRepository(mongo_engine)
+    details = FrontDeskDetails(decision_maker="Dr. Kent", extension="214",
+                               best_time=BestTime(("thu",), time(14), time(17)))
+    old = Contact(id=str(ObjectId()), first_name="A", last_name="B", phone="+15125550143", practice="P",
+                  known=FrontDeskDetails(**{**details.__dict__, "learned_at": NOW - 1100 * DAY}))
+    recent = Contact(id=str(ObjectId()), first_name="C", last_name="D", phone="+15125550144", practice="Q",
+                     known=FrontDeskDetails(**{**details.__dict__, "learned_at": NOW - 30 * DAY}))
+    for contact in (old, recent):
+        await contacts.add(contact)
+    report = await World(mongo_db, mongo_engine).job()
+    assert report.front_desk_forgotten == 1 and report.to_dict()["front_desk_forgotten"] == 1
+    assert not (await contacts.get(old.id)).known
+    assert (await contacts.get(recent.id)).known.extension == "214"

@@ -174,8 +174,71 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
     for outcome in ("meeting_booked", "voicemail_left", "gatekeeper_blocked", "deferred"):
         assert outcome in out
     assert "6/6 scenarios passed" in out
+    # Each call is printed whole: the booked one down to the booking the summary reports.
+    words = " ".join(out.split())
+    assert words.count("=> meeting_booked") == words.count("You're all set for") >= 2
 
 
 def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):
     assert main(["campaign", "show", "65f0c0ffee0000000000ffff"]) == 1
     assert capsys.readouterr().err.strip() == "error DS102: no campaign 65f0c0ffee0000000000ffff"
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"docshield {version('docshield-voice-worker')}"
+
+
+def test_a_campaign_is_assigned_to_a_rep_and_listed(on_test_servers, capsys):
+    base = ["campaign", "add", "--first-name", "Dana", "--last-name", "Reyes", "--phone", "+15125550143",
+            "--practice", "Lakeside Orthopedics"]
+    assert main(base + ["--batch", "spring", "--rep-name", "Sam Carter", "--rep-email", "sam@docshield.example",
+                        "--rep-calendar-id", "sam@docshield.example", "--rep-clerk-user", "user_2abc"]) == 0
+    assigned = capsys.readouterr().out.strip()
+    assert main(base + ["--batch", "fall"]) == 0
+    default = capsys.readouterr().out.strip()
+
+    assert main(["campaign", "list", "--json"]) == 0
+    rows = {r["campaign_id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {assigned, default}
+    assert (rows[assigned]["rep_name"], rows[assigned]["rep_calendar_id"]) == ("Sam Carter", "sam@docshield.example")
+    assert (rows[default]["rep_name"], rows[default]["rep_calendar_id"]) == ("your DocShield advisor", "primary")
+    assert main(["campaign", "list", "--batch", "spring", "--json"]) == 0
+    assert [r["campaign_id"] for r in json.loads(capsys.readouterr().out)] == [assigned]
+    assert main(["campaign", "list", "--status", "completed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["campaign", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert assigned in listed and default in listed and "5550143" not in listed
+
+    async def stored():
+        from containers import build_container, close_container
+        from infrastructure.settings import load_settings
+
+        container = await build_container(load_settings())
+        try:
+            return await (await container.campaigns()).get(assigned)
+        finally:
+            await close_container(container)
+
+    campaign = asyncio.run(stored())
+    assert campaign.rep_email == "sam@docshield.example" and campaign.settings["rep_user_id"] == "user_2abc"
+
+
+@pytest.mark.parametrize("extra, hint", [
+    (["--rep-email", "not-an-email"], "--rep-email"),
+    (["--rep-name", "  "], "--rep-name"),
+    (["--rep-calendar-id", ""], "--rep-calendar-id"),
+])
+def test_a_bad_rep_is_a_usage_error(extra, hint, capsys):
+    argv = ["campaign", "add", "--first-name", "Dana", "--last-name", "Reyes", "--phone", "+15125550143",
+            "--practice", "Lakeside Orthopedics"] + extra
+    assert main(argv) == 2
+    assert hint in capsys.readouterr().err
+
+
+def test_an_unknown_status_is_a_usage_error(capsys):
+    assert main(["campaign", "list", "--status", "sleeping"]) == 2
+    assert "--status" in capsys.readouterr().err

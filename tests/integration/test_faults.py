@@ -241,6 +241,10 @@ async def test_a_worker_killed_mid_call_is_never_redialed_and_its_call_is_record
         [record] = await (await container.call_records()).for_campaign(campaign.id)
         assert record.outcome is CallOutcome.FAILED and record.worker_id == "doomed"
         assert (await claims.get(campaign.id, 0)).status is ClaimStatus.COMPLETED
+        # The killed worker published nothing; the delivery that finished its job did, once.
+        events = [event for _, event in await (await container.outcome_events()).read()]
+        assert [(e.job_id, e.outcome, e.call_id) for e in events] == \
+            [(f"call:{campaign.id}:0", CallOutcome.FAILED, claim.call_id)]
 
 
 async def _dialing(claims, campaign_id):

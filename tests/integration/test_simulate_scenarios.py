@@ -1,6 +1,7 @@
 """Every shipped scenario through the real pipeline (one worker session), and what a failure says."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,17 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     assert objected and all(any(g["moment"] == "objection" and g["stage"] == "objection"
                                 for g in r.observed["coaching"]) for r in objected), \
         [(r.scenario.id, r.observed["coaching"]) for r in objected]
+    # At-least-once: the redelivered job published its event again, dialed nothing, queued no second call.
+    again = next(r for r in runs if r.scenario.id == "callback-redelivered-job-queues-no-second-call")
+    assert (again.observed["dials"], again.observed["events_published"], again.observed["scheduled_calls"]) == (1, 2, 1)
+    # Every job published an event, and none carries the contact's name, number or email.
+    for run in runs:
+        event = run.observed["event"]
+        assert event is not None, run.scenario.id
+        flat = json.dumps({k: v for k, v in event.items() if k not in ("job_id", "campaign_id", "call_id")})
+        contact = run.scenario.contact
+        for personal in (contact["first_name"], contact["last_name"], contact["phone"][-7:], "@"):
+            assert personal not in flat, (run.scenario.id, personal)
     # The report page: this run's figures and charts on top (counted from its records), then every call.
     figures = simulation.report.report.figures
     assert figures.calls == sum(1 for r in runs if r.observed["outcome"] != "deferred")

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
 from infrastructure.call_result_codec import CallResultDecodeError, result_from_dict, result_to_dict
 from application.ports.call_line import CallResult
 from domain.call_record import TranscriptLine
+from domain.front_desk import BestTime, FrontDeskDetails
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 
@@ -25,6 +26,8 @@ def full_result() -> CallResult:
         decline_reason=None, callback_at=at + timedelta(days=1), objections=["too_busy"],
         recording_key="calls/c1/recording.ogg", turn_latencies_ms=[812.5, 1020], reason=None,
         report={"turns": 4, "model": "gpt-realtime"}, decision_maker_reached=True, first_reply_s=0.82, verdict_s=2,
+        front_desk=FrontDeskDetails(decision_maker="Dr. Kent", extension="214",
+                                    best_time=BestTime(("thu",), time(14), time(17))),
     )
 
 

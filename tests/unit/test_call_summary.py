@@ -132,3 +132,47 @@ class TestProgress:
         with pytest.raises(ValueError, match="next_step"):
             result_from_dict(payload)
 
+
+
+class TestFrontDesk:
+    def test_what_the_receptionist_tells_is_noted_and_merged(self):
+        actions = actions_with()
+        actions.note_front_desk(decision_maker="Dr. Kent", best_time="in clinic Tuesdays; try Thursday after two")
+        actions.note_front_desk(extension="ext. 214", direct_line="(512) 555-0188")
+        noted = actions.progress.result(NOW).front_desk
+        assert (noted.decision_maker, noted.extension, noted.direct_line) == ("Dr. Kent", "214", "+15125550188")
+        assert noted.best_time.as_dict() == {"days": ["thu"], "from": "14:00", "to": "17:00"}
+
+    @pytest.mark.parametrize("kwargs, fragment", [
+        ({}, "nothing to note"),
+        ({"best_time": "whenever"}, "no day or hour"),
+        ({"direct_line": "12"}, "not a valid phone number"),
+    ])
+    def test_a_note_that_says_nothing_usable_is_refused(self, kwargs, fragment):
+        with pytest.raises(ToolRefused, match=fragment):
+            actions_with().note_front_desk(**kwargs)
+
+
+class TestCallbackTime:
+    """The agent learns during the call when the worker may call back (the policy that gates every call)."""
+
+    def actions_for(self):
+        from domain.campaign import Campaign
+        actions = actions_with()
+        actions.campaign = Campaign(id="k1", contact_id="c1",
+                                    settings={"compliance": {"federal_holidays": False, "state_rules": False}})
+        return actions
+
+    def test_a_lawful_time_is_kept_and_said_back(self):
+        import json
+        answer = json.loads(self.actions_for().record_outcome(
+            "callback_requested", callback_time="2026-03-11T14:30:00-05:00"))
+        assert answer["moved"] is False and answer["callback_at"] == "2026-03-11T19:30:00+00:00"
+        assert answer["spoken"] == "Wednesday March 11 at 2:30 PM Central"
+
+    def test_an_unlawful_time_is_moved_to_the_nearest_lawful_minute_for_the_agent_to_offer(self):
+        import json
+        answer = json.loads(self.actions_for().record_outcome(
+            "callback_requested", callback_time="2026-03-11T06:00:00-05:00"))
+        assert answer["moved"] is True and answer["spoken"] == "Wednesday March 11 at 8:00 AM Central"
+        assert "offer Wednesday March 11 at 8:00 AM Central instead" in answer["say"]

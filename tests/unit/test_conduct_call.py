@@ -20,6 +20,8 @@ from domain.script import default_script
 from tests.fakes.call_line import ScriptedCallLine
 from tests.fakes.claims import FakeCallClaims
 from tests.fakes.compliance import FakeComplianceAudit, FixedComplianceGate
+from tests.fakes.follow_up_queue import InMemoryFollowUpQueue
+from tests.fakes.outcome_events import InMemoryOutcomeEvents
 from tests.fakes.repositories import FakeCallRecordRepository, FakeCampaignRepository, FakeContactRepository
 from tests.fakes.runtime import FakeClock, FakeScriptCatalog, FakeTelemetry
 from tests.fakes.storage import InMemoryArtifacts
@@ -60,13 +62,16 @@ class World:
         self.line = line or ScriptedCallLine(*results)
         self.artifacts = artifacts or InMemoryArtifacts()
         self.telemetry = FakeTelemetry()
+        self.events = InMemoryOutcomeEvents()
+        self.follow_ups = InMemoryFollowUpQueue()
         self.clock = FakeClock(NOW)
 
     def use_case(self, worker_id: str = "worker-a") -> ConductCall:
         return ConductCall(
             campaigns=self.campaigns, contacts=self.contacts, records=self.records, claims=self.claims,
             compliance=self.gate, audit=self.audit, scripts=self.scripts, call_line=self.line,
-            artifacts=self.artifacts, telemetry=self.telemetry, clock=self.clock, worker_id=worker_id,
+            artifacts=self.artifacts, telemetry=self.telemetry, events=self.events, follow_ups=self.follow_ups,
+            clock=self.clock, worker_id=worker_id,
         )
 
 
@@ -159,6 +164,8 @@ class TestBadInput:
         ({"campaign_id": CAMPAIGN_ID, "step": True, "final_step": False}, "step must be an integer"),
         ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": "yes"}, "final_step must be a boolean"),
         ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "x": 1}, "unexpected kwarg(s): x"),
+        ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "attempt": 0}, "attempt must be an integer >= 1"),
+        ({"campaign_id": CAMPAIGN_ID, "step": 0, "final_step": False, "attempt": "2"}, "attempt must be an integer"),
     ])
     def test_malformed_kwargs_are_named(self, kwargs, fragment):
         with pytest.raises(MalformedJob) as err:
@@ -241,11 +248,11 @@ class TestAtMostOnce:
         class ClaimsThatFailOnce(FakeCallClaims):
             failed = False
 
-            async def complete(self, campaign_id, step, *, outcome):
+            async def complete(self, campaign_id, step, *, outcome, attempt=0):
                 if not self.failed:
                     self.failed = True
                     raise TransientFault("mongodb", "connection reset")
-                await super().complete(campaign_id, step, outcome=outcome)
+                await super().complete(campaign_id, step, outcome=outcome, attempt=attempt)
 
         world = World(result(CallOutcome.MEETING_BOOKED, reached_human=True))
         world.claims = ClaimsThatFailOnce()
@@ -342,3 +349,176 @@ def test_folding_the_same_call_twice_counts_it_once():
     for _ in range(2):
         campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c1")
     assert len(campaign.call_history) == 1
+
+
+class TestOutcomeEvents:
+    """Contracts section 4: one event per finished job, ids and times only, at least once."""
+
+    async def test_a_finished_call_publishes_one_event_with_its_ids_meeting_and_callback(self):
+        meeting = Meeting(start=NOW + timedelta(days=1), end=NOW + timedelta(days=1, minutes=30), event_id="e1",
+                          attendee_email="dana@lakeside.example")
+        world = World(result(CallOutcome.MEETING_BOOKED, meeting=meeting, reached_human=True,
+                             next_step="Dana Reyes wants the deck at dana@lakeside.example or 512-555-0143"))
+        job = await world.use_case()(command(step=2))
+        [event] = world.events.events
+        assert (event.job_id, event.campaign_id, event.step, event.attempt) == (job.job_id, CAMPAIGN_ID, 2, 0)
+        assert (event.outcome, event.call_id, event.reached_human) == (CallOutcome.MEETING_BOOKED, job.call_id, True)
+        assert event.meeting == meeting.interval and event.at == NOW
+        for personal in ("Dana", "Reyes", "dana@", "555"):
+            assert personal not in event.next_step
+
+    async def test_a_deferral_publishes_an_event_with_the_time_it_moved_to(self):
+        until = NOW + timedelta(hours=14)
+        world = World(gate=FixedComplianceGate(Verdict.DEFER, until=until))
+        await world.use_case()(command())
+        [event] = world.events.events
+        assert event.outcome is CallOutcome.DEFERRED and event.deferred_until == until and event.call_id is None
+
+    async def test_a_redelivered_job_publishes_again_with_the_same_call_id(self):
+        world = World(result(CallOutcome.CALLBACK_REQUESTED, reached_human=True,
+                             callback_at=NOW + timedelta(hours=3)))
+        first = await world.use_case()(command())
+        await world.use_case()(command())
+        assert [e.call_id for e in world.events.events] == [first.call_id, first.call_id]
+        assert [e.callback_at for e in world.events.events] == [NOW + timedelta(hours=3)] * 2
+        assert len(world.line.requests) == 1
+
+    async def test_an_event_that_cannot_be_published_retries_the_job_and_the_retry_publishes(self):
+        world = World(result(CallOutcome.DECLINED, reached_human=True))
+        world.events.fail = True
+        with pytest.raises(TransientFault, match="outcome_events"):
+            await world.use_case()(command())
+        world.events.fail = False
+        job = await world.use_case()(command())
+        assert job.duplicate and [e.outcome for e in world.events.events] == [CallOutcome.DECLINED]
+        assert len(world.line.requests) == 1
+
+    async def test_a_worker_lost_mid_call_is_announced_as_failed(self):
+        world = World(result(CallOutcome.DECLINED))
+        await world.claims.acquire(CAMPAIGN_ID, 0, worker_id="gone", call_id="lost-call", now=NOW,
+                                   lease_until=NOW + timedelta(minutes=2))
+        await world.claims.mark_dialing(CAMPAIGN_ID, 0, worker_id="gone", lease_until=NOW + timedelta(minutes=2))
+        world.clock.advance(minutes=5)
+        await world.use_case()(command())
+        [event] = world.events.events
+        assert (event.outcome, event.call_id) == (CallOutcome.FAILED, "lost-call")
+
+
+class LawfulFromNine:
+    """Allows calls at or after 09:00 UTC on the day asked; earlier ones are deferred to 09:00."""
+
+    async def check(self, contact, campaign, now):
+        from domain.compliance import ComplianceDecision
+        if now.hour >= 9:
+            return ComplianceDecision(Verdict.ALLOW, "calling_window", "within hours", now)
+        return ComplianceDecision(Verdict.DEFER, "calling_window", "before 09:00", now,
+                                  until=now.replace(hour=9, minute=0, second=0, microsecond=0))
+
+
+def test_a_follow_up_job_reads_its_attempt_and_has_the_contracts_job_id():
+    parsed = ConductCallCommand.from_kwargs({"campaign_id": CAMPAIGN_ID, "step": 2, "final_step": False, "attempt": 1})
+    assert parsed.job_id == f"call:{CAMPAIGN_ID}:2:1" and parsed.to_kwargs()["attempt"] == 1
+    producer = ConductCallCommand.from_kwargs({"campaign_id": CAMPAIGN_ID, "step": 2, "final_step": False})
+    assert producer.attempt == 0 and producer.job_id == f"call:{CAMPAIGN_ID}:2" and "attempt" not in producer.to_kwargs()
+
+
+class TestCallbacks:
+    """A callee who asks to be called back gets that call, queued once, at a lawful minute."""
+
+    def callback(self, at):
+        return result(CallOutcome.CALLBACK_REQUESTED, reached_human=True, callback_at=at)
+
+    async def test_a_lawful_callback_is_queued_for_that_minute_as_the_next_attempt(self):
+        asked = datetime(2026, 3, 11, 14, 30, 20, tzinfo=timezone.utc)
+        world = World(self.callback(asked), gate=LawfulFromNine())
+        job = await world.use_case()(command(step=1))
+        [(queued, at)] = world.follow_ups.jobs.values()
+        assert queued == ConductCallCommand(CAMPAIGN_ID, 1, False, attempt=1)
+        assert queued.job_id == f"call:{CAMPAIGN_ID}:1:1"
+        assert at == asked.replace(second=0) and job.scheduled.at == at
+        [event] = world.events.events
+        assert (event.scheduled.step, event.scheduled.attempt, event.scheduled.at) == (1, 1, at)
+        [follow_up] = (await world.campaigns.get(CAMPAIGN_ID)).follow_ups
+        assert follow_up.asked_at == asked and not follow_up.moved
+
+    async def test_an_unlawful_callback_moves_to_the_nearest_lawful_minute(self):
+        asked = datetime(2026, 3, 11, 7, 0, tzinfo=timezone.utc)
+        world = World(self.callback(asked), gate=LawfulFromNine())
+        await world.use_case()(command())
+        [(_, at)] = world.follow_ups.jobs.values()
+        assert at == datetime(2026, 3, 11, 9, 0, tzinfo=timezone.utc)
+        assert (await world.campaigns.get(CAMPAIGN_ID)).follow_ups[0].moved
+
+    async def test_a_redelivered_job_queues_no_second_callback(self):
+        world = World(self.callback(NOW + timedelta(days=1)))
+        await world.use_case()(command())
+        await world.use_case("worker-b")(command())
+        assert len(world.follow_ups.jobs) == 1
+        assert len((await world.campaigns.get(CAMPAIGN_ID)).follow_ups) == 1
+        assert len(world.line.requests) == 1
+
+    async def test_the_callback_is_claimed_apart_and_knows_what_was_asked(self):
+        asked = NOW + timedelta(days=1)
+        world = World(self.callback(asked), result(CallOutcome.DECLINED, reached_human=True))
+        await world.use_case()(command())
+        follow_up = await world.use_case()(ConductCallCommand(CAMPAIGN_ID, 0, False, attempt=1))
+        assert follow_up.job_id == f"call:{CAMPAIGN_ID}:0:1" and not follow_up.duplicate
+        assert [r.attempt for r in world.line.requests] == [0, 1]
+        assert world.line.requests[1].callback_asked_at == asked
+        assert (await world.claims.get(CAMPAIGN_ID, 0, attempt=1)).status is ClaimStatus.COMPLETED
+
+    async def test_follow_ups_per_step_are_capped(self):
+        world = World(self.callback(NOW + timedelta(days=1)), self.callback(NOW + timedelta(days=2)),
+                      self.callback(NOW + timedelta(days=3)))
+        use_case = world.use_case()
+        use_case.max_follow_ups = 2
+        for attempt in range(3):
+            await use_case(ConductCallCommand(CAMPAIGN_ID, 0, False, attempt=attempt))
+        assert sorted(world.follow_ups.jobs) == [f"call:{CAMPAIGN_ID}:0:1", f"call:{CAMPAIGN_ID}:0:2"]
+
+    async def test_a_callback_that_can_never_be_lawful_is_not_queued(self):
+        class NothingAfterThisCall:
+            async def check(self, contact, campaign, now):
+                from domain.compliance import ComplianceDecision
+                verdict = Verdict.ALLOW if now == NOW else Verdict.SKIP
+                return ComplianceDecision(verdict, "do_not_call", "listed", now)
+
+        world = World(self.callback(NOW + timedelta(days=1)), gate=NothingAfterThisCall())
+        job = await world.use_case()(command())
+        assert job.outcome is CallOutcome.CALLBACK_REQUESTED and job.scheduled is None
+        assert world.follow_ups.jobs == {}
+
+    async def test_a_crash_before_queueing_is_finished_by_the_next_delivery(self):
+        class QueueDown(InMemoryFollowUpQueue):
+            down = True
+
+            async def schedule(self, command, at):
+                if self.down:
+                    raise TransientFault("redis", "connection refused")
+                return await super().schedule(command, at)
+
+        world = World(self.callback(NOW + timedelta(days=1)))
+        world.follow_ups = QueueDown()
+        with pytest.raises(TransientFault):
+            await world.use_case()(command())
+        world.follow_ups.down = False
+        world.clock.advance(minutes=5)
+        await world.use_case("worker-b")(command())
+        assert list(world.follow_ups.jobs) == [f"call:{CAMPAIGN_ID}:0:1"] and len(world.line.requests) == 1
+
+
+async def test_what_the_front_desk_said_is_kept_on_the_contact_for_the_next_attempt(caplog):
+    from datetime import time
+
+    from domain.front_desk import BestTime, FrontDeskDetails
+    world = World(result(CallOutcome.GATEKEEPER_BLOCKED, reached_human=True, front_desk=FrontDeskDetails(
+        decision_maker="Dr. Kent", extension="214", best_time=BestTime(("thu",), time(14), time(17)))),
+        contact=a_contact(known=FrontDeskDetails(direct_line="+15125550188", extension="200")))
+    caplog.set_level("DEBUG")
+    await world.use_case()(command())
+    for personal in ("Kent", "214", "5550188"):  # personal data: never in a log line
+        assert personal not in caplog.text
+    known = (await world.contacts.get(CONTACT_ID)).known
+    assert known == FrontDeskDetails(decision_maker="Dr. Kent", direct_line="+15125550188", extension="214",
+                                     best_time=BestTime(("thu",), time(14), time(17)),
+                                     learned_at=NOW + timedelta(minutes=3))  # retention counts from the call

@@ -59,7 +59,34 @@ class TestScript:
 
     def values(self, **extra):
         return {**self.contact.template_fields(), "agent_name": "Alex", "company": "DocShield",
-                "rep_name": "Sam", "slots": "", "callback_number": "800", **extra}
+                "rep_name": "Sam", "slots": "", "callback_number": "800", "meeting_minutes": "30", **extra}
+
+    def test_every_objection_reply_ends_with_a_question_or_a_next_step(self):
+        # A reply that ends on a statement leaves dead air: the callee waits for the agent.
+        script = default_script()
+        for kind in script.objection_kinds():
+            assert script.line(f"objection:{kind}", self.values()).rstrip().endswith("?"), kind
+
+    def test_the_closing_never_names_the_contact(self):
+        # Whoever is on the line at the end may be the receptionist, not the contact.
+        closing = default_script().line("closing", self.values())
+        assert self.contact.first_name not in closing and self.contact.last_name not in closing
+
+    def test_the_voicemail_says_whom_to_ask_for_and_the_callback_number(self):
+        message = default_script().line("voicemail", self.values(rep_name="Sam Carter",
+                                                                  callback_number="(800) 555-0199"))
+        assert "ask for Sam Carter" in message and message.count("(800) 555-0199") == 2
+
+    def test_the_pitch_promises_the_meeting_length_that_is_booked(self):
+        from domain.meeting import MEETING_LENGTH
+        from domain.slot_finder import SlotFinder
+
+        minutes = int(MEETING_LENGTH.total_seconds() // 60)
+        script = default_script()
+        for section in ("introduction", "voicemail", "objection:send_information", "objection:too_busy"):
+            assert str(minutes) in script.line(section, self.values(meeting_minutes=str(minutes))), section
+        assert "fifteen" not in " ".join(script.sections().values())
+        assert SlotFinder().duration == MEETING_LENGTH
 
     def test_the_default_script_renders_every_section(self):
         script = default_script()

@@ -17,6 +17,7 @@ from domain.contact import Contact
 from domain.outcomes import CallOutcome
 from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials, transient
 from tests.fakes.compliance import FakeDoNotCallList
+from tests.fakes.follow_up_queue import InMemoryFollowUpQueue
 from tests.fakes.personal_data import FakeErasureAudit, FakePersonalDataStore
 from tests.fakes.runtime import FakeClock
 from tests.fakes.storage import InMemoryArtifacts
@@ -38,10 +39,11 @@ class World:
         self.clock = FakeClock(NOW)
         self.calendar = FakeCalendar()
         self.credentials = FakeCalendarCredentials(now=lambda: NOW)
+        self.follow_ups = InMemoryFollowUpQueue()
 
     def use_case(self) -> EraseContact:
         return EraseContact(self.store, self.artifacts, self.dnc, self.audit, self.clock, self.calendar,
-                            self.credentials)
+                            self.credentials, self.follow_ups)
 
     def event(self, call_id: str) -> EventDraft:
         [draft] = [d for d in self.calendar.inserted(REP_CALENDAR) if d.event_id == EVENTS[call_id]]
@@ -111,6 +113,18 @@ async def test_erase_by_phone_removes_everything_personal_and_reports_counts(wor
     assert world.store.campaigns["k1"].status is CampaignStatus.OPTED_OUT
     assert await world.dnc.contains(PHONE)
     assert report.masked_phone == "+1512•••0143"
+
+
+async def test_the_callbacks_the_contact_asked_for_are_cancelled_and_others_kept(world):
+    from application.commands import ConductCallCommand
+    at = NOW + timedelta(days=1)
+    await world.follow_ups.schedule(ConductCallCommand("k1", 0, False, attempt=1), at)
+    await world.follow_ups.schedule(ConductCallCommand("k2", 0, False, attempt=1), at)
+    report = await world.use_case()(EraseContactCommand(phone=PHONE))
+    assert report.entry.callbacks_cancelled == 1
+    assert [c.campaign_id for c, _ in await world.follow_ups.scheduled("k2")] == ["k2"]
+    assert await world.follow_ups.scheduled("k1") == []
+    assert "callbacks cancelled: 1" in report.lines()
 
 
 async def test_others_are_untouched(world):

@@ -138,3 +138,32 @@ async def test_bad_input_is_refused_by_name():
         make(digit_pause_s=-1)
     with pytest.raises(ValueError, match="unknown menu target setting"):
         menu_policy({"menu_targets": {"prefered": ["x"]}}, CONTACT)
+
+
+async def test_a_known_extension_is_dialed_when_the_menu_offers_extensions_and_only_once():
+    from dataclasses import replace
+
+    from domain.front_desk import FrontDeskDetails
+
+    log: list = []
+
+    async def sleep(seconds: float) -> None:
+        log.append(("pause", seconds))
+
+    progress = CallProgress(started_at=datetime(2026, 3, 10, tzinfo=timezone.utc))
+    contact = replace(CONTACT, known=FrontDeskDetails(extension="214"))
+    fast = PhoneTreeFastPath.for_call(contact=contact, campaign_settings=None, controls=FakeCallControls(log),
+                                      progress=progress, channel=Agent(log), sleep=sleep)
+    acted = await fast.hear_prompt("Thank you for calling. If you know your party's extension, dial it now. "
+                                   "For appointments press 1.")
+    assert acted.digits == "214" and progress.digits == ["2", "1", "4"]
+    assert [e for e in log if e[0] == "dtmf"] == [("dtmf", "2"), ("dtmf", "1"), ("dtmf", "4")]
+    fast.new_prompt()
+    again = await fast.hear_prompt("If you know your party's extension, dial it now. For the office manager press 4.")
+    assert again.digits == "4"  # the extension was tried; the menu's own choice follows
+
+
+async def test_without_a_known_extension_the_extension_prompt_is_only_a_menu():
+    fast, progress, log = make()
+    acted = await fast.hear_prompt("If you know your party's extension, dial it now. For the office manager press 4.")
+    assert acted.digits == "4"

@@ -1,0 +1,59 @@
+"""FollowUpQueue on the ARQ queue: the follow-up is the same job with `attempt`, job id
+`call:{campaign_id}:{step}:{attempt}` (contracts section 1), deferred to its run time."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from arq.connections import ArqRedis
+from arq.constants import job_key_prefix
+from redis.asyncio import Redis
+
+from application.commands import ConductCallCommand, parse_job_id
+from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, enqueue_call, serialize
+
+
+KEEP_PAST_RUN_TIME = timedelta(days=1)
+
+
+class ArqFollowUpQueue:
+    """`redis`: a redis.asyncio client on the queue's Redis (its connection pool is shared)."""
+
+    def __init__(self, redis: Redis, *, queue_name: str):
+        self.queue_name = queue_name
+        self.arq = ArqRedis(redis.connection_pool, job_serializer=serialize, job_deserializer=deserialize,
+                            default_queue_name=queue_name)
+
+    async def schedule(self, command: ConductCallCommand, at: datetime) -> bool:
+        if command.attempt < 1:
+            raise ValueError("a follow-up has attempt >= 1; attempt 0 is the producer's job")
+        # Kept a day past its run time; a run time already past (a late redelivery) still gets the day.
+        keep = max(at - datetime.now(timezone.utc), timedelta(0)) + KEEP_PAST_RUN_TIME
+        return await enqueue_call(self.arq, command, queue_name=self.queue_name, defer_until=at,
+                                  expires=keep) is not None
+
+    async def scheduled(self, campaign_id: str) -> list[tuple[ConductCallCommand, datetime]]:
+        found = []
+        async for member, score in self.arq.zscan_iter(self.queue_name, match=f"call:{campaign_id}:*:*"):
+            job_id = member.decode() if isinstance(member, bytes) else member
+            parsed = parse_job_id(job_id)
+            if parsed is None or parsed[2] < 1:
+                continue
+            raw = await self.arq.get(job_key_prefix + job_id)
+            if raw is None:
+                continue
+            body = deserialize(raw)
+            if body.get("f") != FUNCTION_NAME:
+                continue
+            command = ConductCallCommand.from_kwargs(body["k"])
+            found.append((command, datetime.fromtimestamp(score / 1000, tz=timezone.utc)))
+        return sorted(found, key=lambda pair: pair[1])
+
+    async def cancel(self, campaign_id: str) -> int:
+        removed = 0
+        for command, _ in await self.scheduled(campaign_id):
+            async with self.arq.pipeline(transaction=True) as pipe:
+                pipe.zrem(self.queue_name, command.job_id)
+                pipe.delete(job_key_prefix + command.job_id)
+                done = await pipe.execute()
+            removed += int(done[0])
+        return removed

@@ -1,0 +1,69 @@
+"""FollowUpQueue contract: the in-memory fake and the ARQ queue on real Redis behave alike."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from redis.asyncio import Redis
+
+from application.commands import ConductCallCommand
+from infrastructure.arq_follow_ups import ArqFollowUpQueue
+from tests.fakes.follow_up_queue import InMemoryFollowUpQueue
+
+QUEUE = "docshield:test-calls"
+CAMPAIGN = "65f0c0ffee0000000000abcd"
+OTHER = "65f0c0ffee0000000000dcba"
+AT = datetime(2030, 3, 11, 14, 30, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["fake", "arq"])
+async def queue(request, redis_url):
+    if request.param == "fake":
+        yield InMemoryFollowUpQueue()
+        return
+    client = Redis.from_url(redis_url)
+    yield ArqFollowUpQueue(client, queue_name=QUEUE)
+    await client.aclose()
+
+
+async def test_a_follow_up_is_queued_once_per_job_id(queue):
+    command = ConductCallCommand(CAMPAIGN, 2, False, attempt=1)
+    assert await queue.schedule(command, AT) is True
+    assert await queue.schedule(command, AT + timedelta(hours=1)) is False
+    assert await queue.scheduled(CAMPAIGN) == [(command, AT)]
+
+
+async def test_attempts_are_queued_apart_and_listed_by_time(queue):
+    second = ConductCallCommand(CAMPAIGN, 2, False, attempt=2)
+    first = ConductCallCommand(CAMPAIGN, 2, False, attempt=1)
+    await queue.schedule(second, AT + timedelta(days=1))
+    await queue.schedule(first, AT)
+    await queue.schedule(ConductCallCommand(OTHER, 0, True, attempt=1), AT)
+    assert await queue.scheduled(CAMPAIGN) == [(first, AT), (second, AT + timedelta(days=1))]
+
+
+async def test_cancel_removes_only_that_campaign(queue):
+    await queue.schedule(ConductCallCommand(CAMPAIGN, 0, False, attempt=1), AT)
+    await queue.schedule(ConductCallCommand(OTHER, 0, False, attempt=1), AT)
+    assert await queue.cancel(CAMPAIGN) == 1
+    assert await queue.scheduled(CAMPAIGN) == []
+    assert len(await queue.scheduled(OTHER)) == 1
+
+
+async def test_the_producers_own_attempt_is_refused(queue):
+    with pytest.raises(ValueError, match="attempt"):
+        await queue.schedule(ConductCallCommand(CAMPAIGN, 0, False), AT)
+
+
+async def test_on_redis_the_job_is_the_contracts_wire_format(redis_url):
+    client = Redis.from_url(redis_url)
+    try:
+        await ArqFollowUpQueue(client, queue_name=QUEUE).schedule(ConductCallCommand(CAMPAIGN, 3, True, attempt=1), AT)
+        job_id = f"call:{CAMPAIGN}:3:1"
+        body = json.loads(await client.get(f"arq:job:{job_id}"))
+        assert body["f"] == "conduct_outbound_call" and body["a"] == []
+        assert body["k"] == {"campaign_id": CAMPAIGN, "step": 3, "final_step": True, "attempt": 1}
+        assert await client.zscore(QUEUE, job_id) == AT.timestamp() * 1000
+    finally:
+        await client.aclose()

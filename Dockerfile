@@ -5,7 +5,10 @@
 #   docker run --env-file .env docshield-worker check-status --json       # any other command
 #
 # Environment (all optional unless said; see infrastructure/settings.py):
-#   REDIS_URL                  redis://host:6379/0 (unset: an embedded Redis under DATA_DIR; not for production)
+#   REDIS_URL                  rediss://host:6380/0?ssl_ca_certs=/path/ca.pem (unset: an embedded Redis under DATA_DIR;
+#                              not for production)
+#   REQUIRE_TLS (true here): plain-text redis:// or mongodb:// to a host other than loopback is refused at start
+#   SHARED_LIMITS (true), SCRIPT_CACHE_S (30)
 #   MONGODB_URI, MONGODB_DATABASE (default docshield), MONGODB_TIMEOUT_MS (default 5000)
 #   QUEUE_NAME (default docshield:calls), MAX_CONCURRENT_CALLS (4), WORKER_ID (default host-pid)
 #   CLAIM_LEASE_S (120), HEARTBEAT_INTERVAL_S (2), MEMORY_LIMIT_MB (450), JOB_TIMEOUT_S, MAX_CALL_DURATION_S
@@ -52,7 +55,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     DATA_DIR=/var/lib/docshield \
     HEALTH_PORT=8080 \
-    LOG_JSON=true
+    LOG_JSON=true \
+    REQUIRE_TLS=true
 WORKDIR /var/lib/docshield
 USER docshield:docshield
 EXPOSE 8080

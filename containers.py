@@ -40,6 +40,7 @@ from infrastructure.otel_telemetry import OtelTelemetry
 from infrastructure.redis_handback import RedisHandback
 from infrastructure.redis_outcome_events import RedisOutcomeEvents
 from infrastructure.resilience import Guards, ResilienceConfig
+from infrastructure.resilience.shared_store import SharedStore
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
 from infrastructure.system_clock import FrozenClock, SystemClock
@@ -98,12 +99,19 @@ async def motor_client(uri: str, timeout_ms: int = 5000):
         client.close()
 
 
-async def mongo_database(client, name: str):
-    """The database, with the specification's indexes in place before anyone uses it."""
+async def mongo_database(client, name: str, guards: Guards):
+    """The database, with the specification's indexes in place before anyone uses it.
+
+    The set-up runs through the MongoDB guard like any other MongoDB call: an unreachable
+    server is a TransientFault (the job is retried, never failed for good), and the next
+    use tries the set-up again."""
     from odmantic import AIOEngine
 
-    await AIOEngine(client=client, database=name).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
-    await MongoComplianceAudit(client[name]).ensure_indexes()
+    async def set_up() -> None:
+        await AIOEngine(client=client, database=name).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
+        await MongoComplianceAudit(client[name]).ensure_indexes()
+
+    await guards["mongodb"].call(set_up)
     yield client[name]
 
 
@@ -131,13 +139,20 @@ def egress_target(settings: Settings):
                   endpoint=settings.s3_endpoint_url or "")
 
 
-def resilience_guards(settings: Settings, telemetry, retry_notice=None) -> Guards:
+def shared_store(settings: Settings, redis_url) -> SharedStore | None:
+    """Where account-wide limits and breakers live; `redis_url` is the provider, awaited on the
+    first guarded call, so a command that never calls out never starts Redis."""
+    return SharedStore(redis_url) if settings.shared_limits else None
+
+
+def resilience_guards(settings: Settings, telemetry, retry_notice=None, shared: SharedStore | None = None) -> Guards:
     return Guards(ResilienceConfig.from_json(settings.resilience),
-                  on_breaker_change=getattr(telemetry, "breaker_changed", None), on_retry=retry_notice)
+                  on_breaker_change=getattr(telemetry, "breaker_changed", None), on_retry=retry_notice,
+                  shared=shared)
 
 
-def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = ()):
-    return guards.wrap(adapter, dependency, no_retry=no_retry)
+def guarded(adapter, guards: Guards, dependency: str, no_retry: tuple[str, ...] = (), no_limit: tuple[str, ...] = ()):
+    return guards.wrap(adapter, dependency, no_retry=no_retry, no_limit=no_limit)
 
 
 class Container(containers.DeclarativeContainer):
@@ -147,10 +162,6 @@ class Container(containers.DeclarativeContainer):
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
     mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
-    database = providers.Resource(mongo_database, mongo_client, settings.provided.mongodb_database)
-    engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
-                                 database)
-
     clock = providers.Selector(
         providers.Callable(lambda s: "frozen" if s.clock_frozen_at else "system", settings),
         frozen=providers.Singleton(FrozenClock, settings.provided.clock_frozen_at),
@@ -159,7 +170,11 @@ class Container(containers.DeclarativeContainer):
     telemetry = providers.Singleton(OtelTelemetry)
     # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
     retry_notice = providers.Object(None)
-    guards = providers.Singleton(resilience_guards, settings, telemetry, retry_notice)
+    shared_store = providers.Singleton(shared_store, settings, redis_url.provider)
+    guards = providers.Singleton(resilience_guards, settings, telemetry, retry_notice, shared_store)
+    database = providers.Resource(mongo_database, mongo_client, settings.provided.mongodb_database, guards)
+    engine = providers.Singleton(lambda db: __import__("odmantic").AIOEngine(client=db.client, database=db.name),
+                                 database)
 
     campaigns = providers.Singleton(guarded, providers.Singleton(MongoCampaignRepository, engine), guards, "mongodb")
     contacts = providers.Singleton(guarded, providers.Singleton(MongoContactRepository, engine), guards, "mongodb")
@@ -169,7 +184,8 @@ class Container(containers.DeclarativeContainer):
     do_not_call = providers.Singleton(guarded, providers.Singleton(
         MongoDoNotCallList, database, providers.Callable(str.encode, settings.provided.dnc_hash_key)), guards, "mongodb")
     audit = providers.Singleton(guarded, providers.Singleton(MongoComplianceAudit, database), guards, "mongodb")
-    scripts = providers.Singleton(guarded, providers.Singleton(MongoScriptCatalog, database), guards, "mongodb")
+    scripts = providers.Singleton(guarded, providers.Singleton(
+        MongoScriptCatalog, database, cache_s=settings.provided.script_cache_s), guards, "mongodb")
     artifacts = providers.Resource(call_artifacts, settings, guards)
     handback = providers.Singleton(RedisHandback, redis)
     outcome_events = providers.Singleton(guarded, providers.Singleton(RedisOutcomeEvents, redis), guards, "redis")
@@ -226,7 +242,10 @@ class Container(containers.DeclarativeContainer):
                 max_call_duration_s=settings.provided.max_call_duration_s),
             handback,
             recording=providers.Callable(egress_target, settings),
-            clock=clock, telemetry=telemetry), guards, "livekit", no_retry=("conduct",)),
+            clock=clock, telemetry=telemetry,
+            # LiveKit's quota counts API requests: the line spends it per request, not per call.
+            pace=providers.Callable(Guards.pace, guards, "livekit")),
+            guards, "livekit", no_retry=("conduct",), no_limit=("conduct",)),
         # Without credentials: a campaign naming a practice scenario gets that practice (the simulator's
         # people and the offline brain), any other the plain simulated line.
         simulated=providers.Singleton(
@@ -276,6 +295,9 @@ async def build_container(settings: Settings) -> Container:
 
 
 async def close_container(container: Container) -> None:
+    shared = container.shared_store()
+    if shared is not None:
+        await shared.aclose()  # before Redis itself stops (a no-op when it never connected)
     pending = container.shutdown_resources()
     if pending is not None:
         await pending

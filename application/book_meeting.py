@@ -226,10 +226,10 @@ class BookMeeting:
         try:
             meeting = await self.calendar.insert(access, calendar_id, draft)
         except EventExists:
-            meeting = await self.calendar.get(access, calendar_id, event_id)
-            if meeting is None:  # the id is burnt (a deleted event keeps it): nothing more to do automatically
+            existing = await self.calendar.get(access, calendar_id, event_id)
+            if existing is None:  # the id is burnt (a deleted event keeps it): nothing more to do automatically
                 raise CalendarRefused(f"event id {event_id} is already used by a deleted event", 409)
-            return BookingResult(BookingStatus.BOOKED, meeting=meeting, already_booked=True)
+            return BookingResult(BookingStatus.BOOKED, meeting=existing, already_booked=True)
         except SlotTaken:
             return await self._reoffer(request, access, slot, finder, BookingStatus.SLOT_TAKEN,
                                        "the slot was taken meanwhile")

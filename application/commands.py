@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from application.errors import MalformedJob
 
-_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")  # fullmatch: `$` would let a trailing newline through
 CALL_JOB_FIELDS = ("campaign_id", "step", "final_step")
 # Only on follow-up calls the worker queues itself (contracts section 1); producers never send it.
 OPTIONAL_CALL_JOB_FIELDS = ("attempt",)
@@ -49,7 +49,7 @@ class ConductCallCommand:
         if unknown:
             problems.append(f"unexpected kwarg(s): {', '.join(map(str, unknown))}")
         campaign_id = kwargs.get("campaign_id")
-        if "campaign_id" in kwargs and not (isinstance(campaign_id, str) and _OBJECT_ID.match(campaign_id)):
+        if "campaign_id" in kwargs and not (isinstance(campaign_id, str) and _OBJECT_ID.fullmatch(campaign_id)):
             problems.append(f"campaign_id must be a 24-hex ObjectId string, got {_preview(campaign_id)}")
         step = kwargs.get("step")
         if "step" in kwargs and (not isinstance(step, int) or isinstance(step, bool) or step < 0):
@@ -62,7 +62,8 @@ class ConductCallCommand:
             problems.append(f"attempt must be an integer >= 1 when given, got {_preview(attempt)}")
         if problems:
             raise MalformedJob("; ".join(problems))
-        return cls(campaign_id=campaign_id, step=step, final_step=final_step, attempt=attempt)
+        return cls(campaign_id=kwargs["campaign_id"], step=kwargs["step"], final_step=kwargs["final_step"],
+                   attempt=attempt)
 
 
 def job_id_for(campaign_id: str, step: int, attempt: int = 0) -> str:

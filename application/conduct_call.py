@@ -20,7 +20,7 @@ from application.ports.repositories import CallRecordRepository, CampaignReposit
 from application.ports.scripts import ScriptCatalog
 from application.ports.storage import CallArtifacts
 from application.ports.telemetry import Telemetry
-from domain.call_claim import Claim, ClaimStatus
+from domain.call_claim import Claim, ClaimStatus, claim_key
 from domain.call_record import CallRecord
 from domain.campaign import Campaign, FollowUp
 from domain.compliance import ComplianceDecision, Verdict
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 # The phone may have rung; nobody knows how it ended. A person must look.
 OUTCOME_UNKNOWN_REASON = "outcome unknown: the worker handling this call was lost mid-call; not re-dialed"
+_REFUSALS = uuid.UUID("5f1d0b8e-6a47-4c1e-9d55-2f0c3a7e9b10")
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,10 @@ class ConductCall:
 
     async def __call__(self, command: ConductCallCommand) -> JobResult:
         with self.telemetry.stage("job", job_id=command.job_id, step=command.step):
-            campaign = await self.campaigns.get(command.campaign_id)
-            if campaign is None:
+            found = await self.campaigns.get_with_contact(command.campaign_id)  # one round trip for both
+            if found is None:
                 raise UnknownCampaign(f"unknown campaign {command.campaign_id}")
-            contact = await self.contacts.get(campaign.contact_id)
+            campaign, contact = found
             if contact is None:
                 raise MalformedJob(f"campaign {campaign.id} points to unknown contact {campaign.contact_id}")
             result = await self._run(command, campaign, contact)
@@ -143,7 +144,6 @@ class ConductCall:
             raise TransientFault("outcome_events", f"{type(exc).__name__} while publishing") from exc
 
     async def _run(self, command: ConductCallCommand, campaign, contact: Contact) -> JobResult:
-        job_id = command.job_id
         try:
             script = await self.scripts.for_campaign(campaign.batch, campaign.script_id)
             script.validate(frozenset(contact.extra))
@@ -152,22 +152,20 @@ class ConductCall:
 
         now = self.clock.now()
         call_id = uuid.uuid4().hex
+        decision = None
+        if not campaign.closed:
+            with self.telemetry.stage("compliance"):
+                decision = await self.compliance.check(contact, campaign, now)
         with self.telemetry.stage("claim"):
+            # The decision is kept with the claim, in the same write: the audit trail costs no round trip.
             won, claim = await self.claims.acquire(
                 campaign.id, command.step, worker_id=self.worker_id, call_id=call_id,
-                now=now, lease_until=now + self.claim_policy.lease, attempt=command.attempt,
+                now=now, lease_until=now + self.claim_policy.lease, attempt=command.attempt, decision=decision,
             )
         if not won:
             return await self._not_ours(command, campaign, claim, now)
-        if campaign.closed:
-            await self.claims.complete(campaign.id, command.step, outcome=CallOutcome.SKIPPED,
-                                       attempt=command.attempt)
-            return JobResult(job_id, CallOutcome.SKIPPED, call_id=call_id,
-                             reason=f"campaign is {campaign.status.value}")
-
-        with self.telemetry.stage("compliance"):
-            decision = await self.compliance.check(contact, campaign, now)
-            await self.audit.record(campaign.id, command.step, decision)
+        if decision is None:  # the campaign is closed
+            return await self._closed(command, campaign, call_id)
         if not decision.allowed:
             return await self._refused(command, campaign, call_id, decision, now)
 
@@ -192,18 +190,9 @@ class ConductCall:
             # Whoever dialed is gone. Record what we know; never dial again.
             stored = await self.records.get(claim.call_id)
             if stored is not None:
-                # It stored its record, then lost the claim update: keep its outcome, not "unknown".
-                await self.claims.complete(claim.campaign_id, claim.step, outcome=stored.outcome,
-                                           attempt=command.attempt)
-                campaign = await self.campaigns.get(command.campaign_id)
-                if campaign is not None:
-                    campaign.record_call(step=command.step, outcome=stored.outcome,
-                                         at=stored.ended_at or stored.started_at,
-                                         final_step=command.final_step, call_id=stored.call_id)
-                    await self.campaigns.save(campaign)
-                    scheduled = await self._queue_follow_up(campaign, command)
-                else:
-                    scheduled = None
+                # It stored its record, then died before the campaign or the claim: keep its
+                # outcome, not "unknown", and finish the writes it did not make.
+                scheduled = await self._settle(command, stored.outcome, campaign=campaign, record=stored, stored=True)
                 return JobResult(job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason, record=stored,
                                  scheduled=scheduled)
             record = CallRecord(
@@ -211,15 +200,7 @@ class ConductCall:
                 outcome=CallOutcome.FAILED, started_at=claim.lease_until, ended_at=now,
                 reason=OUTCOME_UNKNOWN_REASON, worker_id=claim.worker_id,
             )
-            await self.records.add(record)
-            await self.claims.complete(claim.campaign_id, claim.step, outcome=CallOutcome.FAILED,
-                                       attempt=command.attempt)
-            campaign = await self.campaigns.get(command.campaign_id)
-            if campaign is not None:
-                campaign.record_call(step=command.step, outcome=CallOutcome.FAILED, at=now,
-                                     final_step=command.final_step, call_id=claim.call_id)
-                await self.campaigns.save(campaign)
-            self.telemetry.call_finished(record)
+            await self._settle(command, CallOutcome.FAILED, campaign=campaign, record=record)
             log.warning("job %s: %s (call %s)", job_id, OUTCOME_UNKNOWN_REASON, claim.call_id)
             return JobResult(job_id, CallOutcome.FAILED, call_id=claim.call_id, reason=OUTCOME_UNKNOWN_REASON,
                              record=record)
@@ -236,10 +217,29 @@ class ConductCall:
             await self.claims.release(campaign.id, command.step, worker_id=self.worker_id, attempt=command.attempt)
             return JobResult(job_id, CallOutcome.DEFERRED, reason=reason, deferred_until=decision.until)
         outcome = CallOutcome.WRONG_NUMBER if decision.verdict is Verdict.WRONG_NUMBER else CallOutcome.SKIPPED
+        # One refusal record per step, whatever the deliveries: a worker that died after storing
+        # it leaves the claim merely CLAIMED, and the next delivery's refusal replaces it.
+        call_id = refusal_call_id(campaign.id, command.step)
         record = CallRecord(call_id=call_id, campaign_id=campaign.id, step=command.step, outcome=outcome,
                             started_at=now, ended_at=now, reason=reason, worker_id=self.worker_id)
-        await self._store(campaign, command, record)
+        await self._settle(command, outcome, campaign=campaign, record=record)
         return JobResult(job_id, outcome, call_id=call_id, reason=reason, record=record)
+
+    async def _closed(self, command: ConductCallCommand, campaign: Campaign, call_id: str) -> JobResult:
+        """A step of a campaign that is already over: nothing is dialed.
+
+        When the campaign was closed by this very step (a worker stored its record and the
+        campaign, then died before the claim), the step settles with that record's outcome.
+        """
+        mine = [r for r in await self.records.for_campaign(campaign.id) if r.step == command.step]
+        if mine:
+            stored = mine[-1]
+            await self._settle(command, stored.outcome, campaign=campaign, record=stored, stored=True)
+            return JobResult(command.job_id, stored.outcome, call_id=stored.call_id, reason=stored.reason,
+                             record=stored)
+        await self._settle(command, CallOutcome.SKIPPED)
+        return JobResult(command.job_id, CallOutcome.SKIPPED, call_id=call_id,
+                         reason=f"campaign is {campaign.status.value}")
 
     async def _conduct(self, request: CallRequest) -> tuple[CallResult, bool]:
         """The call's result, and whether the phone may have rung (the dialing hook ran)."""
@@ -322,7 +322,7 @@ class ConductCall:
                                             learned_at=result.ended_at)
             await self.contacts.save(request.contact)
         await self._plan_callback(command, campaign, request.contact, record)
-        scheduled = await self._store(campaign, command, record, dialed=dialed)
+        scheduled = await self._settle(command, record.outcome, campaign=campaign, record=record, dialed=dialed)
         return JobResult(command.job_id, record.outcome, call_id=record.call_id, reason=record.reason, record=record,
                          scheduled=scheduled)
 
@@ -350,21 +350,33 @@ class ConductCall:
                  "queued" if queued else "already queued", follow_up.at.isoformat())
         return follow_up
 
-    async def _store(self, campaign, command: ConductCallCommand, record: CallRecord, *,
-                     dialed: bool | None = None) -> FollowUp | None:
-        # Record, campaign, then claim: until the claim completes, a later delivery finds the
-        # record and finishes the other two (record_call ignores a call it already holds).
-        # Completing the claim first would leave a finished step whose campaign missed it.
-        await self.records.add(record)
-        campaign.record_call(step=command.step, outcome=record.outcome, at=record.ended_at or record.started_at,
-                             final_step=command.final_step, call_id=record.call_id, dialed=dialed)
-        await self.campaigns.save(campaign)
-        # Queued after the campaign holds it, before the claim completes: a crash in between is
-        # finished by the next delivery, which queues the same job id (a no-op when already queued).
-        scheduled = await self._queue_follow_up(campaign, command)
-        await self.claims.complete(campaign.id, command.step, outcome=record.outcome, attempt=command.attempt)
-        self.telemetry.call_finished(record)
+    async def _settle(self, command: ConductCallCommand, outcome: CallOutcome, *,
+                      campaign: Campaign | None = None, record: CallRecord | None = None,
+                      stored: bool = False, dialed: bool | None = None) -> FollowUp | None:
+        """The one way a step ends: its record, then the campaign (and its follow-up queued), then the claim.
+
+        Until the claim completes, a later delivery finds the record and finishes the rest
+        (record_call ignores a call it already holds; queueing the same follow-up is a no-op);
+        completing the claim first would leave a finished step whose campaign missed it.
+        `stored`: the record is already there.
+        """
+        if record is not None and not stored:
+            await self.records.add(record)
+        scheduled = None
+        if record is not None and campaign is not None:
+            campaign.record_call(step=command.step, outcome=outcome, at=record.ended_at or record.started_at,
+                                 final_step=command.final_step, call_id=record.call_id, dialed=dialed)
+            await self.campaigns.save(campaign)
+            scheduled = await self._queue_follow_up(campaign, command)
+        await self.claims.complete(command.campaign_id, command.step, outcome=outcome, attempt=command.attempt)
+        if record is not None and not stored:
+            self.telemetry.call_finished(record)
         return scheduled
+
+
+def refusal_call_id(campaign_id: str, step: int) -> str:
+    """The record id of a step the compliance gate refused (stable across deliveries)."""
+    return uuid.uuid5(_REFUSALS, claim_key(campaign_id, step)).hex
 
 
 def _zone_name(contact) -> str | None:

@@ -153,7 +153,7 @@ class EraseContact:
         if command.phone:
             number = normalise_phone(command.phone)
             return await self.store.contacts_with_phone(number), number
-        contact = await self.store.contact(command.contact_id)
+        contact = await self.store.contact(command.contact_id or "")
         if contact is None:
             raise ContactNotFound(f"no contact with id {command.contact_id!r}")
         try:

@@ -14,14 +14,10 @@ from secantus import SecantusDBServer
 from application.archive_calls import ArchiveCalls
 from domain.retention_policy import RetentionPolicy
 from infrastructure.mongo_archive import MongoCallArchive
+from tests.fakes.runtime import FakeClock
 
 RECORDS = 2000
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
-
-
-class Clock:
-    def now(self) -> datetime:
-        return NOW
 
 
 async def one_run(uri: str, batch_size: int) -> float:
@@ -31,7 +27,7 @@ async def one_run(uri: str, batch_size: int) -> float:
     await db["call_records"].insert_many([
         {"callId": f"c{i}", "campaignId": "65f0c0ffee0000000000abcd", "step": 0, "outcome": "no_answer",
          "startedAt": started, "transcriptKey": f"calls/c{i}/transcript.json"} for i in range(RECORDS)])
-    job = ArchiveCalls(MongoCallArchive(db, batch_size=batch_size), RetentionPolicy(), Clock())
+    job = ArchiveCalls(MongoCallArchive(db, batch_size=batch_size), RetentionPolicy(), FakeClock(NOW))
     t0 = time.perf_counter()
     report = await job()
     elapsed = time.perf_counter() - t0

@@ -22,17 +22,13 @@ from domain.meeting import Interval  # noqa: E402
 from domain.slot_finder import SlotFinder, WorkingHours  # noqa: E402
 from infrastructure.google_calendar import GoogleCalendar  # noqa: E402
 from infrastructure.ics_calendar import IcsCalendar  # noqa: E402
+from tests.fakes.runtime import FakeClock  # noqa: E402
 from tests.stubs.google_calendar_stub import GoogleCalendarStub  # noqa: E402
 
 NY, CHI = ZoneInfo("America/New_York"), ZoneInfo("America/Chicago")
 NOW = datetime(2026, 3, 10, 10, 15, tzinfo=CHI)
 CAL = "rep@docshield.example"
 N = 50
-
-
-class Clock:
-    def now(self):
-        return NOW
 
 
 class Fixed:
@@ -91,12 +87,12 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         ics = IcsCalendar(folder)
         ics.seed(CAL, timezone_name="America/New_York", working_hours=WorkingHours(), busy=busy[:8])
-        await bookings(BookMeeting(ics, Fixed(CalendarAccess(token=None)), Clock()), "ics")
+        await bookings(BookMeeting(ics, Fixed(CalendarAccess(token=None)), FakeClock(NOW)), "ics")
 
     stub = GoogleCalendarStub().start()
     try:
         access = CalendarAccess(token=stub.issue_token(), expires_at=datetime.now(timezone.utc) + timedelta(hours=1))
-        await bookings(BookMeeting(GoogleCalendar(api_endpoint=stub.api_endpoint), Fixed(access), Clock()), "google+stub")
+        await bookings(BookMeeting(GoogleCalendar(api_endpoint=stub.api_endpoint), Fixed(access), FakeClock(NOW)), "google+stub")
         print(f"google+stub: {len(stub.received) / N:.1f} HTTP requests per propose+book; problems: {len(stub.problems)}")
     finally:
         stub.stop()

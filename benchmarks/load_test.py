@@ -16,57 +16,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
-from bson import ObjectId  # noqa: E402
 from secantus import SecantusDBServer  # noqa: E402
 
-from application.commands import ConductCallCommand  # noqa: E402
-from containers import build_container, close_container  # noqa: E402
-from domain.campaign import Campaign  # noqa: E402
-from domain.contact import Contact  # noqa: E402
-from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize  # noqa: E402
 from infrastructure.settings import load_settings  # noqa: E402
+from tests.integration.pipeline_world import enqueue_first_steps, seed_callable_campaigns  # noqa: E402
 from tests.servers import RedisServer  # noqa: E402
-
-
-def noon_somewhere() -> str:
-    # The real calling-window rule runs in the workers: put every contact where it is midday now.
-    offset = ((12 - datetime.now(timezone.utc).hour + 12) % 24) - 12
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
-
-
-async def seed(settings, calls: int) -> list[str]:
-    container = await build_container(settings)
-    try:
-        contacts, campaigns = await container.contacts(), await container.campaigns()
-        zone = noon_somewhere()
-        ids = []
-        for i in range(calls):
-            contact = Contact(id=str(ObjectId()), first_name="Load", last_name=f"Test{i}",
-                              phone=f"+1512555{i % 10000:04d}", practice=f"Practice {i}", timezone=zone)
-            campaign = Campaign(id=str(ObjectId()), contact_id=contact.id)
-            await contacts.add(contact)
-            await campaigns.add(campaign)
-            ids.append(campaign.id)
-        return ids
-    finally:
-        await close_container(container)
-
-
-async def enqueue_all(settings, campaign_ids: list[str]) -> None:
-    from arq.connections import create_pool
-
-    pool = await create_pool(redis_settings(settings.redis_url), job_serializer=serialize,
-                             job_deserializer=deserialize, default_queue_name=settings.queue_name)
-    for campaign_id in campaign_ids:
-        await enqueue_call(pool, ConductCallCommand(campaign_id, 0, True), queue_name=settings.queue_name)
-    await pool.aclose()
 
 
 async def sample(database, campaign_count: int, workers: list[subprocess.Popen], deadline: float) -> dict:
@@ -89,6 +49,19 @@ async def sample(database, campaign_count: int, workers: list[subprocess.Popen],
             "first_dial_at": first_dial, "records": await records.count_documents({})}
 
 
+async def ready(redis_url: str, count: int) -> None:
+    from redis.asyncio import Redis
+
+    from infrastructure.worker_registry import WorkerRegistry
+
+    client = Redis.from_url(redis_url)
+    try:
+        while len(await WorkerRegistry(client).live()) < count:
+            await asyncio.sleep(0.1)
+    finally:
+        await client.aclose()
+
+
 def _rss(pid: int) -> float:
     try:
         return psutil.Process(pid).memory_info().rss / 2**20
@@ -106,7 +79,7 @@ async def main(args) -> int:
                              data_dir=data_dir)
     workers: list[subprocess.Popen] = []
     try:
-        campaign_ids = await seed(settings, args.calls)
+        campaign_ids = await seed_callable_campaigns(settings, args.calls)
         env = {**os.environ, "REDIS_URL": redis.url, "MONGODB_URI": mongo.uri, "MONGODB_DATABASE": database_name,
                "DATA_DIR": str(data_dir), "SIMULATED_CALL_SECONDS": str(args.hold), "POLL_DELAY_S": "0.05",
                "MAX_CONCURRENT_CALLS": str(args.concurrency), "LOG_LEVEL": "WARNING", "HEARTBEAT_INTERVAL_S": "1"}
@@ -114,7 +87,7 @@ async def main(args) -> int:
             workers.append(subprocess.Popen([sys.executable, "-m", "entrypoints", "start-worker"], cwd=ROOT,
                                             env={**env, "WORKER_ID": f"load-{i}"}, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL))
-        await asyncio.sleep(3)  # let them import and connect before the clock starts
+        await ready(redis.url, len(workers))  # warmed up and beating: the idle figure is the steady one
         baseline_rss = sum(_rss(p.pid) for p in workers)
 
         from motor.motor_asyncio import AsyncIOMotorClient
@@ -122,7 +95,7 @@ async def main(args) -> int:
         client = AsyncIOMotorClient(mongo.uri)
         database = client[database_name]
         started = time.monotonic()
-        await enqueue_all(settings, campaign_ids)
+        await enqueue_first_steps(settings, campaign_ids)
         figures = await sample(database, len(campaign_ids), workers, started + args.deadline)
         elapsed = figures["finished_at"] - started
 

@@ -104,11 +104,10 @@ class CallFigures:
     def answer_rates(self, slot: int) -> dict[int, HourCount]:
         """Dialed and answered calls by local weekday (slot 0) or local hour (slot 1)."""
         out: dict[int, list[int]] = {}
-        for key, calls in self.by_local_time.items():
-            outcome = key[2]
+        for (weekday, hour, outcome), calls in self.by_local_time.items():
             if not outcome.dialed:
                 continue
-            counts = out.setdefault(key[slot], [0, 0])
+            counts = out.setdefault(hour if slot else weekday, [0, 0])
             counts[0] += calls
             counts[1] += calls if outcome.answered else 0
         return {k: HourCount(d, a) for k, (d, a) in sorted(out.items())}

@@ -1,15 +1,16 @@
 """Where the called party is: time zone(s) and state(s), from the contact and the number.
 
-The contact's own time zone and state win when set; otherwise they come from
-the number (phonenumbers' prefix data). When that is not certain the answer
-lists every candidate, and the calling policy applies the rules of all of them
+Zones come from the number (phonenumbers' prefix data) and the contact's state;
+a contact's own time zone is added to them, never put in their place. When that
+is not certain the answer lists every candidate, and the calling policy applies the rules of all of them
 (strictest wins): an area code spanning two zones gets the window lawful in
 both, a contact in one state with a number from another gets both states' rules.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 import phonenumbers
 from phonenumbers import timezone as number_zones
@@ -170,12 +171,17 @@ def _number_state(number: phonenumbers.PhoneNumber, region: str) -> str | None:
         return None
 
 
-def _checked_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {name!r} (use an IANA name such as America/Chicago)") from None
+def checked_zone(name: str) -> str:
+    """`name` when it is an IANA time zone name (never a path: `../../etc/passwd` is refused);
+    ValueError otherwise. Any zone is safe to accept: it only ever adds to the number's zones."""
+    if not isinstance(name, str) or name not in _iana_names():
+        raise ValueError(f"unknown time zone {str(name)[:60]!r} (use an IANA name such as America/Chicago)")
     return name
+
+
+@lru_cache(maxsize=1)
+def _iana_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def _ordered(items) -> tuple[str, ...]:
@@ -190,6 +196,7 @@ def locate(phone: str, *, state: str | None = None, timezone: str | None = None)
     """
     number = parse_us_number(phone)
     region = phonenumbers.region_code_for_number(number)
+    assert region is not None  # parse_us_number accepts only numbers of a US region
     national = str(number.national_number)
     area_code = national[:3]
 
@@ -200,9 +207,6 @@ def locate(phone: str, *, state: str | None = None, timezone: str | None = None)
         state_source = "contact+number"
     else:
         state_source = "contact" if contact_state else ("number" if number_state else "unknown")
-
-    if timezone:
-        return CalleeLocation((_checked_zone(timezone),), states, area_code, region, "contact", state_source)
 
     from_number = [z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE]
     geographic = 0 < len(from_number) <= 4  # toll-free and non-geographic codes list every NANP zone
@@ -216,4 +220,12 @@ def locate(phone: str, *, state: str | None = None, timezone: str | None = None)
         zones, source = STATE_ZONES[contact_state], "state"
     else:
         zones, source = US_ZONES, "us"
+    if timezone:
+        # The contact's zone never replaces what the number says: a call must be lawful in both, so
+        # the strictest window governs (a Texas number with Europe/London is still called in Texas hours).
+        contact_zone = checked_zone(timezone)
+        if source == "us":  # the number names no zone (toll-free, non-geographic): the contact's is all we know
+            return CalleeLocation((contact_zone,), states, area_code, region, "contact", state_source)
+        return CalleeLocation(_ordered([contact_zone, *zones]), states, area_code, region, f"contact+{source}",
+                              state_source)
     return CalleeLocation(zones, states, area_code, region, source, state_source)

@@ -50,8 +50,11 @@ class ComplianceInputError(ValueError):
 class Constraint(Protocol):
     """One time rule: why an instant is unlawful (None when lawful), and where that may change."""
 
-    name: str
-    source: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
 
     def violation(self, at: datetime) -> str | None: ...
 
@@ -261,9 +264,9 @@ class CallingPolicy:
             rules.append(LocalWindow("campaign_window", "campaign settings", zones, windows, campaign_closed))
         if best_time is not None:
             # The front desk said when the decision maker is in: call then, inside every rule above.
-            windows = {WEEKDAYS.index(d): (best_time.start, best_time.end) if d in best_time.days else None
-                       for d in WEEKDAYS}
-            rules.append(LocalWindow("best_time", "what the practice's front desk told us", zones[:1], windows))
+            best_windows: dict[int, Window | None] = {
+                WEEKDAYS.index(d): (best_time.start, best_time.end) if d in best_time.days else None for d in WEEKDAYS}
+            rules.append(LocalWindow("best_time", "what the practice's front desk told us", zones[:1], best_windows))
         if limits.per_day is not None:
             rules.append(DailyAttemptLimit(limits.per_day, attempts, zones))
         if limits.per_week is not None:

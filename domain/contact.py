@@ -1,9 +1,44 @@
 """The person and practice a campaign calls."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from domain.front_desk import FrontDeskDetails
+
+MAX_NAME_CHARS = 100
+MAX_EMAIL_CHARS = 254
+
+# Terminal escape sequences (colours, cursor moves, titles) as a whole, before the
+# remaining control characters go one by one.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+                    r"[A-Za-z]{2,63}")
+
+
+def clean_name(value: str, *, what: str = "name", max_chars: int = MAX_NAME_CHARS) -> str:
+    """A name as it may be spoken and stored: terminal escapes and control characters removed,
+    runs of white space made one space; ValueError when nothing is left or it is too long."""
+    text = _ESCAPES.sub("", value or "")
+    text = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or
+                   not unicodedata.category(ch).startswith("C"))
+    text = " ".join(text.split())
+    if not text:
+        raise ValueError(f"{what} is empty once control characters are removed")
+    if len(text) > max_chars:
+        raise ValueError(f"{what} has {len(text)} characters; at most {max_chars}")
+    return text
+
+
+def checked_email(value: str) -> str:
+    """An email address as given (trimmed), or "" for none; ValueError when it is not one."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    if len(text) > MAX_EMAIL_CHARS or not _EMAIL.fullmatch(text):
+        raise ValueError("not an email address (name@domain.tld)")
+    return text
 
 
 @dataclass

@@ -64,8 +64,8 @@ def _hour(text: str, meridiem: str | None, *, afternoon: bool) -> time:
     if text in _NUMBERS:
         hour, minute = _NUMBERS[text], 0
     else:
-        hour, _, minutes = text.partition(":")
-        hour, minute = int(hour), int(minutes or 0)
+        hours, _, minutes = text.partition(":")
+        hour, minute = int(hours), int(minutes or 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
         raise ValueError(f"not a time of day: {text!r}")
     meridiem = (meridiem or "").replace(".", "")
@@ -83,7 +83,8 @@ def parse_best_time(said: str) -> BestTime:
     between 9 and 11", "mornings"); days default to weekdays and hours to 9-5 where not said.
     Raises ValueError when nothing in the words names a day or an hour."""
     text = said.lower()
-    days, away = [], []
+    days: list[str] = []
+    away: list[str] = []
     # "He's in clinic Tuesdays; try Thursday": days in a clause saying they are away are not best times.
     for clause in re.split(r"[;,.]|\bbut\b", text):
         named = [_DAY_WORDS[w] for w in re.findall(r"[a-z]+", clause) if w in _DAY_WORDS]
@@ -177,7 +178,7 @@ def read_front_desk(said: str) -> FrontDeskDetails:
     if found := _DECIDES.search(said):
         name = next(g for g in found.groups() if g)
     extension = found.group(1) if (found := _EXTENSION.search(said)) else None
-    digits = "".join(ch for ch in _DIRECT.search(said).group(1) if ch.isdigit()) if _DIRECT.search(said) else ""
+    digits = "".join(ch for ch in found.group(1) if ch.isdigit()) if (found := _DIRECT.search(said)) else ""
     direct = ("+1" + digits[-10:]) if len(digits) >= 10 else None
     best = None
     if _WHEN.search(said):

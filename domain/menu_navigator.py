@@ -32,7 +32,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Mapping, Sequence
 
+from domain.menu_questions import answer_option
 from domain.menu_reader import Menu, MenuOption, OptionKind, read_menu
+from domain.voicemail_detector import classify_greeting
 
 
 class NavAction(str, Enum):
@@ -84,9 +86,9 @@ DEFAULT_TIERS: tuple[Tier, ...] = (
         "general information", "general inquiries", "main office", "office staff", "staff member",
         "member of our staff", "speak with someone", "speak to someone", "talk to someone",
         "talk with someone", "a person", "live person", "team member", "someone in our office",
-        "remaining questions",
+        "remaining questions", "something else", "all others", "other callers", "all other callers",
     )),
-    Tier("operator", ("operator", "representative", "attendant", "next available", "associate")),
+    Tier("operator", ("operator", "representative", "attendant", "next available", "associate", "agent")),
     Tier("scheduling", (
         "appointment", "appointments", "schedule", "scheduling", "new patient", "new patients",
     ), beats_avoid=False),
@@ -102,11 +104,16 @@ DEFAULT_AVOID: tuple[str, ...] = (
     "hours", "directions", "address", "location", "locations", "cancel", "confirm", "reschedule",
     "insurance verification", "pre-authorization", "prior authorization", "authorization",
     "doctor's office", "medical office", "calling from",
+    "to enter", "re-enter", "enter a", "enter your", "enter the", "if this is correct", "pharmacy calling",
+    "another doctor", "leave us a message",
 )
-DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911")
+# Emergencies, and lines that page a clinician on call, are never taken.
+DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911", "urgent", "on-call", "on call", "page the",
+                                  "to page", "life-threatening")
+_NOT_URGENT = re.compile(r"\bno(?:n|t)[- ]?urgent\b")
 # A line that says it is a message box is avoided even when it names the manager.
 DEFAULT_MESSAGE_LINES: tuple[str, ...] = (
-    "leave a message", "leave a voicemail", "voicemail", "voice mail", "mailbox", "message line",
+    "leave a message", "leave a voicemail", "voicemail", "voice mail", "mailbox", "message line", "to leave a",
 )
 
 
@@ -164,19 +171,38 @@ class TargetPolicy:
 
     def rank(self, phrase: str) -> int | None:
         """0 names the contact, 1.. the tiers, then neutral, then avoid; None: never take it."""
+        return self.rank_detail(phrase)[0]
+
+    def rank_detail(self, phrase: str) -> tuple[int | None, int]:
+        """The rank, and which of its tier's phrases matched (0 = the tier's first, most wanted, phrase).
+
+        The second number breaks ties between options of one tier by meaning
+        ("front desk" before "all other questions"), never by their order in the menu.
+        """
         names, tiers, avoid, never, message_lines = self._compiled
-        p = phrase.lower()
+        p = _NOT_URGENT.sub("routine", phrase.lower())
         if never is not None and never.search(p):
-            return None
+            return None, 0
         if message_lines is not None and message_lines.search(p):
-            return self.avoid_rank
+            return self.avoid_rank, 0
         if names is not None and names.search(p):
-            return 0
+            return 0, 0
         avoided = avoid is not None and avoid.search(p) is not None
         for i, (rx, beats_avoid) in enumerate(tiers):
-            if rx is not None and rx.search(p) and (beats_avoid or not avoided):
-                return i + 1
-        return self.avoid_rank if avoided else self.neutral_rank
+            if rx is not None and (beats_avoid or not avoided):
+                hit = rx.search(p)
+                if hit:
+                    phrases = [w.lower() for w in self.tiers[i].phrases]
+                    found = hit.group(0)
+                    return i + 1, phrases.index(found) if found in phrases else len(phrases)
+        return (self.avoid_rank if avoided else self.neutral_rank), 0
+
+    def avoids(self, option: MenuOption | None) -> bool:
+        """Taking `option` means a line to avoid (taken only when nothing better is left)."""
+        if option is None or option.kind not in (OptionKind.KEY, OptionKind.SPEECH):
+            return False
+        rank = self.rank(option.phrase or "")
+        return rank is not None and rank >= self.avoid_rank
 
     def tier_name(self, rank: int | None) -> str:
         if rank is None:
@@ -242,12 +268,16 @@ class TargetPolicy:
                    extension=extension, max_presses=int(settings.get("max_presses", 8)))
 
 
+DEFAULT_POLICY = TargetPolicy()  # frozen: one instance serves every navigator without campaign settings
+
+
 @dataclass
 class _MenuState:
     fingerprint: tuple
     tried: set[str] = field(default_factory=set)  # keys / words taken here
     dead: set[str] = field(default_factory=set)
     visits: int = 1
+    tie_waited: bool = False  # the menu offered equally good options once and the navigator waited
 
 
 def _handle(option: MenuOption) -> str:
@@ -266,13 +296,15 @@ class MenuNavigator:
     """Stateful choice of keys through the menus of one call (see module docstring)."""
 
     def __init__(self, policy: TargetPolicy | None = None):
-        self.policy = policy or TargetPolicy()
+        self.policy = policy or DEFAULT_POLICY
         self._states: list[_MenuState] = []
         self._buffer = ""
         self._current: _MenuState | None = None
         self._last: tuple[_MenuState, MenuOption] | None = None
         self._decided = False
         self._extension_sent = False
+        self._data_prompts: dict[str, int] = {}  # data-entry prompt -> times heard
+        self._unoffered: set[str] = set()  # keys pressed that no menu offered
         self.presses: list[str] = []  # every key / word sent, in order
 
     # -- caller events ---------------------------------------------------
@@ -320,6 +352,10 @@ class MenuNavigator:
         if self._decided:
             self.reset()
         self._buffer = f"{self._buffer} {text}" if self._buffer else text
+        ending = classify_greeting(self._buffer)
+        if ending.final_outcome is not None:
+            # "Please dial 1 plus 718 and the number": a carrier or a full mailbox ending the call, not a menu.
+            return NavDecision(NavAction.WAIT, reason=f"not a menu: {ending.answerer.value} ({ending.cue})")
         menu = read_menu(self._buffer)
         state = self._state_for(menu)
         if len(self.presses) >= self.policy.max_presses:
@@ -337,18 +373,34 @@ class MenuNavigator:
             handle = _handle(option)
             if state is not None and (handle in state.tried or handle in state.dead):
                 continue
-            phrase = option.phrase or ("operator" if option.kind is OptionKind.STAY else "")
-            rank = self.policy.rank(phrase)
+            rank, meaning = self._score(menu, option)
             if rank is None:
                 continue
-            scored.append((rank, option))
+            scored.append((rank, meaning, option))
 
         looping = state is not None and state.visits > 1
-        best = min(scored, key=lambda s: (s[0], s[1].kind is not OptionKind.STAY), default=None)
+        best = min(scored, key=lambda s: (s[0], s[1], s[2].kind is not OptionKind.STAY), default=None)
         if best is not None:
-            rank, option = best
+            rank, meaning, option = best
             early = rank <= self.policy.best_rank and option.complete
             if early or final:
+                rivals = [o for r, m, o in scored if (r, m) == (rank, meaning) and o is not option
+                          and OptionKind.STAY not in (o.kind, option.kind)]
+                if rivals and not final:
+                    return NavDecision(NavAction.WAIT, reason="equally good options so far; waiting for the rest")
+                if rivals and state is not None and state.tie_waited:
+                    return self._take(state, option, (
+                        f"the menu came back after waiting: options {_handle(option)} and {_handle(rivals[0])} "
+                        f"still mean the same to this call ({option.phrase or 'no phrase'} / "
+                        f"{rivals[0].phrase or 'no phrase'}); taking {_handle(option)}, the first said"))
+                if rivals:
+                    self._decided = True
+                    if state is not None:
+                        state.tie_waited = True
+                    return NavDecision(NavAction.WAIT, reason=(
+                        f"options {_handle(option)} and {_handle(rivals[0])} ({option.phrase or 'no phrase'} / "
+                        f"{rivals[0].phrase or 'no phrase'}) mean the same to this call; no meaning separates "
+                        "them and order never does: waiting for the menu's timeout"))
                 why = f"{self.policy.tier_name(rank)} option {_handle(option)} ({option.phrase or 'no phrase'})"
                 if looping:
                     why = f"loop: same menu again, next best is {why}"
@@ -357,10 +409,17 @@ class MenuNavigator:
                 return self._take(state, option, why)
             return NavDecision(NavAction.WAIT, reason="only weaker options so far; waiting for the rest of the menu")
 
+        if final and menu.data_entry and not menu.choices:
+            return self._data_entry(menu)
         if not final:
             return NavDecision(NavAction.WAIT, reason="no option heard yet")
         if menu.choices:
             spent = state is not None and ("0" in state.tried or "0" in state.dead)
+            forbidden = any(o.key == "0" and self._score(menu, o)[0] is None for o in menu.options) \
+                or any(o.key == "0" and o.kind is OptionKind.EMERGENCY for o in menu.options)
+            if forbidden:
+                return NavDecision(NavAction.GIVE_UP, reason="every usable option is spent or forbidden, and 0 is "
+                                                             "this menu's emergency key: not pressing anything")
             if not spent:
                 self._decided = True
                 if state is not None:
@@ -375,6 +434,38 @@ class MenuNavigator:
             state.tried.add(menu.repeat_key)
             return NavDecision(NavAction.REPEAT, digits=menu.repeat_key, reason="no usable option heard; repeat the menu")
         return NavDecision(NavAction.WAIT, reason="prompt ended without options (hold or announcement)")
+
+    def _score(self, menu: Menu, option: MenuOption) -> tuple[int | None, int]:
+        """The option's rank and tie-breaking meaning (lower is better); rank None: never take it."""
+        if option.kind is OptionKind.STAY:
+            return self.policy.rank_detail(option.phrase or "operator")
+        answered = answer_option(menu.text, option.phrase, option.position)
+        if answered is not None:
+            # "press 1 for yes" means what the question asked: right answers lead on, wrong ones are avoided.
+            return (self.policy.neutral_rank, 0) if answered else (self.policy.avoid_rank, 0)
+        return self.policy.rank_detail(option.phrase or "")
+
+    def _data_entry(self, menu: Menu) -> NavDecision:
+        """A prompt asking for data (an account number, a date of birth): never answered.
+
+        The first time: wait, most systems route a caller who enters nothing to
+        a person. The same prompt again: press 0, which it did not offer, and
+        say why. After that: give up.
+        """
+        key = menu.data_entry
+        self._data_prompts[key] = self._data_prompts.get(key, 0) + 1
+        self._decided = True
+        heard = self._data_prompts[key]
+        if heard == 1:
+            return NavDecision(NavAction.WAIT, reason=f"data-entry prompt ({key}): nothing to enter; not answering it, "
+                                                      "waiting for the system to move on")
+        if heard == 2 and "0" not in self._unoffered:
+            self._unoffered.add("0")
+            self.presses.append("0")
+            return NavDecision(NavAction.BACK_OUT, digits="0", reason=(
+                f"data-entry prompt ({key}) again and no offered option leads anywhere: pressing 0, "
+                "which was not offered, to reach an operator"))
+        return NavDecision(NavAction.GIVE_UP, reason=f"data-entry prompt ({key}) keeps coming back")
 
     def _state_for(self, menu: Menu) -> _MenuState | None:
         fp = menu.fingerprint()

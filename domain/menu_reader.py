@@ -68,6 +68,7 @@ class Menu:
     extension_prompt: bool = False
     repeat_key: str | None = None
     back_key: str | None = None
+    data_entry: str = ""  # the words asking for a piece of data ("enter your account number"), else ""
     text: str = field(default="", repr=False)
 
     @property
@@ -104,6 +105,8 @@ _SAY = re.compile(
     r"\bsay\s+(?:the\s+word\s+)?[\"']?([a-z][a-z'\- ]{0,40}?)[\"']?"
     r"(?=\s*(?:[,.;?!]|$|\bor\b|\bfor\b|\bto\b|\bif\b|\bat any time\b|\bnow\b))"
 )
+_SPEAKER_SAYS = re.compile(r"\b(?:may|can|shall|will) i\s+$|\bi'?ll\s+$")
+_SAY_OR = re.compile(r"\s*,?\s*or\s+[\"']?([a-z][a-z'\- ]{0,30}?)[\"']?(?=\s*(?:[,.;?!]|$))")
 _SAY_EXAMPLES = re.compile(
     r"\bsay\s+(?:things|something)\s+like\s+([^.;?!]+)|\b(?:for example|such as)\s*,?\s+([^.;?!]+)"
 )
@@ -112,7 +115,7 @@ _STAY = re.compile(
     r"|\bplease\s+hold\b|\bhold\s+for\s+(?:the|an|a)\b"
 )
 _EXTENSION_PROMPT = re.compile(
-    r"\b(?:know|have)\s+(?:your\s+|the\s+|their\s+)?(?:party'?s\s+)?extension\b"
+    r"\b(?:know|have)\s+(?:your\s+|the\s+|their\s+)?(?:party'?s\s+)?extensions?\b"
     r"|\benter\s+(?:the\s+|your\s+party'?s\s+|their\s+|an\s+)?extension\b"
     r"|\bdial\s+(?:the\s+|your\s+party'?s\s+|their\s+)?extension\s+(?:now|at any time)"
     r"|\bextension\s+at\s+any\s+time\b"
@@ -135,6 +138,15 @@ _PREAMBLE = re.compile(
     r"|hello,? and welcome to|hello,? you've reached)\b.*?(?=\b(?:for|to|if)\b|$)"
 )
 _OR_GLUE = re.compile(r"^\s*,?\s*(?:or|,)\s*,?\s*$")
+# A prompt that asks the caller to key in or say a piece of data: never answered, never a person.
+_DATA_ENTRY = re.compile(
+    r"\b(?:say or enter|enter or say|enter|key in|type in)\s+(?:in\s+)?(?:your|the|a|an|their)\s+"
+    r"(?:[\w'-]+\s+){0,4}?(?:number|date of birth|birth ?date|birthday|zip(?: code)?|postal code|pin|password|"
+    r"passcode|id|code|letters|digits|account|date)\b"
+    r"|\bwhat(?:'s| is)\s+(?:your|you're|the)\s+(?:[\w'-]+\s+){0,3}?(?:number|date of birth|zip code|account|member id)\b"
+    r"|\benter it (?:now|at any time)\b"
+)
+
 
 
 def _normalize(text: str) -> str:
@@ -166,28 +178,35 @@ def _mentions(t: str) -> list[_Mention]:
         for m in _BARE_KEY.finditer(t):
             found.append(_Mention(m.start(1), m.end(1), key=_key_of(m.group(1))))
     for m in _SAY.finditer(t):
+        if _SPEAKER_SAYS.search(t, 0, m.start()):
+            continue  # "may I say who is calling": the speaker will say it, the caller is not asked to
         word = m.group(1).strip()
-        if word and not re.match(r"^(?:the name|the department|your|what|a word|it|or|yes|no|things|something)\b", word):
+        more = _SAY_OR.match(t, m.end())
+        if more and more.group(1).strip():
+            # "say sales or support": a second word to say.
+            found.append(_Mention(more.start(1), more.end(), say=more.group(1).strip()))
+        if word and not re.match(r"^(?:the name|the department|your|what|a word|it|or|yes|no|things|something like"
+                                 r"|something$)\b", word):
             found.append(_Mention(m.start(), m.end(), say=word))
     for m in _STAY.finditer(t):
         found.append(_Mention(m.start(), m.end(), stay=True))
     found.sort(key=lambda x: (x.start, -(x.end - x.start)))
     merged: list[_Mention] = []
-    for m in found:
-        if merged and m.start < merged[-1].end:
+    for mention in found:
+        if merged and mention.start < merged[-1].end:
             continue  # overlapping matches: keep the first, longest
-        merged.append(m)
+        merged.append(mention)
     # "press 2 or say billing" is one option with two ways to take it.
     joined: list[_Mention] = []
-    for m in merged:
-        if joined and not m.stay and not joined[-1].stay and _OR_GLUE.match(t[joined[-1].end:m.start]):
+    for mention in merged:
+        if joined and not mention.stay and not joined[-1].stay and _OR_GLUE.match(t[joined[-1].end:mention.start]):
             prev = joined[-1]
-            if (prev.key is None) != (m.key is None):
-                prev.key = prev.key or m.key
-                prev.say = prev.say or m.say
-                prev.end = m.end
+            if (prev.key is None) != (mention.key is None):
+                prev.key = prev.key or mention.key
+                prev.say = prev.say or mention.say
+                prev.end = mention.end
                 continue
-        joined.append(m)
+        joined.append(mention)
     return joined
 
 
@@ -271,13 +290,13 @@ def read_menu(text: str) -> Menu:
                 complete = i + 1 < n or closed
         options.append(_build_option(m, phrase, complete))
 
-    for m in _SAY_EXAMPLES.finditer(t):
-        items = m.group(1) or m.group(2)
+    for example in _SAY_EXAMPLES.finditer(t):
+        items = example.group(1) or example.group(2)
         for item in re.split(r",|\bor\b|\band\b", items):
             word = _clean(item)
             if word and len(word.split()) <= 4 and not any(o.say == word for o in options):
                 options.append(MenuOption(key=None, phrase=word, kind=OptionKind.SPEECH, say=word,
-                                          position=m.start()))
+                                          position=example.start()))
     options.sort(key=lambda o: o.position)
     repeat_key = next((o.key for o in options if o.kind is OptionKind.REPEAT and o.key), None)
     back_key = next((o.key for o in options if o.kind is OptionKind.BACK and o.key), None)
@@ -287,6 +306,7 @@ def read_menu(text: str) -> Menu:
         extension_prompt=bool(_EXTENSION_PROMPT.search(t)),
         repeat_key=repeat_key,
         back_key=back_key,
+        data_entry=(lambda hit: hit.group(0) if hit else "")(_DATA_ENTRY.search(t)),
         text=t,
     )
 

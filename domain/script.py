@@ -111,9 +111,6 @@ class Script:
         # A missing email or title should not stop a call that never says it aloud.
         return render(text, values, section=section, optional=frozenset({"title", "email", "state", "slots"}))
 
-    def objection_kinds(self) -> list[str]:
-        return sorted(self.objection_handlers)
-
 
 def default_script() -> Script:
     """The versioned script shipped with the worker (used when a batch has none stored)."""

@@ -419,15 +419,34 @@ def _moment(month: str, day: str, hour: str, minute: str, meridiem: str, now: da
     return candidate
 
 
+# How a speech recognizer writes a spoken time: "12.30 pm", "1230 p.m.", "9 a.m.", "9am", "9 0 0 A M", "9-0-0 AM",
+# "12 30 PM", "March 10th".
+_HEARD_DIGITS_CLOCK = re.compile(r"\b(\d{1,2})[\s,-]+(\d)[\s,-]*(\d)[\s,]*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+_HEARD_RUN_CLOCK = re.compile(r"\b(1[0-2]|0?[1-9])([0-5]\d)\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+_HEARD_DOT_CLOCK = re.compile(r"\b(\d{1,2})[.:](\d{2})\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+_HEARD_HOUR = re.compile(r"(?<![:.\d])(?<![:.\d] )\b(\d{1,2})\s*([ap])\.?\s?m\b\.?", re.IGNORECASE)
+_HEARD_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+
+
+def as_written(text: str) -> str:
+    """Times and dates as a recognizer writes them, in the form the readers below take ("12:30 PM")."""
+    text = _HEARD_DIGITS_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)}{m.group(3)} {m.group(4).upper()}M", text)
+    text = _HEARD_RUN_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3).upper()}M", text)
+    text = _HEARD_DOT_CLOCK.sub(lambda m: f"{m.group(1)}:{m.group(2)} {m.group(3).upper()}M", text)
+    text = _HEARD_HOUR.sub(lambda m: f"{m.group(1)}:00 {m.group(2).upper()}M", text)
+    return _HEARD_ORDINAL.sub(r"\1", text)
+
+
 def times_said(text: str, now: datetime, tz: ZoneInfo) -> list[datetime]:
-    """Every "March 17 at 10:00 AM" in `text`, read on the listener's clock."""
-    return [_moment(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), now, tz) for m in _AT.finditer(text)]
+    """Every "March 17 at 10:00 AM" in `text` (also as a recognizer writes it), read on the listener's clock."""
+    return [_moment(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), now, tz)
+            for m in _AT.finditer(as_written(text))]
 
 
 def windows_said(text: str, now: datetime, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
     """Every "March 11 between 9:00 AM and 5:00 PM" in `text`."""
     out = []
-    for m in _BETWEEN.finditer(text):
+    for m in _BETWEEN.finditer(as_written(text)):
         start = _moment(m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), now, tz)
         end = _moment(m.group(1), m.group(2), m.group(6), m.group(7), m.group(8), now, tz)
         if end > start:

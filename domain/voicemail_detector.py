@@ -10,9 +10,13 @@ A greeting with no cue either way is UNCERTAIN: keep listening (and let the
 beep detector speak).
 
 Order of precedence: a full / unset mailbox, then carrier intercepts ("the
-number you have dialed is not in service"), then call screening, then
-the carrier's "not available" (unless a mailbox follows), then voicemail cues,
-then menu cues (an IVR), then human cues.
+number you have dialed is not in service", circuits busy, unless a mailbox
+follows), then call screening, then the carrier's "not available" (unless a
+mailbox follows; held back while words may still come), then a greeting in
+another language (a machine: wait for the beep), then a data-entry prompt
+or an extension prompt (an IVR, never a person), then voicemail cues, then
+menu cues (an IVR), then human cues. Once the far end's turn is over
+(`turn_ended=True`), a short answer with no machine cue is a person.
 """
 from __future__ import annotations
 
@@ -64,40 +68,78 @@ def _rx(*parts: str) -> re.Pattern[str]:
 
 
 _MAILBOX_FULL = _rx(
-    r"\bmail ?box\b[^.]{0,40}\b(?:is|are) (?:currently |now )?full\b",
+    r"\bmail ?box\b[^.]{0,60}\b(?:is|are) (?:currently |now )?full\b",
+    r"\b(?:voice ?mail|mail ?box)\b[^.]{0,60}\bis full\b",
     r"\b(?:cannot|can't|can not|unable to|is not able to) (?:accept|take|receive|record) (?:any )?(?:new |more |additional )?messages?\b",
-    r"\bnot (?:accepting|taking) (?:any )?(?:new )?messages\b",
-    r"\b(?:mail ?box|voice ?mail)\b[^.]{0,40}\b(?:has not|hasn't|has not yet|not) been set ?up\b",
+    r"\bnot (?:currently )?(?:accepting|taking|receiving) (?:any )?(?:new )?messages\b",
+    r"\b(?:mail ?box|voice ?mail)\b[^.]{0,60}\b(?:has not|hasn't|has not yet|not|never) been set ?up\b",
     r"\bhas not set up (?:their|his|her|a) (?:voice ?mail|mail ?box)\b",
     r"\bmail ?box is not (?:set ?up|available)\b",
+    r"\b(?:storage limit|mail ?box is full|due to a full mail ?box)\b",
+    r"\bwill send an? (?:sms|text)\b[^.]{0,30}\binstead\b",
 )
 _CARRIER_INVALID = _rx(
-    r"\bnumber you have (?:dialed|reached|called)\b[^.]{0,40}\b(?:not in service|disconnected|no longer in service|not a working number|changed)",
+    r"\bnumber you(?: have|'ve)? (?:dialed|reached|called)\b[^.]{0,60}\b(?:not in service|disconnected"
+    r"|no longer in service|not a working number|changed|been reassigned)",
     r"\b(?:is )?(?:not|no longer) in service\b",
-    r"\bhas been disconnected\b",
+    r"\b(?:has been|is|been) disconnected\b",
     r"\bcall cannot be completed as dialed\b",
-    r"\bcheck the number and (?:dial|try) again\b",
+    r"\bcheck the number and (?:dial|try)\b",
     r"\bnot a working number\b",
-    r"\bhas been changed to a non-?published number\b",
+    r"\bhas been changed to (?:a )?non-?published number\b",
+    r"\b(?:area code|number) (?:for the number )?you have dialed has been changed\b",
+    r"\bthe new number is\b",
+    r"\bdialed by mistake\b|\bmisdialed call\b",
 )
-_CARRIER_BUSY = _rx(r"\ball circuits are busy\b", r"\bthe (?:number|party|line) you (?:are calling|have dialed) is busy\b")
+_CARRIER_BUSY = _rx(
+    r"\ball circuits are (?:busy|currently busy)\b",
+    r"\ball (?!of\b|our\b|representatives\b|agents\b|staff\b|associates\b|operators\b|lines\b)[a-z]+ are "
+    r"(?:currently )?busy\b",
+    r"\bis busy\b[^.]{0,20}\btry (?:your call )?again\b",
+    r"\b(?:number|party|line) you (?:are calling|have dialed|have dial|dialed) is busy\b",
+    r"\b(?:temporary )?service difficulties\b",
+    r"\bunable to (?:connect|complete) your call at this time\b",
+    r"\bconnection has ended due to technical reasons\b",
+    r"\bnetwork (?:is )?(?:busy|congest)",
+)
+# A screener asking the caller to speak (rather than only saying that it screens).
+_SCREENING_ASKS = _rx(
+    r"\b(?:record|say|state|tell me|give me|have) (?:your|you're) name\b",
+    r"\b(?:reason|purpose) (?:for|of) (?:your call|calling|the call)\b",
+    r"\bwhy you(?:'re| are) calling\b|\bwhat you(?:'re| are) calling about\b",
+)
 _CARRIER_UNAVAILABLE = _rx(
-    r"\b(?:wireless|cellular) customer you (?:are calling|have called|are trying to reach) is not available\b",
+    r"\b(?:wireless|cellular|mobile) customer you (?:are calling|have called|have dialed|are trying to reach)\b",
     r"\bsubscriber you have (?:dialed|called) is not available\b",
-    r"\bperson you(?: are|'re) (?:calling|trying to reach) is (?:not available|unavailable)\b",
+    r"\b(?:person|party|number) you(?: are|'re| have| has)? (?:calling|trying to reach|dial(?:ed)?|called) "
+    r"(?:is (?:not available|unavailable|not accepting calls)|does not accept|cannot take your call)\b",
+    r"\bnot accepting calls at this time\b",
+    r"\b(?:left the vehicle|beyond the service area|outside the (?:coverage|service) area)\b",
     r"\bplease try your call again later\b",
+    r"\bnumber you (?:have |has )?dial(?:ed)?\b.{0,40}\btry (?:your call )?again later\b",
+    r"\bdoes not accept unidentified calls\b",
+    r"\b(?:dial|dialing|calling|call) restrictions\b|\bhas been restricted\b",
+    r"\bcannot (?:accept|receive) calls\b",
+    r"\b(?:cannot|can't|is unable to) take your call\b[^.]{0,40}\b(?:have a (?:nice|good|great) day|goodbye)\b",
 )
 _SCREENING = _rx(
-    r"\b(?:record|say|state) your name and (?:the )?reason for calling\b",
-    r"\busing a (?:call )?screening service\b",
+    r"\b(?:record|say|state|tell me|give me) (?:your|you're) name\b",
+    r"\b(?:say|state|tell me|tell us) (?:the )?(?:reason|purpose) (?:for|of) (?:your call|calling|the call)\b",
+    r"(?<!may i )(?<!can i )\b(?:say|state) (?:who(?: is|'s)? calling|why you(?:'re| are) calling)\b",
+    r"\byour name and (?:the )?(?:reason|purpose)\b",
+    r"\bmonitor for spam\b",
+    r"\bscreening service\b|\bcall(?:er id)? screening\b|\bbeing screened\b|\bscreen(?:ing)? (?:this|your) call\b",
     r"\bcall assist\b",
     r"\bbefore i (?:try to )?connect you\b",
-    r"\bsay your name (?:after|at) the (?:tone|beep)\b",
+    r"\bcan i ask what you(?:'re| are) calling about\b",
+    r"\bsee if this person is available\b",
+    r"\bwhat company are you (?:with|calling from)\b",
     r"\bgoogle assistant\b[^.]{0,40}\bscreening\b",
 )
 _VOICEMAIL = _rx(
     r"\b(?:after|at) the (?:tone|beep|sound of the tone)\b",
     r"\bleave (?:me |us )?(?:a |your |a brief |a short |a detailed )?(?:message|voicemail|name and number|name,? number)\b",
+    r"\bleave (?:me |us )?(?:a |your |you're )(?:[a-z]+ ){0,2}(?:message|name|number)\b",
     r"\bleave your name\b",
     r"\brecord your message\b",
     r"\b(?:not|unable to|can't|cannot) (?:available|come|get|answer|take)\b[^.]{0,30}\b(?:the )?(?:phone|call|your call)\b",
@@ -110,6 +152,14 @@ _VOICEMAIL = _rx(
     r"\bmail ?box\b",
     r"\bwhen you(?: have|'ve)? finished recording\b",
     r"\bnot here right now\b",
+    r"\b(?:nobody|no one) is (?:available|here)\b",
+    r"\bis on the (?:phone|other line)\b",
+    r"\bvoice message system\b|\bmessaging system\b",
+    r"\b(?:be )?back in the office\b|\bout of (?:the )?office\b",
+    r"\ba message\b",
+    r"\bforwarded to an? (?:automatic|automated)\b",
+    r"\b(?:to|can't|cannot) take your call\b",
+    r"\bmissed your call\b",
     r"\byou(?: have|'ve) reached the (?:voice ?mail|mail ?box|personal)\b",
 )
 _IVR = _rx(
@@ -123,27 +173,60 @@ _IVR = _rx(
     r"\b(?:our )?office (?:is|hours are) (?:currently |now )?(?:closed|open)\b",
     r"\bour (?:office|business) hours\b",
     r"\bplease hold while\b",
+    r"\b(?:invalid|incorrect) (?:selection|option|entry|key|choice|extension|response)\b",
+    r"\bnot a valid (?:option|selection|extension|entry|choice)\b",
+    r"\btransferring (?:you |your call )?to\b",
+    r"\bwe(?:'ll| will) be with you\b",
+    r"\b(?:helping|assisting|serving) other (?:callers|customers|patients)\b",
+    r"\bthank you for (?:your patience|holding|waiting)\b",
+    r"\b(?:waiting|wait) to (?:speak|talk) (?:with|to)\b",
     r"\bif you know your party'?s extension\b",
     r"\bdial by name\b",
     r"\bpara (?:español|espanol)\b",
     r"\bif this is (?:a|an) (?:medical )?emergency\b",
 )
 _HUMAN = _rx(
-    r"^(?:hello|hi|hey|yeah|yes|yep|good (?:morning|afternoon|evening))\W*$",
-    r"^(?:hello|hi|yes)\s*\?",
+    r"^(?:hello|hallo|hullo|hi|hey|yeah|yes|yep|good (?:morning|afternoon|evening))\W*$",
+    r"^(?:hello|hallo|hi|yes)\s*\?",
+    r"^(?:(?:hello|hallo|hi|hey),? )?[a-z]+ here\W*$",
+    r"^(?:hold on|one (?:sec|second|moment)|just a (?:sec|second|moment))\W*$",
     r"\bthis is [a-z]+(?: [a-z]+)?(?:\s+(?:speaking|here))?\W*(?:how|can|what|may|$)",
     r"\b[a-z]+ speaking\b",
-    r"\bhow (?:can|may|might) (?:i|we) (?:help|assist|direct)\b",
+    r"\bhow (?:can|may|might) (?:i|we) (?:help|assist|direct|\w+ you)\b",
     r"\bwhat can i do for you\b",
     r"\bwho(?:'s| is) (?:calling|this)\b",
     r"\bcan i (?:help|ask who)\b",
     r"\bmay i (?:help|ask who|have your name)\b",
-    r"\bcan you hold\b",
+    r"\b(?:can|could|will|would) you (?:please )?hold\b",
     r"\bhold on(?:e| a) (?:second|sec|moment|minute)\b",
     r"\bjust a (?:moment|second|sec|minute)\b",
     r"\bwhat do you (?:need|want)\b",
+    r"\bi'?ll be right (?:back|with you)\b",
+    r"\bmay i\b",
+    r"\bexcuse me\b",
     r"\?\s*$",
 )
+# What a person says and a recording does not: enough to decide before the turn ends.
+_HUMAN_SURE = _rx(
+    r"\bhow (?:can|may|might) (?:i|we) (?:help|assist|direct)\b",
+    r"\bwho(?:'s| is) (?:calling|this)\b",
+    r"\bwhat can i do for you\b",
+    r"\b(?:can|could|will|would) you (?:please )?hold\b",
+    r"\b(?:may|can|shall) i call you back\b",
+    r"\b(?:may|can|shall) i take a message\b",
+    r"\bmay i (?:say|tell (?:her|him|them)) who(?:'s| is) calling\b",
+    r"\b(?:may|can) i (?:ask|have) (?:him|her|them|the doctor) (?:to )?(?:return your call|call you back)\b",
+    r"\bis (?:this|it) urgent\b",
+    r"\bi can (?:interrupt|get|grab|check|transfer|put you through)\b",
+    r"\b(?:glad|happy) to (?:transfer|connect|put) you\b",
+    r"\btransfer you to (?:his|her|their) voice ?mail\b",
+)
+# A short answer with no machine cue in it, once the turn is over, is a person; unless it opens a recording.
+_RECORDING_VOICE = re.compile(
+    r"^(?:thank you for calling|thanks for calling|welcome to|you have reached|you've reached)\b"
+    r"|\b(?:we|we're|we'll|we've|our|thank you for|representative|agent|operator|callers?|press|say|dial|enter|"
+    r"extension|option|options|menu|recording|recorded)\b")
+SHORT_ANSWER_WORDS = 6
 # A carrier's "not available" is followed by one of these when a mailbox exists.
 _VOICEMAIL_STRONG = re.compile(r"\b(?:tone|beep|leave|record)\b")
 # People answering do not say "you've reached"; machines do, menus and mailboxes alike.
@@ -154,6 +237,9 @@ _HUMAN_WEAK = _rx(
     r"^(?:hello|hi|hey|good (?:morning|afternoon|evening))\b[^.?!]{0,60}[.!]?$",
     r"^[^.?!]{0,40},\s*(?:please hold|one moment|one moment please)\W*$",
     r"^(?:[a-z' ]{2,40}(?:,|\.)\s*)?(?:front desk|reception|scheduling|business office)\W*$")
+# A key to leave a message for someone else: a menu routing the call, not this mailbox's greeting.
+_ROUTED_MESSAGE = re.compile(r"\ba message (?:for|with) (?!me\b)")
+_LEAVE_OPTION = re.compile(r"\bto leave (?:[a-z]+ ){0,3}?(?:voice ?mail|message)")
 # Phrases a voicemail system itself says about keys; they do not make it a menu.
 _VOICEMAIL_KEYS = re.compile(r"\bfinish|\bmore options\b|\bhang up\b|\bcallback number\b|\bre-?record\b|\bto leave\b|\bmessage\b|\bpage\b")
 
@@ -168,13 +254,22 @@ def _hit(rx: re.Pattern[str], t: str) -> str | None:
     return m.group(0).strip() if m else None
 
 
-def classify_greeting(text: str) -> GreetingVerdict:
-    """Classify what answered from its first words (see the module docstring)."""
+def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = False) -> GreetingVerdict:
+    """Classify what answered from its first words (see the module docstring).
+
+    `complete=False` says more words of this prompt may still come: a verdict
+    that the rest could overturn (a carrier's "not available" that a mailbox
+    prompt may follow, a "Hello, you've..." that may become a recorded
+    greeting) is then held back as UNCERTAIN. `turn_ended=True` says the far
+    end stopped talking: a short answer with no machine cue in it is then a
+    person ("Charles speaking", "Hold on").
+    """
     if not isinstance(text, str):
         raise TypeError(f"greeting text must be a str, not {type(text).__name__}")
     t = _norm(text)
     if not t:
         return GreetingVerdict(Answerer.UNCERTAIN, rule="no_words")
+    takes_message = _VOICEMAIL_STRONG.search(t) is not None
     for rx, answerer, rule in (
         (_MAILBOX_FULL, Answerer.MAILBOX_FULL, "mailbox_full"),
         (_CARRIER_INVALID, Answerer.CARRIER, "carrier_invalid"),
@@ -182,18 +277,41 @@ def classify_greeting(text: str) -> GreetingVerdict:
         (_SCREENING, Answerer.SCREENING, "screening"),
     ):
         cue = _hit(rx, t)
-        if cue:
+        if cue and rule == "screening" and not _hit(_SCREENING_ASKS, t) and any(
+                o.key for o in read_menu(t).options if o.kind is OptionKind.KEY):
+            continue  # "This call is being screened. Press 1 to connect": a menu, answered with a key
+        if cue and not (rule == "carrier_busy" and takes_message):
             return GreetingVerdict(answerer, cue, rule)
 
     carrier_cue = _hit(_CARRIER_UNAVAILABLE, t)
-    if carrier_cue and not _VOICEMAIL_STRONG.search(t):
+    if carrier_cue and not takes_message:
+        if not complete:
+            return GreetingVerdict(Answerer.UNCERTAIN, rule="carrier_unavailable_pending")
         return GreetingVerdict(Answerer.CARRIER, carrier_cue, "carrier_unavailable")
 
-    menu_keys = [o for o in read_menu(t).options
+    menu = read_menu(t)
+    menu_keys = [o for o in menu.options
                  if o.kind not in (OptionKind.EMERGENCY, OptionKind.STAY) and not _VOICEMAIL_KEYS.search(o.phrase)]
+    if not menu_keys:
+        language = other_language(t)
+        if language:
+            return GreetingVerdict(Answerer.VOICEMAIL, language, "other_language")
+    cue = menu.data_entry
+    if cue and len(menu_keys) < 2:
+        return GreetingVerdict(Answerer.IVR, cue, "data_entry")
+    if menu.extension_prompt:
+        return GreetingVerdict(Answerer.IVR, "extension", "extension_prompt")
+    cue = _hit(_HUMAN_SURE, t)
+    if cue and not menu_keys and not takes_message:
+        # "Can you hold, or may I call you back?": asked of the caller, never recorded.
+        return GreetingVerdict(Answerer.HUMAN, cue, "human")
+    routed = [o for o in menu.options if _ROUTED_MESSAGE.search(o.phrase)]
+    if menu_keys:
+        # "Press 1 to connect the call, press 2 to leave a message": leaving a message is one choice among others.
+        routed += [o for o in menu.options if o.key and _LEAVE_OPTION.search(o.phrase)]
     voicemail_cue = _hit(_VOICEMAIL, t)
     # A practice menu may offer a message box as one option among others.
-    if voicemail_cue and len(menu_keys) < 2:
+    if voicemail_cue and len(menu_keys) < 2 and not routed:
         return GreetingVerdict(Answerer.VOICEMAIL, voicemail_cue, "voicemail")
     if menu_keys:
         o = menu_keys[0]
@@ -204,6 +322,12 @@ def classify_greeting(text: str) -> GreetingVerdict:
     cue = _hit(_REACHED, t)
     if cue:
         return GreetingVerdict(Answerer.VOICEMAIL, cue, "reached")
+    cue = _hit(_HUMAN_SURE, t)
+    if cue:
+        return GreetingVerdict(Answerer.HUMAN, cue, "human")
+    if not complete:
+        # "Hello, you've ..." may still become a recorded greeting: a person is decided when the turn ends.
+        return GreetingVerdict(Answerer.UNCERTAIN, rule="words_may_follow")
     cue = _hit(_HUMAN, t)
     if cue:
         return GreetingVerdict(Answerer.HUMAN, cue, "human")
@@ -211,4 +335,60 @@ def classify_greeting(text: str) -> GreetingVerdict:
     cue = _hit(_HUMAN_WEAK, t)
     if cue and words <= 8:
         return GreetingVerdict(Answerer.HUMAN, cue, "human_short")
+    if turn_ended and words <= SHORT_ANSWER_WORDS and not menu.options and not _RECORDING_VOICE.search(t):
+        return GreetingVerdict(Answerer.HUMAN, " ".join(t.split()), "short_answer")
     return GreetingVerdict(Answerer.UNCERTAIN, rule="no_cue")
+
+
+# Function words of the languages a US practice line may greet in, and of English.
+_FOREIGN_WORDS = {
+    "spanish": frozenset("el la los las de del que su sus por favor para mensaje llamada usted número numero "
+                         "después despues tono deje deja déjame dejar gracias oprima marque pulse presione buzón "
+                         "buzon en este esta estos momento no puedo podemos atender hola llamar le lo con una un "
+                         "tu te mi se es está esta estás estas contestador teléfono telefono señal senal tras "
+                         "pitido citas cita farmacia ventas soporte usted brevedad posible a al y has ha llamado comunicado nos "
+                         "nuestro nuestra horario oficina consultorio devolveremos".split()),
+    "french": frozenset("le la les de du des que vous votre numéro numero composé compose est pas n'est "
+                        "disponible région region veuillez laisser message après apres bip merci".split()),
+    "italian": frozenset("il lo la gli le di che numero avete raggiunto è stato cambiato un non pubblicato "
+                         "lasciate messaggio dopo segnale grazie".split()),
+    "german": frozenset("die der das nummer sie haben erreicht wurde abgemeldet es sind keine weiteren "
+                        "informationen verfügbar bitte nachricht nach dem signalton hinterlassen".split()),
+}
+_ENGLISH_WORDS = frozenset(
+    "the a an you your to for is are please of this have has been not call number press message leave "
+    "and or at after tone beep we our i i'm it be will with can can't if reached calling hello hi thank thanks "
+    "office available right now back".split())
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+
+def other_language(text: str) -> str:
+    """The name of the language the words are in when it is clearly not English, else "".
+
+    Needs at least three words, two of them function words of that language,
+    and more than twice as many of them as English function words.
+    """
+    words = _WORD.findall(text.lower())
+    if len(words) < 3:
+        return ""
+    # A word both languages have ("a", "no") is evidence for neither.
+    english = sum(w in _ENGLISH_WORDS and not any(w in v for v in _FOREIGN_WORDS.values()) for w in words)
+    best, best_hits = "", 0
+    for language, vocabulary in _FOREIGN_WORDS.items():
+        hits = sum(w in vocabulary and w not in _ENGLISH_WORDS for w in words)
+        if hits > best_hits:
+            best, best_hits = language, hits
+    if best_hits >= 2 and best_hits > 2 * english:
+        return best
+    return ""
+
+
+_NAMES_THE_BOX = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
+
+
+def names_the_message_box(verdict: GreetingVerdict) -> bool:
+    """A voicemail or full-mailbox verdict whose cue names the tone, a message or the mailbox.
+
+    Once a person is talking, only such a verdict makes the party a machine: people say
+    "she's not available" too."""
+    return verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and bool(_NAMES_THE_BOX.search(verdict.cue))

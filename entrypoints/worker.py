@@ -11,8 +11,7 @@ import signal
 import time
 from datetime import datetime
 
-from arq import Retry, Worker
-from arq.cron import cron
+from arq import Retry
 from arq.worker import func
 
 from application.commands import ConductCallCommand, parse_job_id
@@ -21,8 +20,12 @@ from containers import Container, build_container, close_container
 from domain.outcome_event import OutcomeEvent
 from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import FAULTS_PREFIX, FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
+from infrastructure.daily_job import DailyJob
+from infrastructure.guarded_worker import GuardedWorker
+from infrastructure.reconnect_backoff import REDIS_DOWN
 from infrastructure.settings import Settings, load_settings
 from infrastructure.start_banner import start_banner
+from entrypoints.warm_start import warm_up
 from infrastructure.worker_lifecycle import WorkerLifecycle
 from infrastructure.worker_operations import start_operations
 from infrastructure.worker_registry import WorkerRegistry
@@ -34,7 +37,8 @@ class GaveUp(Exception):
     """A transient fault outlasted every retry: the job fails, with the reason."""
 
 
-async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
+async def conduct_outbound_call(ctx: dict, /, *args, **kwargs) -> dict:
+    # `ctx` is positional-only: a producer's kwarg named `ctx` is an unexpected kwarg, not a TypeError.
     job_id = ctx.get("job_id", "?")
     settings: Settings = ctx["settings"]
     try:
@@ -47,7 +51,6 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         result = await use_case(command)
     except MalformedJob as exc:
         log.error("job %s rejected: %s", job_id, exc)
-        await _remember(ctx, {"status": "rejected", "reason": str(exc)})
         await _announce_failure(ctx)
         raise
     except RetryAt as exc:
@@ -62,7 +65,6 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
         tries = await _count_fault(ctx)
         if tries >= settings.transient_max_tries:
             log.error("job %s gave up after %d tries: %s", job_id, tries, exc)
-            await _remember(ctx, {"status": "failed", "reason": f"gave up after {tries} tries: {exc}"})
             await _announce_failure(ctx)
             raise GaveUp(f"{exc} (after {tries} tries)") from None
         delay = exc.retry_after if exc.retry_after is not None else min(2 ** tries, 300)
@@ -72,8 +74,8 @@ async def conduct_outbound_call(ctx: dict, *args, **kwargs) -> dict:
 
     payload = result.to_dict()
     deferred = result.outcome is CallOutcome.DEFERRED and result.deferred_until is not None
-    await _remember(ctx, {"status": "deferred" if deferred else "done", **payload})
-    if deferred:
+    if deferred:  # a finished job's last word is ARQ's result: no second copy (one Redis round trip a call)
+        await _remember(ctx, {"status": "deferred", **payload})
         log.info("job %s deferred until %s (%s)", job_id, result.deferred_until.isoformat(), result.reason)
         raise Retry(defer=_seconds_until(result.deferred_until, ctx))
     log.info("job %s: %s", job_id, result.outcome.value)
@@ -120,6 +122,8 @@ async def _announce_failure(ctx: dict) -> None:
 
 
 ARCHIVE_JOB_NAME = "archive_old_calls"
+ARCHIVE_AT_UTC = (3, 17)
+ARCHIVE_TIMEOUT_S = 3600
 
 
 async def archive_old_calls(ctx: dict) -> dict:
@@ -128,10 +132,11 @@ async def archive_old_calls(ctx: dict) -> dict:
     return report.to_dict()
 
 
-def cron_jobs(settings: Settings) -> list:
-    # Every worker registers it; ARQ's unique cron job id lets only one of them run it each day.
-    return [cron(archive_old_calls, name=ARCHIVE_JOB_NAME, hour={3}, minute={17}, timeout=3600,
-                 keep_result=settings.keep_result_s)]
+async def daily_archive(settings: Settings, container: Container) -> DailyJob:
+    """The archive, once a day across all workers, beside ARQ (never an ARQ function: see DailyJob)."""
+    return DailyJob(ARCHIVE_JOB_NAME, lambda: archive_old_calls({"container": container}), await container.redis(),
+                    hour=ARCHIVE_AT_UTC[0], minute=ARCHIVE_AT_UTC[1], timeout_s=ARCHIVE_TIMEOUT_S,
+                    owner=settings.worker_id)
 
 
 def worker_functions(settings: Settings) -> list:
@@ -139,10 +144,10 @@ def worker_functions(settings: Settings) -> list:
                  max_tries=settings.job_max_tries, keep_result=settings.keep_result_s)]
 
 
-def build_worker(settings: Settings, container: Container, url: str) -> Worker:
-    return Worker(
+def build_worker(settings: Settings, container: Container, url: str) -> GuardedWorker:
+    # Only the call job is registered: ARQ's in-progress lock is then JOB_TIMEOUT_S + 10 s.
+    return GuardedWorker(
         functions=worker_functions(settings),
-        cron_jobs=cron_jobs(settings),
         redis_settings=redis_settings(url),
         queue_name=settings.queue_name,
         poll_delay=settings.poll_delay_s,
@@ -160,15 +165,18 @@ def build_worker(settings: Settings, container: Container, url: str) -> Worker:
 BURST_HORIZON_S = 60.0
 
 
-async def _idle(worker: Worker, redis, settings: Settings) -> int:
+async def _idle(worker: GuardedWorker, redis, settings: Settings) -> int:
     """Return when no job runs and none is due within the burst horizon; the count of jobs left queued."""
     while True:
         await asyncio.sleep(min(settings.poll_delay_s, 0.25))
         if any(not task.done() for task in worker.tasks.values()):
             continue
         horizon_ms = (time.time() + BURST_HORIZON_S) * 1000
-        if await redis.zcount(settings.queue_name, "-inf", horizon_ms) == 0:
-            return await redis.zcard(settings.queue_name)
+        try:
+            if await redis.zcount(settings.queue_name, "-inf", horizon_ms) == 0:
+                return await redis.zcard(settings.queue_name)
+        except REDIS_DOWN:  # the worker's poll loop rides the outage out; so does burst mode
+            await asyncio.sleep(1)
 
 
 async def run_worker(settings: Settings, *, burst: bool = False, container: Container | None = None) -> str:
@@ -178,6 +186,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
     log.info(start_banner(settings))
     container = container or await build_container(settings)
     url = await container.redis_url()
+    await warm_up(container, settings)
     worker = build_worker(settings, container, url)
     lifecycle = WorkerLifecycle(worker, WorkerRegistry(await container.redis()), settings.worker_id,
                                 interval_s=settings.heartbeat_interval_s, memory_limit_mb=settings.memory_limit_mb)
@@ -197,10 +206,18 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
             loop.add_signal_handler(signum, on_interrupt, signum)
         except (NotImplementedError, RuntimeError):  # not the main thread (tests): signals stay default
             pass
+    try:
+        await lifecycle.start()  # before the first poll: a worker whose id is taken takes no job
+    except BaseException:
+        if own_container:
+            await close_container(container)
+        raise
+    # No job before MongoDB's set-up has succeeded: DatabaseSetUp (in start_operations) allows picking then.
+    worker.allow_pick_jobs = False
     main = asyncio.create_task(worker.main(), name="arq-main")
     worker.main_task = main
-    await lifecycle.start()
     stopping = asyncio.create_task(lifecycle.stopping.wait())
+    daily = asyncio.create_task((await daily_archive(settings, container)).forever(), name="docshield-daily")
     idle = asyncio.create_task(_idle(worker, await container.redis(), settings)) if burst else None
     operations = await start_operations(settings, container, worker, lambda: lifecycle.beat.state)
     try:
@@ -212,6 +229,7 @@ async def run_worker(settings: Settings, *, burst: bool = False, container: Cont
             raise main.exception()
     finally:
         stopping.cancel()
+        daily.cancel()
         left = idle.result() if idle is not None and idle.done() and not idle.cancelled() else 0
         if idle is not None:
             idle.cancel()
@@ -245,12 +263,15 @@ def __getattr__(name: str):
     async def on_startup(ctx: dict) -> None:
         ctx["container"] = await build_container(settings)
         ctx["settings"] = settings
+        await warm_up(ctx["container"], settings)
+        ctx["daily"] = asyncio.create_task((await daily_archive(settings, ctx["container"])).forever())
 
     async def on_shutdown(ctx: dict) -> None:
+        ctx["daily"].cancel()
         await close_container(ctx["container"])
 
     return type("WorkerSettings", (), dict(
-        functions=worker_functions(settings), cron_jobs=cron_jobs(settings),
+        functions=worker_functions(settings),
         redis_settings=redis_settings(settings.redis_url),
         queue_name=settings.queue_name, max_jobs=settings.max_concurrent_calls,
         poll_delay=settings.poll_delay_s, job_serializer=serialize, job_deserializer=deserialize,

@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import job_key_prefix
 from arq.jobs import Job, JobStatus
 
 from application.commands import ConductCallCommand, job_id_for
@@ -42,6 +44,7 @@ def deserialize(raw: bytes) -> Any:
 # ARQ trusts the types of its envelope (`f` as a dict key, `t` compared with an int):
 # an ill-typed one raises outside ARQ's own error handling and stops the worker,
 # so it is refused here, where ARQ turns the error into a failed job with a reason.
+MAX_EPOCH_MS = 253402300799999  # 9999-12-31T23:59:59.999Z, the last time a datetime holds
 _ENVELOPE = {"f": (str,), "a": (list,), "k": (dict,), "t": (int, type(None)), "et": (int, float)}
 
 
@@ -52,10 +55,25 @@ def _check_envelope(value: Any) -> None:
         if key in value and (not isinstance(value[key], types) or isinstance(value[key], bool)):
             raise ValueError(f"job field {key!r} must be {' or '.join(t.__name__ for t in types)}, "
                              f"got {type(value[key]).__name__}")
+    enqueued = value.get("et")
+    # ARQ turns `et` into a datetime outside its error handling: NaN or 1e300 would end the worker.
+    if enqueued is not None and not 0 <= enqueued <= MAX_EPOCH_MS:  # NaN compares false too
+        raise ValueError(f"job field 'et' must be epoch milliseconds, got {enqueued!r}"[:120])
+
+
+# TLS options a rediss:// URL may carry as query parameters (redis-py reads the same ones).
+_TLS_QUERY = {"ssl_ca_certs": str, "ssl_certfile": str, "ssl_keyfile": str, "ssl_cert_reqs": str,
+              "ssl_check_hostname": lambda v: v.lower() in ("true", "1", "yes")}
 
 
 def redis_settings(url: str) -> RedisSettings:
+    """ARQ's settings for a redis://, rediss:// or unix:// URL. ARQ's own parser drops the query, so
+    a rediss:// URL's CA and client certificate (`?ssl_ca_certs=/etc/ca.pem`) are read here."""
     settings = RedisSettings.from_dsn(url)
+    if settings.ssl:
+        for name, values in parse_qs(urlsplit(url).query).items():
+            if name in _TLS_QUERY and values:
+                setattr(settings, name, _TLS_QUERY[name](values[-1]))
     settings.conn_timeout = 2
     settings.conn_retries = 5
     settings.conn_retry_delay = 1
@@ -88,9 +106,17 @@ async def job_info(redis: ArqRedis, job_id: str, queue_name: str) -> dict:
     return info
 
 
+async def withdraw_job(redis: ArqRedis, job_id: str, *, queue_name: str) -> None:
+    """Take a queued or deferred job off the queue, as if it had never been enqueued."""
+    async with redis.pipeline(transaction=True) as tr:
+        tr.zrem(queue_name, job_id)
+        tr.delete(job_key_prefix + job_id)
+        await tr.execute()
+
+
 async def record_last(redis: ArqRedis, job_id: str, payload: dict, ttl_s: int) -> None:
     await redis.set(LAST_RESULT_PREFIX + job_id, serialize(payload), ex=ttl_s)
 
 
 __all__ = ["FUNCTION_NAME", "serialize", "deserialize", "redis_settings", "enqueue_call", "job_info",
-           "record_last", "job_id_for"]
+           "withdraw_job", "record_last", "job_id_for"]

@@ -101,7 +101,7 @@ class StaticRefreshTokenCredentials:
             lifetime = credentials.expiry.replace(tzinfo=timezone.utc) - datetime.now(timezone.utc)
             expiry = self.now() + lifetime
         log.info("google access token refreshed (static refresh token), valid until %s", expiry)
-        return CalendarAccess(token=credentials.token, expires_at=expiry, rep="static", **self._client)
+        return CalendarAccess(token=credentials.token, expires_at=expiry, rep="static")
 
 
 class ClerkCalendarCredentials:

@@ -13,8 +13,8 @@ from infrastructure.call_result_codec import to_jsonable, transcript_line_to_dic
 from domain.call_record import TranscriptLine
 
 TRANSCRIPT_FORMAT = "docshield.call-transcript/1"
-_CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_EXTENSION = re.compile(r"^\.[a-z0-9]{1,8}$")
+_CALL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}\Z")
+_EXTENSION = re.compile(r"^\.[a-z0-9]{1,8}\Z")
 
 
 def checked_call_id(call_id: str) -> str:

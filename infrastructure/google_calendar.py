@@ -22,13 +22,12 @@ from googleapiclient.errors import HttpError
 from application.errors import TransientFault
 from application.ports.calendar import (ERASED_DESCRIPTION, ERASED_SUMMARY, CalendarRefused, CalendarUnauthorized,
                                         EventDraft, EventExists)
-from application.ports.calendar_credentials import CalendarAccess, CredentialsUnavailable
+from application.ports.calendar_credentials import CalendarAccess
 from domain.meeting import Interval, Meeting
 
 log = logging.getLogger(__name__)
 
 SCOPES = ("https://www.googleapis.com/auth/calendar",)
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -139,9 +138,8 @@ class GoogleCalendar:
 
     def _credentials(self, access: CalendarAccess) -> Credentials:
         expiry = access.expires_at.astimezone(timezone.utc).replace(tzinfo=None) if access.expires_at else None
-        return Credentials(token=access.token, expiry=expiry, refresh_token=access.refresh_token,
-                           client_id=access.client_id, client_secret=access.client_secret,
-                           token_uri=access.token_uri or GOOGLE_TOKEN_URI, scopes=list(SCOPES))
+        # No refresh fields: the credentials adapter refreshes; a token past its expiry is unauthorized here.
+        return Credentials(token=access.token, expiry=expiry, scopes=list(SCOPES))
 
     async def _execute(self, access: CalendarAccess, request, operation: str) -> dict:
         http = google_auth_httplib2.AuthorizedHttp(self._credentials(access),
@@ -157,12 +155,8 @@ class GoogleCalendar:
                                                                               "userRateLimitExceeded")):
                 raise TransientFault("google_calendar", f"{operation} answered {status} ({reason})") from exc
             raise CalendarRefused(f"{operation}: {reason}", status) from exc
-        except google.auth.exceptions.RefreshError as exc:
-            if getattr(exc, "retryable", False):
-                raise TransientFault("google_oauth", f"token refresh failed: {exc}") from exc
-            if access.refreshable:
-                raise CredentialsUnavailable(access.rep or "static", f"token refresh refused: {exc}") from exc
-            raise CalendarUnauthorized(f"{operation}: access token expired and cannot be refreshed here") from exc
+        except google.auth.exceptions.RefreshError as exc:  # the token expired; refreshing is not ours to do
+            raise CalendarUnauthorized(f"{operation}: access token expired") from exc
         except (google.auth.exceptions.TransportError, httplib2.HttpLib2Error, socket.timeout, TimeoutError,
                 ConnectionError, OSError) as exc:
             raise TransientFault("google_calendar", f"{operation}: {type(exc).__name__}: {exc}") from exc

@@ -65,6 +65,6 @@ class HealthServer:
             return type(exc).__name__
 
 
-def dependency_checks(redis, database) -> dict[str, Check]:
-    """Ping Redis and MongoDB with the worker's own clients."""
-    return {"redis": redis.ping, "mongodb": lambda: database.command("ping")}
+def dependency_checks(redis, mongodb_ping: Check) -> dict[str, Check]:
+    """Ping Redis and MongoDB with the worker's own clients (MongoDB's check fails until its set-up is done)."""
+    return {"redis": redis.ping, "mongodb": mongodb_ping}

@@ -19,8 +19,7 @@ from typing import Any, Callable
 
 from application.book_meeting import BookMeeting
 from application.call.brief import CallIdentity
-from application.call.core import (Action, CallCore, CallPorts, CallSettings,
-                                   CallSetupError, HangUp, Reply)
+from application.call.core import Action, CallCore, CallPorts, CallSettings, CallSetupError
 from application.ports.call_controls import CallControls
 from application.ports.call_handback import CallHandback
 from application.ports.call_line import CallResult
@@ -37,6 +36,7 @@ from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataErr
 from infrastructure.livekit_line_events import converse, session_summary
 from infrastructure.openai_realtime import realtime_model
 from infrastructure.sales_agent import SalesAgent
+from infrastructure.session_feed import SessionFeed
 from infrastructure.turn_latency import TurnLatencies
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class AgentCallDeps:
     telemetry: Telemetry | None = None  # dial, conversation, navigation and booking spans of this side
 
 
-class AgentCall:
+class AgentCall(SessionFeed):
     """One dispatched call: the core, plus what only the room has (heartbeats, transcripts, latencies).
 
     `prepare(controls)` builds the core and the SalesAgent; `attach(session)` feeds the session's events
@@ -137,12 +137,8 @@ class AgentCall:
         return self.agent
 
     def attach(self, session: Any) -> None:
-        """Feed `session`'s (an AgentSession's) events to the core."""
-        self.session = session
-        session.on("conversation_item_added", self._on_item_added)
-        session.on("user_input_transcribed", self._on_user_transcribed)
-        session.on("user_state_changed", self._on_user_state)
-        session.on("agent_state_changed", self._on_agent_state)
+        """Feed `session`'s (an AgentSession's) events to the core, and learn why it closed."""
+        super().attach(session)
         session.on("close", self._on_close)
 
     def start(self) -> None:
@@ -161,13 +157,6 @@ class AgentCall:
         """The detector's verdict, for the core to map; the verdict's transcript stays out (the callee's words)."""
         verdict = GreetingVerdict(AMD_VERDICTS.get(category, Answerer.UNCERTAIN), rule=category)
         return self.core.verdict(verdict, source="amd", reason=reason, delay_s=delay_s)
-
-    def act(self, action: Action | None) -> None:
-        """Carry out what the core decided: a reply with its instructions, or a hang-up."""
-        if isinstance(action, Reply) and self.session is not None:
-            self.session.generate_reply(instructions=action.instructions)
-        elif isinstance(action, HangUp) and self.controls is not None:
-            self.core.spawn(self.controls.hang_up())
 
     def failed(self, reason: str) -> None:
         if self.core is not None:
@@ -197,31 +186,8 @@ class AgentCall:
 
     # -- session events (sync callbacks: the emitter does not await)
 
-    def _on_item_added(self, event: Any) -> None:
-        item = event.item
-        text = (item.text_content or "").strip() if getattr(item, "type", None) == "message" else ""
-        if not text or item.role not in ("user", "assistant") or self.core is None:
-            return
-        if item.role == "assistant":
-            self.latencies.add(item)
-            self.core.agent_said(text)
-        else:
-            self.act(self.core.callee_said(text))
-
-    def _on_user_transcribed(self, event: Any) -> None:
-        if event.transcript and self.core is not None:
-            self.core.spawn(self.core.callee_words(event.transcript, final=bool(event.is_final)))
-
-    def _on_user_state(self, event: Any) -> None:
-        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
-            self.core.progress.callee_speaking(self.deps.clock.now())
-        if getattr(event, "old_state", None) == "speaking" and getattr(event, "new_state", None) != "speaking" \
-                and self.core is not None:
-            self.core.spawn(self.core.prompt_ended())
-
-    def _on_agent_state(self, event: Any) -> None:
-        if getattr(event, "new_state", None) == "speaking" and self.core is not None:
-            self.core.progress.agent_speaking(self.deps.clock.now())
+    def agent_line(self, item: Any) -> None:
+        self.latencies.add(item)
 
     def _on_close(self, event: Any) -> None:
         reason = getattr(event, "reason", None)

@@ -14,8 +14,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 from google.protobuf.duration_pb2 import Duration
@@ -31,6 +30,7 @@ from application.ports.telemetry import Telemetry
 from domain.outcomes import CallOutcome
 from infrastructure.call_artifact_layout import checked_prefix, recording_key
 from infrastructure.sip_outcomes import TWIRP_NO_ANSWER_CODES, outcome_for_sip_status
+from infrastructure.system_clock import SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +89,6 @@ class EgressS3Settings:
         checked_prefix(self.prefix)
 
 
-class _UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
-
-
 @dataclass
 class _Leg:
     """What one call created on the server, for teardown."""
@@ -111,12 +106,16 @@ class LiveKitCallLine:
 
     def __init__(self, settings: LiveKitCallSettings, handback: CallHandback, *,
                  recording: EgressS3Settings | None = None, clock: Clock | None = None,
-                 api_factory: Callable[[], api.LiveKitAPI] | None = None, telemetry: Telemetry | None = None):
+                 api_factory: Callable[[], api.LiveKitAPI] | None = None, telemetry: Telemetry | None = None,
+                 pace: Callable[[], Awaitable[None]] | None = None):
         self.settings = settings
+        # Awaited before each request that sets a call up (the account's rate limit); never before a
+        # hang-up, egress stop or room deletion: ending a call must not wait for quota.
+        self.pace = pace
         self.telemetry = telemetry
         self.handback = handback
         self.recording = recording
-        self.clock = clock or _UtcClock()
+        self.clock = clock or SystemClock()
         self._api_factory = api_factory or self._default_api
         self._teardowns: set[asyncio.Task] = set()
 
@@ -290,5 +289,28 @@ class LiveKitCallLine:
 
     def _default_api(self) -> api.LiveKitAPI:
         s = self.settings
-        return api.LiveKitAPI(s.url, s.api_key, s.api_secret,
-                              timeout=aiohttp.ClientTimeout(total=s.request_timeout_s))
+        timeout = aiohttp.ClientTimeout(total=s.request_timeout_s)
+        if self.pace is None:
+            return api.LiveKitAPI(s.url, s.api_key, s.api_secret, timeout=timeout)
+        pace = self.pace
+
+        async def before(session, context, params) -> None:
+            if not params.url.path.endswith(_UNPACED):
+                await pace()
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(before)
+        return _OwnSessionAPI(s.url, s.api_key, s.api_secret,
+                              session=aiohttp.ClientSession(timeout=timeout, trace_configs=[trace]))
+
+
+# Twirp methods that end a call: sent at once, whatever the rate limit.
+_UNPACED = ("/RemoveParticipant", "/StopEgress", "/DeleteRoom")
+
+
+class _OwnSessionAPI(api.LiveKitAPI):
+    """A LiveKitAPI on a session it was given, closed with it."""
+
+    async def aclose(self) -> None:
+        await super().aclose()
+        await self._session.close()

@@ -45,8 +45,12 @@ async def converse(room: Any, call: Any, session: Any, controls: Any) -> None:
             core.spawn(_take_verdict(call, amd))
         if settings.beep_detection:
             core.spawn(_feed_audio(call, callee))
-        core.spawn(_listen_for_dead_air(call))
-        await _until_the_end(room, call, controls, identity, metadata.max_call_duration_s)
+        # A timer of the call's, not work on what was heard: it lives and dies with the conversation.
+        dead_air = asyncio.ensure_future(_listen_for_dead_air(call))
+        try:
+            await _until_the_end(room, call, controls, identity, metadata.max_call_duration_s)
+        finally:
+            dead_air.cancel()
     finally:
         if amd is not None:
             await amd.aclose()

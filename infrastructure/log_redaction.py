@@ -7,9 +7,14 @@ exception text), so handlers after it see the redacted record too.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
+import unicodedata
 from typing import Any
+
+import phonenumbers
+from phonenumbers import Leniency
 
 from domain.personal_data import mask_email, mask_phone
 
@@ -18,20 +23,59 @@ TRANSCRIPT_REDACTED = "[transcript redacted]"
 # Keys (in dict args and `extra=`) whose values are what someone said on a call.
 TRANSCRIPT_KEYS = frozenset({"transcript", "utterance", "says", "speech", "text", "user_input", "said", "lines"})
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# E.164, optionally spaced: +15125550143, +44 20 7946 0958, +1(512)555-0143.
-_E164 = re.compile(r"(?<![\w+])\+[1-9](?:[ .()-]{0,2}\d){6,14}(?!\d)")
-# US: (512) 555-0143, 512-555-0143, 512.555.0143, 1-512-555-0143, 5125550143.
-_US = re.compile(r"(?<![\w+])(?:1[ .-]?)?(?:\([2-9]\d{2}\)[\s.-]?|[2-9]\d{2}[ .-]?)[2-9]\d{2}[ .-]?\d{4}(?!\d)")
+# Every pattern is linear in the text: the lookbehinds let a match start only at a token's
+# start and each repetition is bounded, so a long token costs one pass (a 100 KB job id
+# once took 17 s through an unanchored email pattern). Each field is capped first.
+MAX_FIELD_CHARS = 4000
+MAX_TRACEBACK_CHARS = 16000
+MATCHER_TRIES = 64  # candidates libphonenumber examines per field: the patterns below still see every digit
+
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}")
+_SEP = r"[ ./_-]"
+# E.164, optionally spaced: +15125550143, +44 20 7946 0958, +1(512)555-0143, +1_512_555_0143.
+_E164 = re.compile(r"(?<![\w+])\+[1-9](?:[ ./_()-]{0,2}\d){6,14}(?!\d)")
+# US: (512) 555-0143, 512-555-0143, 512/555/0143, 1-512-555-0143, 5125550143, x5125550143.
+_US = re.compile(r"(?:(?<![\w+])|(?<=[xX]))(?:1" + _SEP + r"?)?(?:\([2-9]\d{2}\)[\s./_-]?|[2-9]\d{2}" + _SEP +
+                 r"?)[2-9]\d{2}" + _SEP + r"?\d{4}(?!\d)")
+# A local number without its area code: 555-0143, 555.0143.
+_LOCAL = re.compile(r"(?:(?<![\w+./-])|(?<=[xX]))[2-9]\d{2}[-. ]\d{4}(?![\w-]|\.\d)")
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")  # any Unicode decimal digit that is not ASCII
 
 _STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
 
 
-def redact_text(text: str) -> str:
-    """The text with each email and phone number masked (mask_email / mask_phone)."""
-    text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
+def capped(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}...[{len(text) - limit} more characters]"
+
+
+def _plain_digits(text: str) -> str:
+    """Full-width and other scripts' digits (and +, -, parentheses) as ASCII, so the patterns see them."""
+    text = unicodedata.normalize("NFKC", text)
+    return _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), 0)), text)
+
+
+def _written_numbers(text: str) -> str:
+    """Numbers as people write them anywhere in a text, found by libphonenumber's matcher."""
+    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=Leniency.VALID,
+                                                                               max_tries=MATCHER_TRIES)]
+    for start, end in reversed(spans):
+        text = text[:start] + mask_phone(text[start:end]) + text[end:]
+    return text
+
+
+def redact_text(text: str, limit: int = MAX_FIELD_CHARS) -> str:
+    """The text, capped at `limit` characters, with each email and phone number masked."""
+    text = capped(text, limit)
+    if not text.isascii():
+        text = _plain_digits(text)
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: mask_email(m.group()), text)
+    if not any(c.isdigit() for c in text):
+        return text
+    text = _written_numbers(text)
     text = _E164.sub(lambda m: mask_phone(m.group()), text)
-    return _US.sub(lambda m: mask_phone(m.group()), text)
+    text = _US.sub(lambda m: mask_phone(m.group()), text)
+    return _LOCAL.sub(lambda m: mask_phone(m.group()), text)
 
 
 def _is_transcript(value: Any) -> bool:
@@ -68,12 +112,31 @@ def redact_value(value: Any, key: str | None = None) -> Any:
     return cleaned if cleaned != shown else value
 
 
+# What a driver's structured log record may show: names, ids and timings, never a document.
+_DRIVER_FIELDS = ("message", "commandName", "databaseName", "durationMS", "requestId", "operationId",
+                  "driverConnectionId", "serverConnectionId", "serverHost", "serverPort", "clientId")
+
+
+def _driver_summary(message: Any) -> str:
+    fields = getattr(message, "_kwargs", None)
+    if not isinstance(fields, dict):
+        return "[driver log without documents]"
+    kept = {k: fields[k] for k in _DRIVER_FIELDS if k in fields and isinstance(fields[k], (str, int, float))}
+    if "failure" in fields:
+        kept["failure"] = "[redacted]"
+    return json.dumps(kept, default=str)
+
+
 class RedactingFilter(logging.Filter):
     """Masks personal data in the record; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_docshield_redacted", False):
             return True
+        if record.name.startswith("pymongo."):
+            # pymongo's command log carries whole commands and replies (contact documents): keep
+            # only its names and timings, at every level.
+            record.msg, record.args = _driver_summary(record.msg), ()
         if isinstance(record.msg, str):
             record.msg = redact_text(record.msg)
         else:
@@ -84,12 +147,12 @@ class RedactingFilter(logging.Filter):
             record.args = tuple(redact_value(a) for a in record.args)
         if record.exc_info:
             # Exception messages carry whatever the failing code put in them; keep the text, masked.
-            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info), MAX_TRACEBACK_CHARS)
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = redact_text(record.exc_text)
+            record.exc_text = redact_text(record.exc_text, MAX_TRACEBACK_CHARS)
         if record.stack_info:
-            record.stack_info = redact_text(record.stack_info)
+            record.stack_info = redact_text(record.stack_info, MAX_TRACEBACK_CHARS)
         for key, value in list(record.__dict__.items()):
             if key not in _STANDARD:
                 record.__dict__[key] = redact_value(value, key)

@@ -8,7 +8,9 @@ from pymongo.errors import DuplicateKeyError
 
 from application.ports.call_claims import ClaimLost
 from domain.call_claim import Claim, ClaimStatus, claim_key
+from domain.compliance import ComplianceDecision
 from domain.outcomes import CallOutcome
+from infrastructure.mongo_compliance import decision_doc
 from infrastructure.mongo_faults import mongo_faults
 from infrastructure.mongo_models import aware
 
@@ -20,15 +22,18 @@ class MongoCallClaims:
         self.collection = database["call_claims"]
 
     async def acquire(self, campaign_id: str, step: int, *, worker_id: str, call_id: str,
-                      now: datetime, lease_until: datetime, attempt: int = 0) -> tuple[bool, Claim]:
+                      now: datetime, lease_until: datetime, attempt: int = 0,
+                      decision: ComplianceDecision | None = None) -> tuple[bool, Claim]:
         key = claim_key(campaign_id, step, attempt)
         fresh = {"status": ClaimStatus.CLAIMED.value, "workerId": worker_id, "callId": call_id,
                  "leaseUntil": lease_until, "campaignId": campaign_id, "step": step, "attempt": attempt,
                  "outcome": None,
                  "claimedAt": now}
+        # The compliance audit rides on the claim's write (MongoComplianceAudit.for_campaign reads it).
+        audit = [decision_doc(decision)] if decision is not None else []
         with mongo_faults("claims.acquire"):
             try:
-                await self.collection.insert_one({"_id": key, **fresh})
+                await self.collection.insert_one({"_id": key, **fresh, **({"decisions": audit} if audit else {})})
                 return True, self._claim({"_id": key, **fresh})
             except DuplicateKeyError:
                 pass
@@ -38,7 +43,7 @@ class MongoCallClaims:
                     {"status": ClaimStatus.RELEASED.value},
                     {"status": ClaimStatus.CLAIMED.value, "leaseUntil": {"$lte": now}},
                 ]},
-                {"$set": fresh},
+                {"$set": fresh, **({"$push": {"decisions": {"$each": audit}}} if audit else {})},
                 return_document=ReturnDocument.AFTER,
             )
             if taken is not None:
@@ -46,7 +51,7 @@ class MongoCallClaims:
             current = await self.collection.find_one({"_id": key})
         if current is None:  # deleted between our two statements: try once more from the top
             return await self.acquire(campaign_id, step, worker_id=worker_id, call_id=call_id,
-                                      now=now, lease_until=lease_until)
+                                      now=now, lease_until=lease_until, attempt=attempt, decision=decision)
         return False, self._claim(current)
 
     async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,

@@ -23,7 +23,8 @@ class MongoDoNotCallList:
 
     async def contains(self, phone: str) -> bool:
         with mongo_faults("dnc.contains"):
-            return await self.collection.count_documents({"_id": phone_digest(phone, self.hash_key)}, limit=1) > 0
+            # A find by _id, not count_documents (an aggregate): the cheapest read MongoDB has.
+            return await self.collection.find_one({"_id": phone_digest(phone, self.hash_key)}, {"_id": 1}) is not None
 
     async def add(self, phone: str, *, reason: str, source: str, at: datetime) -> bool:
         digest = phone_digest(phone, self.hash_key)
@@ -50,21 +51,34 @@ class MongoDoNotCallList:
 class MongoComplianceAudit:
     def __init__(self, database):
         self.collection = database["compliance_audit"]
+        self.claims = database["call_claims"]
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("campaignId", ASCENDING), ("decidedAt", ASCENDING)])
+        await self.claims.create_index([("campaignId", ASCENDING)])
 
     async def record(self, campaign_id: str, step: int, decision: ComplianceDecision) -> None:
         with mongo_faults("audit.record"):
-            await self.collection.insert_one({
-                "campaignId": campaign_id, "step": step, "verdict": decision.verdict.value, "rule": decision.rule,
-                "reason": decision.reason, "decidedAt": decision.decided_at, "until": decision.until,
-                "inputs": decision.inputs,
-            })
+            await self.collection.insert_one({"campaignId": campaign_id, "step": step, **decision_doc(decision)})
 
     async def for_campaign(self, campaign_id: str) -> list[tuple[int, ComplianceDecision]]:
+        """Rows recorded here and decisions kept with won claims (MongoCallClaims.acquire), by time."""
         with mongo_faults("audit.for_campaign"):
-            docs = [d async for d in self.collection.find({"campaignId": campaign_id}).sort("_id", ASCENDING)]
-        return [(d["step"], ComplianceDecision(
-            verdict=Verdict(d["verdict"]), rule=d["rule"], reason=d["reason"], decided_at=aware(d["decidedAt"]),
-            until=aware(d.get("until")), inputs=d.get("inputs") or {})) for d in docs]
+            rows = [(d["step"], decision_from(d)) async for d in
+                    self.collection.find({"campaignId": campaign_id}).sort("_id", ASCENDING)]
+            async for claim in self.claims.find({"campaignId": campaign_id, "decisions": {"$exists": True}},
+                                                {"step": 1, "decisions": 1}):
+                rows.extend((claim["step"], decision_from(d)) for d in claim["decisions"])
+        return sorted(rows, key=lambda row: row[1].decided_at)
+
+
+def decision_doc(decision: ComplianceDecision) -> dict:
+    """How a compliance decision is stored, in the audit collection and on a claim."""
+    return {"verdict": decision.verdict.value, "rule": decision.rule, "reason": decision.reason,
+            "decidedAt": decision.decided_at, "until": decision.until, "inputs": decision.inputs}
+
+
+def decision_from(doc: dict) -> ComplianceDecision:
+    return ComplianceDecision(verdict=Verdict(doc["verdict"]), rule=doc["rule"], reason=doc["reason"],
+                              decided_at=aware(doc["decidedAt"]), until=aware(doc.get("until")),
+                              inputs=doc.get("inputs") or {})

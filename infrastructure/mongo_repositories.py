@@ -28,8 +28,26 @@ class MongoCampaignRepository:
         if oid is None:
             return None
         with mongo_faults("campaigns.get"):
-            doc = await self.engine.find_one(CampaignDoc, CampaignDoc.id == oid)
-        return doc.to_domain() if doc else None
+            # A plain find: odmantic's find_one runs an aggregate.
+            doc = await self.engine.get_collection(CampaignDoc).find_one({"_id": oid})
+        return CampaignDoc.model_validate_doc(doc).to_domain() if doc else None
+
+    async def get_with_contact(self, campaign_id: str) -> tuple[Campaign, Contact | None] | None:
+        oid = _object_id(campaign_id)
+        if oid is None:
+            return None
+        contacts = self.engine.get_collection(ContactDoc).name
+        with mongo_faults("campaigns.get_with_contact"):
+            cursor = self.engine.get_collection(CampaignDoc).aggregate([
+                {"$match": {"_id": oid}}, {"$limit": 1},
+                {"$lookup": {"from": contacts, "localField": "contact", "foreignField": "_id", "as": "_contact"}},
+            ])
+            docs = await cursor.to_list(length=1)
+        if not docs:
+            return None
+        found = docs[0].pop("_contact", [])
+        contact = ContactDoc.model_validate_doc(found[0]).to_domain() if found else None
+        return CampaignDoc.model_validate_doc(docs[0]).to_domain(), contact
 
     async def add(self, campaign: Campaign) -> None:
         await self.save(campaign)
@@ -62,8 +80,8 @@ class MongoContactRepository:
         if oid is None:
             return None
         with mongo_faults("contacts.get"):
-            doc = await self.engine.find_one(ContactDoc, ContactDoc.id == oid)
-        return doc.to_domain() if doc else None
+            doc = await self.engine.get_collection(ContactDoc).find_one({"_id": oid})
+        return ContactDoc.model_validate_doc(doc).to_domain() if doc else None
 
     async def add(self, contact: Contact) -> None:
         await self.save(contact)
@@ -91,8 +109,8 @@ class MongoCallRecordRepository:
 
     async def get(self, call_id: str) -> CallRecord | None:
         with mongo_faults("call_records.get"):
-            doc = await self.engine.find_one(CallRecordDoc, CallRecordDoc.call_id == call_id)
-        return doc.to_domain() if doc else None
+            doc = await self.engine.get_collection(CallRecordDoc).find_one({"callId": call_id})
+        return CallRecordDoc.model_validate_doc(doc).to_domain() if doc else None
 
     async def for_campaign(self, campaign_id: str) -> list[CallRecord]:
         with mongo_faults("call_records.for_campaign"):

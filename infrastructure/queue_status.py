@@ -20,9 +20,9 @@ class QueueStatus:
     ready: int = 0
     deferred: int = 0
     in_progress: list[str] = field(default_factory=list)
-    next_deferred: list[tuple[str, float]] = field(default_factory=list)  # (job id, epoch seconds)
+    next_deferred: list[tuple[str, str]] = field(default_factory=list)  # (job id, run time ISO UTC)
     # Follow-up calls the worker queued itself (callbacks): `call:{campaign}:{step}:{attempt}` ids.
-    callbacks: list[tuple[str, float]] = field(default_factory=list)
+    callbacks: list[tuple[str, str]] = field(default_factory=list)  # (job id, run time ISO UTC)
 
     @property
     def depth(self) -> int:
@@ -36,10 +36,10 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
     status.deferred = await redis.zcount(queue_name, f"({now_ms}", "+inf")
     upcoming = await redis.zrangebyscore(queue_name, f"({now_ms}", "+inf", start=0, num=show_deferred,
                                          withscores=True)
-    status.next_deferred = [(_text(job), score / 1000) for job, score in upcoming]
-    callbacks = [(_text(job), score / 1000) async for job, score in
+    status.next_deferred = [(_text(job), run_time(score)) for job, score in upcoming]
+    callbacks = [(_text(job), score) async for job, score in
                  redis.zscan_iter(queue_name, match="call:*:*:*", count=500)]
-    status.callbacks = sorted(callbacks, key=lambda pair: pair[1])
+    status.callbacks = [(job, run_time(score)) for job, score in sorted(callbacks, key=lambda pair: pair[1])]
     keys = [_text(k) async for k in redis.scan_iter(match=in_progress_key_prefix + "*", count=200)]
     status.in_progress = sorted(k.removeprefix(in_progress_key_prefix) for k in keys)
     # ARQ keeps a running job in the queue until it finishes: it is in progress, not waiting.
@@ -48,8 +48,22 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
     return status
 
 
+def run_time(score_ms: float) -> str:
+    """A queue score as an ISO UTC time; any score a producer wrote, +inf and 1e20 included."""
+    when = _instant(score_ms)
+    return when.isoformat() if when else f"never (score {score_ms!r})"
+
+
+def _instant(score_ms: float) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(score_ms / 1000, timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
 def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    # A member may be any bytes (the worker moves such entries aside): show it, never fail on it.
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
 
 
 @dataclass
@@ -93,7 +107,7 @@ async def deferred_jobs(pool: ArqRedis, queue_name: str) -> list[JobView]:
         last = await last_word(pool, job.job_id)
         views.append(JobView(job.job_id, job.kwargs if isinstance(job.kwargs, dict) else {},
                              enqueued_at=_utc(job.enqueue_time),
-                             run_at=datetime.fromtimestamp(job.score / 1000, timezone.utc), tries=job.job_try,
+                             run_at=_instant(job.score), tries=job.job_try,
                              reason=last.get("reason") or ("deferred when queued" if not last else None)))
     return views
 

@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import uuid
 
-from livekit.agents import Agent, RunContext, ToolError, function_tool, llm
+from livekit.agents import Agent, RunContext, StopResponse, ToolError, function_tool, llm
 from pydantic import Field
 
 from application.call.brief import AgentBrief
@@ -56,6 +56,11 @@ class SalesAgent(Agent):
         self.fast_path = fast_path
 
     # --- the fast path's channel to the model ----------------------------------------------------
+
+    async def on_user_turn_completed(self, turn_ctx: llm.ChatContext, new_message: llm.ChatMessage) -> None:
+        """The fast path already answered this prompt (keys or a menu word): the model stays silent on it."""
+        if self.fast_path is not None and self.fast_path.take_answered_prompt():
+            raise StopResponse()
 
     async def speak_to_menu(self, words: str) -> None:
         """Say a speech menu's word now, uninterrupted, outside the model's turn."""

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     redis_url: Optional[str] = None
     mongodb_uri: Optional[str] = None
     mongodb_database: str = "docshield"
+    # Refuse plain-text Redis and MongoDB to hosts other than loopback (the Docker image sets it).
+    require_tls: bool = False
     data_dir: Path = Path(".docshield")
 
     # The queue and the worker.
@@ -45,8 +47,8 @@ class Settings(BaseSettings):
     worker_id: str = Field(default_factory=_default_worker_id)
     max_concurrent_calls: int = Field(default=4, ge=1, le=100)
     poll_delay_s: float = Field(default=0.5, gt=0, le=10)
-    max_call_duration_s: int = Field(default=900, ge=60, le=7200)
-    job_timeout_s: int = Field(default=1200, ge=60)
+    max_call_duration_s: int = Field(default=900, ge=5, le=7200)
+    job_timeout_s: int = Field(default=1200, ge=5)
     job_max_tries: int = Field(default=50, ge=1)
     transient_max_tries: int = Field(default=8, ge=1)
     keep_result_s: int = Field(default=86400, ge=60)
@@ -61,7 +63,11 @@ class Settings(BaseSettings):
     # JSON overrides of the resilience defaults (infrastructure/resilience/policies.py), e.g.
     # {"s3": {"breaker": {"errors": 5}}, "mongodb": {"on_network": {"retries": 1, "delay_s": 0.5}}}
     resilience: Optional[str] = None
+    # Rate limits and breakers of LiveKit, OpenAI, Calendar and S3 kept in Redis for every process
+    # (per process when false, or while Redis does not answer).
+    shared_limits: bool = True
     mongodb_timeout_ms: int = Field(default=5000, ge=50, le=60000)
+    script_cache_s: float = Field(default=30.0, ge=0, le=3600)  # a process re-reads a call script after this
     # The simulated line holds each call this long after dialing (load tests, crash tests).
     simulated_call_seconds: float = Field(default=0.0, ge=0, le=3600)
 
@@ -174,9 +180,11 @@ class Settings(BaseSettings):
         google = {"GOOGLE_CLIENT_ID": self.google_client_id, "GOOGLE_CLIENT_SECRET": self.google_client_secret}
         if any(google.values()) and not all(google.values()):
             problems.append("GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET go together")
-        if self.job_timeout_s <= self.max_call_duration_s + 60:
+        # A real call waits up to MAX_CALL_DURATION_S + 60 s for the agent's result; a simulated one does not.
+        margin = 60 if self.real_calls else 0
+        if self.job_timeout_s <= self.max_call_duration_s + margin:
             problems.append(f"JOB_TIMEOUT_S ({self.job_timeout_s}) must exceed MAX_CALL_DURATION_S "
-                            f"({self.max_call_duration_s}) by more than 60 s, or ARQ would cut calls short")
+                            f"({self.max_call_duration_s}) by more than {margin} s, or ARQ would cut calls short")
         if not self.retention_active_days < self.retention_archive_days < self.retention_delete_days:
             problems.append("retention periods must grow: RETENTION_ACTIVE_DAYS < RETENTION_ARCHIVE_DAYS "
                             "< RETENTION_DELETE_DAYS")
@@ -194,6 +202,10 @@ class Settings(BaseSettings):
             problems.append("CLOCK_FROZEN_AT needs its UTC offset, e.g. 2026-03-10T05:37:00-06:00")
         if self.clock_frozen_at is not None and self.real_calls:
             problems.append("CLOCK_FROZEN_AT is for simulated calls only: unset it to place real calls")
+        if self.require_tls:
+            from infrastructure.transport_security import plain_text_problems
+
+            problems.extend(plain_text_problems(self.redis_url, self.mongodb_uri))
         if self.real_calls and self.dnc_hash_key == "docshield-local-dnc-key":
             problems.append("DNC_HASH_KEY must be set to a secret of your own when placing real calls")
         if problems:

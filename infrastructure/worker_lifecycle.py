@@ -14,6 +14,7 @@ import time
 import psutil
 from arq import Worker
 
+from infrastructure.reconnect_backoff import REDIS_DOWN, Backoff
 from infrastructure.worker_registry import WorkerBeat, WorkerRegistry
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,18 @@ class WorkerLifecycle:
         self._process = psutil.Process()
 
     async def start(self) -> None:
-        await self.registry.clear_stop(self.beat.worker_id)
-        await self._publish()
+        """Claim the worker id (WorkerIdInUse when a live worker has it), then beat; waits out a Redis outage."""
+        self.beat.current_jobs = []
+        backoff = Backoff("registering the worker in Redis")
+        while True:
+            try:
+                await self.registry.claim(self.beat, silence_s=max(3 * self.interval_s, 1.0))
+                await self.registry.clear_stop(self.beat.worker_id)
+                await self._publish()
+                break
+            except REDIS_DOWN as exc:
+                await backoff.wait(exc)
+        backoff.ok()
         self._task = asyncio.create_task(self._loop(), name="docshield-heartbeat")
 
     async def close(self) -> None:
@@ -65,28 +76,34 @@ class WorkerLifecycle:
         return [t for t in self.worker.tasks.values() if not t.done()]
 
     async def _loop(self) -> None:
+        outage = Backoff("the heartbeat")
         while True:
             try:
                 await self._tick()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis blips must not kill the worker; the next beat retries
-                log.warning("heartbeat failed", exc_info=True)
+            except Exception as exc:  # Redis blips must not kill the worker; the next beat retries
+                outage.failed(exc)
+            else:
+                outage.ok()
             await asyncio.sleep(self.interval_s)
 
     async def _tick(self) -> None:
-        request = await self.registry.stop_requested(self.beat.worker_id)
-        if request == "force":
-            self.force("stop-worker --force")
-        elif request == "drain":
-            self.drain("stop-worker")
-        memory_mb = self._process.memory_info().rss / 2**20
-        self.beat.memory_mb = round(memory_mb, 1)
-        if self.memory_limit_mb and memory_mb > self.memory_limit_mb:
-            self.drain(f"memory {memory_mb:.0f} MB over the {self.memory_limit_mb:.0f} MB limit")
-        await self._publish()
-        if self.beat.state != "running" and not self._running():
-            self.stopping.set()
+        try:
+            memory_mb = self._process.memory_info().rss / 2**20
+            self.beat.memory_mb = round(memory_mb, 1)
+            if self.memory_limit_mb and memory_mb > self.memory_limit_mb:
+                self.drain(f"memory {memory_mb:.0f} MB over the {self.memory_limit_mb:.0f} MB limit")
+            request = await self.registry.stop_requested(self.beat.worker_id)
+            if request == "force":
+                self.force("stop-worker --force")
+            elif request == "drain":
+                self.drain("stop-worker")
+            await self._publish()
+        finally:
+            # A drain ends when its calls do, Redis reachable or not.
+            if self.beat.state != "running" and not self._running():
+                self.stopping.set()
 
     async def _publish(self) -> None:
         self.beat.current_jobs = sorted(self.worker.tasks)

@@ -1,6 +1,7 @@
 """Worker heartbeats and stop requests in Redis, read by check-status and stop-worker."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -31,6 +32,15 @@ class WorkerBeat:
         return max(0.0, (now or time.time()) - self.heartbeat_at)
 
 
+class WorkerIdInUse(Exception):
+    """A live worker already runs under this id: two would show as one and stop-worker would reach one."""
+
+    def __init__(self, holder: WorkerBeat):
+        super().__init__(f"worker id {holder.worker_id!r} is in use by a live worker (host {holder.host}, "
+                         f"pid {holder.pid}); give this worker another WORKER_ID")
+        self.holder = holder
+
+
 class WorkerRegistry:
     def __init__(self, redis: Redis, ttl_s: float = 15.0):
         self.redis = redis
@@ -42,6 +52,36 @@ class WorkerRegistry:
             pipe.set(HEARTBEAT_PREFIX + beat.worker_id, json.dumps(asdict(beat)), px=int(self.ttl_s * 1000))
             pipe.sadd(WORKERS_SET, beat.worker_id)
             await pipe.execute()
+
+    async def claim(self, beat: WorkerBeat, *, silence_s: float) -> None:
+        """Take `beat.worker_id` for this worker; WorkerIdInUse when a live worker holds it.
+
+        A holder whose heartbeat does not move for `silence_s` is gone (a SIGKILLed worker's
+        key outlives it until it expires) and its id is taken over."""
+        if await self._take(beat):
+            return
+        first = await self._holder(beat.worker_id)
+        deadline = time.monotonic() + silence_s
+        while time.monotonic() < deadline:
+            await asyncio.sleep(min(0.25, silence_s))
+            if await self._take(beat):
+                return
+            holder = await self._holder(beat.worker_id)
+            if holder is not None and first is not None and holder.heartbeat_at != first.heartbeat_at:
+                raise WorkerIdInUse(holder)
+        await self.beat(beat)
+
+    async def _take(self, beat: WorkerBeat) -> bool:
+        beat.heartbeat_at = time.time()
+        taken = await self.redis.set(HEARTBEAT_PREFIX + beat.worker_id, json.dumps(asdict(beat)), nx=True,
+                                     px=int(self.ttl_s * 1000))
+        if taken:
+            await self.redis.sadd(WORKERS_SET, beat.worker_id)
+        return bool(taken)
+
+    async def _holder(self, worker_id: str) -> WorkerBeat | None:
+        raw = await self.redis.get(HEARTBEAT_PREFIX + worker_id)
+        return WorkerBeat(**json.loads(raw)) if raw else None
 
     async def leave(self, worker_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

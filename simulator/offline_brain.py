@@ -18,7 +18,6 @@ the voicemail message through prepare_message (under 30 seconds).
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +29,7 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 from application.call.actions import Tool
 from application.call.brief import AgentBrief
-from application.call.core import VOICEMAIL_INSTRUCTIONS
+from application.call.core import VOICEMAIL_INSTRUCTIONS, screener_line
 from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
 from domain.callee_words import Heard, email_said, heard
@@ -39,12 +38,11 @@ from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
 from domain.slot_finder import times_said, windows_said
 from domain.voicemail import prepare_message
-from domain.voicemail_detector import Answerer, classify_greeting
+from domain.voicemail_detector import Answerer, classify_greeting, names_the_message_box
 
 # What the agent asks a receptionist who will not connect it (briefly, politely).
 FRONT_DESK_QUESTION = ("Who handles the practice's insurance, and when is the best time to reach them? "
                        "Is there a direct line or an extension?")
-_MACHINE_SURE = re.compile(r"\b(?:tone|beep|leave|record|voice ?mail|mail ?box|messages?)\b")
 
 
 _PUNCTUATION_SPOKEN = {".": "dot", "_": "underscore", "-": "dash", "+": "plus"}
@@ -115,6 +113,10 @@ class OfflineBrain(llm.LLM):
         if last.type == "message" and last.role in ("system", "developer") \
                 and (last.text_content or "") in VOICEMAIL_INSTRUCTIONS:
             return Reply(tools=[(Tool.LEAVE_VOICEMAIL, {})])
+        if last.type == "message" and last.role in ("system", "developer"):
+            line = screener_line(last.text_content or "")
+            if line is not None:
+                return Reply(text=line)
         if last.type == "message" and last.role == "user":
             trailing = []
             for item in reversed(items):
@@ -256,8 +258,7 @@ class OfflineBrain(llm.LLM):
         verdict = classify_greeting(text)
         if verdict.answerer is Answerer.UNCERTAIN and len(memory.greeting) > 1:
             verdict = classify_greeting(" ".join(memory.greeting))
-        if memory.disclosed_to_party and not (
-                verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and _MACHINE_SURE.search(verdict.cue)):
+        if memory.disclosed_to_party and not names_the_message_box(verdict):
             return None
         if verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL, Answerer.CARRIER):
             return Reply()  # never talk over a greeting or an announcement: the call core acts on the line

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from application.call.progress import LineEnding
+from domain.call_screening import missing_from_introduction
 from domain.slot_finder import times_said
 from simulator.line_audio import LineAudio, VoicemailAudio, quiet_audio, voicemail_audio
 from simulator.scenario import Node, Scenario
@@ -23,6 +24,7 @@ WORDS_PER_SECOND = 2.5
 MENU_TIMEOUT_S = 5.0
 RING_S = 6.0
 NO_ANSWER_RING_S = 30.0
+SCREENER_RING_S = 8.0
 
 OBJECTION_WORDS = {
     "already_insured": "We already have malpractice insurance, we're covered.",
@@ -65,9 +67,15 @@ class Practice:
         self.agent_lines: list[str] = []  # what the agent said since the practice last spoke
         self.hung_up = False
         self.talked_over_greeting = False
+        self.screened_by: str | None = None  # the screener node that passed the call on
         self._clip: VoicemailAudio | None = None
         self._clip_heard_s = 0.0  # how far into the voicemail audio the agent listened
         self._reset_node_state()
+
+    @property
+    def voicemail_clip(self) -> VoicemailAudio | None:
+        """The voicemail box's last clip (tail of the greeting, beep, quiet), with where its beep is."""
+        return self._clip
 
     # --- what the agent does -------------------------------------------------------------------
 
@@ -119,6 +127,8 @@ class Practice:
             return self._goto(self.node.then)
         if kind == "voicemail":
             return self._voicemail(said)
+        if kind == "screener":
+            return self._screener(said)
         if kind == "person":
             return self._person(said)
         return self._end(LineEnding.HUNG_UP)
@@ -147,7 +157,7 @@ class Practice:
             return self._end(LineEnding.HUNG_UP)
         if node.kind == "menu":
             return self._say(node.text)
-        if node.kind in ("hold", "voicemail"):
+        if node.kind in ("hold", "voicemail", "screener"):
             return self._say(node.text)
         if node.role == "decision_maker":
             self.decision_maker_reached = True
@@ -192,6 +202,27 @@ class Practice:
         if self.quiet_turns > 2:
             return self._end(LineEnding.HUNG_UP)  # a long silence: the box hangs up
         return quiet_audio(3.0, f"{self.scenario.id}:{self.node.name}:{self.quiet_turns}")
+
+    def _screener(self, said: str) -> str | None:
+        """A call screener passes the call on only when the caller gave its name, company and reason."""
+        node = self.node
+        if not said:
+            return self._goto_after_screening(node.on_silence)
+        missing = missing_from_introduction(said)
+        if not missing:
+            self.screened_by = node.name
+            self.advance(SCREENER_RING_S)  # the screener rings the person
+            return self._goto_after_screening(node.then)
+        self.misses += 1
+        if self.misses > 1:
+            return self._goto_after_screening(node.on_silence)
+        return self._say(f"Sorry, I didn't get your {' and '.join(missing)}. Please say your name, your company "
+                         "and the reason for your call.")
+
+    def _goto_after_screening(self, name: str | None) -> str | None:
+        if name is not None and self.scenario.line[name].kind == "no_answer":
+            return self._end(LineEnding.NO_ANSWER)  # the screener rang the person; nobody picked up
+        return self._goto(name)
 
     def _person(self, said: str) -> str | None:
         node = self.node

@@ -34,9 +34,12 @@ class PracticeControls:
 
     def __init__(self, practice: Practice):
         self.practice = practice
+        self.on_keys: Callable[[str], None] | None = None  # the audio shell times each press
 
     async def send_dtmf(self, digits: str) -> None:
         self.practice.press(digits)
+        if self.on_keys is not None:
+            self.on_keys(digits)
 
     async def hang_up(self) -> None:
         self.practice.agent_hung_up()
@@ -46,8 +49,9 @@ class PracticeLine:
     def __init__(self, *, scenarios: Mapping[str, Scenario], clock: SimulatedClock, do_not_call: DoNotCallList,
                  book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory,
                  coach_factory: Callable[[], SalesCoach] = OfflineCoach, coach_interval_s: float = 15.0,
-                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None):
+                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None, audio: bool = False):
         self.telemetry = telemetry
+        self.audio = audio  # on sound (simulator/audio): the practice speaks, the agent hears and answers aloud
         self.scenarios = scenarios  # by campaign id
         self.clock = clock
         self.do_not_call = do_not_call
@@ -80,17 +84,36 @@ class PracticeLine:
                         stages=stages, step=request.step, attempt=request.attempt)
         model = self.model_factory(core.brief, scenario.contact_zone, core.policy)
         agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)
-        core.connect(TextChannel(agent, practice, core))
+        report: dict = {"simulated": True, "scenario": scenario.id, "model": model.model}
         try:
-            usage = await asyncio.wait_for(
-                run_text_call(core=core, agent=agent, model=model, other_side=practice, max_turns=self.max_turns),
-                timeout=self.time_limit_s)
-            self.usage[request.campaign.id] = TokenUsage.from_session_usage(usage)
+            if self.audio:
+                report["audio"] = await self._on_sound(core, agent, model, practice)
+            else:
+                core.connect(TextChannel(agent, practice, core))
+                usage = await asyncio.wait_for(
+                    run_text_call(core=core, agent=agent, model=model, other_side=practice, max_turns=self.max_turns),
+                    timeout=self.time_limit_s)
+                self.usage[request.campaign.id] = TokenUsage.from_session_usage(usage)
         except asyncio.TimeoutError:
             core.timed_out(f"the call ran past the simulation's time limit of {self.time_limit_s:g} s")
         finally:
             self.conversation_s[request.campaign.id] = time.perf_counter() - started
-        if practice.talked_over_greeting and core.progress.voicemail_left:
-            core.progress.voicemail_after_beep = False  # the line's truth: the box recorded the agent over its greeting
+        # The line's truth: the box recorded the agent over its greeting (on sound: measured on the line).
+        if self.audio:
+            from simulator.audio.measures import talked_over_the_box
+
+            talked_over = talked_over_the_box(report["audio"])
+        else:
+            talked_over = practice.talked_over_greeting
+        if talked_over and core.progress.voicemail_left:
+            core.progress.voicemail_after_beep = False
         core.progress.decision_maker_reached = practice.decision_maker_reached  # the line knows who answered
-        return await core.finish({"simulated": True, "scenario": scenario.id, "model": model.model})
+        return await core.finish(report)
+
+    async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice) -> dict:
+        from simulator.audio.audio_call import run_audio_call
+        from simulator.audio.measures import measure
+
+        call = await run_audio_call(core=core, agent=agent, model=model, practice=practice,
+                                    time_limit_s=self.time_limit_s)
+        return measure(call.line.timeline, call.line.dtmf, call.verdict_at_s).as_json()

@@ -4,6 +4,7 @@ Every problem raises ScenarioError naming the file, the scenario id and the fiel
 Extensions (all optional, compatible): person `callback_at` (ISO; when a callback
 is asked for), scenario `step`/`final_step`, expect `voicemail_left`, `objections`,
 voicemail `greeting_s` (seconds of greeting still playing after its words, default 1.5).
+The `screener` node of contracts section 3.1: `screener: TEXT`, `then`, `on_silence`, `beep`.
 """
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 import yaml
-from phonenumbers import timezone as phone_timezones
 
+from domain.callee_location import locate
 from domain.front_desk import BestTime, FrontDeskDetails
 from domain.meeting import Interval
 from domain.outcomes import CallOutcome
 
-NODE_KINDS = ("menu", "hold", "voicemail", "person", "no_answer", "busy", "invalid_number", "hangup")
+NODE_KINDS = ("menu", "hold", "voicemail", "screener", "person", "no_answer", "busy", "invalid_number", "hangup")
 OBJECTIONS = ("already_insured", "send_information", "not_interested", "too_busy", "cost", "bad_time", "who_is_this")
 DECISIONS = ("accept", "decline", "callback", "opt_out")
 ROLES = ("receptionist", "decision_maker")
@@ -35,8 +35,9 @@ _NODE_FIELDS = {
     "menu": {"options", "speech", "on_timeout", "on_invalid", "repeats", "extensions"},
     "hold": {"seconds", "then"},
     "voicemail": {"beep", "greeting_s"},
+    "screener": {"then", "on_silence", "beep"},
     "person": {"says", "transfers_to", "refuses_transfer", "objections", "decision", "availability", "email",
-               "asks_if_robot", "callback_at", "gives"},
+               "asks_if_robot", "callback_at", "gives", "interrupts"},
 }
 
 
@@ -62,6 +63,7 @@ class Node:
     repeats: int = 2
     seconds: float = 0.0
     then: str | None = None
+    on_silence: str | None = None  # screener: where the call goes when the caller says nothing (None: hang up)
     beep: bool = True
     greeting_s: float = 1.5
     role: str = ""
@@ -74,6 +76,7 @@ class Node:
     email: str | None = None
     asks_if_robot: bool = False
     callback_at: datetime | None = None
+    interrupts: bool = False  # on sound (--audio): this person talks over the agent's long lines
     gives: dict[str, str] = field(default_factory=dict)  # what this person tells when asked (3.1)
 
 
@@ -121,6 +124,8 @@ def load_file(path: str | Path) -> list[Scenario]:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError(source, None, "file", f"not valid YAML: {exc}".splitlines()[0]) from None
+    except RecursionError:  # a hostile or broken file: invalid (exit 2), not a crash (exit 1)
+        raise ScenarioError(source, None, "file", "nested too deeply to be a scenario file") from None
     if not isinstance(document, dict) or not isinstance(document.get("scenarios"), list):
         raise ScenarioError(source, None, "scenarios", "the file needs a top-level 'scenarios:' list")
     seen: set[str] = set()
@@ -194,12 +199,13 @@ class _Reader:
         return tuple(self.interval(v, f"{path}[{i}]", zone) for i, v in enumerate(value))
 
 
-def _zone_for_phone(phone: str) -> ZoneInfo:
+def _callee_clock(phone: str) -> ZoneInfo:
+    """The zone the simulated callee lives in when the scenario names none: the first of the
+    zones the product derives from the number (the contact itself is seeded without one)."""
     try:
-        zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone))
-    except phonenumbers.NumberParseException:
-        zones = ()
-    return ZoneInfo(zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else "America/New_York")
+        return ZoneInfo(locate(phone).zones[0])
+    except ValueError:  # not a dialable US number: the line is simulated, any clock will do
+        return ZoneInfo("America/New_York")
 
 
 def _scenario(source: str, index: int, raw: Any) -> Scenario:
@@ -226,7 +232,7 @@ def _scenario(source: str, index: int, raw: Any) -> Scenario:
         raise r.fail(f"contact.{bad[0]}", "unknown field")
     if not re.fullmatch(r"\+[1-9]\d{6,14}", fields["phone"]):
         raise r.fail("contact.phone", f"must be E.164 like +15125550143, got {fields['phone']!r}")
-    contact_zone = r.zone(fields["timezone"], "contact.timezone") if fields["timezone"] else _zone_for_phone(
+    contact_zone = r.zone(fields["timezone"], "contact.timezone") if fields["timezone"] else _callee_clock(
         fields["phone"])
     history = []
     for i, row in enumerate(raw.get("history") or []):
@@ -305,7 +311,7 @@ def _line(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Node]:
                   [(f"extensions.{k}", v) for k, v in node.extensions.items()] + \
                   [(f"speech.{k}", v) for k, v in node.speech.items()] + \
                   [("on_timeout", node.on_timeout), ("on_invalid", node.on_invalid), ("then", node.then),
-                   ("transfers_to", node.transfers_to)]
+                   ("transfers_to", node.transfers_to), ("on_silence", node.on_silence)]
         for where, target in targets:
             if target is not None and target not in nodes:
                 raise r.fail(f"line.{node.name}.{where}", f"names no node: {target!r}")
@@ -354,6 +360,12 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
             raise r.fail(f"{path}.then", "a hold needs a 'then' node")
         return Node(name=name, kind=kind, text=r.text(body["hold"], f"{path}.hold"), seconds=float(seconds),
                     then=str(body["then"]))
+    if kind == "screener":
+        if not body.get("then"):
+            raise r.fail(f"{path}.then", "a screener needs a 'then' node (where a call it passes on goes)")
+        return Node(name=name, kind=kind, text=r.text(body["screener"], f"{path}.screener"), then=str(body["then"]),
+                    on_silence=str(body["on_silence"]) if body.get("on_silence") else None,
+                    beep=r.boolean(body.get("beep", False), f"{path}.beep"))
     if kind == "voicemail":
         greeting_s = body.get("greeting_s", 1.5)
         if not isinstance(greeting_s, (int, float)) or isinstance(greeting_s, bool) or not 0 <= greeting_s <= 60:
@@ -379,6 +391,7 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
                 availability=r.intervals(body.get("availability") or [], f"{path}.availability", zone),
                 email=r.text(body.get("email"), f"{path}.email", required=False) or None,
                 asks_if_robot=r.boolean(body.get("asks_if_robot", False), f"{path}.asks_if_robot"),
+                interrupts=r.boolean(body.get("interrupts", False), f"{path}.interrupts"),
                 callback_at=r.moment(body["callback_at"], f"{path}.callback_at", zone) if body.get("callback_at")
                 else None, gives=_gives(r, body.get("gives"), f"{path}.gives"))
 

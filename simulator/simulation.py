@@ -1,47 +1,57 @@
 """Run scenarios through the real pipeline: seed, enqueue, the real worker in burst mode, collect, check.
 
-Each run uses its own queue and database (dropped at the end), so it never
-touches real campaigns or a worker serving the real queue.
+Each run uses its own queue, database and folder (DATA_DIR/simulations/RUN; all dropped at the
+end unless kept), so it never touches real campaigns, real calls' transcripts or a worker serving
+the real queue. The product's container is reused as is; the simulator's stand-ins (clock, line,
+do-not-call list, artifacts, the scenario-timed use case) replace its providers only for the run,
+through dependency-injector's override context managers.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import time
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Callable
 
 import aiohttp
 from arq.connections import create_pool
+from arq.jobs import Job, JobStatus
 from bson import ObjectId
 from dependency_injector import providers
 
 from application.call.brief import CallIdentity
 from application.book_meeting import BookMeeting
 from application.call_report import ReportAnswer, ReportRequest
-from application.commands import ConductCallCommand
+from application.commands import ConductCallCommand, job_id_for
 from application.conduct_call import ConductCall
+from application.ports.compliance import ComplianceAudit
 from application.ports.telemetry import Telemetry
 from containers import Container, build_container, close_container
 from domain.campaign import CallAttempt, Campaign, FollowUp
+from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
-from domain.slot_finder import WorkingHours
 from infrastructure.arq_follow_ups import ArqFollowUpQueue
-from infrastructure.arq_jobs import LAST_RESULT_PREFIX, deserialize, enqueue_call, redis_settings, serialize
 from infrastructure.redis_outcome_events import STREAM, to_wire
-from infrastructure.ics_calendar import IcsCalendar
-from infrastructure.calendar_credentials import LocalCalendarAccess
 from domain.model_cost import TokenUsage, prices_for
-from simulator.model_choice import ModelChoice, model_factory
-from simulator.text_call import MAX_TURNS
+from domain.slot_finder import WorkingHours
+from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize, withdraw_job
+from infrastructure.calendar_credentials import LocalCalendarAccess
+from infrastructure.ics_calendar import IcsCalendar
+from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.settings import Settings
-from simulator.simulated_clock import SimulatedClock
 from simulator.expectations import check
+from simulator.model_choice import ModelChoice, model_factory
 from simulator.practice_line import PracticeLine
 from simulator.scenario import Scenario
 from simulator.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
+from simulator.simulated_clock import SimulatedClock
+from simulator.text_call import MAX_TURNS
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +79,9 @@ class ScenarioRun:
                 "failures": self.failures, **repeats}
 
 
-class _ScenarioJobs:
-    """Wraps ConductCall: each job runs at its scenario's simulated time, with its own do-not-call list."""
+class ScenarioJobs:
+    """Stands in for the use case: each job runs at its scenario's simulated time, with its own
+    do-not-call list, through the product's own ConductCall."""
 
     def __init__(self, inner: ConductCall, clock: SimulatedClock, runs: dict[str, ScenarioRun],
                  timings: dict[str, float]):
@@ -91,6 +102,13 @@ class _ScenarioJobs:
             self.timings[command.campaign_id] = time.perf_counter() - started
 
 
+def awaited_stand_in(value) -> providers.Object:
+    """A provider for `value` that answers like the container's use cases do (awaitable)."""
+    provider = providers.Object(value)
+    provider.enable_async_mode()
+    return provider
+
+
 @dataclass
 class Simulation:
     settings: Settings
@@ -100,6 +118,7 @@ class Simulation:
     on_done: Callable[[ScenarioRun], None] | None = None
     keep_data: bool = False
     telemetry: Telemetry | None = None  # a Telemetry to use instead of the container's (tests read its spans)
+    audio: bool = False  # the calls run on sound (simulator/audio): needs the audio extra
     _events_after: str = field(default="0", init=False, repr=False)  # the outcome stream's id when the run began
     _follow_ups: ArqFollowUpQueue | None = field(default=None, init=False, repr=False)
     with_report: bool = False  # also count the run's records as `docshield report` does (see `report`)
@@ -115,6 +134,8 @@ class Simulation:
             # The agent framework makes this process larger than a plain worker; the limit guards real workers.
             "memory_limit_mb": max(self.settings.memory_limit_mb, 4096),
         })
+        # Everything a run writes outside its database: never beside real calls' transcripts and recordings.
+        folder = simulation_folder(settings, run_id)
         container = await build_container(settings)
         clock = SimulatedClock()
         timings: dict[str, float] = {}
@@ -122,53 +143,57 @@ class Simulation:
         for index, scenario in enumerate(scenarios):
             campaign_id = str(ObjectId())
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
-        if self.telemetry is not None:
-            container.telemetry.override(providers.Object(self.telemetry))
         # The Realtime client needs an HTTP session of its own outside a LiveKit job.
         http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
         try:
-            dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
-            calendar = IcsCalendar(settings.data_dir / "simulations" / run_id / "calendars")
-            line = PracticeLine(
-                scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
-                book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
-                identity=CallIdentity(settings.agent_display_name, settings.company_name, settings.callback_number),
-                model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry())
-            line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
-            container.clock.override(providers.Object(clock))
-            container.do_not_call.override(providers.Object(dnc))
-            container.call_line.override(providers.Object(line))
-            # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
-            # run's worker does not take: their simulated time has passed in real time, and a scenario
-            # is one call.
-            self._follow_ups = ArqFollowUpQueue(await container.redis(), queue_name=f"{settings.queue_name}:follow-ups")
-            container.follow_ups.override(providers.Object(self._follow_ups))
-            newest = await (await container.redis()).xrevrange(STREAM, count=1)
-            self._events_after = newest[0][0].decode() if newest else "0"
-            inner = providers.Factory(ConductCall, **container.conduct_call.kwargs)
-            container.conduct_call.override(providers.Factory(_ScenarioJobs, inner, clock, runs, timings))
-            await self._seed(container, runs, dnc, calendar)
-            await self._work(container, settings, runs)
-            for run in runs.values():
-                await self._observe(container, settings, run, dnc)
-                self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
-                conversation = line.conversation_s.get(run.campaign_id, 0.0)
-                if run.campaign_id in timings:
-                    run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
-            if self.with_report:
-                # Every record of this run's database, up to a day past the latest scenario's clock.
-                until = max(r.scenario.now for r in runs.values()) + timedelta(days=1)
-                self.report = await (await container.call_report())(ReportRequest(until=until))
+            with ExitStack() as stand_ins:
+                if self.telemetry is not None:
+                    stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
+                dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
+                calendar = IcsCalendar(folder / "calendars")
+                artifacts = LocalArtifacts(folder / "artifacts", prefix=settings.s3_prefix)
+                line = PracticeLine(
+                    scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
+                    book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
+                    identity=CallIdentity(settings.agent_display_name, settings.company_name,
+                                          settings.callback_number),
+                    model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry(),
+                     audio=self.audio)
+                line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
+                # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
+                # run's worker does not take: their simulated time has passed in real time, and a scenario
+                # is one call.
+                self._follow_ups = ArqFollowUpQueue(await container.redis(),
+                                                    queue_name=f"{settings.queue_name}:follow-ups")
+                newest = await (await container.redis()).xrevrange(STREAM, count=1)
+                self._events_after = newest[0][0].decode() if newest else "0"
+                stand_ins.enter_context(container.override_providers(
+                    clock=providers.Object(clock), do_not_call=providers.Object(dnc),
+                    call_line=providers.Object(line), artifacts=providers.Object(artifacts),
+                    follow_ups=providers.Object(self._follow_ups)))
+                product_use_case = await container.conduct_call()
+                stand_ins.enter_context(container.conduct_call.override(
+                    awaited_stand_in(ScenarioJobs(product_use_case, clock, runs, timings))))
+                await self._seed(container, runs, dnc, calendar)
+                await self._work(container, settings, runs, await container.audit())
+                for run in runs.values():
+                    await self._observe(container, settings, run, dnc, artifacts)
+                    self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
+                    conversation = line.conversation_s.get(run.campaign_id, 0.0)
+                    if run.campaign_id in timings:
+                        run.pipeline_s = max(0.0, timings[run.campaign_id] - conversation)
+                if self.with_report:
+                    # Every record of this run's database, up to a day past the latest scenario's clock.
+                    until = max(r.scenario.now for r in runs.values()) + timedelta(days=1)
+                    self.report = await (await container.call_report())(ReportRequest(until=until))
             return list(runs.values())
         finally:
-            for provider in (container.clock, container.do_not_call, container.call_line, container.conduct_call,
-                             container.telemetry, container.follow_ups):
-                provider.reset_override()
             if http is not None:
                 await http.close()
             if not self.keep_data:
                 database = await container.database()
                 await database.client.drop_database(database.name)
+                shutil.rmtree(folder, ignore_errors=True)
             await close_container(container)
 
     def _price(self, run: ScenarioRun, usage: TokenUsage, settings: Settings) -> None:
@@ -184,7 +209,8 @@ class Simulation:
             c = s.contact
             contact = Contact(id=str(ObjectId()), first_name=c["first_name"], last_name=c["last_name"],
                               phone=c["phone"], practice=c["practice"], title=c["title"], email=c["email"],
-                              state=c["state"] or None, timezone=c["timezone"] or s.contact_zone.key, known=s.known)
+                              # Unset stays unset: the worker derives the zones from the number, as in production.
+                              state=c["state"] or None, timezone=c["timezone"] or None, known=s.known)
             calendar_id = f"rep-{run.campaign_id}"
             calendar.seed(calendar_id, timezone_name=s.calendar.timezone,
                           working_hours=WorkingHours.parse(s.calendar.working_hours), busy=list(s.calendar.busy))
@@ -206,7 +232,8 @@ class Simulation:
                 await dnc.within(run.scope).add(contact.phone, reason="seeded by scenario", source="simulation",
                                                 at=s.now)
 
-    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
+    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun],
+                    audit: ComplianceAudit) -> None:
         from entrypoints.worker import run_worker
 
         pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
@@ -216,7 +243,7 @@ class Simulation:
                 command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                 await enqueue_call(pool, command, queue_name=settings.queue_name)
             worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
-            watcher = asyncio.create_task(self._watch(pool, settings, runs))
+            watcher = asyncio.create_task(self._watch(pool, settings, runs, audit))
             try:
                 await worker
             finally:
@@ -234,20 +261,18 @@ class Simulation:
         finally:
             await pool.aclose()
 
-    async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
-        """Report finished jobs, and take deferred ones off this run's queue (they would wait for real hours)."""
-        pending = {ConductCallCommand(r.campaign_id, r.scenario.step, False, r.scenario.attempt).job_id: r for r in runs.values()}
+    async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun], audit: ComplianceAudit) -> None:
+        """Report finished jobs; take those deferred to a lawful hour off this run's queue (they
+        would wait for real hours). Job states are read through arq's Job API."""
+        pending = {job_id_for(r.campaign_id, r.scenario.step, r.scenario.attempt): r for r in runs.values()}
         while pending:
             for job_id, run in list(pending.items()):
-                done = await pool.exists(f"arq:result:{job_id}")
-                if not done:
-                    last = await pool.get(LAST_RESULT_PREFIX + job_id)
-                    in_progress = await pool.exists(f"arq:in-progress:{job_id}")
-                    if last and b'"deferred"' in last and not in_progress and \
-                            await pool.zscore(settings.queue_name, job_id) is not None:
-                        await pool.zrem(settings.queue_name, job_id)
-                        await pool.delete(f"arq:job:{job_id}")
-                        done = True
+                job = Job(job_id, pool, _queue_name=settings.queue_name, _deserializer=deserialize)
+                status = await job.status()
+                done = status in (JobStatus.complete, JobStatus.not_found)
+                if status is JobStatus.deferred and await _deferral(audit, run) is not None:
+                    await withdraw_job(pool, job_id, queue_name=settings.queue_name)
+                    done = True
                 if done:
                     pending.pop(job_id)
                     if self.on_done:
@@ -255,26 +280,33 @@ class Simulation:
             await asyncio.sleep(0.02)
 
     async def _observe(self, container: Container, settings: Settings, run: ScenarioRun,
-                       dnc: ScopedDoNotCallList) -> None:
+                       dnc: ScopedDoNotCallList, artifacts: LocalArtifacts) -> None:
         records = await (await container.call_records()).for_campaign(run.campaign_id)
-        redis = await container.redis()
-        job_id = ConductCallCommand(run.campaign_id, run.scenario.step, False, run.scenario.attempt).job_id
-        last = await redis.get(LAST_RESULT_PREFIX + job_id)
-        last = deserialize(last) if last else {}
+        job = Job(job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt), await container.redis(),
+                  _queue_name=settings.queue_name, _deserializer=deserialize)
+        finished = await job.result_info()
+        last: dict = {}
+        if finished is not None:
+            last = finished.result if finished.success else {"reason": f"job failed: {finished.result}"}
+        deferral = await _deferral(await container.audit(), run)
+        if finished is None and deferral is not None:
+            last = {"outcome": "deferred", "reason": f"{deferral.rule}: {deferral.reason}",
+                    "deferred_until": deferral.until.isoformat() if deferral.until else None}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
         record = records[-1] if records else None
-        transcript, coaching = [], []
+        transcript, coaching, audio = [], [], None
         if record is not None and record.transcript_key:
-            stored = await (await container.artifacts()).get_transcript(record.transcript_key)
+            stored = await artifacts.get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
             run.transcript_at = [line.get("at") for line in stored.get("transcript", [])]
             coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
+            audio = (stored.get("report") or {}).get("audio")
         run.started_at = record.started_at if record else None
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
         follow_ups = await self._follow_ups.scheduled(run.campaign_id)
         events = [e for _, e in await (await container.outcome_events()).read(after=self._events_after, count=100_000)
-                  if e.job_id == job_id]
+                  if e.job_id == job.job_id]
         contact = await (await container.contacts()).get((await (await container.campaigns()).get(
             run.campaign_id)).contact_id)
         run.observed = {
@@ -292,7 +324,7 @@ class Simulation:
             "callback_at": record.callback_at.isoformat() if record and record.callback_at else None,
             "next_step": record.next_step if record else None,
             "duration_s": record.duration_s if record else None,
-            "reason": (record.reason if record else last.get("reason") or last.get("status")
+            "reason": (record.reason if record else last.get("reason")
                        or "the worker never processed this job"),
             "transcript": transcript,
             "coaching": coaching,
@@ -303,5 +335,18 @@ class Simulation:
             "event": to_wire(events[-1]) if events else None,
             "events_published": len(events),
             "dials": len(records),
+            **({"audio": audio} if self.audio else {}),
         }
         run.failures = check(run.scenario.expect, run.observed)
+
+
+async def _deferral(audit: ComplianceAudit, run: ScenarioRun) -> ComplianceDecision | None:
+    """The compliance gate's decision to defer this run's step, when its last word was that."""
+    decisions = [d for step, d in await audit.for_campaign(run.campaign_id) if step == run.scenario.step]
+    return decisions[-1] if decisions and decisions[-1].verdict is Verdict.DEFER else None
+
+
+def simulation_folder(settings: Settings, run_id: str) -> Path:
+    """Where one run keeps its calendars, transcripts and recordings: under DATA_DIR/simulations,
+    never in DATA_DIR/artifacts (real calls) nor in the recordings bucket."""
+    return settings.data_dir / "simulations" / run_id

@@ -28,7 +28,7 @@ from domain.slot_finder import spoken_time
 
 log = logging.getLogger(__name__)
 
-_DTMF = re.compile(r"^[0-9*#]{1,20}$")
+_DTMF = re.compile(r"^[0-9*#]{1,20}\Z")
 # What the agent may record itself; compliance and line outcomes are the pipeline's to decide.
 AGENT_OUTCOMES = frozenset({CallOutcome.MEETING_BOOKED, CallOutcome.DECLINED, CallOutcome.CALLBACK_REQUESTED,
                             CallOutcome.VOICEMAIL_LEFT, CallOutcome.OPTED_OUT, CallOutcome.GATEKEEPER_BLOCKED,

@@ -6,9 +6,11 @@ the agent (`connect`) and then only feeds it what happens on the line and carrie
     line events                          -> the core decides                  -> the shell carries out
     dialing / answered / not_answered     stages, "did the callee pick up"
     verdict (a detector's, or the words)  human, menu, voicemail, full mailbox, carrier    HangUp
+                                          a call screener                   Reply(say who calls and why)
     callee_words / prompt_ended / hear_prompt   the phone-tree fast path presses keys (controls)
     callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party
-    line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up
+    line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up;
+                                          after a call screener: silence until nobody picked up
                                                                                Reply(instructions) / HangUp
     silence (seconds since the answer)    a dead line: nobody ever spoke                   HangUp
     hung_up / timed_out / failed          how the line ended (a model error is a fault); outcome precedence
@@ -43,6 +45,7 @@ from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
 from application.ports.telemetry import Telemetry
+from domain.call_screening import ScreeningStep, ScreeningWatch, screener_reply
 from domain.campaign import Campaign
 from domain.coaching import Guidance
 from domain.contact import Contact
@@ -50,7 +53,7 @@ from domain.menu_reader import read_menu
 from domain.outcomes import CallOutcome
 from domain.script import Script
 from domain.voicemail import VoicemailStep
-from domain.voicemail_detector import Answerer, GreetingVerdict, classify_greeting
+from domain.voicemail_detector import Answerer, GreetingVerdict, classify_greeting, names_the_message_box
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +65,17 @@ BEEP_INSTRUCTIONS = ("The voicemail beep just sounded. Call leave_voicemail now,
 NO_BEEP_INSTRUCTIONS = ("The voicemail greeting has ended without a beep. Call leave_voicemail now, then say the "
                         "voicemail message once, then call record_outcome with voicemail_left and end_call.")
 VOICEMAIL_INSTRUCTIONS = (BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS)
+SCREENER_INSTRUCTIONS = ("A call screener (an automated assistant) is asking who is calling and why. Say exactly "
+                         "this, once, and nothing else; then stay silent until a person speaks: ")
 
-# A person already talking is taken for a machine only on words that name the message box.
-_SURELY_A_MACHINE = ("tone", "beep", "leave", "record", "voicemail", "voice mail", "mailbox", "mail box",
-                     "message")
+
+def screener_line(instructions: str) -> str | None:
+    """The words to say when `instructions` are the core's screener instructions, else None."""
+    if not instructions.startswith(SCREENER_INSTRUCTIONS):
+        return None
+    return instructions[len(SCREENER_INSTRUCTIONS):].strip().strip('"')
+
+RECENT_AUDIO_S = 10  # how much of the callee's audio before a voicemail verdict the watch still hears
 
 
 @dataclass(frozen=True)
@@ -138,7 +148,7 @@ class CallCore:
         self.policy = menu_policy(campaign.settings, contact)
         self.fast_path = PhoneTreeFastPath(controls=controls, progress=self.progress, policy=self.policy,
                                            digit_pause_s=settings.digit_pause_s, stages=self.stages,
-                                           extension=contact.known.extension)
+                                           extension=contact.known.extension, clock=ports.clock)
         self.coach = CoachLoop(ports.sales_coach, self.apply_guidance, interval_s=settings.coach_interval_s,
                                timeout_s=settings.coach_timeout_s, clock=ports.clock)
         self.listeners: list[CalleeListener] = [self.fast_path]
@@ -146,11 +156,15 @@ class CallCore:
         self.verdicts: list[dict[str, Any]] = []
         self.party: Answerer | None = None  # what the current party on the line is, once judged
         self.voicemail: VoicemailWatch | None = None
+        self.screening: ScreeningWatch | None = None
         self._party_words: list[str] = []
         self._digits_seen = 0
         self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
+        self._words_heard = False  # any callee words, streamed or final
         self._detector_pending = settings.detector
         self._background: set[asyncio.Task] = set()
+        self._recent_audio = bytearray()  # the callee's last seconds of audio, before any voicemail verdict
+        self._recent_limit = 2 * settings.sample_rate * RECENT_AUDIO_S
 
     def connect(self, channel: AgentChannel) -> None:
         """The agent is built: the fast path and the coach reach it through `channel`."""
@@ -196,8 +210,17 @@ class CallCore:
             decision = self.voicemail.greeting(" ".join(self._party_words))
             if decision.step is VoicemailStep.HANG_UP:
                 return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+            # A verdict comes after the words were recognized: the beep may already have sounded. The watch
+            # hears the line's last seconds first, so a late verdict never misses it.
+            recent, self._recent_audio = bytes(self._recent_audio), bytearray()
+            if recent:
+                return self.line_audio(recent)
         elif verdict.final_outcome is not None:  # a full mailbox, a carrier's announcement
             return self._give_up(verdict.final_outcome, f"{answerer.value}: {verdict.cue or verdict.rule}")
+        elif answerer is Answerer.SCREENING:
+            self.screening = ScreeningWatch()
+            self.screening.answered(self._elapsed_s())
+            return self._answer_screener()
         return None
 
     def new_party(self) -> None:
@@ -205,10 +228,12 @@ class CallCore:
         if self.party is not Answerer.HUMAN or self.progress.digits:
             self.party = None
         self._party_words = []
+        self._recent_audio = bytearray()
         self.voicemail = None
 
     async def callee_words(self, text: str, *, final: bool) -> None:
         """A streaming transcript segment of the callee side, for the listeners (the fast path)."""
+        self._words_heard = True
         if not self._in_prompt:
             self._prompt_begins()
             self._in_prompt = True
@@ -255,9 +280,19 @@ class CallCore:
         self._party_words = []
 
     def line_audio(self, pcm: bytes) -> Action | None:
-        """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict."""
+        """The callee's audio (16-bit mono PCM at settings.sample_rate); acts only after a voicemail verdict,
+        or while a call screener rings the person (silence past ScreeningWatch.silence_s ends as no_answer)."""
+        if self.screening is not None and self.party is Answerer.SCREENING:
+            waiting = self.screening.tick(self._elapsed_s())
+            if waiting.step is ScreeningStep.END:
+                return self._give_up(waiting.outcome or CallOutcome.NO_ANSWER, waiting.reason)
+            return None
         watch = self.voicemail
-        if watch is None or self.progress.voicemail_left or watch.decision.step is not VoicemailStep.WAIT:
+        if watch is None:
+            self._recent_audio += pcm
+            del self._recent_audio[:max(0, len(self._recent_audio) - self._recent_limit)]
+            return None
+        if self.progress.voicemail_left or watch.decision.step is not VoicemailStep.WAIT:
             return None
         decision = watch.feed(pcm)
         if decision.step is VoicemailStep.WAIT:
@@ -273,7 +308,7 @@ class CallCore:
         """The far end has been quiet for `seconds` since the answer; a dead line when nobody ever spoke
         (a voicemail box being listened to is the voicemail timing's to judge)."""
         if self.progress.ended or self.voicemail is not None or seconds < self.settings.silent_line_s \
-                or any(line.speaker == "callee" for line in self.progress.transcript):
+                or self._words_heard or any(line.speaker == "callee" for line in self.progress.transcript):
             return None
         return self._give_up(CallOutcome.NO_ANSWER, f"nobody spoke in the {seconds:.0f} s after the answer")
 
@@ -331,6 +366,8 @@ class CallCore:
         if self._detector_pending:
             return None
         words = " ".join(self._party_words)
+        if self.party is Answerer.SCREENING and self.screening is not None:
+            return self._after_screener(classify_greeting(self._party_words[-1]))
         if self.party is Answerer.VOICEMAIL:
             if self.voicemail is not None:
                 decision = self.voicemail.greeting(self._party_words[-1])
@@ -340,9 +377,7 @@ class CallCore:
         # After a menu, each prompt is judged on its own: a person may pick up at any point.
         verdict = classify_greeting(self._party_words[-1] if self.party is Answerer.IVR else words)
         if self.party is Answerer.HUMAN:
-            sure = verdict.answerer in (Answerer.VOICEMAIL, Answerer.MAILBOX_FULL) and any(
-                word in verdict.cue for word in _SURELY_A_MACHINE)
-            return self.verdict(verdict) if sure else None
+            return self.verdict(verdict) if names_the_message_box(verdict) else None
         if self.party is None or verdict.answerer is not self.party:
             if verdict.answerer is Answerer.IVR and not read_menu(words).choices:
                 self.verdicts.append({"answerer": "announcement", "rule": verdict.rule, "source": "words",
@@ -350,6 +385,30 @@ class CallCore:
                 return None  # an announcement or hold message: whoever comes next is judged then
             return self.verdict(verdict)
         return None
+
+    def _answer_screener(self) -> Reply:
+        """One short turn to a call screener: name, AI assistant, company, for whom and why."""
+        line = screener_reply(agent_name=self.brief.identity.agent_name, company=self.brief.identity.company,
+                              contact_name=self.contact.full_name)
+        return Reply(f'{SCREENER_INSTRUCTIONS}"{line}"')
+
+    def _after_screener(self, verdict: GreetingVerdict) -> Action | None:
+        """What the line says after the introduction: a person, a voicemail, the screener again, or nothing yet."""
+        if self.screening is None:
+            return None
+        decision = self.screening.heard(verdict, self._elapsed_s())
+        if decision.step is ScreeningStep.TALK or decision.step is ScreeningStep.WAIT_FOR_BEEP:
+            self.screening = None
+            self.party = None
+            return self.verdict(verdict)
+        if decision.step is ScreeningStep.ANSWER_AGAIN:
+            return self._answer_screener()
+        if decision.step is ScreeningStep.END:
+            return self._give_up(decision.outcome or CallOutcome.NO_ANSWER, decision.reason)
+        return None
+
+    def _elapsed_s(self) -> float:
+        return (self.clock.now() - self.progress.started_at).total_seconds()
 
     def _give_up(self, outcome: CallOutcome, reason: str) -> HangUp:
         self.progress.record(outcome)

@@ -25,6 +25,7 @@ from application.call.progress import CallProgress
 from application.call.stages import CallStages
 from application.ports.agent_channel import AgentChannel
 from application.ports.call_controls import CallControls
+from application.ports.clock import Clock
 from domain.contact import Contact
 from domain.menu_navigator import MenuNavigator, NavAction, NavDecision, TargetPolicy
 
@@ -46,10 +47,7 @@ def menu_policy(campaign_settings: Mapping[str, Any] | None, contact: Contact | 
 
 def is_avoided(decision: NavDecision, policy: TargetPolicy) -> bool:
     """The decision takes a line the policy ranks with the ones to avoid (taken only as a last resort)."""
-    if decision.option is None or decision.action not in (NavAction.PRESS, NavAction.SAY):
-        return False
-    rank = policy.rank(decision.option.phrase or "")
-    return rank is not None and rank >= policy.avoid_rank
+    return decision.action in (NavAction.PRESS, NavAction.SAY) and policy.avoids(decision.option)
 
 
 class PhoneTreeFastPath:
@@ -58,12 +56,13 @@ class PhoneTreeFastPath:
     def __init__(self, *, controls: CallControls, progress: CallProgress, channel: AgentChannel | None = None,
                  policy: TargetPolicy | None = None, digit_pause_s: float = DTMF_PAUSE_S,
                  sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, take_avoided_lines: bool = False,
-                 stages: CallStages | None = None, extension: str | None = None):
+                 stages: CallStages | None = None, extension: str | None = None, clock: Clock | None = None):
         if digit_pause_s < 0:
             raise ValueError(f"digit_pause_s must not be negative, got {digit_pause_s}")
         self.controls = controls
         self.progress = progress
         self.channel = channel
+        self.clock = clock
         self.navigator = MenuNavigator(policy)
         self.digit_pause_s = digit_pause_s
         self.take_avoided_lines = take_avoided_lines
@@ -73,6 +72,7 @@ class PhoneTreeFastPath:
         self._lock = asyncio.Lock()
         self.actions: list[NavDecision] = []  # what the fast path did, in order
         self.held: NavDecision | None = None  # the last decision it left to the model
+        self._answered_prompt = False  # it acted on the current prompt: the model must not answer it too
         self.extension = extension  # the decision maker's, from what the front desk told an earlier call
 
     @classmethod
@@ -125,6 +125,7 @@ class PhoneTreeFastPath:
             probe = self._probe()
             decision = probe.hear("", final=True)
             if decision.action is NavAction.WAIT:
+                self.navigator = probe  # what it waited on (a data-entry prompt, a tie) is remembered
                 return None
             if decision.action is NavAction.GIVE_UP or (
                     is_avoided(decision, self.policy) and not self.take_avoided_lines):
@@ -145,6 +146,15 @@ class PhoneTreeFastPath:
         """A new prompt begins (e.g. the line spoke again after the keys went out)."""
         self.navigator.reset()
         self._skip_segment = False
+        self._answered_prompt = False
+
+    def take_answered_prompt(self) -> bool:
+        """True once after the fast path acted on a prompt: the model's turn on that prompt is to be skipped.
+
+        On sound the fast path acts on the streamed words, before the callee's turn is committed; the
+        model would otherwise answer the same menu again (the keys pressed twice)."""
+        answered, self._answered_prompt = self._answered_prompt, False
+        return answered
 
     def menu_repeated(self) -> None:
         """The same menu played again after the last choice (a loop)."""
@@ -181,6 +191,11 @@ class PhoneTreeFastPath:
         elif decision.say and self.channel is not None:
             await self.channel.speak_to_menu(decision.say)
         self.actions.append(decision)
+        self._answered_prompt = True
+        if decision.action is NavAction.BACK_OUT and decision.digits:
+            # A key the menu did not offer: the call's transcript says why it was pressed.
+            self.progress.said("system", f"pressed {decision.digits}, which the menu did not offer: {decision.reason}",
+                               self.clock.now() if self.clock is not None else self.progress.started_at)
         if self.channel is not None:
             await self.channel.note_menu_action(decision)
         return decision

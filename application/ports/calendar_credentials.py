@@ -1,4 +1,7 @@
-"""Where a sales rep's Google Calendar OAuth access comes from (Clerk, or a static refresh token)."""
+"""Where a sales rep's calendar access comes from (Clerk, or a static refresh token).
+
+The access is a bearer token and its expiry, nothing more: how it is obtained and refreshed
+(OAuth clients, refresh tokens, token endpoints) stays inside the credentials adapter."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,27 +23,16 @@ class CredentialsUnavailable(Exception):
 
 @dataclass(frozen=True)
 class CalendarAccess:
-    """OAuth access to one rep's Google Calendar.
-
-    `token` is a bearer access token valid until `expires_at` (aware, UTC) or None
-    when it must be obtained by refresh. The refresh fields are set only when the
-    holder may refresh by itself (the static refresh-token adapter); Clerk refreshes
-    on its side, so its access carries no refresh token."""
+    """Access to one rep's calendar: a bearer `token` valid until `expires_at` (aware, UTC),
+    or None for calendars that need none. A calendar that rejects it raises
+    CalendarUnauthorized; the caller then invalidates it and asks the credentials again."""
 
     token: str | None
     expires_at: datetime | None = None
-    refresh_token: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    token_uri: str | None = None
     rep: str = ""
 
     def __repr__(self) -> str:  # tokens must never reach a log line
-        return f"CalendarAccess(rep={self.rep!r}, expires_at={self.expires_at!r}, refreshable={self.refreshable})"
-
-    @property
-    def refreshable(self) -> bool:
-        return bool(self.refresh_token and self.client_id and self.token_uri)
+        return f"CalendarAccess(rep={self.rep!r}, expires_at={self.expires_at!r})"
 
     def expired(self, now: datetime, margin: timedelta = timedelta(seconds=60)) -> bool:
         if self.token is None:

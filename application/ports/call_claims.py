@@ -5,14 +5,18 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.call_claim import Claim
+from domain.compliance import ComplianceDecision
 from domain.outcomes import CallOutcome
 
 
 class CallClaims(Protocol):
     async def acquire(self, campaign_id: str, step: int, *, worker_id: str, call_id: str,
-                      now: datetime, lease_until: datetime, attempt: int = 0) -> tuple[bool, Claim]:
+                      now: datetime, lease_until: datetime, attempt: int = 0,
+                      decision: ComplianceDecision | None = None) -> tuple[bool, Claim]:
         """Compare-and-set: take the claim if it is free (absent, released, or CLAIMED with an
-        expired lease). Returns (won, claim as stored after the attempt)."""
+        expired lease). Returns (won, claim as stored after the attempt). A won claim keeps
+        `decision` (the compliance check this attempt acts on) in the same write; the
+        ComplianceAudit's `for_campaign` lists it. A lost claim keeps nothing."""
 
     async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,
                            attempt: int = 0) -> None:

@@ -11,6 +11,10 @@ from domain.contact import Contact
 class CampaignRepository(Protocol):
     async def get(self, campaign_id: str) -> Campaign | None: ...
 
+    async def get_with_contact(self, campaign_id: str) -> tuple[Campaign, Contact | None] | None:
+        """The campaign and its contact (None when it points nowhere), read together: one round
+        trip where the store allows. None when there is no such campaign."""
+
     async def add(self, campaign: Campaign) -> None: ...
 
     async def save(self, campaign: Campaign) -> None: ...

@@ -6,7 +6,6 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timezone
-import re
 from pathlib import Path
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -19,9 +18,9 @@ from rich.table import Table
 
 from application.book_meeting import Rep
 from application.commands import job_id_for
-from domain.callee_location import locate
+from domain.callee_location import NotAUsNumber, WrongNumber, checked_zone, locate, parse_us_number
 from domain.campaign import Campaign, CampaignStatus
-from domain.contact import Contact
+from domain.contact import Contact, checked_email, clean_name
 from domain.personal_data import mask_phone
 from entrypoints.cli.call_timing import when_placed
 from entrypoints.cli.session import EnvFile, run, settings_for
@@ -29,7 +28,6 @@ from entrypoints.cli.time_display import duration
 from simulator.embedded_line import DEFAULT_PRACTICE, PRACTICE_SCENARIO, absolute_reference, practice_scenario
 from simulator.scenario import ScenarioError
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 campaign_app = typer.Typer(help="Create and inspect campaigns.", no_args_is_help=True)
 
@@ -63,23 +61,43 @@ def add(
     """Add a contact and a campaign for it, assigned to a rep; prints the campaign id, and on stderr when the call
     can be placed."""
     try:
-        parsed = phonenumbers.parse(phone, "US")
-        valid = phonenumbers.is_valid_number(parsed)
-    except phonenumbers.NumberParseException:
-        valid = False
-    if not valid:
-        raise typer.BadParameter(f"{mask_phone(phone)} is not a valid phone number", param_hint="--phone")
+        parsed = parse_us_number(phone)
+    except (NotAUsNumber, WrongNumber) as exc:
+        # Only US calling rules exist: a foreign number is refused at the door, as is one that is no number.
+        foreign = isinstance(exc, NotAUsNumber) or "country code" in str(exc)
+        problem = f"is not a US number ({exc}); only US numbers can be called" if foreign else \
+            "is not a valid phone number"
+        raise typer.BadParameter(f"{mask_phone(phone)} {problem}", param_hint="--phone") from None
+    fields = {}
+    for hint, what, value, required in (("--first-name", "first name", first_name, True),
+                                        ("--last-name", "last name", last_name, True),
+                                        ("--practice", "practice", practice, True),
+                                        ("--title", "title", title, False)):
+        try:
+            fields[what] = clean_name(value, what=what) if (value or required) else ""
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=hint) from None
+    emails = {}
+    for hint, value in (("--email", email), ("--rep-email", rep_email)):
+        try:
+            emails[hint] = checked_email(value)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=hint) from None
+    email, rep_email = emails["--email"], emails["--rep-email"]
+    if timezone_name is not None:
+        try:
+            timezone_name = checked_zone(timezone_name)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--timezone") from None
     if not rep_name.strip():
         raise typer.BadParameter("must not be empty", param_hint="--rep-name")
     if not rep_calendar_id.strip():
         raise typer.BadParameter("must not be empty", param_hint="--rep-calendar-id")
-    if rep_email and not _EMAIL.match(rep_email):
-        raise typer.BadParameter("is not an email address", param_hint="--rep-email")
     scenario = _practice(practice_scenario)
     settings = settings_for(env_file)
-    contact = Contact(id=str(ObjectId()), first_name=first_name, last_name=last_name,
+    contact = Contact(id=str(ObjectId()), first_name=fields["first name"], last_name=fields["last name"],
                       phone=phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164),
-                      practice=practice, title=title, email=email, timezone=timezone_name)
+                      practice=fields["practice"], title=fields["title"], email=email, timezone=timezone_name)
     campaign_settings = {"rep_user_id": rep_clerk_user} if rep_clerk_user else {}
     if not settings.real_calls:
         campaign_settings[PRACTICE_SCENARIO] = scenario

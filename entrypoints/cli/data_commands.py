@@ -83,13 +83,19 @@ def erase(
             subject = mask_phone(normalise_phone(phone))
         except InvalidPhoneNumber as exc:
             raise typer.BadParameter(str(exc), param_hint="--phone") from None
-    if not yes:
-        typer.confirm(f"Erase every recording, transcript, personal field and calendar mention of {subject}? "
-                      "This cannot be undone", abort=True)
     settings = settings_for(env_file)
     command = EraseContactCommand(phone=phone, contact_id=contact_id)
 
     async def work(container):
+        if phone and not await (await container.personal_data()).contacts_with_phone(normalise_phone(phone)):
+            # Nothing to erase: say what will happen instead (the number goes on the do-not-call list).
+            typer.echo(f"no contact has {subject}: there is nothing to erase; the number will be added to the "
+                       "do-not-call list so it is never called", err=True)
+            if not yes:
+                typer.confirm(f"Add {subject} to the do-not-call list?", abort=True)
+        elif not yes:
+            typer.confirm(f"Erase every recording, transcript, personal field and calendar mention of {subject}? "
+                          "This cannot be undone", abort=True)
         return await (await container.erase_contact())(command)
 
     report = run(settings, work)

@@ -24,12 +24,12 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def _run(settings, scenarios, model: ModelChoice, show_progress: bool, **bounds):
+def _run(settings, scenarios, model: ModelChoice, show_progress: bool, **options):
     # livekit-agents takes a second to import: only the commands that run calls pay for it.
     from simulator.simulation import Simulation
 
     with progress_bar("simulating", len(scenarios), show=show_progress) as advance:
-        simulation = Simulation(settings, model=model, on_done=lambda run: advance(run.scenario.id), **bounds)
+        simulation = Simulation(settings, model=model, on_done=lambda run: advance(run.scenario.id), **options)
         return asyncio.run(simulation.run(scenarios)), simulation.report
 
 
@@ -49,6 +49,9 @@ def simulate(
                                   help="Cut a call off after this many turns (it fails as timed out)."),
     time_limit: float = typer.Option(180.0, "--time-limit", min=1.0, max=3600.0,
                                      help="Cut a call off after this many seconds of wall time (it fails)."),
+    audio: bool = typer.Option(False, "--audio", help="Run the calls on sound: the practice speaks through an offline "
+                               "voice on a phone line, the agent hears through an offline recognizer (real time; "
+                               "needs the audio extra: pip install -e '.[audio]'). --json adds each call's timings."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
     """Run scenario files through the real worker pipeline; exit 0 when every scenario passes, 1 otherwise."""
@@ -74,8 +77,16 @@ def simulate(
             raise typer.Exit(code=1) from None
     from simulator.report import json_lines, table, write_html
 
+    if audio:
+        from simulator.audio.engines import AudioEnginesMissing, warm_up
+
+        try:
+            warm_up()
+        except AudioEnginesMissing as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
     runs, figures = _run(settings, scenarios * repeat, choice, show_progress=wanted(as_json),
-                         max_turns=max_turns, time_limit_s=time_limit, with_report=report is not None)
+                         audio=audio, max_turns=max_turns, time_limit_s=time_limit, with_report=report is not None)
     if repeat > 1:
         number_repeats(runs)
     if as_json:

@@ -116,15 +116,15 @@ def check_status(
         deferred = []
         for job_id, at in queue.next_deferred:
             last = await last_word(redis, job_id)
-            deferred.append({"job_id": job_id, "at": datetime.fromtimestamp(at, timezone.utc).isoformat(),
-                             "in_s": round(at - now, 1), "reason": last.get("reason")})
+            deferred.append({"job_id": job_id, "at": at, "in_s": _seconds_until(at, now),
+                             "reason": last.get("reason")})
         return {
             "queue": {"name": queue.queue_name, "ready": queue.ready, "deferred": queue.deferred,
                       "depth": queue.depth, "in_progress": queue.in_progress,
                       "scale_up": queue.depth > settings.scale_up_queue_depth,
                       "next_deferred": deferred,
-                      "callbacks": [{"job_id": j, "at": datetime.fromtimestamp(t, timezone.utc).isoformat(),
-                                     "in_s": round(t - now, 1)} for j, t in queue.callbacks]},
+                      "callbacks": [{"job_id": j, "at": at, "in_s": _seconds_until(at, now)}
+                                    for j, at in queue.callbacks]},
             "workers": [{"worker_id": w.worker_id, "host": w.host, "pid": w.pid, "state": w.state,
                          "heartbeat_age_s": round(w.age_s(now), 1), "current_jobs": w.current_jobs,
                          "elapsed_s": {job: round(now - w.job_started_at[job], 1)
@@ -164,6 +164,20 @@ def check_status(
         raise CommandFailed("DS103", f"{live} live worker(s), {require_workers} required")
 
 
+def _seconds_until(at: str, now: float) -> float | None:
+    """Seconds from now to a run time read off the queue; None when it is no time at all ("never ...")."""
+    try:
+        return round(datetime.fromisoformat(at).timestamp() - now, 1)
+    except ValueError:
+        return None
+
+
+def _runs(at: str, in_s: float | None) -> str:
+    if in_s is None:
+        return at
+    return f"runs {'in ' + duration(in_s) if in_s >= 0 else duration(in_s) + ' ago'} ({at[:16]}Z)"
+
+
 def _print_status(status: dict, console: Console) -> None:
     # Lines, not wide tables: a job id alone is 33 columns and this must read in an 80-column terminal.
     q = status["queue"]
@@ -189,13 +203,13 @@ def _print_status(status: dict, console: Console) -> None:
     if q["next_deferred"]:
         console.print(f"[bold]next deferred jobs[/] ({len(q['next_deferred'])} of {q['deferred']}):")
         for d in q["next_deferred"]:
-            console.print(f"  {d['job_id']}  runs in {duration(d['in_s'])} ({d['at'][:16]}Z)")
+            console.print(f"  {d['job_id']}  {_runs(d['at'], d['in_s'])}", markup=False)
             if d["reason"]:
                 console.print(f"    {d['reason']}", markup=False)
     if q["callbacks"]:
         console.print(f"[bold]callbacks queued[/] (follow-ups the callee asked for, {len(q['callbacks'])}):")
         for c in q["callbacks"]:
-            console.print(f"  {c['job_id']}  runs {('in ' + duration(c['in_s'])) if c['in_s'] >= 0 else duration(c['in_s']) + ' ago'} ({c['at'][:16]}Z)")
+            console.print(f"  {c['job_id']}  {_runs(c['at'], c['in_s'])}", markup=False)
     if status["claims_error"]:
         console.print(f"[yellow]calls in flight unknown: MongoDB {status['claims_error']}[/]")
 

@@ -63,7 +63,8 @@ class DependencyGuard:
             spec = self._spec_for(exc)
             self.on_retry(self.name, exc, state.attempt_number, spec.retries if spec else 0, state.upcoming_sleep)
 
-    async def call(self, fn: Callable[..., Awaitable[T]], *args: Any, retry: bool = True, **kwargs: Any) -> T:
+    async def call(self, fn: Callable[..., Awaitable[T]], *args: Any, retry: bool = True, limit: bool = True,
+                   **kwargs: Any) -> T:
         options: dict[str, Any] = dict(
             stop=self._stop if retry else (lambda state: True), wait=self._wait, reraise=True,
             retry=_RetryIf(self._retryable), before_sleep=self._before_sleep)
@@ -72,7 +73,7 @@ class DependencyGuard:
         try:
             async for attempt in AsyncRetrying(**options):
                 with attempt:
-                    return await self._once(fn, *args, **kwargs)
+                    return await self._once(fn, *args, limit=limit, **kwargs)
         except TransientFault:
             raise
         except Exception as exc:
@@ -84,8 +85,8 @@ class DependencyGuard:
             raise
         raise AssertionError("unreachable: tenacity either returns or raises")
 
-    async def _once(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-        if self.limit is not None:
+    async def _once(self, fn: Callable[..., Awaitable[T]], *args: Any, limit: bool = True, **kwargs: Any) -> T:
+        if limit and self.limit is not None:
             await self.limit.acquire()
         if self.breaker is None:
             return await fn(*args, **kwargs)

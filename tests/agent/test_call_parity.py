@@ -216,12 +216,12 @@ def dispatch_metadata() -> str:
 
 
 async def idle(call: AgentCall) -> None:
-    """Let the spawned listeners (the fast path) finish with what they heard."""
+    """Let the spawned listeners (the fast path) finish with what they heard (the dead-air watch sleeps on)."""
     for _ in range(5):
         await asyncio.sleep(0.01)
         pending = [t for t in call.core._background if not t.done()]
         if pending:
-            await asyncio.wait(pending, timeout=2)
+            await asyncio.wait(pending, timeout=0.2)
 
 
 async def through_the_livekit_shell(script: list[Utterance]) -> CallResult:

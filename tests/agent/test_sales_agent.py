@@ -22,15 +22,11 @@ from simulator.text_call import reply_with_instructions
 from infrastructure.sales_agent import SalesAgent
 from tests.fakes.call_controls import FakeCallControls
 from tests.fakes.compliance import FakeDoNotCallList
+from tests.fakes.runtime import FakeClock
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
 ZONE = ZoneInfo("America/Chicago")
 SLOT = datetime(2026, 3, 11, 14, 0, tzinfo=timezone.utc)
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 class OneSlotCalendar:
@@ -52,8 +48,8 @@ async def call():
     controls = FakeCallControls()
     dnc = FakeDoNotCallList()
     actions = CallActions(progress=progress, controls=controls, do_not_call=dnc, scheduler=OneSlotCalendar(),
-                          clock=FixedClock(), contact=contact)
-    session = AgentSession(llm=OfflineBrain(brief, FixedClock(), ZONE))
+                          clock=FakeClock(NOW), contact=contact)
+    session = AgentSession(llm=OfflineBrain(brief, FakeClock(NOW), ZONE))
     await session.start(SalesAgent(brief, actions), record=False)
     yield session, progress, controls, dnc, brief
     await session.aclose()

@@ -16,10 +16,11 @@ from application.book_meeting import BookingStatus, BookMeeting, MeetingRequest,
 from application.errors import TransientFault
 from application.ports.calendar import (ERASED_SUMMARY, Calendar, CalendarRefused, CalendarUnauthorized, EventDraft,
                                         EventExists, SlotTaken)
-from application.ports.calendar_credentials import CalendarAccess, CredentialsUnavailable
+from application.ports.calendar_credentials import CalendarAccess
 from domain.contact import Contact
 from domain.meeting import Interval
 from domain.slot_finder import WorkingHours
+from infrastructure.calendar_credentials import StaticRefreshTokenCredentials
 from infrastructure.google_calendar import GoogleCalendar
 from infrastructure.ics_calendar import IcsCalendar, IcsFile
 from tests.fakes.calendar import FakeCalendar, FakeCalendarCredentials
@@ -262,34 +263,30 @@ class TestGoogle:
         bodies = [r.body for r in google_stub.requests_to("/events") if r.method == "POST"]
         assert bodies[0]["conferenceData"] == bodies[1]["conferenceData"]
 
-    async def test_an_expired_access_token_is_refreshed_through_the_token_endpoint(self, google, google_stub):
-        refreshable = CalendarAccess(token="ya29.expired", expires_at=datetime.now(timezone.utc) - timedelta(minutes=5),
-                                     refresh_token="stub-refresh-token", client_id=google_stub.client_id,
-                                     client_secret=google_stub.client_secret, token_uri=google_stub.token_uri)
-        before = google_stub.token_refreshes
-        assert await google.busy(refreshable, CAL, Interval(at(11, 9), at(11, 17))) == []
-        assert google_stub.token_refreshes == before + 1
-        [token_request] = google_stub.requests_to("/token")
-        assert token_request.body["grant_type"] == "refresh_token"
-        assert token_request.body["refresh_token"] == "stub-refresh-token"
+    async def test_an_expired_access_token_is_unauthorized_and_never_refreshed_here(self, google, google_stub):
+        expired = CalendarAccess(token=google_stub.issue_token(), expires_at=datetime.now(timezone.utc) - timedelta(minutes=5))
+        with pytest.raises(CalendarUnauthorized):
+            await google.busy(expired, CAL, Interval(at(11, 9), at(11, 17)))
+        assert google_stub.requests_to("/token") == []
 
-    async def test_a_rejected_token_is_refreshed_when_possible(self, google, google_stub):
-        refreshable = CalendarAccess(token="ya29.revoked-by-google", expires_at=datetime.now(timezone.utc) + timedelta(hours=1),
-                                     refresh_token="stub-refresh-token", client_id=google_stub.client_id,
-                                     client_secret=google_stub.client_secret, token_uri=google_stub.token_uri)
-        assert (await google.insert(refreshable, CAL, draft())).event_id == "ds0abc123def456"
-        assert google_stub.requests_to("/token")
-
-    async def test_a_rejected_token_without_refresh_is_unauthorized(self, google, google_stub):
+    async def test_a_rejected_token_is_unauthorized(self, google, google_stub):
         with pytest.raises(CalendarUnauthorized):
             await google.busy(CalendarAccess(token="ya29.from-clerk-but-dead"), CAL, Interval(at(11, 9), at(11, 17)))
+        assert google_stub.requests_to("/token") == []
 
-    async def test_a_revoked_refresh_token_is_credentials_unavailable(self, google, google_stub):
-        google_stub.revoke("stub-refresh-token")
-        dead = CalendarAccess(token=None, refresh_token="stub-refresh-token", client_id=google_stub.client_id,
-                              client_secret=google_stub.client_secret, token_uri=google_stub.token_uri, rep="static")
-        with pytest.raises(CredentialsUnavailable, match="invalid_grant"):
-            await google.busy(dead, CAL, Interval(at(11, 9), at(11, 17)))
+    async def test_a_booking_whose_token_google_rejects_refreshes_through_the_credentials_adapter(
+            self, google, google_stub):
+        # The static adapter refreshes; the calendar only says 401. BookMeeting invalidates and asks again.
+        google_stub.refresh_tokens.add("refresh-booking")
+        credentials = StaticRefreshTokenCredentials(client_id=google_stub.client_id,
+                                                    client_secret=google_stub.client_secret,
+                                                    refresh_token="refresh-booking", token_uri=google_stub.token_uri)
+        first = await credentials.for_rep("anyone")
+        google_stub.valid_tokens.discard(first.token)  # Google revoked the access token early
+        booker = BookMeeting(google, credentials, FakeClock(TestBookingOverEachAdapter.NOW))
+        result = await booker.book(TestBookingOverEachAdapter.REQUEST, Interval(at(11, 10), at(11, 10, 30)))
+        assert result.status is BookingStatus.BOOKED, result.reason
+        assert [r.body["grant_type"] for r in google_stub.requests_to("/token")] == ["refresh_token"] * 2
 
     @pytest.mark.parametrize("status, reason", [(403, "forbidden"), (404, "notFound"), (400, "invalid")])
     async def test_4xx_is_a_refusal_with_the_reason(self, google, google_stub, status, reason):

@@ -2,14 +2,14 @@
 Google token-endpoint stub, and Clerk's Backend API client against a Clerk stub."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import pytest
 
 from application.errors import TransientFault
-from application.ports.calendar_credentials import CalendarCredentials, CredentialsUnavailable
+from application.ports.calendar_credentials import CalendarAccess, CalendarCredentials, CredentialsUnavailable
 from infrastructure.calendar_credentials import ClerkCalendarCredentials, StaticRefreshTokenCredentials
 from tests.fakes.calendar import FakeCalendarCredentials
 from tests.fakes.runtime import FakeClock
@@ -174,7 +174,7 @@ class TestStatic:
             "GOOGLE_CLIENT_ID": google_stub.client_id, "GOOGLE_CLIENT_SECRET": google_stub.client_secret,
             "GOOGLE_REFRESH_TOKEN": "refresh-env", "GOOGLE_TOKEN_URI": google_stub.token_uri})
         access = await adapter.for_rep("anyone")
-        assert access.token in google_stub.valid_tokens and access.refreshable
+        assert access.token in google_stub.valid_tokens
         assert access.expires_at - datetime.now(timezone.utc) > timedelta(minutes=50)
 
     async def test_a_wrong_client_secret_is_unavailable_not_transient(self, google_stub):
@@ -182,3 +182,10 @@ class TestStatic:
                                                 refresh_token="x", token_uri=google_stub.token_uri)
         with pytest.raises(CredentialsUnavailable, match="invalid_client"):
             await adapter.for_rep("anyone")
+
+
+def test_the_access_a_calendar_gets_carries_no_oauth_details():
+    # Refresh tokens, OAuth clients and token endpoints stay inside the credentials adapters.
+    assert {f.name for f in fields(CalendarAccess)} == {"token", "expires_at", "rep"}
+    access = CalendarAccess(token="ya29.secret", expires_at=None, rep="user_1")
+    assert "ya29" not in repr(access)

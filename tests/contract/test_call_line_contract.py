@@ -25,8 +25,9 @@ from application.ports.call_line import CallResult
 from domain.outcomes import CallOutcome
 from domain.script import default_script
 from infrastructure.simulated_line import SimulatedLine
-from tests.contract.test_livekit_call_line import FixedClock, a_request, agent_answers, agent_result, line_for
+from tests.contract.test_livekit_call_line import NOW, a_request, agent_answers, agent_result, line_for
 from tests.fakes.call_line import ScriptedCallLine
+from tests.fakes.runtime import FakeClock
 from tests.fakes.handback import InMemoryHandback
 from tests.stubs.livekit_twirp_stub import LiveKitTwirpStub
 
@@ -67,7 +68,7 @@ async def harness(request, tmp_path):
         yield Harness(line, lambda: line.dials > 0)
         return
     if request.param == "simulated":
-        line = SimulatedLine(FixedClock())
+        line = SimulatedLine(FakeClock(NOW))
         # The simulated line speaks the script, so it needs one every contact can fill.
         yield Harness(line, lambda: None, replace(a_request(), script=default_script()))
         return

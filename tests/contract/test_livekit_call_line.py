@@ -23,6 +23,7 @@ from infrastructure.redis_handback import RedisHandback
 from infrastructure.sip_outcomes import SIP_OUTCOMES
 from tests.fakes.handback import InMemoryHandback
 from tests.stubs.livekit_twirp_stub import LiveKitTwirpStub
+from tests.fakes.runtime import FakeClock
 
 PHONE = "+15125550143"
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
@@ -30,11 +31,6 @@ CALL_ID = "c0ffee0123456789"
 ROOM = f"call-{CALL_ID}"
 SETUP = ["CreateRoom", "CreateDispatch", "StartRoomCompositeEgress"]
 TEARDOWN = ["RemoveParticipant", "StopEgress", "DeleteRoom"]
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 def a_request() -> CallRequest:
@@ -93,7 +89,7 @@ RECORDING = EgressS3Settings(bucket="docshield-recordings", prefix="calls/", reg
 
 
 def line_for(stub, handback, *, recording=RECORDING, **overrides) -> LiveKitCallLine:
-    return LiveKitCallLine(settings_for(stub, **overrides), handback, recording=recording, clock=FixedClock())
+    return LiveKitCallLine(settings_for(stub, **overrides), handback, recording=recording, clock=FakeClock(NOW))
 
 
 def agent_answers(stub, handback, payload: CallResult | bytes | None = None, *, beats: int = 2, callee_hangs_up=False):
@@ -348,3 +344,27 @@ class TestSettings:
             settings_for(stub, ringing_timeout_s=0)
         with pytest.raises(ValueError, match="bucket"):
             EgressS3Settings(bucket="")
+
+
+class TestPacing:
+    async def test_each_request_that_sets_a_call_up_spends_the_rate_limit_and_hanging_up_never_waits(
+            self, stub, handback):
+        agent_answers(stub, handback, agent_result())
+        paced: list[int] = []
+        hold = asyncio.Event()
+
+        async def pace() -> None:
+            paced.append(len(stub.requests))
+            if len(paced) > 4:  # the quota is spent after the call's four setup requests
+                await hold.wait()
+
+        line = LiveKitCallLine(settings_for(stub), handback, recording=RECORDING, clock=FakeClock(NOW), pace=pace)
+        await asyncio.wait_for(line.conduct(a_request(), Dialing(stub)), 10)
+        assert paced == [0, 1, 2, 3]  # before each of SETUP and the dial, none before the teardown
+        assert stub.methods == SETUP + ["CreateSIPParticipant"] + TEARDOWN
+        stub.requests.clear()
+        call = asyncio.create_task(line.conduct(a_request(), Dialing(stub)))
+        await asyncio.sleep(0.3)
+        assert stub.methods == [], "the next call waits for the window"
+        call.cancel()
+        await asyncio.gather(call, return_exceptions=True)

@@ -34,9 +34,10 @@ KID = "65f0c0ffee0000000000dcba"
 @pytest.fixture(params=["fake", "mongo"])
 async def stores(request):
     if request.param == "fake":
-        yield dict(campaigns=FakeCampaignRepository(), contacts=FakeContactRepository(),
-                    records=FakeCallRecordRepository(), claims=FakeCallClaims(), dnc=FakeDoNotCallList(),
-                    audit=FakeComplianceAudit(), scripts=FakeScriptCatalog())
+        audit, contacts = FakeComplianceAudit(), FakeContactRepository()
+        yield dict(campaigns=FakeCampaignRepository(contacts=contacts), contacts=contacts,
+                    records=FakeCallRecordRepository(), claims=FakeCallClaims(audit=audit), dnc=FakeDoNotCallList(),
+                    audit=audit, scripts=FakeScriptCatalog())
         return
     from motor.motor_asyncio import AsyncIOMotorClient
     from odmantic import AIOEngine
@@ -211,6 +212,43 @@ async def test_audit_keeps_every_decision_in_order(stores):
     assert await audit.for_campaign(CID) == [(0, first), (0, second)]
 
 
+async def test_a_campaign_comes_with_its_contact_in_one_read(stores):
+    campaigns, contacts = stores["campaigns"], stores["contacts"]
+    contact = Contact(id=KID, first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                      timezone="America/Chicago", extra={"ehr": "Epic"})
+    campaign = Campaign(id=CID, contact_id=KID, batch="b1")
+    campaign.record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c0")
+    await contacts.add(contact)
+    await campaigns.add(campaign)
+    assert await campaigns.get_with_contact(CID) == (campaign, contact)
+    orphan = Campaign(id="65f0c0ffee00000000000001", contact_id="65f0c0ffee00000000000002")
+    await campaigns.add(orphan)
+    assert await campaigns.get_with_contact(orphan.id) == (orphan, None)
+    assert await campaigns.get_with_contact("65f0c0ffee00000000000003") is None
+    assert await campaigns.get_with_contact("not-an-id") is None
+
+
+async def test_a_won_claim_keeps_its_decision_in_the_audit_trail(stores):
+    claims, audit = stores["claims"], stores["audit"]
+    lease = NOW + timedelta(minutes=2)
+    deferred = ComplianceDecision(Verdict.DEFER, "federal_window", "too early", NOW, until=NOW + timedelta(hours=2),
+                                  inputs={"timezone": "America/Chicago"})
+    allowed = ComplianceDecision(Verdict.ALLOW, "federal_window", "ok", NOW + timedelta(hours=2))
+    won, _ = await claims.acquire(CID, 0, worker_id="a", call_id="c1", now=NOW, lease_until=lease, decision=deferred)
+    assert won
+    await claims.release(CID, 0, worker_id="a")
+    later = NOW + timedelta(hours=2)
+    won, _ = await claims.acquire(CID, 0, worker_id="b", call_id="c2", now=later,
+                                  lease_until=later + timedelta(minutes=2), decision=allowed)
+    assert won
+    lost, _ = await claims.acquire(CID, 0, worker_id="c", call_id="c3", now=later, lease_until=lease,
+                                   decision=ComplianceDecision(Verdict.SKIP, "x", "y", later))
+    assert not lost
+    next_step = ComplianceDecision(Verdict.ALLOW, "federal_window", "ok", later + timedelta(days=1))
+    await audit.record(CID, 1, next_step)
+    assert await audit.for_campaign(CID) == [(0, deferred), (0, allowed), (1, next_step)]
+
+
 async def test_scripts_fall_back_to_the_shipped_default(stores):
     scripts = stores["scripts"]
     assert await scripts.for_campaign("b1", None) == default_script()
@@ -218,6 +256,35 @@ async def test_scripts_fall_back_to_the_shipped_default(stores):
     custom = replace(default_script(), id="ortho-v2", version=2, closing="Bye {first_name}.")
     await scripts.save("b1", custom)
     assert await scripts.for_campaign("b1", None) == custom
+
+
+async def test_mongo_scripts_are_read_once_per_cache_period(mongo_server):
+    """A script read is kept per process for SCRIPT_CACHE_S; a change made elsewhere shows after it."""
+    from dataclasses import replace
+
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    client = AsyncIOMotorClient(mongo_server.uri)
+    db = client[f"scripts_{uuid.uuid4().hex[:10]}"]
+    now = [100.0]
+    worker = MongoScriptCatalog(db, cache_s=30, monotonic=lambda: now[0])
+    elsewhere = MongoScriptCatalog(db)
+    try:
+        v1 = replace(default_script(), id="ortho", version=1, closing="Bye.")
+        await elsewhere.save("b1", v1)
+        assert await worker.for_campaign("b1", None) == v1
+        v2 = replace(v1, version=2, closing="Goodbye {first_name}.")
+        await elsewhere.save("b1", v2)
+        now[0] += 29
+        assert await worker.for_campaign("b1", None) == v1  # no round trip within the period
+        now[0] += 2
+        assert await worker.for_campaign("b1", None) == v2
+        v3 = replace(v2, version=3)
+        await worker.save("b1", v3)  # this process's own save is seen at once
+        assert await worker.for_campaign("b1", None) == v3
+    finally:
+        await client.drop_database(db.name)
+        client.close()
 
 
 async def test_documents_stored_before_callbacks_and_front_desk_details_still_load(mongo_server):

@@ -6,15 +6,18 @@ from datetime import datetime
 
 from application.ports.call_claims import ClaimLost
 from domain.call_claim import Claim, ClaimStatus, claim_key
+from domain.compliance import ComplianceDecision
 from domain.outcomes import CallOutcome
 
 
 class FakeCallClaims:
-    def __init__(self):
+    def __init__(self, audit=None):
         self.claims: dict[str, Claim] = {}
+        self.audit = audit  # a FakeComplianceAudit: where a won claim's decision is listed
 
     async def acquire(self, campaign_id: str, step: int, *, worker_id: str, call_id: str,
-                      now: datetime, lease_until: datetime, attempt: int = 0) -> tuple[bool, Claim]:
+                      now: datetime, lease_until: datetime, attempt: int = 0,
+                      decision: ComplianceDecision | None = None) -> tuple[bool, Claim]:
         key = claim_key(campaign_id, step, attempt)
         current = self.claims.get(key)
         free = (current is None or current.status is ClaimStatus.RELEASED
@@ -23,6 +26,8 @@ class FakeCallClaims:
             return False, current
         claim = Claim(campaign_id, step, ClaimStatus.CLAIMED, worker_id, call_id, lease_until, attempt=attempt)
         self.claims[key] = claim
+        if decision is not None and self.audit is not None:
+            await self.audit.record(campaign_id, step, decision)
         return True, claim
 
     async def mark_dialing(self, campaign_id: str, step: int, *, worker_id: str, lease_until: datetime,

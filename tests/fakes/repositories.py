@@ -9,12 +9,19 @@ from domain.contact import Contact
 
 
 class FakeCampaignRepository:
-    def __init__(self, *campaigns: Campaign):
+    def __init__(self, *campaigns: Campaign, contacts: "FakeContactRepository | None" = None):
         self._items = {c.id: copy.deepcopy(c) for c in campaigns}
+        self.contacts = contacts  # where get_with_contact finds contacts
 
     async def get(self, campaign_id: str) -> Campaign | None:
         item = self._items.get(campaign_id)
         return copy.deepcopy(item) if item else None
+
+    async def get_with_contact(self, campaign_id: str) -> tuple[Campaign, Contact | None] | None:
+        campaign = await self.get(campaign_id)
+        if campaign is None:
+            return None
+        return campaign, (await self.contacts.get(campaign.contact_id) if self.contacts else None)
 
     async def add(self, campaign: Campaign) -> None:
         await self.save(campaign)

@@ -81,3 +81,38 @@ def noon_somewhere() -> str:
     """An IANA zone where it is between 12:00 and 12:59 now."""
     offset = ((12 - datetime.now(timezone.utc).hour + 12) % 24) - 12
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
+async def seed_callable_campaigns(settings, count: int) -> list[str]:
+    """`count` campaigns whose contacts may be called now by the real calling policy, each with its
+    own number; their ids. For runs that start workers of their own (other processes, benchmarks)."""
+    container = await build_container(settings)
+    try:
+        contacts, campaigns = await container.contacts(), await container.campaigns()
+        ids = []
+        for i in range(count):
+            contact = Contact(id=str(ObjectId()), first_name="Dana", last_name=f"Reyes{i}",
+                              phone=f"+1512555{i % 10000:04d}", practice=f"Practice {i}", timezone=noon_somewhere())
+            campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, settings=ANY_DAY)
+            await contacts.add(contact)
+            await campaigns.add(campaign)
+            ids.append(campaign.id)
+        return ids
+    finally:
+        await close_container(container)
+
+
+async def enqueue_first_steps(settings, campaign_ids: list[str]) -> None:
+    """Queue step 0 (final) of each campaign, as a producer would."""
+    from arq.connections import create_pool
+
+    from application.commands import ConductCallCommand
+    from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
+
+    pool = await create_pool(redis_settings(settings.redis_url), job_serializer=serialize,
+                             job_deserializer=deserialize, default_queue_name=settings.queue_name)
+    try:
+        for campaign_id in campaign_ids:
+            await enqueue_call(pool, ConductCallCommand(campaign_id, 0, True), queue_name=settings.queue_name)
+    finally:
+        await pool.aclose()

@@ -7,6 +7,7 @@ import math
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -207,6 +208,10 @@ def test_an_empty_database_says_so_and_exits_0(on_db, capsys):
     assert got["empty"] is True and got["calls"] == 0
     assert got["costs"]["per_call"] is None and got["costs"]["per_booked_meeting"] is None
     assert all(c["measured"] is None and c["passed"] is None for c in got["criteria"])
+    page = Path("empty.html")
+    assert main(["report", "--html", str(page)]) == 0
+    assert "No calls recorded in this window" in page.read_text(encoding="utf-8")
+    assert "<figure" not in page.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("since", ["7x", "0d", "-3d", "seven days", ""])

@@ -3,61 +3,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import time
-from datetime import datetime, timedelta, timezone
 
 import aiohttp
-from arq.connections import create_pool
-from bson import ObjectId
-from dependency_injector import providers
 from secantus import SecantusDBServer
 
-from application.commands import ConductCallCommand
 from application.ports.call_line import CallRequest, CallResult, DialingHook
 from domain.call_claim import ClaimStatus
-from domain.campaign import Campaign
-from domain.contact import Contact
 from domain.outcomes import CallOutcome
 from entrypoints.worker import run_worker
-from infrastructure.arq_jobs import deserialize, enqueue_call, job_info, redis_settings, serialize
+from infrastructure.arq_jobs import job_info
 from infrastructure.resilience import BreakerSpec, DependencyPolicy, Guards, ResilienceConfig, RetrySpec
 from infrastructure.worker_registry import WorkerRegistry
-from tests.integration.pipeline_world import (ANY_DAY, CountingLine, make_settings, noon_somewhere, pipeline,
+from tests.integration.pipeline_world import (CountingLine, make_settings, pipeline,
                                              seed_campaign)
+from tests.faults.fault_world import arq_pool, enqueue, eventually
 from tests.servers import free_port
 from tests.stubs.flaky_api_stub import FlakyApiStub
-
-
-async def arq_pool(settings):
-    return await create_pool(redis_settings(settings.redis_url), job_serializer=serialize,
-                             job_deserializer=deserialize, default_queue_name=settings.queue_name)
-
-
-async def enqueue(settings, campaign_ids: list[str], step: int = 0) -> None:
-    pool = await arq_pool(settings)
-    for campaign_id in campaign_ids:
-        await enqueue_call(pool, ConductCallCommand(campaign_id, step, False), queue_name=settings.queue_name)
-    await pool.aclose()
-
-
-async def eventually(check, *, within_s: float = 20.0, every_s: float = 0.05):
-    deadline = time.monotonic() + within_s
-    last_error = None
-    while True:
-        try:
-            value = await check()
-        except Exception as exc:  # the servers may be down on purpose; keep polling
-            value, last_error = None, exc
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {within_s} s (last error: {last_error!r})")
-        await asyncio.sleep(every_s)
 
 
 async def stop_worker(settings, task: asyncio.Task) -> None:
@@ -189,72 +151,3 @@ async def test_a_failing_api_opens_the_breaker_defers_the_job_and_closes_again(t
 
 async def _finished(pool, job_id, settings) -> bool:
     return (await job_info(pool, job_id, settings.queue_name))["status"] == "complete"
-
-
-async def test_a_worker_killed_mid_call_is_never_redialed_and_its_call_is_recorded_unknown(
-        tmp_path, redis_url, mongo_uri):
-    settings = make_settings(tmp_path, redis_url, mongo_uri, claim_lease_s=10)
-    env = {**os.environ, "REDIS_URL": redis_url, "MONGODB_URI": mongo_uri,
-           "MONGODB_DATABASE": settings.mongodb_database, "DATA_DIR": str(tmp_path), "WORKER_ID": "doomed",
-           "SIMULATED_CALL_SECONDS": "60", "POLL_DELAY_S": "0.05", "HEARTBEAT_INTERVAL_S": "0.2",
-           "CLAIM_LEASE_S": "10", "LOG_JSON": "true"}
-    async with pipeline(settings) as (container, line):
-        contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone="+15125550143",
-                          practice="Lakeside Orthopedics", timezone=noon_somewhere())
-        campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, settings=ANY_DAY)
-        await (await container.contacts()).add(contact)
-        await (await container.campaigns()).add(campaign)
-        await enqueue(settings, [campaign.id])
-        doomed = subprocess.Popen([sys.executable, "-m", "entrypoints", "start-worker"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        claims = await container.claims()
-        try:
-            claim = await eventually(lambda: _dialing(claims, campaign.id), within_s=30)
-        finally:
-            doomed.send_signal(signal.SIGKILL)
-            doomed.wait(timeout=10)
-            stderr = doomed.stderr.read().decode()
-        assert claim.worker_id == "doomed"
-        assert "5550143" not in stderr  # the worker's own log lines never carry the number
-
-        status = subprocess.run([sys.executable, "-m", "entrypoints", "check-status", "--json"], env=env,
-                                capture_output=True, text=True, timeout=60)
-        assert status.returncode == 0, status.stderr
-        in_flight = json.loads(status.stdout)["calls_in_flight"]
-        assert [(c["campaign_id"], c["status"], c["worker_id"]) for c in in_flight] == \
-            [(campaign.id, "dialing", "doomed")]
-
-        # ARQ gives the job to another worker once its in-progress key expires (after the job
-        # timeout); the test expires it now instead of waiting, and moves the clock past the lease.
-        pool = await arq_pool(settings)
-        await pool.delete(f"arq:in-progress:call:{campaign.id}:0")
-        later = _ShiftedClock(timedelta(seconds=11))
-        container.clock.override(providers.Object(later))
-        await run_worker(settings, burst=True, container=container)
-        info = await job_info(pool, f"call:{campaign.id}:0", settings.queue_name)
-        await pool.aclose()
-        container.clock.reset_override()
-
-        assert line.dialed == []  # the second worker never dialed
-        assert info["success"] is True and info["result"]["outcome"] == "failed"
-        assert "outcome unknown" in info["result"]["reason"]
-        [record] = await (await container.call_records()).for_campaign(campaign.id)
-        assert record.outcome is CallOutcome.FAILED and record.worker_id == "doomed"
-        assert (await claims.get(campaign.id, 0)).status is ClaimStatus.COMPLETED
-        # The killed worker published nothing; the delivery that finished its job did, once.
-        events = [event for _, event in await (await container.outcome_events()).read()]
-        assert [(e.job_id, e.outcome, e.call_id) for e in events] == \
-            [(f"call:{campaign.id}:0", CallOutcome.FAILED, claim.call_id)]
-
-
-async def _dialing(claims, campaign_id):
-    claim = await claims.get(campaign_id, 0)
-    return claim if claim is not None and claim.status is ClaimStatus.DIALING else None
-
-
-class _ShiftedClock:
-    def __init__(self, shift: timedelta):
-        self.shift = shift
-
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.shift

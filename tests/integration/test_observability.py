@@ -129,7 +129,7 @@ async def test_health_endpoints_report_liveness_and_readiness(redis_url, mongo_d
 
     redis = Redis.from_url(redis_url)
     state = {"now": "running"}
-    server = HealthServer(dependency_checks(redis, mongo_db), state=lambda: state["now"], host="127.0.0.1", port=0,
+    server = HealthServer(dependency_checks(redis, lambda: mongo_db.command("ping")), state=lambda: state["now"], host="127.0.0.1", port=0,
                           timeout_s=0.5)
     port = await server.start()
     broken = HealthServer({"redis": redis.ping, "mongodb": _unreachable}, host="127.0.0.1", port=0, timeout_s=0.3)

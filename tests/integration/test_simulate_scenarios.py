@@ -15,7 +15,9 @@ from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
 from tests.integration.test_report_page import check_in_chromium
 
-SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml"))
+# scenarios/real_lines.yaml (one scenario per real prompt) runs in test_real_line_scenarios.py, beside this one.
+SCENARIOS = sorted(str(p) for p in (Path(__file__).parents[2] / "scenarios").glob("*.yaml")
+                   if p.name != "real_lines.yaml")
 
 
 async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, redis_url, mongo_uri):

@@ -14,14 +14,14 @@ from typing import Callable
 
 from aiohttp import web
 
-from tests.stubs.local_aiohttp import serve
+from tests.stubs.local_aiohttp import ModelEndpoint, serve
 from tests.stubs.scripted_model import Item, Said, ToolOutput, Turn
 
 USAGE = {"prompt_tokens": 40, "completion_tokens": 12, "total_tokens": 52,
          "prompt_tokens_details": {"cached_tokens": 0}}
 
 
-class ChatCompletionsStub:
+class ChatCompletionsStub(ModelEndpoint):
     def __init__(self, answer: dict | None = None, status: int = 200, *,
                  script: Callable[[list[Item]], Turn] | None = None, api_key: str | None = None,
                  models: tuple[str, ...] = ("gpt-4.1-mini",), delay_s: float = 0.0):
@@ -48,19 +48,6 @@ class ChatCompletionsStub:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
-
-    def _key_ok(self, request: web.Request) -> bool:
-        return self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}"
-
-    async def _model(self, request: web.Request) -> web.Response:
-        if not self._key_ok(request):
-            return web.json_response({"error": {"message": "Incorrect API key provided",
-                                                "code": "invalid_api_key"}}, status=401)
-        name = request.match_info["name"]
-        if name not in self.models:
-            return web.json_response({"error": {"message": f"The model '{name}' does not exist",
-                                                "code": "model_not_found"}}, status=404)
-        return web.json_response({"id": name, "object": "model", "owned_by": "stub"})
 
     async def _complete(self, request: web.Request) -> web.StreamResponse:
         body = await request.json()

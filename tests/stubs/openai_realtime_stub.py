@@ -18,11 +18,11 @@ from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
-from tests.stubs.local_aiohttp import serve
+from tests.stubs.local_aiohttp import ModelEndpoint, serve
 from tests.stubs.scripted_model import Item, Said, ToolOutput, Turn
 
 
-class RealtimeStub:
+class RealtimeStub(ModelEndpoint):
     def __init__(self, replies: list[str] | None = None, *, script: Callable[[list[Item]], Turn] | None = None,
                  api_key: str | None = None, models: tuple[str, ...] = ("gpt-realtime",)):
         self.replies = list(replies or [])
@@ -57,19 +57,6 @@ class RealtimeStub:
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids)}"
-
-    def _key_ok(self, request: web.Request) -> bool:
-        return self.api_key is None or request.headers.get("Authorization") == f"Bearer {self.api_key}"
-
-    async def _model(self, request: web.Request) -> web.Response:
-        if not self._key_ok(request):
-            return web.json_response({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
-                                                "code": "invalid_api_key"}}, status=401)
-        name = request.match_info["name"]
-        if name not in self.models:
-            return web.json_response({"error": {"message": f"The model '{name}' does not exist",
-                                                "code": "model_not_found"}}, status=404)
-        return web.json_response({"id": name, "object": "model", "owned_by": "stub"})
 
     async def _socket(self, request: web.Request) -> web.StreamResponse:
         self.paths.append(request.path_qs)

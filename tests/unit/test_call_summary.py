@@ -14,15 +14,11 @@ from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
 from tests.fakes.call_controls import FakeCallControls
 from tests.fakes.compliance import FakeDoNotCallList
+from tests.fakes.runtime import FakeClock
 
 NOW = datetime(2026, 3, 10, 15, 15, tzinfo=timezone.utc)
 SLOT = datetime(2026, 3, 11, 14, 0, tzinfo=timezone.utc)
 FOLLOW_UP = "Contact asked for a meeting with Jordan; the calendar could not take it. Book it by hand."
-
-
-class FixedClock:
-    def now(self) -> datetime:
-        return NOW
 
 
 class Scheduler:
@@ -43,7 +39,7 @@ def actions_with(answer: SchedulingAnswer = SchedulingAnswer(), zone: str = "Ame
                       timezone=zone)
     return CallActions(progress=CallProgress(started_at=NOW), controls=FakeCallControls(),
                        do_not_call=FakeDoNotCallList(),
-                       scheduler=Scheduler(answer), clock=FixedClock(), contact=contact)
+                       scheduler=Scheduler(answer), clock=FakeClock(NOW), contact=contact)
 
 
 class TestNextStep:

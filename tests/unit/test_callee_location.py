@@ -27,10 +27,12 @@ def test_zones_and_state_come_from_the_number_when_the_contact_has_none(phone, z
     assert location.area_code == phone[2:5]
 
 
-def test_the_contact_time_zone_wins_over_the_number():
+def test_the_contact_time_zone_adds_to_the_numbers_never_replaces_it():
     location = locate("+12125550100", timezone="America/Chicago")
-    assert location.zones == ("America/Chicago",)
-    assert location.zone_source == "contact"
+    assert location.zones == ("America/Chicago", "America/New_York")
+    assert location.zone_source == "contact+number"
+    # A toll-free number names no zone: the contact's is all there is.
+    assert locate("+18005550100", timezone="America/Chicago").zones == ("America/Chicago",)
 
 
 def test_a_contact_in_one_state_with_a_number_from_another_gets_both_states_and_zones():

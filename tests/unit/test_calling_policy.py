@@ -161,9 +161,10 @@ def test_a_contact_in_texas_with_a_new_york_number_gets_texas_hours_in_every_can
 
 
 def test_both_states_apply_when_the_contact_and_number_disagree_strictest_wins():
-    # Florida contact (08:00-20:00) on a Texas number (Sunday from noon), zone given by the contact.
+    # Florida contact (08:00-20:00) on a Texas number (Sunday from noon), a zone given by the contact:
+    # it adds to Florida's zones (21:30 in New York is past the federal 21:00), never replaces them.
     sunday_evening = decide(TX, "2026-03-15T20:30:00-05:00", state="FL", timezone="America/Chicago")
-    assert (sunday_evening.verdict, sunday_evening.rule) == (Verdict.DEFER, "state_window_fl")
+    assert (sunday_evening.verdict, sunday_evening.rule) == (Verdict.DEFER, "federal_window")
     assert sunday_evening.until == utc("2026-03-16T14:00")  # Monday 09:00 CDT, Texas' weekday start
     sunday_morning = decide(TX, "2026-03-15T11:00:00-05:00", state="FL", timezone="America/Chicago")
     assert (sunday_morning.rule, sunday_morning.until) == ("state_window_tx", utc("2026-03-15T17:00"))

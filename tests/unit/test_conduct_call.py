@@ -52,12 +52,13 @@ class World:
     """The use case wired to fakes, with handles on each fake for assertions."""
 
     def __init__(self, *results, gate=None, campaign=None, contact=None, artifacts=None, line=None):
-        self.campaigns = FakeCampaignRepository(campaign or Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID))
         self.contacts = FakeContactRepository(contact or a_contact())
+        self.campaigns = FakeCampaignRepository(campaign or Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID),
+                                                contacts=self.contacts)
         self.records = FakeCallRecordRepository()
-        self.claims = FakeCallClaims()
-        self.gate = gate or FixedComplianceGate()
         self.audit = FakeComplianceAudit()
+        self.claims = FakeCallClaims(audit=self.audit)
+        self.gate = gate or FixedComplianceGate()
         self.scripts = FakeScriptCatalog()
         self.line = line or ScriptedCallLine(*results)
         self.artifacts = artifacts or InMemoryArtifacts()
@@ -298,7 +299,7 @@ class TestFaults:
         world = World(result(CallOutcome.DECLINED, transcript=[TranscriptLine("agent", "Hi")]))
         await world.use_case()(command())
         names = [name for name, _ in world.telemetry.stages]
-        assert names == ["job", "claim", "compliance", "call", "storage"]
+        assert names == ["job", "compliance", "claim", "call", "storage"]
 
 
 class RefusedBeforeDialing:
@@ -318,8 +319,8 @@ async def test_a_call_refused_before_dialing_is_recorded_but_is_no_attempt_on_th
 
 
 class CampaignsThatFailOnce(FakeCampaignRepository):
-    def __init__(self, *campaigns):
-        super().__init__(*campaigns)
+    def __init__(self, *campaigns, contacts=None):
+        super().__init__(*campaigns, contacts=contacts)
         self.failures = 1
 
     async def save(self, campaign):
@@ -331,7 +332,7 @@ class CampaignsThatFailOnce(FakeCampaignRepository):
 
 async def test_a_campaign_update_lost_after_the_record_is_repaired_once_and_never_redialed():
     world = World(result(CallOutcome.DECLINED))
-    world.campaigns = CampaignsThatFailOnce(Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID))
+    world.campaigns = CampaignsThatFailOnce(Campaign(id=CAMPAIGN_ID, contact_id=CONTACT_ID), contacts=world.contacts)
     with pytest.raises(TransientFault):
         await world.use_case("worker-a")(command())
     assert (await world.claims.get(CAMPAIGN_ID, 0)).status is ClaimStatus.DIALING

@@ -1,4 +1,4 @@
-"""The domain's own rules: the call state machine, strict script interpolation, campaign status."""
+"""The domain's own rules: strict script interpolation, campaign status."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -6,52 +6,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from domain.call_state import CallState, CallStateMachine, IllegalTransition
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 from domain.outcomes import CallOutcome
 from domain.script import MissingValue, ScriptError, UnknownPlaceholder, default_script, render
 
 AT = datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
-
-
-class TestCallStateMachine:
-    def test_the_specified_happy_path(self):
-        machine = CallStateMachine()
-        for state in (CallState.DIALING, CallState.NAVIGATING_MENU, CallState.SPEAKING, CallState.SCHEDULING,
-                      CallState.CLOSING):
-            machine.go(state)
-        assert machine.state is CallState.CLOSING
-        assert [s for s, _ in machine.history][0] is CallState.INITIALIZING
-
-    def test_a_machine_answer_goes_to_voicemail(self):
-        machine = CallStateMachine()
-        machine.go(CallState.DIALING)
-        machine.go(CallState.LEAVING_VOICEMAIL)
-        machine.go(CallState.CLOSING)
-        assert machine.state is CallState.CLOSING
-
-    @pytest.mark.parametrize("path, illegal", [
-        ((), CallState.SPEAKING),
-        ((CallState.DIALING,), CallState.SCHEDULING),
-        ((CallState.DIALING, CallState.LEAVING_VOICEMAIL), CallState.SPEAKING),
-        ((CallState.DIALING, CallState.SPEAKING, CallState.CLOSING), CallState.SPEAKING),
-    ])
-    def test_an_illegal_transition_raises_naming_both_states(self, path, illegal):
-        machine = CallStateMachine()
-        for state in path:
-            machine.go(state)
-        with pytest.raises(IllegalTransition) as err:
-            machine.go(illegal)
-        assert machine.state.value in str(err.value) and illegal.value in str(err.value)
-
-    def test_any_state_can_end(self):
-        machine = CallStateMachine()
-        machine.go(CallState.DIALING)
-        machine.go(CallState.ENDED)
-        machine.go(CallState.ENDED)  # reported twice: not a bug
-        with pytest.raises(IllegalTransition):
-            machine.go(CallState.SPEAKING)
 
 
 class TestScript:
@@ -64,7 +24,7 @@ class TestScript:
     def test_every_objection_reply_ends_with_a_question_or_a_next_step(self):
         # A reply that ends on a statement leaves dead air: the callee waits for the agent.
         script = default_script()
-        for kind in script.objection_kinds():
+        for kind in script.objection_handlers:
             assert script.line(f"objection:{kind}", self.values()).rstrip().endswith("?"), kind
 
     def test_the_closing_never_names_the_contact(self):

@@ -78,14 +78,14 @@ async def test_keys_of_one_decision_go_out_one_at_a_time_with_the_dtmf_pause():
 
 async def test_holds_back_when_the_only_choice_is_a_line_to_avoid():
     fast, progress, log = make()
-    assert await fast.hear_prompt("For prescription refills press 1. For lab results press 2.") is None
+    assert await fast.hear_prompt("Welcome. For prescription refills press 1.") is None
     assert log == [] and progress.digits == []
     assert fast.held is not None and fast.held.digits == "1"
 
 
 async def test_a_campaign_can_take_avoided_lines_or_change_the_targets():
     fast, _progress, _log = make(take_avoided_lines=True)
-    assert (await fast.hear_prompt("For prescription refills press 1. For lab results press 2.")).digits == "1"
+    assert (await fast.hear_prompt("Welcome. For prescription refills press 1.")).digits == "1"
     fast, _progress, _log = make({"menu_targets": {"targets": [["credentialing"]]}})
     assert (await fast.hear_prompt("For the office manager press 1. For credentialing press 2.")).digits == "2"
 
@@ -140,6 +140,30 @@ async def test_bad_input_is_refused_by_name():
         menu_policy({"menu_targets": {"prefered": ["x"]}}, CONTACT)
 
 
+async def test_the_model_does_not_answer_a_prompt_the_fast_path_already_answered():
+    # On sound the fast path acts on the streamed words; the callee's turn is committed afterwards and the
+    # model would press the same key again (seen in the audio harness: digits 4, 4).
+    from livekit.agents import StopResponse
+
+    from infrastructure.sales_agent import SalesAgent
+
+    fast, _progress, _log = make()
+    agent = SalesAgent.__new__(SalesAgent)
+    agent.fast_path = fast
+    await agent.on_user_turn_completed(None, None)  # nothing acted: the model answers
+    await fast.hear("For billing press 2. For the office manager press 4.", final=True)
+    with pytest.raises(StopResponse):
+        await agent.on_user_turn_completed(None, None)
+    await agent.on_user_turn_completed(None, None)  # once only: the next prompt is the model's again
+
+
+async def test_a_new_prompt_forgets_that_the_last_one_was_answered():
+    fast, _progress, _log = make()
+    await fast.hear("For the office manager press 4.", final=True)
+    fast.new_prompt()
+    assert fast.take_answered_prompt() is False
+
+
 async def test_a_known_extension_is_dialed_when_the_menu_offers_extensions_and_only_once():
     from dataclasses import replace
 
@@ -167,3 +191,56 @@ async def test_without_a_known_extension_the_extension_prompt_is_only_a_menu():
     fast, progress, log = make()
     acted = await fast.hear_prompt("If you know your party's extension, dial it now. For the office manager press 4.")
     assert acted.digits == "4"
+
+
+# -- issue 13: the same domain rules decide on the live fast path ----------------------------------------------
+
+async def test_a_yes_no_question_is_answered_by_its_meaning_not_by_the_first_key():
+    fast, progress, log = make()
+    acted = await fast.hear_prompt("Are you a healthcare provider? Press 1 for yes, press 2 for no.")
+    assert acted is not None and acted.digits == "2"
+    assert progress.digits == ["2"]
+
+
+async def test_a_question_asking_for_a_person_is_answered_yes():
+    fast, progress, _log = make()
+    acted = await fast.hear_prompt("Would you like to speak with a representative? For yes press 3. For no press 4.")
+    assert acted is not None and acted.digits == "3"
+
+
+async def test_continue_without_is_taken_over_entering_a_date_of_birth():
+    fast, progress, _log = make()
+    acted = await fast.hear_prompt("Press 1 to enter a date of birth. To continue without, press pound.")
+    assert acted is not None and acted.digits == "#"
+
+
+async def test_a_data_entry_prompt_is_never_answered_then_left_with_an_unoffered_key_and_a_reason():
+    fast, progress, log = make()
+    assert await fast.hear_prompt("Please enter the patient's date of birth.") is None
+    assert log == [] and progress.digits == []
+    fast.new_prompt()
+    acted = await fast.hear_prompt("Please enter the patient's date of birth.")
+    assert acted is not None and acted.action is NavAction.BACK_OUT and acted.digits == "0"
+    assert "not offered" in acted.reason
+    assert ("noted", "back_out", "0") in log
+
+
+async def test_equally_good_options_are_not_chosen_by_their_order():
+    fast, progress, log = make()
+    assert await fast.hear_prompt("For the north clinic press 1. For the south clinic press 2.") is None
+    assert progress.digits == [] and log == []
+
+
+async def test_an_urgent_line_is_never_pressed_even_when_it_is_the_only_one():
+    fast, progress, log = make(take_avoided_lines=True)
+    await fast.hear_prompt("If this is urgent and you'd like to page the on-call provider, press 2.")
+    assert "2" not in progress.digits
+
+
+async def test_an_unoffered_key_is_written_in_the_calls_transcript_with_the_reason():
+    fast, progress, _log = make()
+    await fast.hear_prompt("Please enter the patient's date of birth.")
+    fast.new_prompt()
+    await fast.hear_prompt("Please enter the patient's date of birth.")
+    notes = [line.text for line in progress.transcript if line.speaker == "system"]
+    assert len(notes) == 1 and "pressed 0, which the menu did not offer" in notes[0] and "data-entry" in notes[0]

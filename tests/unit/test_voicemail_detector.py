@@ -89,3 +89,11 @@ def test_no_cue_is_uncertain(text):
 def test_rejects_non_text():
     with pytest.raises(TypeError, match="greeting text"):
         classify_greeting(b"hello")
+
+
+def test_only_a_verdict_naming_the_message_box_overrides_a_person_already_talking():
+    from domain.voicemail_detector import names_the_message_box
+
+    assert names_the_message_box(classify_greeting("Hi, this is Dana's voicemail. Please leave a message after the tone."))
+    assert not names_the_message_box(classify_greeting("I'm sorry, she's not available right now."))
+    assert not names_the_message_box(classify_greeting("For billing press 2."))

@@ -1,0 +1,51 @@
+"""The simulator as a driver: what a run leaves behind, where it writes, and what it reads."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import entrypoints.worker
+from simulator.scenario import load_file
+from simulator.simulation import Simulation
+from tests.integration.pipeline_world import make_settings
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+
+
+def pick(file: str, *ids: str):
+    scenarios = [s for s in load_file(SCENARIOS / file) if s.id in ids]
+    assert len(scenarios) == len(ids), f"a scenario of {ids} moved"
+    return scenarios
+
+
+async def test_a_run_writes_its_transcripts_apart_from_real_calls_and_removes_them(tmp_path, redis_url, mongo_uri):
+    settings = make_settings(tmp_path, redis_url, mongo_uri)
+    scenarios = pick("objections.yaml", *[s.id for s in load_file(SCENARIOS / "objections.yaml")][:2])
+    kept = await Simulation(settings, keep_data=True).run(scenarios)
+    assert all(r.passed for r in kept) and all(r.observed["transcript"] for r in kept)
+    assert not (settings.data_dir / "artifacts").exists()  # real calls' folder: untouched
+    [folder] = (settings.data_dir / "simulations").iterdir()
+    stored = [p for p in (folder / "artifacts").rglob("*") if p.is_file()]
+    assert len(stored) >= len(scenarios), stored
+
+    dropped = await Simulation(settings).run(scenarios)
+    assert all(r.passed for r in dropped)
+    assert list((settings.data_dir / "simulations").iterdir()) == [folder]  # the second run left nothing
+    assert not (settings.data_dir / "artifacts").exists()
+
+
+async def test_a_multi_zone_number_without_a_zone_is_deferred_to_the_minute_the_later_zone_opens(
+        tmp_path, redis_url, mongo_uri, monkeypatch):
+    # Nothing but arq's own job state and the compliance audit tells the simulator how the job ended:
+    # the worker's bookkeeping key is switched off here.
+    async def forget(ctx, payload):
+        return None
+
+    monkeypatch.setattr(entrypoints.worker, "_remember", forget)
+    [scenario] = pick("compliance.yaml", "multi-zone-number-deferred-to-the-later-zone")
+    assert not scenario.contact["timezone"] and not scenario.contact["state"]
+    [run] = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run([scenario])
+    assert run.passed, run.failures
+    # 08:30 in Boise, 07:30 in north Idaho: 08:00 Pacific is the first lawful minute in both.
+    assert datetime.fromisoformat(run.observed["deferred_until"]) == datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
+    assert run.observed["reason"].startswith("federal")

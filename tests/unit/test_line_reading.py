@@ -1,0 +1,215 @@
+"""Issue 13's domain rules, property-tested: what the agent does on hearing a line's words."""
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.line_reading import LineAction, read_line
+from domain.menu_navigator import MenuNavigator, NavAction
+from domain.outcomes import CallOutcome
+
+KEYS = list("0123456789")
+keys = st.lists(st.sampled_from(KEYS), min_size=2, max_size=5, unique=True)
+names = st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=9).map(str.capitalize)
+PROPS = settings(max_examples=60, deadline=None)
+
+
+def _menu(options: list[tuple[str, str]]) -> str:
+    return " ".join(f"{phrase}, press {key}." for key, phrase in options)
+
+
+# -- carrier intercepts -> outcomes ----------------------------------------------------------------------------
+
+@PROPS
+@given(reached=st.sampled_from(["you have dialed", "you've dialed", "you have called", "you've called",
+                                "you have reached", "you've reached", "you dialed"]),
+       state=st.sampled_from(["is not in service", "is disconnected", "has been disconnected",
+                              "is no longer in service", "has been changed"]),
+       sorry=st.sampled_from(["", "We're sorry. ", "I'm sorry, "]))
+def test_a_disconnected_changed_or_unused_number_is_a_wrong_number(reached, state, sorry):
+    decision = read_line(f"{sorry}The number {reached} {state}.")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.WRONG_NUMBER
+
+
+@PROPS
+@given(lead=st.sampled_from(["", "We're sorry, ", "Due to heavy call volume, "]),
+       tail=st.sampled_from(["", " Please try your call again later.", " Please try again."]))
+def test_circuits_busy_is_busy(lead, tail):
+    decision = read_line(f"{lead}all circuits are busy now.{tail}")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.BUSY
+
+
+@PROPS
+@given(who=st.sampled_from(["wireless customer", "mobile customer", "cellular customer"]),
+       verb=st.sampled_from(["are calling", "have called", "have dialed"]))
+def test_not_available_without_a_mailbox_is_no_answer_but_waits_for_the_end_of_the_prompt(who, verb):
+    text = f"The {who} you {verb} is not available."
+    assert read_line(text, complete=False).action is LineAction.LISTEN  # a mailbox prompt may follow
+    decision = read_line(text)
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.NO_ANSWER
+    assert read_line(text + " Please leave a message after the tone.").action is LineAction.WAIT_FOR_BEEP
+
+
+# -- mailboxes that take no message ------------------------------------------------------------------------------
+
+@PROPS
+@given(owner=names, state=st.sampled_from([
+    "is full", "is full and cannot accept new messages", "is not currently accepting messages",
+    "can't accept more messages", "has not been set up"]),
+    box=st.sampled_from(["mailbox", "voice mailbox", "voicemail box"]))
+def test_a_mailbox_that_cannot_take_a_message_gets_none(owner, state, box):
+    decision = read_line(f"The {box} belonging to {owner} {state}. Goodbye.")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.NO_ANSWER
+
+
+# -- greetings in another language ---------------------------------------------------------------------------------
+
+SPANISH = ["Hola, has llamado a {n}.", "En este momento no podemos atender su llamada.",
+           "Por favor, deje su mensaje después del tono.", "Gracias por llamar al consultorio de {n}.",
+           "Deje su nombre y número y le devolveremos la llamada."]
+
+
+@PROPS
+@given(parts=st.lists(st.sampled_from(SPANISH), min_size=1, max_size=3, unique=True), name=names)
+def test_a_spanish_greeting_is_a_machine_that_waits_for_the_beep(parts, name):
+    decision = read_line(" ".join(p.format(n=name) for p in parts))
+    assert decision.action is LineAction.WAIT_FOR_BEEP
+
+
+def test_an_english_menu_offering_spanish_is_still_read_as_a_menu():
+    decision = read_line("Para español, oprima el nueve. For the office manager, press 4.")
+    assert decision.action is LineAction.PRESS and decision.digits == "4"
+
+
+# -- menus that ask a question --------------------------------------------------------------------------------------
+
+@PROPS
+@given(ks=keys, who=st.sampled_from(["a healthcare provider", "a patient", "an existing patient", "a pharmacy",
+                                     "calling from a doctor's office", "calling to schedule an appointment"]),
+       style=st.sampled_from(["press {y} for yes, press {n} for no", "if yes, press {y}. if not, press {n}",
+                              "for no press {n}. for yes press {y}"]))
+def test_a_question_about_who_calls_is_answered_no_whatever_the_key_order(ks, who, style):
+    y, n = ks[0], ks[1]
+    decision = read_line(f"Are you {who}? " + style.format(y=y, n=n) + ".")
+    assert decision.action is LineAction.PRESS and decision.digits == n
+
+
+@PROPS
+@given(ks=keys, want=st.sampled_from(["speak with a representative", "talk to someone in the office",
+                                      "be connected to the front desk"]))
+def test_a_question_offering_a_person_is_answered_yes(ks, want):
+    y, n = ks[0], ks[1]
+    decision = read_line(f"Would you like to {want}? For no press {n}. For yes press {y}.")
+    assert decision.action is LineAction.PRESS and decision.digits == y
+
+
+@PROPS
+@given(ks=keys)
+def test_a_question_of_unknown_meaning_is_never_answered_by_order(ks):
+    y, n = ks[0], ks[1]
+    decision = read_line(f"Is the weather nice? Press {y} for yes, press {n} for no.")
+    assert decision.action is LineAction.LISTEN
+
+
+# -- data-entry prompts ---------------------------------------------------------------------------------------------
+
+@PROPS
+@given(verb=st.sampled_from(["Please enter", "Enter", "Please say or enter", "Using your keypad, enter"]),
+       what=st.sampled_from(["the patient's date of birth", "your account number", "your ten digit phone number",
+                             "your member ID", "the zip code of your home address"]),
+       tail=st.sampled_from(["", " followed by the pound sign", ", then press pound"]))
+def test_a_data_entry_prompt_is_never_spoken_to(verb, what, tail):
+    decision = read_line(f"{verb} {what}{tail}.")
+    assert decision.action is LineAction.LISTEN
+    assert decision.verdict.is_machine
+
+
+@PROPS
+@given(skip=st.sampled_from(["#", "*", "0"]), what=st.sampled_from(["date of birth", "account number"]))
+def test_a_data_entry_prompt_is_left_by_its_offered_skip_key(skip, what):
+    spoken = {"#": "pound", "*": "star", "0": "0"}[skip]
+    decision = read_line(f"Please enter your {what}. If you do not have it, press {spoken}.")
+    assert decision.action is LineAction.PRESS and decision.digits == skip
+
+
+def test_a_data_entry_prompt_heard_again_is_left_with_0_and_the_reason_says_it_was_not_offered():
+    nav = MenuNavigator()
+    first = nav.hear("Please enter the patient's date of birth.", final=True)
+    assert first.action is NavAction.WAIT and not first.acts
+    nav.reset()
+    second = nav.hear("Please enter the patient's date of birth.", final=True)
+    assert second.action is NavAction.BACK_OUT and second.digits == "0" and "not offered" in second.reason
+
+
+# -- choosing among options -------------------------------------------------------------------------------------------
+
+GOOD = ["for the office manager", "for the front desk", "to speak with an operator", "for appointments"]
+NEUTRAL = ["for directions", "for our fax number", "for the optical shop", "for records requests"]
+NEVER = ["if this is a medical emergency", "if this is urgent", "to page the on-call doctor"]
+
+
+@PROPS
+@given(data=st.data(), ks=st.lists(st.sampled_from(KEYS), min_size=3, max_size=6, unique=True))
+def test_the_choice_does_not_depend_on_the_order_the_options_are_said(data, ks):
+    phrases = data.draw(st.lists(st.sampled_from(GOOD + NEUTRAL + NEVER), min_size=len(ks), max_size=len(ks),
+                                 unique=True))
+    options = list(zip(ks, phrases))
+    shuffled = data.draw(st.permutations(options))
+    assert read_line(_menu(options)).label == read_line(_menu(shuffled)).label
+
+
+@PROPS
+@given(data=st.data(), ks=st.lists(st.sampled_from(KEYS), min_size=1, max_size=5, unique=True))
+def test_an_emergency_or_urgent_key_is_never_pressed(data, ks):
+    phrases = data.draw(st.lists(st.sampled_from(NEVER + NEUTRAL), min_size=len(ks), max_size=len(ks)))
+    options = list(zip(ks, phrases))
+    never_keys = {k for k, p in options if p in NEVER}
+    nav = MenuNavigator()
+    for _ in range(3):  # the same menu again and again: still never
+        nav.reset()
+        decision = nav.hear(_menu(options), final=True)
+        assert decision.digits not in never_keys
+
+
+def test_a_key_not_offered_is_pressed_only_when_no_offered_option_leads_anywhere_and_says_why():
+    nav = MenuNavigator()
+    decision = nav.hear("If this is a medical emergency, press 1. If this is urgent, press 2.", final=True)
+    assert decision.digits == "0" and "spent or forbidden" in decision.reason
+    assert read_line("For the office manager press 4. If this is urgent, press 2.").digits == "4"
+
+
+# -- screeners and people --------------------------------------------------------------------------------------------
+
+@PROPS
+@given(lead=st.sampled_from(["", "Hi. ", "Hello, "]), ask=st.sampled_from([
+    "Please say your name and the reason for your call after the tone.",
+    "Before I connect you, please say your name and the reason for your call.",
+    "The person you're calling is using a screening service. Go ahead and say your name and why you're calling.",
+    "If you record your name and reason for calling, I'll see if this person is available."]))
+def test_a_call_screener_is_recognized_and_not_taken_for_a_voicemail_or_a_transfer(lead, ask):
+    assert read_line(lead + ask).action is LineAction.ANSWER_SCREENER
+
+
+@PROPS
+@given(name=names)
+def test_a_short_hello_is_a_person_only_once_the_turn_is_over(name):
+    text = f"Hello, you've reached {name}."
+    assert read_line("Hello,", complete=False).action is LineAction.LISTEN
+    assert read_line(text).action is LineAction.WAIT_FOR_BEEP
+    assert read_line(f"{name} speaking.").action is LineAction.TALK
+
+
+def test_a_carrier_message_naming_a_key_is_not_a_menu():
+    text = "The area code for the number you have dialed has been changed. Please dial 1 plus 718 and the number."
+    nav = MenuNavigator()
+    assert not nav.hear(text, final=True).acts
+    decision = read_line(text)
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.WRONG_NUMBER
+
+
+def test_a_speech_menu_option_with_other_wording_is_kept_and_said():
+    decision = read_line('For billing, say "billing". For prescription refills, say "refills". '
+                         'If you\'re calling for something else, say "something else".')
+    assert decision.action is LineAction.SAY and decision.say == "something else"

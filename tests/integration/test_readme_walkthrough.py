@@ -54,6 +54,7 @@ def test_outside_calling_hours_the_call_is_explained_and_deferred(tmp_path, redi
     assert "1 deferred job(s) left on the queue" in worker.stderr
     assert "defer (" in show.stdout and "until Tue 01 Dec 09:00 America/Chicago" in show.stdout
     assert "meeting_booked" not in show.stdout
+    assert "last completed step none yet" in show.stdout and "None" not in show.stdout
     assert all(len(line) <= 80 for line in show.stdout.splitlines()), show.stdout
 
 

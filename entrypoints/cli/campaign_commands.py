@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import textwrap
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact, checked_email, clean_name
 from domain.personal_data import mask_phone
 from entrypoints.cli.call_timing import when_placed
+from entrypoints.cli.folded_lines import FoldedLines
 from entrypoints.cli.session import EnvFile, run, settings_for
 from entrypoints.cli.time_display import duration
 from simulator.embedded_line import DEFAULT_PRACTICE, PRACTICE_SCENARIO, absolute_reference, practice_scenario
@@ -243,8 +242,7 @@ def _practice_zone(contact, audit) -> ZoneInfo:
 
 
 def _print_campaign(campaign, contact, records, audit, transcripts, zones: _Zones, follow_ups: list[dict]) -> None:
-    width = min(80, shutil.get_terminal_size((80, 24)).columns)
-    out = _Lines(width)
+    out = FoldedLines()
     steps = "none yet" if campaign.last_completed_step is None else str(campaign.last_completed_step)
     out.say(f"campaign {campaign.id}: {campaign.status.value}, last completed step {steps}")
     if contact is not None:
@@ -280,17 +278,3 @@ def _print_campaign(campaign, contact, records, audit, transcripts, zones: _Zone
         moved = " (not lawful then: moved)" if f["moved"] else ""
         out.say(f"{f['job_id']}: {'queued' if f['queued'] else 'ran or cancelled'}", indent=2)
         out.say(f"runs {zones.both(datetime.fromisoformat(f['at']))}{moved}", indent=4)
-
-
-class _Lines:
-    """Plain lines wrapped to the terminal, at most 80 columns: long reasons and speech fold, never cut."""
-
-    def __init__(self, width: int):
-        self.width = width
-
-    def say(self, text: str, indent: int = 0, hang: int = 2) -> None:
-        if not text:
-            typer.echo("")
-            return
-        typer.echo(textwrap.fill(text, width=self.width, initial_indent=" " * indent,
-                                 subsequent_indent=" " * (indent + hang), break_on_hyphens=False))

@@ -11,6 +11,7 @@ import typer
 from application.commands import ConductCallCommand
 from application.errors import MalformedJob
 from entrypoints.cli.error_display import CommandFailed
+from entrypoints.cli.folded_lines import FoldedLines
 from entrypoints.cli.session import EnvFile, queue_pool, run, settings_for
 from entrypoints.cli.time_display import relative
 from infrastructure.queue_maintenance import purge, requeue
@@ -58,11 +59,12 @@ def _show(views: list[JobView], as_json: bool, title: str, when: str, at) -> Non
         return
     # Two lines a job rather than a table: a job id alone is 33 columns, and this must read in 80.
     now = datetime.now(timezone.utc)
-    typer.echo(f"{title} ({len(views)}):")
+    out = FoldedLines()
+    out.say(f"{title} ({len(views)}):")
     for v in views:
-        typer.echo(f"{v.job_id}  {when} {at(v, now)}, try {v.tries or '-'}")
+        out.say(f"{v.job_id}  {when} {at(v, now)}, try {v.tries or '-'}")
         if v.reason:
-            typer.echo(f"    {v.reason}")
+            out.say(v.reason, indent=4)
 
 
 @jobs_app.command("requeue")
@@ -127,7 +129,7 @@ async def _why_not(container, job_id: str, kwargs, queue_name: str) -> Optional[
     if command.job_id != job_id:
         return f"malformed job: its id should be {command.job_id}"
     plan = await plan_replay(container, command.campaign_id, command.step, final_step=command.final_step,
-                             queue_name=queue_name)
+                             queue_name=queue_name, attempt=command.attempt)
     return plan.refused.split(";")[0] if plan.refused else None
 
 

@@ -74,7 +74,50 @@ def test_requeue_failed_puts_back_only_the_steps_without_an_outcome(capsys):
     assert main(["jobs", "requeue"]) == 2
 
 
-def test_deferred_jobs_say_when_and_why(capsys):
+async def enqueue_callback(campaign_id: str) -> None:
+    """The follow-up (attempt 1) of step 0, as the worker queues it when the callee asks to be called back."""
+    from application.commands import ConductCallCommand
+    from infrastructure.arq_jobs import enqueue_call
+    from infrastructure.settings import load_settings
+    from tests.faults.fault_world import arq_pool
+
+    settings = load_settings()
+    pool = await arq_pool(settings)
+    try:
+        await enqueue_call(pool, ConductCallCommand(campaign_id, 0, False, 1), queue_name=settings.queue_name)
+    finally:
+        await pool.aclose()
+
+
+def test_a_failed_callback_is_requeued_though_its_first_attempt_has_an_outcome(capsys):
+    campaign_id = str(ObjectId())
+    assert main(["seed-queue", campaign_id]) == 0
+    asyncio.run(enqueue_callback(campaign_id))
+    assert main(["start-worker", "--burst"]) == 0  # both fail: no such campaign yet
+    assert sorted(j["job_id"] for j in cli_json(["jobs", "failed"], capsys)) == [
+        f"call:{campaign_id}:0", f"call:{campaign_id}:0:1"]
+    asyncio.run(add_campaign(campaign_id, noon_somewhere()))
+    assert main(["replay", f"call:{campaign_id}:0"]) == 0  # attempt 0 gets its outcome
+
+    outcome = cli_json(["jobs", "requeue", "--failed"], capsys)
+    assert outcome["requeued"] == [f"call:{campaign_id}:0:1"]  # the callback is its own attempt
+    assert [s["job_id"] for s in outcome["skipped"]] == [f"call:{campaign_id}:0"]
+
+
+async def set_last_word(job_id: str, word: dict) -> None:
+    from redis.asyncio import Redis
+
+    from infrastructure.arq_jobs import LAST_RESULT_PREFIX
+    from infrastructure.settings import load_settings
+
+    redis = Redis.from_url(load_settings().redis_url)
+    try:
+        await redis.set(LAST_RESULT_PREFIX + job_id, json.dumps(word))
+    finally:
+        await redis.aclose()
+
+
+def test_deferred_jobs_say_when_and_why(capsys, monkeypatch):
     night = "Etc/GMT-12" if noon_somewhere() != "Etc/GMT-12" else "Etc/GMT+12"  # twelve hours from noon
     campaign_id = str(ObjectId())
     asyncio.run(add_campaign(campaign_id, night))
@@ -84,9 +127,19 @@ def test_deferred_jobs_say_when_and_why(capsys):
     assert [j["job_id"] for j in deferred] == [f"call:{campaign_id}:0"]
     assert deferred[0]["reason"] and deferred[0]["run_at"]
     capsys.readouterr()
+    monkeypatch.setenv("COLUMNS", "80")
     assert main(["jobs", "deferred"]) == 0
     out = capsys.readouterr().out
-    assert f"call:{campaign_id}:0" in out and " in " in out
+    assert f"call:{campaign_id}:0" in out and " in " in out and deferred[0]["reason"] in out
+
+    # A long reason (an open breaker's, say) folds to 80 columns and keeps every word.
+    long_reason = "calendar unavailable: breaker open after 5 errors in 60 s (last: 503 Service Unavailable " \
+                  "from the Google Calendar API); the job comes back when the breaker may have closed"
+    asyncio.run(set_last_word(f"call:{campaign_id}:0", {"status": "waiting", "reason": long_reason}))
+    assert main(["jobs", "deferred"]) == 0
+    out = capsys.readouterr().out
+    assert long_reason in " ".join(line.strip() for line in out.splitlines())
+    assert all(len(line) <= 80 for line in out.splitlines()), out
 
 
 def test_purge_asks_first_and_leaves_the_queue_alone_when_told_no(capsys, monkeypatch):

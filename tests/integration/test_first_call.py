@@ -1,14 +1,13 @@
 """The embedded simulated line plays the practice a campaign names; the product's clock can be frozen."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from entrypoints.cli import main
 from infrastructure.settings import ConfigError, load_settings
-from tests.integration.test_cli import on_test_servers  # noqa: F401 - the fixture
+from tests.integration.test_cli import call_and_show, on_test_servers  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("on_test_servers")
 ADD = ["campaign", "add", "--first-name", "Dana", "--last-name", "Reyes", "--phone", "+15125550143",
@@ -23,11 +22,7 @@ def test_a_campaign_gets_the_practice_scenario_it_names(monkeypatch, capsys):
     scenarios = Path(__file__).resolve().parents[2] / "scenarios" / "gatekeepers.yaml"
     assert main(ADD + ["--practice-scenario", f"{scenarios}#gatekeeper-blocks"]) == 0
     campaign_id = capsys.readouterr().out.strip()
-    assert main(["seed-queue", campaign_id]) == 0
-    assert main(["start-worker", "--burst"]) == 0
-    capsys.readouterr()
-    assert main(["campaign", "show", campaign_id, "--json"]) == 0
-    shown = json.loads(capsys.readouterr().out)
+    shown = call_and_show(campaign_id, capsys)
     assert [c["outcome"] for c in shown["calls"]] == ["gatekeeper_blocked"]
     assert shown["calls"][0]["transcript"]  # the practice's receptionist spoke
     assert main(ADD + ["--practice-scenario", f"{scenarios}#no-such-id"]) == 2

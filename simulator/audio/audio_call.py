@@ -112,7 +112,8 @@ class AudioCall(SessionFeed):
         await take_verdict(self, detector)
         # Decided, the detector goes. Left on this session (turns taken by the VAD and the recognizer) it would
         # skip the agent's reply to every later turn after a machine verdict, a person picking up after the
-        # menu included; on a live call the Realtime model takes its turns itself and is not held so.
+        # menu included. On a live call the Realtime model's server-side turns do not pass that gate (as
+        # livekit-agents' source reads; not checked on a live call).
         await detector.aclose()
 
     def callee_line(self, item: Any) -> None:

@@ -81,6 +81,14 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
         1 for r in runs if r.observed["outcome"] == "wrong_number")
     assert figures.total("decision_maker") >= figures.outcome_calls(CallOutcome.MEETING_BOOKED) > 0
     assert figures.first_reply_s.count == 0  # the simulated clock does not model the agent's reply time
+    # The pitch (issue 17): the core records it on every call it ran; the report counts the calls that pitched.
+    pitched = [r for r in runs if r.observed["pitched"]]
+    assert all(r.observed["pitched"] for r in runs if r.observed["outcome"] == "meeting_booked")
+    assert not any(r.observed["pitched"] for r in runs if not r.observed["reached_human"])
+    funnel = {s.name: s.calls for s in simulation.report.report.funnel}
+    assert funnel["pitched"] == len(pitched) == figures.total("pitched") > 0
+    assert figures.total("pitched_recorded") == sum(1 for r in runs if r.observed["pitched"] is not None) \
+        > len(pitched)
     page = tmp_path / "report.html"
     write_html(runs, page, simulation.report)
     text = page.read_text()

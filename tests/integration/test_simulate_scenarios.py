@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,13 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
         for n in r.scenario.line.values())}
     assert {"voicemail-with-beep", "hold-then-voicemail"} <= reached_a_box
     assert text.count("<audio controls") == len(reached_a_box)
+    # Each call's objections are listed with it.
+    calls = re.findall(r"<details id=call-\d+>.*?</details>", text, flags=re.S)
+    for run in objected:
+        listed = "objections: " + ", ".join(run.observed["objections"])
+        assert any(run.scenario.id in call and listed in call for call in calls), run.scenario.id
     assert "CDT" in text or "CST" in text  # the practices' own zones
-    check_in_chromium(page, tmp_path)
+    check_in_chromium(page, tmp_path, audio=len(reached_a_box))
 
 
 def _tree(scenario) -> dict:

@@ -47,11 +47,11 @@ _HOUR_MS = 3_600_000
 
 
 def _counted(field: str, *, unwind: bool = False) -> list[dict]:
-    """How many times each value of numeric `field` occurs (each element, for an array)."""
-    if unwind:
-        return [{"$match": {f"{field}.0": {"$exists": True}}}, {"$unwind": f"${field}"},
-                {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
-    return [{"$match": {field: {"$type": "number"}}}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+    """How many times each value of `field` occurs (each element, for an array). No `$match` first: `$unwind`
+    drops a missing or empty array by itself, and records without the field fall in one row (`_id` null)
+    that `_values` leaves out; a `$match` would be one more pass over every record."""
+    stages: list[dict] = [{"$unwind": f"${field}"}] if unwind else []
+    return stages + [{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
 
 
 _FACETS = {
@@ -63,7 +63,7 @@ _FACETS = {
     "latency": _counted("turnLatenciesMs", unwind=True),
     "firstReply": _counted("firstReplyS"),
     "verdict": _counted("verdictS"),
-    "objections": [{"$match": {"objections.0": {"$exists": True}}}, {"$unwind": "$objections"},
+    "objections": [{"$unwind": "$objections"},
                    {"$group": {"_id": {"k": "$objections", "o": "$outcome"}, "n": {"$sum": 1}}}],
     "failures": [{"$match": {"outcome": CallOutcome.FAILED.value}},
                  {"$group": {"_id": {"$ifNull": ["$reason", "no reason recorded"]}, "n": {"$sum": 1}}}],
@@ -236,4 +236,5 @@ def _oid(value: str) -> ObjectId | None:
 
 def _values(rows: list[dict] | None) -> dict[float, int]:
     """value -> occurrences, from rows grouped by value."""
-    return {float(r["_id"]): r["n"] for r in rows or [] if isinstance(r["_id"], (int, float))}
+    return {float(r["_id"]): r["n"] for r in rows or []
+            if isinstance(r["_id"], (int, float)) and not isinstance(r["_id"], bool)}

@@ -22,10 +22,11 @@ class PolicyComplianceGate:
         self.dnc = dnc
         self.policy = policy or CallingPolicy()
 
-    async def check(self, contact: Contact, campaign: Campaign, now: datetime) -> ComplianceDecision:
+    async def check(self, contact: Contact, campaign: Campaign, now: datetime, *,
+                    time_named_by_callee: bool = False) -> ComplianceDecision:
         on_dnc = await self.dnc.contains(contact.phone)
         try:
-            return self.policy.decide(contact, campaign, now, on_dnc=on_dnc)
+            return self.policy.decide(contact, campaign, now, on_dnc=on_dnc, time_named_by_callee=time_named_by_callee)
         except ComplianceInputError as exc:
             raise MalformedJob(str(exc)) from exc
 

@@ -56,7 +56,8 @@ class FixedComplianceGate:
         self.until = until
         self.checked: list[str] = []
 
-    async def check(self, contact: Contact, campaign: Campaign, now: datetime) -> ComplianceDecision:
+    async def check(self, contact: Contact, campaign: Campaign, now: datetime, *,
+                    time_named_by_callee: bool = False) -> ComplianceDecision:
         self.checked.append(campaign.id)
         return ComplianceDecision(self.verdict, self.rule, f"{self.rule} says {self.verdict.value}", now,
                                   until=self.until)

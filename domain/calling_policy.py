@@ -310,7 +310,6 @@ class CallingPolicy:
                 return candidate
         return None
 
-
     def _nearest_lawful(self, rules: list[Constraint], asked: datetime, after: datetime) -> datetime | None:
         """The lawful minute nearest to `asked` (an unlawful minute) that is after `after`; a tie goes later."""
         later = self._earliest_lawful(rules, asked)

@@ -23,10 +23,11 @@ class PolicyComplianceGate:
         self.policy = policy or CallingPolicy()
 
     async def check(self, contact: Contact, campaign: Campaign, now: datetime,
-                    listing: DoNotCallListing | None = None) -> ComplianceDecision:
+                    listing: DoNotCallListing | None = None, *,
+                    time_named_by_callee: bool = False) -> ComplianceDecision:
         on_dnc = await self.dnc.contains(contact.phone, listing)
         try:
-            return self.policy.decide(contact, campaign, now, on_dnc=on_dnc)
+            return self.policy.decide(contact, campaign, now, on_dnc=on_dnc, time_named_by_callee=time_named_by_callee)
         except ComplianceInputError as exc:
             raise MalformedJob(str(exc)) from exc
 

@@ -157,7 +157,10 @@ class ConductCall:
         decision = None
         if not campaign.closed:
             with self.telemetry.stage("compliance"):
-                decision = await self.compliance.check(contact, campaign, now, listing)
+                # A follow-up (attempt >= 1) is a callback at a time the callee named: the front desk's best
+                # time does not move it (it was queued for the lawful minute nearest to what they asked).
+                decision = await self.compliance.check(contact, campaign, now, listing,
+                                                       time_named_by_callee=command.attempt > 0)
         with self.telemetry.stage("claim"):
             # The decision is kept with the claim, in the same write: the audit trail costs no round trip.
             won, claim = await self.claims.acquire(

@@ -82,7 +82,9 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
     return Heard.OTHER, None
 
 
-_SELF_NAMED = re.compile(r"\b(?:this is|it's|[Ii]'m) ([A-Z][a-z]+)\b(?!'s)|\b([A-Z][a-z]+) speaking\b")
+# A title is not a first name: "This is Dr. Kent" gives none.
+_SELF_NAMED = re.compile(r"\b(?:this is|it's|[Ii]'m) (?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+)\b(?!'s)"
+                         r"|\b(?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+) speaking\b")
 
 
 def name_given(text: str) -> str | None:

@@ -183,10 +183,13 @@ class CallingPolicy:
     state_rules: Mapping[str, StateCallingRule] = field(default_factory=lambda: STATE_RULES)
     horizon: timedelta = timedelta(days=31)  # no lawful minute within this -> SKIP
 
-    def decide(self, contact: Contact, campaign: Campaign, now: datetime, *, on_dnc: bool) -> ComplianceDecision:
+    def decide(self, contact: Contact, campaign: Campaign, now: datetime, *, on_dnc: bool,
+               time_named_by_callee: bool = False) -> ComplianceDecision:
         """May the call happen at `now`; when not yet, DEFER with `until` the earliest lawful minute after it.
-        The front desk's best time (`contact.known.best_time`) narrows the hours like any rule."""
-        return self._decide(contact, campaign, now, on_dnc=on_dnc, asked_on=None)
+        The front desk's best time (`contact.known.best_time`) narrows the hours like any rule, except for a
+        call at a time the callee named (`time_named_by_callee`: a callback they asked for)."""
+        return self._decide(contact, campaign, now, on_dnc=on_dnc, asked_on=None,
+                            best_time=not time_named_by_callee)
 
     def decide_callback(self, contact: Contact, campaign: Campaign, asked: datetime, *, asked_on: datetime,
                         on_dnc: bool) -> ComplianceDecision:
@@ -196,10 +199,11 @@ class CallingPolicy:
         the time."""
         if asked_on.tzinfo is None or asked_on.utcoffset() is None:
             raise ValueError("asked_on must be timezone-aware")
-        return self._decide(contact, campaign, asked, on_dnc=on_dnc, asked_on=asked_on.astimezone(timezone.utc))
+        return self._decide(contact, campaign, asked, on_dnc=on_dnc, asked_on=asked_on.astimezone(timezone.utc),
+                            best_time=False)
 
     def _decide(self, contact: Contact, campaign: Campaign, now: datetime, *, on_dnc: bool,
-                asked_on: datetime | None) -> ComplianceDecision:
+                asked_on: datetime | None, best_time: bool) -> ComplianceDecision:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("now must be timezone-aware")
         now = now.astimezone(timezone.utc)
@@ -240,8 +244,7 @@ class CallingPolicy:
                 Verdict.SKIP, "attempts_exhausted",
                 f"{len(attempts)} dialed attempt(s); the campaign allows {limits.total}", now, inputs=inputs)
 
-        rules = self._constraints(location, settings, limits, attempts,
-                                  contact.known.best_time if asked_on is None else None)
+        rules = self._constraints(location, settings, limits, attempts, contact.known.best_time if best_time else None)
         inputs["rules"] = {r.name: r.source for r in rules}
         failing = [(r, why) for r in rules if (why := r.violation(now)) is not None]
         if not failing:
@@ -306,7 +309,6 @@ class CallingPolicy:
             if all(rule.violation(candidate) is None for rule in rules):
                 return candidate
         return None
-
 
     def _nearest_lawful(self, rules: list[Constraint], asked: datetime, after: datetime) -> datetime | None:
         """The lawful minute nearest to `asked` (an unlawful minute) that is after `after`; a tie goes later."""

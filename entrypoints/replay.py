@@ -84,7 +84,8 @@ async def plan_replay(container, campaign_id: str, step: int, *, final_step: boo
     contact = await (await _provided(container.contacts)).get(campaign.contact_id)
     if contact is not None:
         plan.contact = f"{mask_phone(contact.phone)} ({contact.practice})"
-        decision = await (await _provided(container.compliance)).check(contact, campaign, now)
+        decision = await (await _provided(container.compliance)).check(contact, campaign, now,
+                                                                        time_named_by_callee=attempt > 0)
         plan.compliance = {"verdict": decision.verdict.value, "allowed": decision.allowed, "rule": decision.rule,
                            "reason": decision.reason, "until": decision.until.isoformat() if decision.until else None}
     claims = await _provided(container.claims)

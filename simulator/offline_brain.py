@@ -131,22 +131,32 @@ class OfflineBrain(llm.LLM):
             return self._respond(trailing[0], memory)
         return Reply()
 
-    def _hello(self) -> str:
+    def _hello(self, name: str | None = None) -> str:
         b = self.brief
-        return (f"Hi {b.contact.first_name}, this is {b.identity.agent_name}, an AI assistant calling for "
+        return (f"Hi {name or b.contact.first_name}, this is {b.identity.agent_name}, an AI assistant calling for "
                 f"{b.identity.company}; this call is recorded. ")
+
+    def _heard(self, said: str) -> tuple[Heard, str | None, str]:
+        """What the words are, and the name of whom we call that they confirm: the contact's first name,
+        or the decision maker an earlier call's front desk named ("This is Dr. Kent.")."""
+        contact = self.brief.contact
+        kind, objection = heard(said, contact.first_name)
+        named = contact.known.decision_maker
+        if kind is Heard.OTHER and named and heard(said, named)[0] is Heard.CONFIRMS_IDENTITY:
+            return Heard.CONFIRMS_IDENTITY, None, named
+        return kind, objection, contact.first_name
 
     # --- reading the history ----------------------------------------------------------------
 
     def _remember(self, items: list) -> _Memory:
         memory = _Memory()
-        first = self.brief.contact.first_name
+        known_name = self.brief.contact.known.decision_maker
         for item in items:
             if item.type == "message" and item.role == "assistant":
                 text = item.text_content or ""
                 memory.greeting = []
                 if text == self.brief.lines["greeting"] or text == self.brief.lines["gatekeeper"] \
-                        or text.startswith(self._hello()):
+                        or text.startswith(self._hello()) or text.startswith(self._hello(known_name)):
                     memory.disclosed_to_party = True
                 if self.brief.lines["introduction"] in text:
                     memory.introduced = True
@@ -158,7 +168,7 @@ class OfflineBrain(llm.LLM):
                 memory.greeting.append(said)
                 if read_menu(said).choices:
                     memory.menus.append(said)
-                kind, objection = heard(said, first)
+                kind, objection, _ = self._heard(said)
                 if kind is Heard.CONFIRMS_IDENTITY:
                     memory.with_contact = True
                 if kind is Heard.TRANSFER:
@@ -191,7 +201,7 @@ class OfflineBrain(llm.LLM):
         machine = self._machine(text, memory)
         if machine is not None:
             return machine
-        kind, objection = heard(text, contact.first_name)
+        kind, objection, who = self._heard(text)
         if kind in (Heard.HOLD, Heard.TRANSFER):
             return Reply()  # never talk over hold music or a transfer
         if kind is Heard.OPT_OUT:
@@ -207,11 +217,11 @@ class OfflineBrain(llm.LLM):
         if not memory.disclosed_to_party:
             if kind is Heard.CONFIRMS_IDENTITY:
                 # "This is Tim.": Tim is on the line. One short hello, then the reason for the call.
-                return Reply(text=self._hello() + brief.line("introduction").removeprefix(
+                return Reply(text=self._hello(who) + brief.line("introduction").removeprefix(
                     f"Thanks, {contact.first_name}. "))
             return Reply(text=brief.line("greeting"))
         someone = name_given(text)
-        if kind is Heard.OTHER and not memory.with_contact and someone and someone != contact.first_name:
+        if kind is Heard.OTHER and not memory.with_contact and someone and someone != who:
             # "Lakeside Ortho, this is Amy." after the greeting: the front desk, not the contact. Ask for
             # the contact; never pitch to (or thank by the contact's name) whoever answered.
             return Reply(text=f"Thanks. I'm trying to reach {contact.ask_for} about the practice's malpractice "

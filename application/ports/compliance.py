@@ -23,7 +23,9 @@ class DoNotCallListing:
 
 class ComplianceGate(Protocol):
     async def check(self, contact: Contact, campaign: Campaign, now: datetime,
-                    listing: DoNotCallListing | None = None) -> ComplianceDecision: ...
+                    listing: DoNotCallListing | None = None, *,
+                    time_named_by_callee: bool = False) -> ComplianceDecision:
+        """May the call happen now (CallingPolicy.decide); `time_named_by_callee` for a callback they asked for."""
 
     async def check_callback(self, contact: Contact, campaign: Campaign, asked: datetime, *,
                              asked_on: datetime) -> ComplianceDecision:

@@ -57,7 +57,8 @@ class FixedComplianceGate:
         self.checked: list[str] = []
 
     async def check(self, contact: Contact, campaign: Campaign, now: datetime,
-                    listing: DoNotCallListing | None = None) -> ComplianceDecision:
+                    listing: DoNotCallListing | None = None, *,
+                    time_named_by_callee: bool = False) -> ComplianceDecision:
         self.checked.append(campaign.id)
         return ComplianceDecision(self.verdict, self.rule, f"{self.rule} says {self.verdict.value}", now,
                                   until=self.until)

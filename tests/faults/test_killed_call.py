@@ -12,6 +12,7 @@ from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.outcomes import CallOutcome
 from infrastructure.arq_jobs import job_info
+from infrastructure.redis_outcome_events import STREAM
 from tests.faults.fault_world import arq_pool, enqueue, eventually, start_worker_process, worker_env
 from tests.faults.personal_data_scan import assert_no_personal_data
 from tests.integration.pipeline_world import ANY_DAY, make_settings, noon_somewhere, pipeline
@@ -74,5 +75,11 @@ async def test_a_call_killed_mid_dial_is_resolved_by_another_worker_within_the_j
         events = [event for _, event in await (await container.outcome_events()).read()]
         assert [(e.job_id, e.outcome, e.call_id) for e in events] == \
             [(f"call:{campaign.id}:0", CallOutcome.FAILED, claim.call_id)]
+        # The stream as a consumer reads it (raw XRANGE): no number, name, email or practice in any entry.
+        pool = await arq_pool(settings)
+        raw = await pool.xrange(STREAM)
+        await pool.aclose()
+        assert len(raw) == 1
+        assert_no_personal_data(" ".join(value.decode() for _, fields in raw for value in fields.values()), contact)
     for path in logs.values():
         assert_no_personal_data(path.read_text(errors="replace"), contact)

@@ -9,15 +9,24 @@ from domain.menu_reader import read_menu
 from domain.voicemail_detector import Answerer, classify_greeting
 
 # "Hi Dana", "Thanks, Dana", "Thank you for your time, Jay.": the agent addressing someone by name.
-_ADDRESSED = re.compile(r"\b(?:Hi|Hello|Thanks|Thank you)(?: for your time)?,? ([A-Z][a-z]+)\b|, ([A-Z][a-z]+)[.!?]")
+_ADDRESSED = re.compile(r"\b(?:Hi|Hello|Thanks|Thank you)(?: for your time)?,? ((?:Dr\. )?[A-Z][a-z]+)\b"
+                        r"|, ((?:Dr\. )?[A-Z][a-z]+)[.!?]")
 _TRANSFER = re.compile(r"(?i)put you through|transferring|connecting you")
 # Saying again who is calling answers these; it is not the opener said twice.
 _ASKS_WHO_CALLS = re.compile(r"(?i)robot|real person|a machine|\bAI\b|who is this|who's (?:this|calling)|what company")
 SILENCE = "Hello? Is anyone there?"  # what a simulated person says when the agent leaves the line silent
 
 
-def transcript_defects(transcript: list[dict], first_name: str, *, voicemail_left: bool) -> list[str]:
-    """Every defect found, each naming the line; [] for a transcript a sales manager signs off."""
+def contact_names(scenario) -> tuple[str, ...]:
+    """The names the called person may go by: the scenario contact's first name, and the decision maker an
+    earlier call's front desk named (`contact.known`)."""
+    named = scenario.known.decision_maker
+    return (scenario.contact["first_name"], named) if named else (scenario.contact["first_name"],)
+
+
+def transcript_defects(transcript: list[dict], names: tuple[str, ...], *, voicemail_left: bool) -> list[str]:
+    """Every defect found, each naming the line; [] for a transcript a sales manager signs off. `names`: what
+    the called person may be addressed as, once they said who they are."""
     defects = []
     agent_lines = [t["text"] for t in transcript if t["speaker"] == "agent"]
     defects += [f"repeated: {line!r}" for line in sorted({a for a in agent_lines if agent_lines.count(a) > 1})]
@@ -33,7 +42,7 @@ def transcript_defects(transcript: list[dict], first_name: str, *, voicemail_lef
                 defects.append(f"dead air before {text!r}")
             if _TRANSFER.search(text):
                 parties, identified = parties + 1, False
-            if heard(text, first_name)[0] is Heard.CONFIRMS_IDENTITY:
+            if any(heard(text, name)[0] is Heard.CONFIRMS_IDENTITY for name in names):
                 identified = True
             said = text
             continue
@@ -44,7 +53,7 @@ def transcript_defects(transcript: list[dict], first_name: str, *, voicemail_lef
         voicemail_message = voicemail_left and i == last_agent
         for match in _ADDRESSED.finditer(text):
             name = match.group(1) or match.group(2)
-            if name != first_name or not (identified or voicemail_message):
+            if name not in names or not (identified or voicemail_message):
                 defects.append(f"wrong name {name!r} in {text!r}")
         # Words to a menu or a call screener need no question; a person's do.
         to_a_machine = bool(read_menu(said).choices) or len(text.split()) <= 3 \

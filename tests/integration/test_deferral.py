@@ -22,7 +22,7 @@ class DeferOnce:
         self.until = until
         self.checks: list[datetime] = []
 
-    async def check(self, contact, campaign, now, listing=None):
+    async def check(self, contact, campaign, now, listing=None, *, time_named_by_callee=False):
         self.checks.append(datetime.now(timezone.utc))
         if datetime.now(timezone.utc) < self.until:
             return ComplianceDecision(Verdict.DEFER, "federal_window", "too early", now, until=self.until)

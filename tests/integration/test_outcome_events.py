@@ -52,7 +52,7 @@ class DeferOne:
         self.campaign_id = campaign_id
         self.until = until
 
-    async def check(self, contact, campaign, now, listing=None):
+    async def check(self, contact, campaign, now, listing=None, *, time_named_by_callee=False):
         if campaign.id == self.campaign_id:
             return ComplianceDecision(Verdict.DEFER, "calling_window", "outside hours", now, until=self.until)
         return ComplianceDecision(Verdict.ALLOW, "all_clear", "ok", now)

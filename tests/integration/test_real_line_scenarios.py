@@ -10,7 +10,7 @@ from simulator.real_line_scenarios import scenarios as generated
 from simulator.scenario import load_file
 from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
-from tests.integration.sales_manager_reading import transcript_defects
+from tests.integration.sales_manager_reading import contact_names, transcript_defects
 
 FILE = Path(__file__).parents[2] / "scenarios" / "real_lines.yaml"
 
@@ -25,7 +25,7 @@ async def test_every_real_line_scenario_passes_and_nothing_is_said_to_a_machine(
     runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run(load_file(FILE))
     failed = {r.scenario.id: r.failures for r in runs if not r.passed}
     assert failed == {}, failed
-    read = {r.scenario.id: transcript_defects(r.observed["transcript"], r.scenario.contact["first_name"],
+    read = {r.scenario.id: transcript_defects(r.observed["transcript"], contact_names(r.scenario),
                                               voicemail_left=r.observed["voicemail_left"]) for r in runs}
     assert {k: v for k, v in read.items() if v} == {}  # no dead air, wrong name or repeated opener
     for run in runs:

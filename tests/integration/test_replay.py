@@ -25,6 +25,14 @@ def settings(tmp_path, redis_url, mongo_uri):
     return make_settings(tmp_path, redis_url, mongo_uri)
 
 
+def replay_cli(settings, *arguments: str) -> subprocess.CompletedProcess:
+    """`docshield replay ARGUMENTS` in a process of its own, on the test's servers."""
+    env = {**os.environ, "REDIS_URL": settings.redis_url, "MONGODB_URI": settings.mongodb_uri,
+           "MONGODB_DATABASE": settings.mongodb_database, "DATA_DIR": str(settings.data_dir)}
+    return subprocess.run([sys.executable, "-m", "entrypoints", "replay", *arguments], capture_output=True, text=True,
+                          env=env, timeout=60)
+
+
 async def run_job(settings, container, campaign_id: str, step: int, final: bool) -> None:
     pool = await create_pool(redis_settings(settings.redis_url), job_serializer=serialize,
                              job_deserializer=deserialize, default_queue_name=settings.queue_name)
@@ -123,10 +131,7 @@ async def test_a_callback_attempt_is_replayed_apart_from_the_step_it_follows(set
     async with pipeline(settings) as (container, line):
         campaign_id = await seed_campaign(container)
         await run_job(settings, container, campaign_id, 0, final=False)  # attempt 0 ends (no answer)
-        env = {**os.environ, "REDIS_URL": settings.redis_url, "MONGODB_URI": settings.mongodb_uri,
-               "MONGODB_DATABASE": settings.mongodb_database, "DATA_DIR": str(settings.data_dir)}
-        dry = subprocess.run([sys.executable, "-m", "entrypoints", "replay", f"call:{campaign_id}:0:1", "--dry-run",
-                              "--json"], capture_output=True, text=True, env=env, timeout=60)
+        dry = replay_cli(settings, f"call:{campaign_id}:0:1", "--dry-run", "--json")
         assert dry.returncode == 0, dry.stderr
         plan = json.loads(dry.stdout)
         # Attempt 0's outcome does not refuse attempt 1: each attempt is claimed (and recorded) apart.
@@ -146,18 +151,13 @@ async def test_the_cli_dry_run_and_refusal(settings):
     async with pipeline(settings) as (container, line):
         campaign_id = await seed_campaign(container)
         await run_job(settings, container, campaign_id, 0, final=True)
-        env = {**os.environ, "REDIS_URL": settings.redis_url, "MONGODB_URI": settings.mongodb_uri,
-               "MONGODB_DATABASE": settings.mongodb_database, "DATA_DIR": str(settings.data_dir)}
-        dry = subprocess.run([sys.executable, "-m", "entrypoints", "replay", f"call:{campaign_id}:0", "--dry-run",
-                              "--json"], capture_output=True, text=True, env=env, timeout=60)
+        dry = replay_cli(settings, f"call:{campaign_id}:0", "--dry-run", "--json")
         assert dry.returncode == 0, dry.stderr
         plan = json.loads(dry.stdout)
         assert plan["claim"]["status"] == "completed" and plan["final_step"] is True
         assert plan["campaign_status"] == "completed" and "--force" in plan["refused"]
-        refused = subprocess.run([sys.executable, "-m", "entrypoints", "replay", "--campaign-id", campaign_id,
-                                  "--step", "0"], capture_output=True, text=True, env=env, timeout=60)
+        refused = replay_cli(settings, "--campaign-id", campaign_id, "--step", "0")
         assert refused.returncode == 1 and "already has a final outcome" in refused.stderr
-        usage = subprocess.run([sys.executable, "-m", "entrypoints", "replay"], capture_output=True, text=True,
-                               env=env, timeout=60)
+        usage = replay_cli(settings)
         assert usage.returncode == 2
         assert line.dialed == [f"{campaign_id}:0"]

@@ -327,6 +327,9 @@ def test_the_front_desks_best_time_does_not_move_a_time_the_callee_named():
     from datetime import time
     known = FrontDeskDetails(best_time=BestTime(days=("thu",), start=time(14), end=time(17)))
     assert decide(TX, "2026-03-13T10:00:00-05:00", known=known).rule == "best_time"  # a first call waits for it
+    # ... and the callback itself, when its time comes, is placed.
+    assert POLICY.decide(contact(TX, known=known), campaign(), at("2026-03-13T10:00:00-05:00"), on_dnc=False,
+                         time_named_by_callee=True).allowed
     decision, when = callback(TX, "2026-03-13T10:00:00-05:00", "2026-03-12T14:30:00-05:00", known=known)
     assert decision.allowed and when == utc("2026-03-13T15:00")
 

@@ -408,7 +408,7 @@ class TestOutcomeEvents:
 class LawfulFromNine:
     """Allows calls at or after 09:00 UTC on the day asked; earlier ones are deferred to 09:00."""
 
-    async def check(self, contact, campaign, now, listing=None):
+    async def check(self, contact, campaign, now, listing=None, *, time_named_by_callee=False):
         from domain.compliance import ComplianceDecision
         if now.hour >= 9:
             return ComplianceDecision(Verdict.ALLOW, "calling_window", "within hours", now)
@@ -471,6 +471,21 @@ class TestCallbacks:
         assert world.line.requests[1].callback_asked_at == asked
         assert (await world.claims.get(CAMPAIGN_ID, 0, attempt=1)).status is ClaimStatus.COMPLETED
 
+    async def test_the_front_desks_best_time_defers_a_first_call_but_not_the_callback_the_callee_named(self):
+        from application.compliance_gate import PolicyComplianceGate
+        from datetime import time
+        from domain.front_desk import BestTime, FrontDeskDetails
+        from tests.fakes.compliance import FakeDoNotCallList
+
+        thursdays = FrontDeskDetails(best_time=BestTime(days=("thu",), start=time(14), end=time(17)))
+        world = World(result(CallOutcome.DECLINED, reached_human=True), contact=a_contact(known=thursdays),
+                      gate=PolicyComplianceGate(FakeDoNotCallList()))
+        first = await world.use_case()(command())  # Tuesday 10:15 in Chicago
+        assert first.outcome is CallOutcome.DEFERRED
+        assert first.deferred_until == datetime(2026, 3, 12, 19, 0, tzinfo=timezone.utc)  # Thursday 2 pm
+        callback = await world.use_case()(ConductCallCommand(CAMPAIGN_ID, 0, False, attempt=1))
+        assert callback.outcome is CallOutcome.DECLINED and [r.attempt for r in world.line.requests] == [1]
+
     async def test_follow_ups_per_step_are_capped(self):
         world = World(self.callback(NOW + timedelta(days=1)), self.callback(NOW + timedelta(days=2)),
                       self.callback(NOW + timedelta(days=3)))
@@ -482,7 +497,7 @@ class TestCallbacks:
 
     async def test_a_callback_that_can_never_be_lawful_is_not_queued(self):
         class NothingAfterThisCall:
-            async def check(self, contact, campaign, now, listing=None):
+            async def check(self, contact, campaign, now, listing=None, *, time_named_by_callee=False):
                 from domain.compliance import ComplianceDecision
                 verdict = Verdict.ALLOW if now == NOW else Verdict.SKIP
                 return ComplianceDecision(verdict, "do_not_call", "listed", now)

@@ -65,6 +65,7 @@ def test_a_decline_is_not_an_objection_and_an_objection_is_read_as_one():
     ("This is Cara's voicemail. Please leave a message.", None),
     ("Thank you for calling Lakeside Orthopedics.", None),
     ("this is the front desk", None),
+    ("This is Dr. Kent.", None),
 ])
 def test_the_name_a_person_gives_for_themself(said, name):
     assert name_given(said) == name

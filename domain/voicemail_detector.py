@@ -14,7 +14,8 @@ number you have dialed is not in service", circuits busy, unless a mailbox
 follows), then call screening, then the carrier's "not available" (unless a
 mailbox follows; held back while words may still come), then a greeting in
 another language (a machine: wait for the beep), then a data-entry prompt
-or an extension prompt (an IVR, never a person), then voicemail cues, then
+or an extension prompt or an open speech prompt ("briefly, tell me why
+you are calling": an IVR, never a person), then voicemail cues, then
 menu cues (an IVR), then human cues. Once the far end's turn is over
 (`turn_ended=True`), a short answer with no machine cue is a person.
 """
@@ -107,6 +108,12 @@ _SCREENING_ASKS = _rx(
     r"\b(?:record|say|state|tell me|give me|have) (?:your|you're) name\b",
     r"\b(?:reason|purpose) (?:for|of) (?:your call|calling|the call)\b",
     r"\bwhy you(?:'re| are) calling\b|\bwhat you(?:'re| are) calling about\b",
+)
+# What only a screener asks or says: the caller's name, or that it screens the call.
+_SCREENER_ONLY = _rx(
+    r"\b(?:record|say|state|tell me|give me|have|with) (?:your|you're) name\b",
+    r"\bwho(?:'s| is) calling\b|\bwhat company\b",
+    r"\bscreen|\bcall assist\b|\bgoogle\b|\bconnect you\b|\bsee if this person\b",
 )
 _CARRIER_UNAVAILABLE = _rx(
     r"\b(?:wireless|cellular|mobile) customer you (?:are calling|have called|have dialed|are trying to reach)\b",
@@ -280,6 +287,8 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         if cue and rule == "screening" and not _hit(_SCREENING_ASKS, t) and any(
                 o.key for o in read_menu(t).options if o.kind is OptionKind.KEY):
             continue  # "This call is being screened. Press 1 to connect": a menu, answered with a key
+        if cue and rule == "screening" and not _hit(_SCREENER_ONLY, t) and read_menu(t).open_prompt:
+            continue  # "Briefly, tell me the reason for your call": a speech menu asking what the call is about
         if cue and not (rule == "carrier_busy" and takes_message):
             return GreetingVerdict(answerer, cue, rule)
 
@@ -301,6 +310,8 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         return GreetingVerdict(Answerer.IVR, cue, "data_entry")
     if menu.extension_prompt:
         return GreetingVerdict(Answerer.IVR, "extension", "extension_prompt")
+    if menu.open_prompt and not menu_keys and not takes_message:
+        return GreetingVerdict(Answerer.IVR, menu.open_prompt, "open_prompt")
     cue = _hit(_HUMAN_SURE, t)
     if cue and not menu_keys and not takes_message:
         # "Can you hold, or may I call you back?": asked of the caller, never recorded.

@@ -99,7 +99,9 @@ DEFAULT_AVOID: tuple[str, ...] = (
     "medications", "lab", "labs", "laboratory", "test results", "results", "billing", "bill",
     "payment", "payments", "pay", "balance", "statement", "fax", "physician", "physicians",
     "provider", "providers", "hospital", "hospitals", "referring", "records", "medical records",
-    "radiology", "imaging", "x-ray", "espanol", "español", "spanish", "directory", "dial by name",
+    "radiology", "imaging", "x-ray", "espanol", "español", "spanish", "mandarin", "cantonese", "chinese",
+    "vietnamese", "korean", "russian", "arabic", "tagalog", "portuguese", "french", "creole", "polish", "hindi",
+    "other languages", "directory", "dial by name",
     "leave a message", "voicemail", "voice mail", "mailbox", "after hours", "answering service",
     "hours", "directions", "address", "location", "locations", "cancel", "confirm", "reschedule",
     "insurance verification", "pre-authorization", "prior authorization", "authorization",
@@ -162,6 +164,12 @@ class TargetPolicy:
     def best_rank(self) -> int:
         """The rank of the first decision-maker tier: heard in full, it is pressed at once."""
         return 1
+
+    @property
+    def person_rank(self) -> int:
+        """The worst rank that still reaches a person: the operator tier's, or the first tier's without one."""
+        names = [t.name for t in self.tiers]
+        return names.index("operator") + 1 if "operator" in names else self.best_rank
 
     @property
     def neutral_rank(self) -> int:
@@ -279,7 +287,7 @@ class _MenuState:
     tried: set[str] = field(default_factory=set)  # keys / words taken here
     dead: set[str] = field(default_factory=set)
     visits: int = 1
-    tie_waited: bool = False  # the menu offered equally good options once and the navigator waited
+    tie_waits: int = 0  # times the menu offered equally good options and the navigator waited for its timeout
 
 
 def _tied_names(options: Sequence[MenuOption]) -> str:
@@ -388,8 +396,9 @@ class MenuNavigator:
 
         looping = state is not None and state.visits > 1
         best = min(scored, key=lambda s: (s[0], s[1], s[2].kind is not OptionKind.STAY), default=None)
-        if menu.open_prompt and final and (best is None or best[0] > self.policy.best_rank):
-            # "Briefly, tell me the reason for your call": saying what the call wants beats any offered example.
+        if menu.open_prompt and final and (best is None or best[0] > self.policy.person_rank):
+            # "Briefly, tell me the reason for your call": say whom the call is for, unless an offered example
+            # already leads to a person (a speech system understands its own examples best).
             return self._answer_open_prompt(menu)
         if best is not None:
             rank, meaning, option = best
@@ -399,12 +408,12 @@ class MenuNavigator:
                           and OptionKind.STAY not in (o.kind, option.kind)]
                 if rivals and not final:
                     return NavDecision(NavAction.WAIT, reason="equally good options so far; waiting for the rest")
-                if rivals and state is not None and state.tie_waited:
+                if rivals and state is not None and state.tie_waits:
                     return self._break_tie(menu, state, [option, *rivals], scored)
                 if rivals:
                     self._decided = True
                     if state is not None:
-                        state.tie_waited = True
+                        state.tie_waits += 1
                     return NavDecision(NavAction.WAIT, reason=(
                         f"options {_tied_names([option, *rivals])} mean the same to this call; no meaning "
                         "separates them and order never does: waiting for the menu's timeout (an operator or "
@@ -460,8 +469,9 @@ class MenuNavigator:
         Tied options that can lead somewhere useful: an operator first (staying on the
         line, or an operator option not yet tried); else one of them, the lowest key
         first, so that the order they were said in never matters (the next visit takes
-        the next). Tied options that lead nowhere useful (lines to avoid): 0, which may
-        not have been offered, unless 0 is forbidden or spent; else give up.
+        the next). Tied options that lead nowhere useful (lines to avoid): wait for the
+        timeout once more (many systems send it to an operator), then 0, which may not
+        have been offered, unless 0 is forbidden or spent; else give up.
         """
         names = _tied_names(tied)
         rank = self._score(menu, tied[0])[0]
@@ -477,6 +487,12 @@ class MenuNavigator:
             return self._take(state, chosen, (
                 f"the menu came back and options {names} still mean the same to this call; no operator offered: "
                 f"trying them lowest key first (never by the order said), {_handle(chosen)} now"))
+        if state.tie_waits < 2:
+            state.tie_waits += 1
+            self._decided = True
+            return NavDecision(NavAction.WAIT, reason=(
+                f"the menu came back and options {names} are lines to avoid that mean the same: waiting for the "
+                "timeout once more"))
         zero_forbidden = any(o.key == "0" and (o.kind is OptionKind.EMERGENCY or self._score(menu, o)[0] is None)
                              for o in menu.options)
         if not zero_forbidden and "0" not in state.tried and "0" not in state.dead:

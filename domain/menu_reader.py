@@ -163,6 +163,10 @@ _OPEN_PROMPT = re.compile(
     r"|\b(?:tell|say|describe|state|explain) (?:to )?(?:me|us)?,? ?(?:very )?briefly\b"
     r"|\bin (?:a|one) (?:short )?sentence\b|\bin a short phrase\b"
     r"|\b(?:you can|just|simply) (?:say|tell me) (?:things|something) like\b"
+    # "Welcome to X, please tell us why you're calling": an order, not a person's question ("can you tell me ...");
+    # recognizers write "you're" as "your" too.
+    r"|(?:^|[.,;!?]\s*|\bplease\s+)(?:just\s+)?(?:tell|say to) (?:us|me) (?:why you(?:'re| are|r) calling|"
+    r"what you(?:'re| are|r) calling about|how (?:we|i) (?:can|may) help)"
 )
 
 

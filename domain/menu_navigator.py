@@ -518,13 +518,17 @@ class MenuNavigator:
             return NavDecision(NavAction.SAY, say=reply, reason=(
                 f"open speech prompt ({menu.open_prompt}): saying whom the call is for" if n == 1 else
                 f"open speech prompt ({menu.open_prompt}) again: asking for a person"))
-        if "0" not in self._unoffered:
-            self._unoffered.add("0")
-            self.presses.append("0")
-            return NavDecision(NavAction.BACK_OUT, digits="0", reason=(
-                f"open speech prompt ({menu.open_prompt}) did not understand the replies: pressing 0, which was "
-                "not offered, to reach an operator"))
-        return NavDecision(NavAction.GIVE_UP, reason=f"open speech prompt ({menu.open_prompt}) keeps coming back")
+        zero = self._unoffered_zero(f"open speech prompt ({menu.open_prompt}) did not understand the replies")
+        return zero or NavDecision(NavAction.GIVE_UP, reason=f"open speech prompt ({menu.open_prompt}) keeps coming back")
+
+    def _unoffered_zero(self, why: str) -> NavDecision | None:
+        """Press 0, which no menu offered, once per call (most systems route it to an operator); None after that."""
+        if "0" in self._unoffered:
+            return None
+        self._unoffered.add("0")
+        self.presses.append("0")
+        return NavDecision(NavAction.BACK_OUT, digits="0",
+                           reason=f"{why}: pressing 0, which was not offered, to reach an operator")
 
     def _data_entry(self, menu: Menu) -> NavDecision:
         """A prompt asking for data (an account number, a date of birth): never answered.
@@ -540,13 +544,9 @@ class MenuNavigator:
         if heard == 1:
             return NavDecision(NavAction.WAIT, reason=f"data-entry prompt ({key}): nothing to enter; not answering it, "
                                                       "waiting for the system to move on")
-        if heard == 2 and "0" not in self._unoffered:
-            self._unoffered.add("0")
-            self.presses.append("0")
-            return NavDecision(NavAction.BACK_OUT, digits="0", reason=(
-                f"data-entry prompt ({key}) again and no offered option leads anywhere: pressing 0, "
-                "which was not offered, to reach an operator"))
-        return NavDecision(NavAction.GIVE_UP, reason=f"data-entry prompt ({key}) keeps coming back")
+        zero = self._unoffered_zero(f"data-entry prompt ({key}) again and no offered option leads anywhere") \
+            if heard == 2 else None
+        return zero or NavDecision(NavAction.GIVE_UP, reason=f"data-entry prompt ({key}) keeps coming back")
 
     def _state_for(self, menu: Menu) -> _MenuState | None:
         fp = menu.fingerprint()

@@ -10,7 +10,8 @@ an option:
 - digits as words ("press four"), "press star" / "press the pound key" (* and #)
 - "select option 3", "dial extension 204"
 - speech menus: "say billing", "press 2 or say billing", "you can say things
-  like appointments, billing or office manager"
+  like appointments, billing or office manager", "you can say billing, refills,
+  or something else"
 - "stay on the line to speak with the receptionist" (an option with no key)
 - "if you know your party's extension, dial it now" (`extension_prompt`)
 - "to repeat these options press 9" (`repeat_key`), "dial 911" (an emergency
@@ -118,6 +119,7 @@ _SPEAKER_SAYS = re.compile(r"\b(?:may|can|shall|will) i\s+$|\bi'?ll\s+$")
 _SAY_OR = re.compile(r"\s*,?\s*or\s+[\"']?([a-z][a-z'\- ]{0,30}?)[\"']?(?=\s*(?:[,.;?!]|$))")
 _SAY_EXAMPLES = re.compile(
     r"\bsay\s+(?:things|something)\s+like\s+([^.;?!]+)|\b(?:for example|such as)\s*,?\s+([^.;?!]+)"
+    r"|\byou can (?:also |simply |just )?say\s+(?!(?:things|something)\s+like\b)([^.;?!]+)"
 )
 _STAY = re.compile(
     r"\b(?:stay|remain|hold)\s+on\s+(?:the\s+)?line\b|\bdo\s+nothing\b"
@@ -312,7 +314,7 @@ def read_menu(text: str) -> Menu:
         options.append(_build_option(m, phrase, complete))
 
     for example in _SAY_EXAMPLES.finditer(t):
-        items = example.group(1) or example.group(2)
+        items = example.group(1) or example.group(2) or example.group(3)
         for item in re.split(r",|\bor\b|\band\b", items):
             word = _clean(item)
             if word and len(word.split()) <= 4 and not any(o.say == word for o in options):

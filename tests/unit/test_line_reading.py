@@ -383,3 +383,17 @@ def test_english_wins_over_other_languages_offered_beside_it(langs, ks):
 
 def test_a_person_offering_help_is_a_person_even_after_a_thank_you_for_calling():
     assert read_line("Thank-you for calling Dental Smiles, my name is Jody, I can help you!").action is LineAction.TALK
+
+
+@PROPS
+@given(others=st.lists(st.sampled_from(["billing", "refills", "appointments", "lab results"]), min_size=1,
+                       max_size=3, unique=True),
+       style=st.sampled_from(['For {o}, say "{o}".', "For {o}, say {o}.", "To reach {o}, say '{o}'."]),
+       last=st.sampled_from(['For anything else, say "something else".', "Otherwise, say something else.",
+                             'If you\'re calling about something else, just say "something else".',
+                             "Or, if it's something else, say 'something else'."]))
+def test_the_something_else_option_of_a_speech_menu_is_said_in_any_wording(others, style, last):
+    text = " ".join(style.format(o=o) for o in others) + " " + last
+    assert read_line(text).label == "say:something else"
+    listed = "You can say " + ", ".join(others) + ", or something else."
+    assert read_line(listed).label == "say:something else"

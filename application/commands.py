@@ -70,16 +70,28 @@ def job_id_for(campaign_id: str, step: int, attempt: int = 0) -> str:
     return f"call:{campaign_id}:{step}:{attempt}" if attempt else f"call:{campaign_id}:{step}"
 
 
-_JOB_ID = re.compile(r"^call:([0-9a-f]{24}):(\d{1,9})(?::(\d{1,9}))?$")
+# The one reading of a call job id: the producer's `call:{campaign}:{step}` and the worker's follow-ups
+# `call:{campaign}:{step}:{attempt}` (attempt >= 1). `fullmatch`: `$` would let a trailing newline through.
+_JOB_ID = re.compile(r"call:([0-9a-f]{24}):(\d{1,9})(?::([1-9]\d{0,8}))?")
+JOB_ID_FORM = "call:<24-hex campaign id>:<step>[:<attempt>]"
 
 
 def parse_job_id(job_id: object) -> tuple[str, int, int] | None:
     """(campaign_id, step, attempt) of a well-formed call job id, else None (a producer's
     malformed id may hold anything, a phone number included)."""
-    match = _JOB_ID.match(job_id) if isinstance(job_id, str) else None
+    match = _JOB_ID.fullmatch(job_id) if isinstance(job_id, str) else None
     if match is None:
         return None
     return match.group(1), int(match.group(2)), int(match.group(3) or 0)
+
+
+def command_for_job_id(job_id: str, *, final_step: bool = False) -> ConductCallCommand:
+    """The command a well-formed call job id names; MalformedJob saying the expected form otherwise."""
+    parsed = parse_job_id(job_id)
+    if parsed is None:
+        raise MalformedJob(f"job id must look like {JOB_ID_FORM}, got {_preview(job_id)}")
+    campaign_id, step, attempt = parsed
+    return ConductCallCommand(campaign_id, step, final_step, attempt)
 
 
 def _preview(value: Any) -> str:

@@ -28,3 +28,11 @@ class PolicyComplianceGate:
             return self.policy.decide(contact, campaign, now, on_dnc=on_dnc)
         except ComplianceInputError as exc:
             raise MalformedJob(str(exc)) from exc
+
+    async def check_callback(self, contact: Contact, campaign: Campaign, asked: datetime, *,
+                             asked_on: datetime) -> ComplianceDecision:
+        on_dnc = await self.dnc.contains(contact.phone)
+        try:
+            return self.policy.decide_callback(contact, campaign, asked, asked_on=asked_on, on_dnc=on_dnc)
+        except ComplianceInputError as exc:
+            raise MalformedJob(str(exc)) from exc

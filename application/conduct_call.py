@@ -329,10 +329,12 @@ class ConductCall:
     async def _plan_callback(self, command: ConductCallCommand, campaign: Campaign, contact: Contact,
                              record: CallRecord) -> None:
         """A callee who asked to be called back at a time gets that call: at the time asked when it is
-        lawful, else at the nearest lawful time after it (the calling policy decides, as for any call)."""
+        lawful, else at the nearest lawful time to it (the calling policy decides, as for any call; the
+        front desk's best time does not move a time the callee named)."""
         if record.outcome is not CallOutcome.CALLBACK_REQUESTED or record.callback_at is None:
             return
-        decision = await self.compliance.check(contact, campaign, record.callback_at)
+        decision = await self.compliance.check_callback(contact, campaign, record.callback_at,
+                                                        asked_on=self.clock.now())
         at = decision.lawful_callback(record.callback_at)
         if at is None:  # never lawful (the list, the state, the number): no call to promise
             log.info("call %s: no callback queued (%s)", record.call_id, decision.rule)

@@ -32,7 +32,7 @@ def _any(*phrases: str) -> re.Pattern[str]:
 
 
 _HOLD = _any(r"please hold", r"on hold", r"your call is important", r"remain on the line", r"stay on the line",
-             r"next available")
+             r"next available", r"can you hold")
 _TRANSFER = _any(r"put you through", r"transfer(?:ring)? you", r"connect(?:ing)? you", r"one moment",
                  r"let me (?:get|grab) (?:her|him|them)", r"hold on")
 _BLOCKED = _any(r"not available", r"can't put you through", r"cannot put you through", r"take a message",
@@ -80,6 +80,15 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
                               and len(low) < 40):
         return Heard.CONFIRMS_IDENTITY, None
     return Heard.OTHER, None
+
+
+_SELF_NAMED = re.compile(r"\b(?:this is|it's|[Ii]'m) ([A-Z][a-z]+)\b(?!'s)|\b([A-Z][a-z]+) speaking\b")
+
+
+def name_given(text: str) -> str | None:
+    """The first name a person gives for themself ("Lakeside Ortho, this is Amy.", "Tom speaking"), else None."""
+    found = _SELF_NAMED.search(text)
+    return (found.group(1) or found.group(2)) if found else None
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

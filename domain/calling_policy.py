@@ -161,6 +161,11 @@ def _ceil_minute(at: datetime) -> datetime:
     return floor if floor == at else floor + timedelta(minutes=1)
 
 
+def _minute_after(at: datetime) -> datetime:
+    """The first whole minute strictly after `at` (a callback comes after the call that asked for it)."""
+    return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
 def _state_closed_on(rule: StateCallingRule) -> Callable[[date], str | None]:
     def closed(day: date) -> str | None:
         name = federal_holiday(day)
@@ -179,9 +184,28 @@ class CallingPolicy:
     horizon: timedelta = timedelta(days=31)  # no lawful minute within this -> SKIP
 
     def decide(self, contact: Contact, campaign: Campaign, now: datetime, *, on_dnc: bool) -> ComplianceDecision:
+        """May the call happen at `now`; when not yet, DEFER with `until` the earliest lawful minute after it.
+        The front desk's best time (`contact.known.best_time`) narrows the hours like any rule."""
+        return self._decide(contact, campaign, now, on_dnc=on_dnc, asked_on=None)
+
+    def decide_callback(self, contact: Contact, campaign: Campaign, asked: datetime, *, asked_on: datetime,
+                        on_dnc: bool) -> ComplianceDecision:
+        """A callback the callee asked for at `asked`, during a call at `asked_on`: ALLOW when that minute is
+        lawful; else DEFER with `until` the NEAREST lawful minute to it, earlier or later ("call me at 9:30
+        pm" -> 8:59 pm), always after `asked_on`. The front desk's best time does not apply: the callee named
+        the time."""
+        if asked_on.tzinfo is None or asked_on.utcoffset() is None:
+            raise ValueError("asked_on must be timezone-aware")
+        return self._decide(contact, campaign, asked, on_dnc=on_dnc, asked_on=asked_on.astimezone(timezone.utc))
+
+    def _decide(self, contact: Contact, campaign: Campaign, now: datetime, *, on_dnc: bool,
+                asked_on: datetime | None) -> ComplianceDecision:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError("now must be timezone-aware")
         now = now.astimezone(timezone.utc)
+        if asked_on is not None:
+            # A time already past when asked is read as "as soon as lawful".
+            now = max(now.replace(second=0, microsecond=0), _minute_after(asked_on))
         settings = CallingSettings.from_campaign(campaign)
         inputs: dict = {"now": now.isoformat(), "area_code": _area_code(contact.phone)}
         if on_dnc:
@@ -216,7 +240,8 @@ class CallingPolicy:
                 Verdict.SKIP, "attempts_exhausted",
                 f"{len(attempts)} dialed attempt(s); the campaign allows {limits.total}", now, inputs=inputs)
 
-        rules = self._constraints(location, settings, limits, attempts, contact.known.best_time)
+        rules = self._constraints(location, settings, limits, attempts,
+                                  contact.known.best_time if asked_on is None else None)
         inputs["rules"] = {r.name: r.source for r in rules}
         failing = [(r, why) for r in rules if (why := r.violation(now)) is not None]
         if not failing:
@@ -225,7 +250,7 @@ class CallingPolicy:
         inputs["source"] = rule.source
         if len(failing) > 1:
             inputs["also_failing"] = {r.name: w for r, w in failing[1:]}
-        until = self._earliest_lawful(rules, now)
+        until = self._earliest_lawful(rules, now) if asked_on is None else self._nearest_lawful(rules, now, asked_on)
         if until is None:
             return ComplianceDecision(
                 Verdict.SKIP, "no_lawful_time",
@@ -281,6 +306,43 @@ class CallingPolicy:
             if all(rule.violation(candidate) is None for rule in rules):
                 return candidate
         return None
+
+
+    def _nearest_lawful(self, rules: list[Constraint], asked: datetime, after: datetime) -> datetime | None:
+        """The lawful minute nearest to `asked` (an unlawful minute) that is after `after`; a tie goes later."""
+        later = self._earliest_lawful(rules, asked)
+        earlier = self._latest_lawful(rules, asked, after)
+        if earlier is None or (later is not None and later - asked <= asked - earlier):
+            return later
+        return earlier
+
+    def _latest_lawful(self, rules: list[Constraint], before: datetime, after: datetime) -> datetime | None:
+        """The last lawful minute m with after < m < before.
+
+        Every minute where the rules turn lawful is an opening of some rule (what _earliest_lawful relies
+        on), so from the last lawful opening (or the first minute after `after`) the lawful minutes up to
+        `before` are one unbroken run: its end is found by bisection."""
+        first = _minute_after(after)
+        last = before - timedelta(minutes=1)
+        if last < first:
+            return None
+        starts = {first} | {_ceil_minute(c.astimezone(timezone.utc)) for rule in rules
+                            for c in rule.openings(first, last)}
+
+        def lawful(at: datetime) -> bool:
+            return all(rule.violation(at) is None for rule in rules)
+
+        start = next((c for c in sorted((c for c in starts if first <= c <= last), reverse=True) if lawful(c)), None)
+        if start is None:
+            return None
+        low, high = 0, int((last - start) / timedelta(minutes=1))  # start + low minutes is lawful
+        while low < high:
+            middle = (low + high + 1) // 2
+            if lawful(start + timedelta(minutes=middle)):
+                low = middle
+            else:
+                high = middle - 1
+        return start + timedelta(minutes=low)
 
 
 def _area_code(phone: str) -> str | None:

@@ -12,7 +12,7 @@ from enum import Enum
 
 class Verdict(str, Enum):
     ALLOW = "allow"
-    DEFER = "defer"  # not now; `until` is the earliest lawful minute
+    DEFER = "defer"  # not now; `until` is the earliest lawful minute (for a callback: the nearest one)
     SKIP = "skip"  # never (do-not-call, attempts exhausted)
     WRONG_NUMBER = "wrong_number"  # the number cannot be a callable US line
 
@@ -31,10 +31,10 @@ class ComplianceDecision:
         return self.verdict is Verdict.ALLOW
 
     def lawful_callback(self, asked: datetime) -> datetime | None:
-        """For a decision taken at the time a callee asked to be called back: that minute when it is
-        lawful, else the nearest lawful minute after it; None when no call may be placed at all."""
-        if self.allowed:
-            return asked.replace(second=0, microsecond=0)
+        """For a decision on a callback (CallingPolicy.decide_callback): the minute asked when it is lawful,
+        else the nearest lawful minute (earlier or later); None when no call may be placed at all."""
+        if self.allowed:  # a time already past when asked was decided at the first minute after the call
+            return max(asked, self.decided_at).replace(second=0, microsecond=0)
         if self.verdict is Verdict.DEFER and self.until is not None:
             return self.until.replace(second=0, microsecond=0)
         return None

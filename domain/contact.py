@@ -59,12 +59,20 @@ class Contact:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def ask_for(self) -> str:
+        """Whom a call asks for: the decision maker an earlier call's front desk named (else the contact),
+        at their extension when it is known ("Dr. Kent at extension 214")."""
+        name = self.known.decision_maker or self.full_name
+        return f"{name} at extension {self.known.extension}" if self.known.extension else name
+
     def template_fields(self) -> dict[str, str]:
         """The values a Script may interpolate, by placeholder name."""
         fields = {
             "first_name": self.first_name,
             "last_name": self.last_name,
             "full_name": self.full_name,
+            "ask_for": self.ask_for,
             "title": self.title,
             "practice": self.practice,
             "practice_name": self.practice,

@@ -62,7 +62,7 @@ def render(template: str, values: Mapping[str, str], *, section: str = "text",
 # Fields the agent and the call supply, beyond the contact's own.
 CALL_FIELDS = frozenset({"agent_name", "company", "rep_name", "slots", "callback_number", "meeting_minutes"})
 CONTACT_FIELDS = frozenset(
-    {"first_name", "last_name", "full_name", "title", "practice", "practice_name", "email", "state"}
+    {"first_name", "last_name", "full_name", "ask_for", "title", "practice", "practice_name", "email", "state"}
 )
 
 
@@ -119,7 +119,7 @@ def default_script() -> Script:
         version=1,
         greeting=(
             "Hi, this is {agent_name}, an AI assistant calling for {company}. "
-            "This call is recorded. May I speak with {first_name} {last_name}?"
+            "This call is recorded. May I speak with {ask_for}?"
         ),
         introduction=(
             "Thanks, {first_name}. {company} provides medical malpractice insurance built for independent "
@@ -129,7 +129,7 @@ def default_script() -> Script:
         ),
         gatekeeper=(
             "Hi, this is {agent_name}, an AI assistant calling for {company}; this call is recorded. "
-            "I'm trying to reach {first_name} {last_name} about the practice's malpractice coverage. "
+            "I'm trying to reach {ask_for} about the practice's malpractice coverage. "
             "Could you connect me?"
         ),
         scheduling=(
@@ -150,7 +150,7 @@ def default_script() -> Script:
         ),
         ai_disclosure=(
             "Yes, I'm an AI assistant calling on behalf of {company}, and this call is recorded. "
-            "I can set up a call with {rep_name}, a licensed advisor, if that helps."
+            "Would a short call with {rep_name}, a licensed advisor, be useful?"
         ),
         objection_handlers={
             "already_insured": (

@@ -14,8 +14,8 @@ from typing import Any
 
 from arq.jobs import Job
 
-from application.commands import ConductCallCommand
-from application.errors import MalformedJob, RetryAt, TransientFault
+from application.commands import ConductCallCommand, job_id_for
+from application.errors import RetryAt, TransientFault
 from domain.call_claim import ClaimStatus
 from domain.outcomes import CallOutcome
 from domain.personal_data import mask_phone
@@ -36,6 +36,7 @@ class ReplayPlan:
     step: int
     final_step: bool
     final_step_source: str  # "stored job", "option" or "assumed"
+    attempt: int = 0  # 0: the producer's job; 1, 2, ...: a follow-up the worker queued (a callback)
     campaign_status: str | None = None
     contact: str | None = None  # masked phone and practice, never the number in clear
     compliance: dict[str, Any] | None = None
@@ -55,15 +56,6 @@ async def _provided(provider) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
-def parse_job_id(job_id: str) -> tuple[str, int]:
-    """`call:{campaign_id}:{step}` -> (campaign_id, step); MalformedJob naming the problem otherwise."""
-    parts = job_id.split(":")
-    if len(parts) != 3 or parts[0] != "call" or not parts[2].lstrip("-").isdigit():
-        raise MalformedJob(f"job id must look like call:<24-hex campaign id>:<step>, got {job_id!r}")
-    command = ConductCallCommand.from_kwargs({"campaign_id": parts[1], "step": int(parts[2]), "final_step": False})
-    return command.campaign_id, command.step
-
-
 async def stored_final_step(redis, job_id: str, queue_name: str) -> bool | None:
     """final_step as the stored job (queued, or kept as a result) says; None when Redis has neither."""
     info = await Job(job_id, redis, _queue_name=queue_name, _deserializer=deserialize).info()
@@ -74,15 +66,15 @@ async def stored_final_step(redis, job_id: str, queue_name: str) -> bool | None:
 
 
 async def plan_replay(container, campaign_id: str, step: int, *, final_step: bool | None, queue_name: str,
-                      force: bool = False, now: datetime | None = None) -> ReplayPlan:
+                      force: bool = False, now: datetime | None = None, attempt: int = 0) -> ReplayPlan:
     now = now or datetime.now(timezone.utc)
-    job_id = f"call:{campaign_id}:{step}"
+    job_id = job_id_for(campaign_id, step, attempt)
     source = "option"
     if final_step is None:
         final_step = await stored_final_step(await _provided(container.redis), job_id, queue_name)
         source = "stored job" if final_step is not None else "assumed"
         final_step = bool(final_step)
-    plan = ReplayPlan(job_id, campaign_id, step, final_step, source)
+    plan = ReplayPlan(job_id, campaign_id, step, final_step, source, attempt)
     campaign = await (await _provided(container.campaigns)).get(campaign_id)
     if campaign is None:
         plan.refused = f"unknown campaign {campaign_id}"
@@ -95,10 +87,14 @@ async def plan_replay(container, campaign_id: str, step: int, *, final_step: boo
         decision = await (await _provided(container.compliance)).check(contact, campaign, now)
         plan.compliance = {"verdict": decision.verdict.value, "allowed": decision.allowed, "rule": decision.rule,
                            "reason": decision.reason, "until": decision.until.isoformat() if decision.until else None}
-    records = [r for r in await (await _provided(container.call_records)).for_campaign(campaign_id) if r.step == step]
+    claims = await _provided(container.claims)
+    # A record carries its step, not its attempt: this attempt's are those no earlier attempt's claim names.
+    earlier = {c.call_id for a in range(attempt) if (c := await claims.get(campaign_id, step, a)) is not None}
+    records = [r for r in await (await _provided(container.call_records)).for_campaign(campaign_id)
+               if r.step == step and r.call_id not in earlier]
     plan.recorded_calls = [{"call_id": r.call_id, "outcome": r.outcome.value, "reason": r.reason,
                             "started_at": r.started_at.isoformat()} for r in records]
-    claim = await (await _provided(container.claims)).get(campaign_id, step)
+    claim = await claims.get(campaign_id, step, attempt)
     if claim is not None:
         plan.claim = {"status": claim.status.value, "worker_id": claim.worker_id, "call_id": claim.call_id,
                       "lease_until": claim.lease_until.isoformat(),
@@ -112,7 +108,7 @@ async def plan_replay(container, campaign_id: str, step: int, *, final_step: boo
     elif (claim is not None and claim.status is ClaimStatus.COMPLETED) or final:
         outcome = claim.outcome.value if claim is not None and claim.outcome else final[-1].outcome.value
         if not force:
-            plan.refused = f"step {step} already has a final outcome ({outcome}); --force dials it again"
+            plan.refused = f"{job_id} already has a final outcome ({outcome}); --force dials it again"
             plan.action = "nothing"
         else:
             plan.action = f"reopen the claim (was {outcome}) and run the use case again"
@@ -126,18 +122,19 @@ async def plan_replay(container, campaign_id: str, step: int, *, final_step: boo
 
 
 async def replay(container, campaign_id: str, step: int, *, final_step: bool | None, queue_name: str,
-                 dry_run: bool = False, force: bool = False) -> ReplayPlan:
+                 dry_run: bool = False, force: bool = False, attempt: int = 0) -> ReplayPlan:
     """Plan, then (unless dry_run or refused) run ConductCall once; raises ReplayRefused with the reason."""
-    plan = await plan_replay(container, campaign_id, step, final_step=final_step, queue_name=queue_name, force=force)
+    plan = await plan_replay(container, campaign_id, step, final_step=final_step, queue_name=queue_name, force=force,
+                             attempt=attempt)
     if dry_run:
         return plan
     if plan.refused:
         raise ReplayRefused(plan.refused)
     if force and plan.claim and plan.claim["status"] == ClaimStatus.COMPLETED.value:
-        await reopen_claim(await _provided(container.database), campaign_id, step)
+        await reopen_claim(await _provided(container.database), campaign_id, step, attempt)
         log.warning("replay --force reopened %s", plan.job_id)
     use_case = await _provided(container.conduct_call)
-    command = ConductCallCommand(campaign_id, step, plan.final_step)
+    command = ConductCallCommand(campaign_id, step, plan.final_step, attempt)
     try:
         result = await use_case(command)
     except RetryAt as exc:

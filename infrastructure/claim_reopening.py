@@ -9,7 +9,7 @@ from domain.call_claim import ClaimStatus, claim_key
 from infrastructure.mongo_faults import mongo_faults
 
 
-async def reopen_claim(database, campaign_id: str, step: int) -> bool:
+async def reopen_claim(database, campaign_id: str, step: int, attempt: int = 0) -> bool:
     """COMPLETED (or an expired-lease DIALING) -> RELEASED; True when a claim was reopened."""
     with mongo_faults("claims.reopen"):
         result = await database["call_claims"].update_one(

@@ -32,7 +32,7 @@ from application.call.brief import AgentBrief
 from application.call.core import VOICEMAIL_INSTRUCTIONS, screener_line
 from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
-from domain.callee_words import Heard, email_said, heard
+from domain.callee_words import Heard, email_said, heard, name_given
 from domain.front_desk import read_front_desk
 from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
@@ -43,6 +43,8 @@ from domain.voicemail_detector import Answerer, classify_greeting, names_the_mes
 # What the agent asks a receptionist who will not connect it (briefly, politely).
 FRONT_DESK_QUESTION = ("Who handles the practice's insurance, and when is the best time to reach them? "
                        "Is there a direct line or an extension?")
+# What the agent asks before booking when it has no address for the invitation.
+EMAIL_QUESTION = "Great. What email address should the invitation go to?"
 
 
 _PUNCTUATION_SPOKEN = {".": "dot", "_": "underscore", "-": "dash", "+": "plus"}
@@ -78,6 +80,8 @@ class _Memory:
     booked: dict | None = None
     email: str | None = None
     asked_front_desk: bool = False  # the agent asked a receptionist how to reach the decision maker
+    asked_email: bool = False  # the agent's last words asked where the invitation should go
+    chosen: dict | None = None  # the offered time the callee chose (booked once the invitation has an address)
     with_contact: bool = False  # the contact has said who they are
 
 
@@ -148,6 +152,7 @@ class OfflineBrain(llm.LLM):
                     memory.introduced = True
                 if FRONT_DESK_QUESTION in text:
                     memory.asked_front_desk = True
+                memory.asked_email = EMAIL_QUESTION in text
             elif item.type == "message" and item.role == "user":
                 said = item.text_content or ""
                 memory.greeting.append(said)
@@ -163,6 +168,8 @@ class OfflineBrain(llm.LLM):
                     if objection not in memory.objections:
                         memory.objections.append(objection)
                 memory.email = email_said(item.text_content or "") or memory.email
+                if memory.offers and not memory.booked:
+                    memory.chosen = self._chosen_offer(said, memory.offers) or memory.chosen
             elif item.type == "function_call":
                 memory.greeting = []  # keys went out: what follows is a new prompt
             elif item.type == "function_call_output" and item.name in (Tool.CHECK_AVAILABILITY, Tool.BOOK_MEETING):
@@ -195,7 +202,7 @@ class OfflineBrain(llm.LLM):
         if kind is Heard.ROBOT_QUESTION:
             if not memory.with_contact:  # a receptionist asks: the truth, then the request, never the pitch
                 return Reply(text=f"Yes, I'm an AI assistant calling for {brief.identity.company}, and this call is "
-                                  f"recorded. May I speak with {contact.first_name} {contact.last_name}?")
+                                  f"recorded. May I speak with {contact.ask_for}?")
             return Reply(text=brief.line("ai_disclosure"))
         if not memory.disclosed_to_party:
             if kind is Heard.CONFIRMS_IDENTITY:
@@ -203,6 +210,14 @@ class OfflineBrain(llm.LLM):
                 return Reply(text=self._hello() + brief.line("introduction").removeprefix(
                     f"Thanks, {contact.first_name}. "))
             return Reply(text=brief.line("greeting"))
+        someone = name_given(text)
+        if kind is Heard.OTHER and not memory.with_contact and someone and someone != contact.first_name:
+            # "Lakeside Ortho, this is Amy." after the greeting: the front desk, not the contact. Ask for
+            # the contact; never pitch to (or thank by the contact's name) whoever answered.
+            return Reply(text=f"Thanks. I'm trying to reach {contact.ask_for} about the practice's malpractice "
+                              f"coverage. Could you connect me?")
+        if memory.asked_email and memory.chosen is not None and not memory.booked:
+            return self._book(memory.chosen, memory)  # with the address just given, or none if they gave none
         told = read_front_desk(text)
         if kind is Heard.BLOCKED and not told and not memory.asked_front_desk:
             return Reply(text="I understand. " + FRONT_DESK_QUESTION)
@@ -229,10 +244,9 @@ class OfflineBrain(llm.LLM):
         if memory.offers and not memory.booked:
             chosen = self._chosen_offer(text, memory.offers)
             if chosen is not None:
-                arguments = {"start": chosen["start"]}
-                if memory.email:
-                    arguments["attendee_email"] = memory.email
-                return Reply(tools=[(Tool.BOOK_MEETING, arguments)])
+                if not (memory.email or contact.email):
+                    return Reply(text=EMAIL_QUESTION)  # an invitation needs an address: ask before booking
+                return self._book(chosen, memory)
         if kind in (Heard.ACCEPT, Heard.NO_SLOT_FITS) or windows_said(text, self.clock.now(), self.zone):
             windows = windows_said(text, self.clock.now(), self.zone)
             arguments = {}
@@ -293,6 +307,13 @@ class OfflineBrain(llm.LLM):
                                 "objections": memory.objections}),
             (Tool.END_CALL, {})])
 
+    @staticmethod
+    def _book(chosen: dict, memory: _Memory) -> Reply:
+        arguments = {"start": chosen["start"]}
+        if memory.email:
+            arguments["attendee_email"] = memory.email
+        return Reply(tools=[(Tool.BOOK_MEETING, arguments)])
+
     def _chosen_offer(self, text: str, offers: list[dict]) -> dict | None:
         low = text.lower()
         for offer in offers:
@@ -331,7 +352,9 @@ class OfflineBrain(llm.LLM):
                 spoken = next((o["spoken"] for o in memory.offers if o["start"] == payload["booked"]["start"]),
                               start.astimezone(self.zone).strftime("%A %B %d at %I:%M %p"))
                 to = payload["booked"].get("attendee_email") or memory.email or brief.contact.email
-                invite = f"the invitation is on its way to {spoken_email(to)}" if to else "the invitation is on its way"
+                # The address is said back (spelled when unusual) so the callee hears where it goes.
+                invite = (f"the invitation is on its way to {spoken_email(to)}" if to
+                          else f"{brief.rep_name} will call you at that time")
                 return Reply(text=f"You're all set for {spoken}; {invite}. " + brief.line("closing"),
                              tools=[(Tool.RECORD_OUTCOME, {"outcome": "meeting_booked", "objections": memory.objections}),
                                     (Tool.END_CALL, {})])

@@ -53,6 +53,7 @@ def _spoken_window(start: datetime, end: datetime) -> str:
 
 
 # The agent asking a receptionist how to reach the decision maker.
+_ASKED_EMAIL = re.compile(r"(?i)\bwhat email\b|\bemail address should\b")
 _ASKED_DETAILS = re.compile(r"(?i)\b(?:best time|extension|direct line|who (?:handles|decides|takes care))")
 
 class Practice:
@@ -322,6 +323,9 @@ class Practice:
         if "all set" in said.lower() or "booked" in said.lower():
             self.slot_rounds = 99
             return self._say("Great, thank you. Bye.")
+        if _ASKED_EMAIL.search(said):
+            email = self.node.gives.get("email") or self.node.email
+            return self._say(f"It's {email}." if email else "I'd rather not give one.")
         offered = times_said(said, self.now(), self.scenario.contact_zone)
         if not offered:
             self.slot_rounds += 1

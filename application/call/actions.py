@@ -145,10 +145,12 @@ class CallActions:
 
     def _callback_answer(self, asked: datetime) -> dict:
         """When the worker will call back: the time asked when it is lawful, else the nearest lawful
-        minute after it, which the agent must offer aloud (the calling policy that gates every call)."""
+        minute to it (earlier or later), which the agent must offer aloud (the calling policy that gates
+        every call; the worker queues the same minute)."""
         if self.campaign is None:
             return {"recorded": "callback_requested", "callback_at": asked.isoformat(), "moved": False}
-        lawful = self.policy.decide(self.contact, self.campaign, asked, on_dnc=False).lawful_callback(asked)
+        lawful = self.policy.decide_callback(self.contact, self.campaign, asked, asked_on=self.clock.now(),
+                                             on_dnc=False).lawful_callback(asked)
         zone = contact_zone(self.contact)
         if lawful is None:
             return {"recorded": "callback_requested", "callback_at": None, "moved": True,

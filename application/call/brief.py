@@ -81,6 +81,12 @@ def _instructions(lines: Mapping[str, str], contact: Contact, campaign: Campaign
         k.split(":", 1)[1] for k in lines if k.startswith("objection:")))
     never = "\n".join(f"- {rule}" for rule in NEVER_SAY)
     title = f", {contact.title}" if contact.title else ""
+    known = contact.known
+    learned = ""
+    if known.decision_maker or known.extension:
+        learned = (f"\n- An earlier call's front desk said to ask for {contact.ask_for}: ask for them by name"
+                   + (f"; at a menu that takes extensions, press {known.extension} with press_digits" if known.extension
+                      else "") + ".")
     return f"""You are {identity.agent_name}, an AI assistant making an outbound phone call for {identity.company}.
 You are calling {contact.full_name}{title} at {contact.practice}.
 Goal: book a short introductory call between {contact.first_name} and {campaign.rep_name}, a licensed advisor, about
@@ -92,11 +98,11 @@ AI assistant and that the call is recorded, as the greeting below does.
 How the call goes:
 - Automated menu: do not talk over it; press the digit that leads to {contact.first_name}, the office manager or
   an operator with the press_digits tool, then wait. If no option fits, wait for the menu to repeat or time out.
-- On hold: stay silent.
+- On hold: stay silent.{learned}
 - Voicemail greeting: say nothing until the beep, then call leave_voicemail and say the voicemail message once,
   then end_call.
 - Receptionist: use the gatekeeper line and ask to be connected. If they ask whether you are a robot, say truthfully
-  that you are an AI assistant, then ask again to speak with {contact.first_name} {contact.last_name}; do not pitch
+  that you are an AI assistant, then ask again to speak with {contact.ask_for}; do not pitch
   to them. Ask briefly and politely who decides on the practice's insurance, the best time to reach them and a
   direct line or extension; note what they tell you (also what they volunteer) with note_front_desk. If they will
   not connect you, leave a message in one sentence: {identity.company}, the reason (the practice's malpractice

@@ -13,6 +13,10 @@ from domain.contact import Contact
 class ComplianceGate(Protocol):
     async def check(self, contact: Contact, campaign: Campaign, now: datetime) -> ComplianceDecision: ...
 
+    async def check_callback(self, contact: Contact, campaign: Campaign, asked: datetime, *,
+                             asked_on: datetime) -> ComplianceDecision:
+        """A callback asked for at `asked` during a call at `asked_on` (CallingPolicy.decide_callback)."""
+
 
 @dataclass(frozen=True)
 class DoNotCallEntry:

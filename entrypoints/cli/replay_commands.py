@@ -19,9 +19,11 @@ def register(app: typer.Typer) -> None:
 
 
 def replay_command(
-    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help="call:<campaign id>:<step>"),
+    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help="call:<campaign id>:<step>[:<attempt>]"),
     campaign_id: Optional[str] = typer.Option(None, "--campaign-id", help="Instead of JOB_ID, with --step."),
     step: Optional[int] = typer.Option(None, "--step", help="Sequence step, with --campaign-id."),
+    attempt: int = typer.Option(0, "--attempt", min=0,
+                                help="With --campaign-id: a callback the worker queued (1, 2, ...)."),
     final: Optional[bool] = typer.Option(None, "--final/--not-final",
                                          help="The step's final_step flag (default: from the stored job)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would happen; change nothing, dial nothing."),
@@ -31,24 +33,22 @@ def replay_command(
     log_level: Optional[str] = LogLevel,
 ) -> None:
     """Re-run a stored job through the same use case as the worker."""
-    from entrypoints.replay import ReplayRefused, parse_job_id, replay
+    from application.commands import command_for_job_id, job_id_for
+    from entrypoints.replay import ReplayRefused, replay
 
-    if job_id and (campaign_id or step is not None):
+    if job_id and (campaign_id or step is not None or attempt):
         raise typer.BadParameter("give JOB_ID or --campaign-id with --step, not both")
+    if not job_id and not (campaign_id and step is not None):
+        raise typer.BadParameter("give JOB_ID, or --campaign-id and --step")
     try:
-        if job_id:
-            chosen, chosen_step = parse_job_id(job_id)
-        elif campaign_id and step is not None:
-            chosen, chosen_step = parse_job_id(f"call:{campaign_id}:{step}")
-        else:
-            raise typer.BadParameter("give JOB_ID, or --campaign-id and --step")
+        chosen = command_for_job_id(job_id or job_id_for(campaign_id or "", step or 0, attempt))
     except MalformedJob as exc:
         raise typer.BadParameter(str(exc)) from None
     settings = settings_for(env_file, log_level, worker_id=f"replay-{socket.gethostname()}-{os.getpid()}")
 
     async def work(container):
-        return await replay(container, chosen, chosen_step, final_step=final, queue_name=settings.queue_name,
-                            dry_run=dry_run, force=force)
+        return await replay(container, chosen.campaign_id, chosen.step, final_step=final,
+                            queue_name=settings.queue_name, dry_run=dry_run, force=force, attempt=chosen.attempt)
 
     try:
         plan = run(settings, work)

@@ -16,7 +16,7 @@ from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.meeting import Meeting
 from domain.script import default_script
-from simulator.offline_brain import OfflineBrain
+from simulator.offline_brain import EMAIL_QUESTION, OfflineBrain
 from application.call.core import BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS
 from simulator.text_call import reply_with_instructions
 from infrastructure.sales_agent import SalesAgent
@@ -172,8 +172,18 @@ async def test_agreement_checks_the_calendar_and_books_the_chosen_time(call):
     await session.run(user_input="Speaking.")
     offer = await session.run(user_input="Sure, let's set something up.")
     offer.expect.next_event().is_function_call(name="check_availability", arguments={})
-    booked = await session.run(user_input="Wednesday March 11 at 9:00 AM works for me.")
-    booked.expect.next_event().is_function_call(name="book_meeting", arguments={"start": SLOT.isoformat()})
+    # Dana's record has no email: the invitation's address is asked for before anything is booked.
+    asked = await session.run(user_input="Wednesday March 11 at 9:00 AM works for me.")
+    assert asked.expect.next_event().is_message(role="assistant").event().item.text_content == EMAIL_QUESTION
+    asked.expect.no_more_events()
+    assert progress.meeting is None
+    booked = await session.run(user_input="Sure, it's dana.r@lakeside.example.")
+    booked.expect.next_event().is_function_call(
+        name="book_meeting", arguments={"start": SLOT.isoformat(), "attendee_email": "dana.r@lakeside.example"})
     booked.expect.contains_function_call(name="record_outcome")
+    said = [e.item.text_content for e in booked.events if e.type == "message"]
+    assert any("the invitation is on its way to dana.r at lakeside dot example, that's d, a, n, a, dot, r" in s
+               for s in said), said
     assert progress.meeting is not None and progress.meeting.start == SLOT and controls.hung_up
+    assert progress.meeting.attendee_email == "dana.r@lakeside.example"
     assert progress.final_outcome().value == "meeting_booked"

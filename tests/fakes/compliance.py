@@ -60,3 +60,7 @@ class FixedComplianceGate:
         self.checked.append(campaign.id)
         return ComplianceDecision(self.verdict, self.rule, f"{self.rule} says {self.verdict.value}", now,
                                   until=self.until)
+
+    async def check_callback(self, contact: Contact, campaign: Campaign, asked: datetime, *,
+                             asked_on: datetime) -> ComplianceDecision:
+        return await self.check(contact, campaign, asked)

@@ -57,6 +57,9 @@ class DeferOne:
             return ComplianceDecision(Verdict.DEFER, "calling_window", "outside hours", now, until=self.until)
         return ComplianceDecision(Verdict.ALLOW, "all_clear", "ok", now)
 
+    async def check_callback(self, contact, campaign, asked, *, asked_on):
+        return await self.check(contact, campaign, asked)
+
 
 def node_events(redis_url: str) -> list[dict]:
     url = urlparse(redis_url)

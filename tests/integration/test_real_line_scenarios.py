@@ -12,6 +12,7 @@ from simulator.real_line_scenarios import scenarios as generated
 from simulator.scenario import load_file
 from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
+from tests.integration.sales_manager_reading import transcript_defects
 
 FILE = Path(__file__).parents[2] / "scenarios" / "real_lines.yaml"
 
@@ -26,6 +27,9 @@ async def test_every_real_line_scenario_passes_and_nothing_is_said_to_a_machine(
     runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri)).run(load_file(FILE))
     failed = {r.scenario.id: r.failures for r in runs if not r.passed}
     assert failed == {}, failed
+    read = {r.scenario.id: transcript_defects(r.observed["transcript"], r.scenario.contact["first_name"],
+                                              voicemail_left=r.observed["voicemail_left"]) for r in runs}
+    assert {k: v for k, v in read.items() if v} == {}  # no dead air, wrong name or repeated opener
     for run in runs:
         kind = run.scenario.id.split("-")[1]
         agent = [t["text"] for t in run.observed["transcript"] if t["speaker"] == "agent"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -10,10 +11,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from arq.connections import create_pool
 
-from application.commands import ConductCallCommand
+from application.commands import ConductCallCommand, command_for_job_id, parse_job_id
 from domain.call_claim import ClaimStatus
 from domain.outcomes import CallOutcome
-from entrypoints.replay import ReplayRefused, parse_job_id, replay
+from entrypoints.replay import ReplayRefused, replay
 from entrypoints.worker import run_worker
 from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
 from tests.integration.pipeline_world import make_settings, pipeline, seed_campaign
@@ -99,12 +100,46 @@ async def test_a_call_in_progress_elsewhere_is_refused_even_with_force(settings)
 
 
 @pytest.mark.parametrize("job_id, problem", [("call:xyz:0", "24-hex"), ("job-1", "call:<24-hex"),
-                                             ("call:65f0c0ffee0000000000abcd:x", "call:<24-hex")])
+                                             ("call:65f0c0ffee0000000000abcd:x", "call:<24-hex"),
+                                             ("call:65f0c0ffee0000000000abcd:0:0", "[:<attempt>]"),
+                                             ("call:65f0c0ffee0000000000abcd:0\n", "call:<24-hex")])
 def test_bad_job_ids_are_named(job_id, problem):
     from application.errors import MalformedJob
 
-    with pytest.raises(MalformedJob, match=problem):
-        parse_job_id(job_id)
+    assert parse_job_id(job_id) is None  # the worker, the follow-up queue and replay read ids the same way
+    with pytest.raises(MalformedJob, match=re.escape(problem)):
+        command_for_job_id(job_id)
+
+
+def test_an_attempt_job_id_names_its_attempt():
+    campaign_id = "65f0c0ffee0000000000abcd"
+    command = command_for_job_id(f"call:{campaign_id}:2:1")
+    assert (command.campaign_id, command.step, command.attempt) == (campaign_id, 2, 1)
+    assert command.job_id == f"call:{campaign_id}:2:1"
+    assert parse_job_id(f"call:{campaign_id}:2") == (campaign_id, 2, 0)
+
+
+async def test_a_callback_attempt_is_replayed_apart_from_the_step_it_follows(settings):
+    async with pipeline(settings) as (container, line):
+        campaign_id = await seed_campaign(container)
+        await run_job(settings, container, campaign_id, 0, final=False)  # attempt 0 ends (no answer)
+        env = {**os.environ, "REDIS_URL": settings.redis_url, "MONGODB_URI": settings.mongodb_uri,
+               "MONGODB_DATABASE": settings.mongodb_database, "DATA_DIR": str(settings.data_dir)}
+        dry = subprocess.run([sys.executable, "-m", "entrypoints", "replay", f"call:{campaign_id}:0:1", "--dry-run",
+                              "--json"], capture_output=True, text=True, env=env, timeout=60)
+        assert dry.returncode == 0, dry.stderr
+        plan = json.loads(dry.stdout)
+        # Attempt 0's outcome does not refuse attempt 1: each attempt is claimed (and recorded) apart.
+        assert plan["job_id"] == f"call:{campaign_id}:0:1" and plan["attempt"] == 1
+        assert plan["refused"] is None and plan["recorded_calls"] == [] and plan["claim"] is None
+        done = await replay(container, campaign_id, 0, final_step=False, queue_name=settings.queue_name, attempt=1)
+        assert done.result["status"] == "done" and done.result["job_id"] == f"call:{campaign_id}:0:1"
+        assert (await (await container.claims()).get(campaign_id, 0, 1)).status is ClaimStatus.COMPLETED
+        again = await replay(container, campaign_id, 0, final_step=None, queue_name=settings.queue_name, attempt=1,
+                             dry_run=True)
+        assert f"call:{campaign_id}:0:1 already has a final outcome" in again.refused
+        assert [c["call_id"] for c in again.recorded_calls] == [done.result["call_id"]]
+        assert line.dialed == [f"{campaign_id}:0", f"{campaign_id}:0"]
 
 
 async def test_the_cli_dry_run_and_refusal(settings):

@@ -13,6 +13,7 @@ from simulator.scenario import ScenarioError, load_file, load_files
 from simulator.report import write_html
 from simulator.simulation import Simulation
 from tests.integration.pipeline_world import make_settings
+from tests.integration.sales_manager_reading import transcript_defects
 from tests.integration.test_report_page import check_in_chromium
 
 # scenarios/real_lines.yaml (one scenario per real prompt) runs in test_real_line_scenarios.py, beside this one.
@@ -27,6 +28,10 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
     runs = await simulation.run(scenarios)
     failed = {r.scenario.id: r.failures for r in runs if not r.passed}
     assert failed == {}, failed
+    # A sales manager reading any of these calls finds no dead air, no wrong name, no repeated opener.
+    read = {r.scenario.id: transcript_defects(r.observed["transcript"], r.scenario.contact["first_name"],
+                                              voicemail_left=r.observed["voicemail_left"]) for r in runs}
+    assert {k: v for k, v in read.items() if v} == {}
     outcomes = {r.observed["outcome"] for r in runs}
     assert outcomes >= {"meeting_booked", "declined", "callback_requested", "voicemail_left", "no_answer", "busy",
                         "wrong_number", "opted_out", "gatekeeper_blocked", "ivr_dead_end", "deferred", "skipped"}

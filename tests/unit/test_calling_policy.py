@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from application.compliance_gate import PolicyComplianceGate
 from application.errors import MalformedJob
@@ -282,3 +284,80 @@ async def test_the_gate_turns_unusable_settings_into_a_malformed_job():
     with pytest.raises(MalformedJob, match="windw"):
         await gate.check(contact(TX), campaign({"windw": "x"}), at("2026-03-10T10:00:00-05:00"))
 
+
+
+# --- a callback the callee asked for: that minute, else the NEAREST lawful minute -----------
+
+def callback(phone, asked, asked_on, **contact_fields):
+    asked_at = at(asked)
+    decision = POLICY.decide_callback(contact(phone, **contact_fields), campaign(), asked_at, asked_on=at(asked_on),
+                                      on_dnc=False)
+    return decision, decision.lawful_callback(asked_at)
+
+
+def test_a_lawful_callback_time_is_kept_to_the_minute():
+    decision, when = callback(TX, "2026-03-11T14:30:20-05:00", "2026-03-10T10:15:00-05:00")
+    assert decision.allowed and when == utc("2026-03-11T19:30")
+
+
+def test_call_me_at_nine_thirty_pm_is_moved_back_to_eight_fifty_nine_the_same_evening():
+    # 31 minutes earlier beats 11.5 hours later (Texas opens at 9 am on weekdays).
+    decision, when = callback(TX, "2026-03-10T21:30:00-05:00", "2026-03-10T10:15:00-05:00")
+    assert decision.verdict is Verdict.DEFER and when == utc("2026-03-11T01:59")
+
+
+def test_seven_am_moves_forward_when_the_opening_is_nearer_than_last_night():
+    _, when = callback(TX, "2026-03-11T07:00:00-05:00", "2026-03-10T10:15:00-05:00")
+    assert when == utc("2026-03-11T14:00")
+
+
+def test_an_earlier_minute_must_still_come_after_the_call():
+    # Asked at 8:59:30 pm for 9:30 pm: no lawful minute is left tonight, so tomorrow at 9.
+    _, when = callback(TX, "2026-03-10T21:30:00-05:00", "2026-03-10T20:59:30-05:00")
+    assert when == utc("2026-03-11T14:00")
+
+
+def test_a_time_already_past_is_the_first_lawful_minute_after_the_call():
+    decision, when = callback(NY, "2026-03-10T09:00:00-04:00", "2026-03-10T10:15:20-04:00")
+    assert decision.allowed and when == utc("2026-03-10T14:16")
+
+
+def test_the_front_desks_best_time_does_not_move_a_time_the_callee_named():
+    from domain.front_desk import BestTime, FrontDeskDetails
+    from datetime import time
+    known = FrontDeskDetails(best_time=BestTime(days=("thu",), start=time(14), end=time(17)))
+    assert decide(TX, "2026-03-13T10:00:00-05:00", known=known).rule == "best_time"  # a first call waits for it
+    decision, when = callback(TX, "2026-03-13T10:00:00-05:00", "2026-03-12T14:30:00-05:00", known=known)
+    assert decision.allowed and when == utc("2026-03-13T15:00")
+
+
+PHONES = (NY, TX, CA, AZ, FL, CT, KY, RI, LA, AL, MS, UT, MD, OK, WA, FL_SPLIT, ID_SPLIT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(phone=st.sampled_from(PHONES),
+       asked_on=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 20),
+                             timezones=st.just(timezone.utc)),
+       ahead=st.integers(min_value=-120, max_value=4 * 24 * 60), seconds=st.integers(0, 59),
+       probes=st.lists(st.floats(min_value=-1, max_value=1, exclude_min=True, exclude_max=True), max_size=4))
+def test_the_callback_minute_is_lawful_after_the_call_and_no_lawful_minute_is_nearer(
+        phone, asked_on, ahead, seconds, probes):
+    asked = asked_on + timedelta(minutes=ahead, seconds=seconds)
+    person, plan = contact(phone), campaign()
+    when = POLICY.decide_callback(person, plan, asked, asked_on=asked_on, on_dnc=False).lawful_callback(asked)
+    first = asked_on.replace(second=0, microsecond=0) + timedelta(minutes=1)  # the first minute after the call
+    assert when is not None and when.second == 0 and when >= first
+    assert POLICY.decide(person, plan, when, on_dnc=False).allowed
+    target = max(asked.replace(second=0, microsecond=0), first)
+    distance = abs(when - target)
+    # Every minute nearer to the time asked (on either side, after the call) is unlawful: the minute next to
+    # the answer on the near side, the farthest such minute on the other side, and random ones between.
+    minute = timedelta(minutes=1)
+    nearer = [target + distance * p for p in probes]
+    if distance >= minute:
+        nearer += [when + (minute if when < target else -minute),
+                   target + (distance - minute if when < target else minute - distance)]
+    for probe in nearer:
+        probe = probe.replace(second=0, microsecond=0)
+        if probe >= first and abs(probe - target) < distance:
+            assert not POLICY.decide(person, plan, probe, on_dnc=False).allowed, (probe, when)

@@ -415,6 +415,9 @@ class LawfulFromNine:
         return ComplianceDecision(Verdict.DEFER, "calling_window", "before 09:00", now,
                                   until=now.replace(hour=9, minute=0, second=0, microsecond=0))
 
+    async def check_callback(self, contact, campaign, asked, *, asked_on):
+        return await self.check(contact, campaign, asked)
+
 
 def test_a_follow_up_job_reads_its_attempt_and_has_the_contracts_job_id():
     parsed = ConductCallCommand.from_kwargs({"campaign_id": CAMPAIGN_ID, "step": 2, "final_step": False, "attempt": 1})
@@ -483,6 +486,9 @@ class TestCallbacks:
                 from domain.compliance import ComplianceDecision
                 verdict = Verdict.ALLOW if now == NOW else Verdict.SKIP
                 return ComplianceDecision(verdict, "do_not_call", "listed", now)
+
+            async def check_callback(self, contact, campaign, asked, *, asked_on):
+                return await self.check(contact, campaign, asked)
 
         world = World(self.callback(NOW + timedelta(days=1)), gate=NothingAfterThisCall())
         job = await world.use_case()(command())

@@ -26,6 +26,8 @@ class TestScript:
         script = default_script()
         for kind in script.objection_handlers:
             assert script.line(f"objection:{kind}", self.values()).rstrip().endswith("?"), kind
+        # "Is this a robot?" is answered truthfully, and the call goes on with a question too.
+        assert script.line("ai_disclosure", self.values()).rstrip().endswith("?")
 
     def test_the_closing_never_names_the_contact(self):
         # Whoever is on the line at the end may be the receptionist, not the contact.

@@ -114,3 +114,24 @@ def test_a_deferral_always_lands_inside_the_best_time_and_the_lawful_hours(days,
 def test_a_receptionists_words_are_read_for_the_decision_makers_details(said, expected):
     from domain.front_desk import read_front_desk
     assert read_front_desk(said).as_dict() == expected
+
+
+@pytest.mark.parametrize("known, asked", [
+    (FrontDeskDetails(), "Dana Reyes"),
+    (FrontDeskDetails(decision_maker="Dr. Kent"), "Dr. Kent"),
+    (FrontDeskDetails(decision_maker="Dr. Kent", extension="214"), "Dr. Kent at extension 214"),
+    (FrontDeskDetails(extension="214"), "Dana Reyes at extension 214"),
+])
+def test_the_next_call_asks_for_the_decision_maker_the_front_desk_named(known, asked):
+    from application.call.brief import CallIdentity, build_brief
+    from domain.script import default_script
+
+    contact = Contact(id="c1", first_name="Dana", last_name="Reyes", phone="+15125550143", practice="Lakeside",
+                      known=known)
+    brief = build_brief(default_script(), contact, Campaign(id="k1", contact_id="c1"), CallIdentity())
+    assert brief.lines["greeting"].endswith(f"May I speak with {asked}?")
+    assert f"I'm trying to reach {asked} about" in brief.lines["gatekeeper"]
+    assert f"ask again to speak with {asked};" in brief.instructions
+    assert ("An earlier call's front desk said to ask for" in brief.instructions) is bool(known)
+    if known.extension:
+        assert f"press {known.extension} with press_digits" in brief.instructions

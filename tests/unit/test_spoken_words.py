@@ -4,10 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.callee_words import Heard, heard
+from domain.callee_words import Heard, heard, name_given
 from domain.objections import OBJECTION_KINDS, objections_in
 from domain.slot_finder import spoken_time, times_said, windows_said
 
@@ -55,3 +56,20 @@ def test_a_decline_is_not_an_objection_and_an_objection_is_read_as_one():
     assert objections_in("No thank you, we'll pass.") == []
     assert heard("No thank you, we'll pass.")[0] is Heard.DECLINE
     assert heard("Honestly, I'm not interested.") == (Heard.OBJECTION, "not_interested")
+
+
+@pytest.mark.parametrize("said, name", [
+    ("Lakeside Ortho, this is Amy.", "Amy"),
+    ("Granite Sports Medicine, Tom speaking.", "Tom"),
+    ("Hi, it's Dana.", "Dana"),
+    ("This is Cara's voicemail. Please leave a message.", None),
+    ("Thank you for calling Lakeside Orthopedics.", None),
+    ("this is the front desk", None),
+])
+def test_the_name_a_person_gives_for_themself(said, name):
+    assert name_given(said) == name
+
+
+@pytest.mark.parametrize("said", ["Can you hold for a few moments, or may I call you back?", "Will you please hold?"])
+def test_being_asked_to_hold_is_a_hold(said):
+    assert heard(said, "Dana")[0] is Heard.HOLD

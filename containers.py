@@ -43,7 +43,7 @@ from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.resilience.shared_store import SharedStore
 from infrastructure.settings import Settings
 from infrastructure.simulated_line import SimulatedLine
-from infrastructure.system_clock import SystemClock
+from infrastructure.system_clock import FrozenClock, SystemClock
 
 
 def lazy(path: str):
@@ -162,7 +162,11 @@ class Container(containers.DeclarativeContainer):
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
     mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
-    clock = providers.Singleton(SystemClock)
+    clock = providers.Selector(
+        providers.Callable(lambda s: "frozen" if s.clock_frozen_at else "system", settings),
+        frozen=providers.Singleton(FrozenClock, settings.provided.clock_frozen_at),
+        system=providers.Singleton(SystemClock),
+    )
     telemetry = providers.Singleton(OtelTelemetry)
     # Who hears of each retry as it starts (the command line shows them to the operator); nobody by default.
     retry_notice = providers.Object(None)
@@ -190,29 +194,6 @@ class Container(containers.DeclarativeContainer):
 
     calling_policy = providers.Singleton(CallingPolicy)
     compliance = providers.Singleton(PolicyComplianceGate, do_not_call, calling_policy)
-
-    call_line = providers.Selector(
-        providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
-        livekit=providers.Singleton(guarded, providers.Singleton(
-            lazy("infrastructure.livekit_call_line:LiveKitCallLine"),
-            providers.Singleton(
-                lazy("infrastructure.livekit_call_line:LiveKitCallSettings"),
-                url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
-                api_secret=settings.provided.livekit_api_secret,
-                sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
-                ringing_timeout_s=settings.provided.ringing_timeout_s,
-                max_call_duration_s=settings.provided.max_call_duration_s),
-            handback,
-            recording=providers.Callable(egress_target, settings),
-            clock=clock, telemetry=telemetry,
-            # LiveKit's quota counts API requests: the line spends it per request, not per call.
-            pace=providers.Callable(Guards.pace, guards, "livekit")),
-            guards, "livekit", no_retry=("conduct",), no_limit=("conduct",)),
-        simulated=providers.Singleton(
-            SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
-            company=settings.provided.company_name, callback_number=settings.provided.callback_number,
-            hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
-    )
 
     sales_coach = providers.Selector(
         providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
@@ -247,6 +228,36 @@ class Container(containers.DeclarativeContainer):
         local=providers.Singleton(lazy("infrastructure.calendar_credentials:LocalCalendarAccess")),
     )
     book_meeting = providers.Factory(BookMeeting, calendar, calendar_credentials, clock)
+
+    call_line = providers.Selector(
+        providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
+        livekit=providers.Singleton(guarded, providers.Singleton(
+            lazy("infrastructure.livekit_call_line:LiveKitCallLine"),
+            providers.Singleton(
+                lazy("infrastructure.livekit_call_line:LiveKitCallSettings"),
+                url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
+                api_secret=settings.provided.livekit_api_secret,
+                sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
+                ringing_timeout_s=settings.provided.ringing_timeout_s,
+                max_call_duration_s=settings.provided.max_call_duration_s),
+            handback,
+            recording=providers.Callable(egress_target, settings),
+            clock=clock, telemetry=telemetry,
+            # LiveKit's quota counts API requests: the line spends it per request, not per call.
+            pace=providers.Callable(Guards.pace, guards, "livekit")),
+            guards, "livekit", no_retry=("conduct",), no_limit=("conduct",)),
+        # Without credentials: a campaign naming a practice scenario gets that practice (the simulator's
+        # people and the offline brain), any other the plain simulated line.
+        simulated=providers.Singleton(
+            lazy("simulator.embedded_line:EmbeddedPracticeLine"),
+            providers.Singleton(
+                SimulatedLine, clock, agent_name=settings.provided.agent_display_name,
+                company=settings.provided.company_name, callback_number=settings.provided.callback_number,
+                hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
+            clock=clock, do_not_call=do_not_call, book_meeting=book_meeting,
+            agent_name=settings.provided.agent_display_name, company=settings.provided.company_name,
+            callback_number=settings.provided.callback_number, telemetry=telemetry),
+    )
 
     claim_policy = providers.Singleton(
         lambda s: ClaimPolicy(lease=timedelta(seconds=s.claim_lease_s),

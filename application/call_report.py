@@ -5,6 +5,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from application.ports.call_statistics import CallStatistics, ListedCall, ReportWindow
 from application.ports.clock import Clock
@@ -28,6 +29,14 @@ class ReportAnswer:
     calls: list[ListedCall] = field(default_factory=list)
 
 
+class StepsDone(Protocol):
+    """Who hears of the report's progress (the command line's bar): a step done, or steps found on the way."""
+
+    def __call__(self, description: str | None = None) -> None: ...
+
+    def more(self, steps: int) -> None: ...
+
+
 class BuildCallReport:
     def __init__(self, statistics: CallStatistics, artifacts: CallArtifacts, clock: Clock, prices: Prices):
         self.statistics = statistics
@@ -35,19 +44,31 @@ class BuildCallReport:
         self.clock = clock
         self.prices = prices
 
-    async def __call__(self, request: ReportRequest) -> ReportAnswer:
+    async def __call__(self, request: ReportRequest, progress: StepsDone | None = None) -> ReportAnswer:
+        """The report; `progress` hears of one step for the figures and one per listed call's transcript."""
         until = request.until or self.clock.now()
         window = ReportWindow(since=until - request.since if request.since is not None else None, until=until,
                               batch=request.batch)
         figures = await self.statistics.figures(window)
         report = CallReport.build(figures, self.prices, since=window.since, until=until, batch=request.batch)
+        if progress is not None:
+            progress("figures")
         calls: list[ListedCall] = []
         if request.calls and not report.empty:
             listed = await self.statistics.recent_calls(window, request.calls)
-            calls = list(await asyncio.gather(*(self._with_transcript(c) for c in listed)))
+            if progress is not None:
+                progress.more(len(listed))
+            calls = list(await asyncio.gather(*(self._with_transcript(c, progress) for c in listed)))
         return ReportAnswer(report, calls)
 
-    async def _with_transcript(self, call: ListedCall) -> ListedCall:
+    async def _with_transcript(self, call: ListedCall, progress: StepsDone | None) -> ListedCall:
+        try:
+            return await self._read_transcript(call)
+        finally:
+            if progress is not None:
+                progress("transcripts")
+
+    async def _read_transcript(self, call: ListedCall) -> ListedCall:
         key = call.record.transcript_key
         if not key:
             return call

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from application.errors import TransientFault
 from application.ports.clock import Clock
@@ -79,8 +79,8 @@ class ManageDoNotCall:
     async def list(self) -> list[DoNotCallEntry]:
         return await self.dnc.entries()
 
-    async def import_csv(self, lines: Iterable[str], *, source: str = "csv import",
-                         default_reason: str = "imported") -> ImportReport:
+    async def import_csv(self, lines: Iterable[str], *, source: str = "csv import", default_reason: str = "imported",
+                         on_row: Callable[[], None] | None = None) -> ImportReport:
         """Add every number in a CSV; one bad row is reported (line and what is wrong), never fatal.
 
         The file has a header naming a phone column (phone, phone_number, number,
@@ -94,6 +94,8 @@ class ManageDoNotCall:
         first = True
         for row in reader:
             line = reader.line_num
+            if on_row is not None:
+                on_row()
             if not any(cell.strip() for cell in row):
                 continue
             if first:

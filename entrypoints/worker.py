@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 from arq import Retry
 from arq.worker import func
@@ -19,7 +19,7 @@ from application.errors import DependencyUnavailable, MalformedJob, RetryAt, Tra
 from containers import Container, build_container, close_container
 from domain.outcome_event import OutcomeEvent
 from domain.outcomes import CallOutcome
-from infrastructure.arq_jobs import FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
+from infrastructure.arq_jobs import FAULTS_PREFIX, FUNCTION_NAME, deserialize, record_last, redis_settings, serialize
 from infrastructure.daily_job import DailyJob
 from infrastructure.guarded_worker import GuardedWorker
 from infrastructure.reconnect_backoff import REDIS_DOWN
@@ -55,7 +55,7 @@ async def conduct_outbound_call(ctx: dict, /, *args, **kwargs) -> dict:
         raise
     except RetryAt as exc:
         await _remember(ctx, {"status": "waiting", "reason": exc.reason, "until": exc.when.isoformat()})
-        raise Retry(defer=_seconds_until(exc.when)) from None
+        raise Retry(defer=_seconds_until(exc.when, ctx)) from None
     except DependencyUnavailable as exc:
         # An open breaker: come back when it may have closed, without burning the budget of faults.
         log.warning("job %s deferred: %s", job_id, exc)
@@ -77,12 +77,9 @@ async def conduct_outbound_call(ctx: dict, /, *args, **kwargs) -> dict:
     if deferred:  # a finished job's last word is ARQ's result: no second copy (one Redis round trip a call)
         await _remember(ctx, {"status": "deferred", **payload})
         log.info("job %s deferred until %s (%s)", job_id, result.deferred_until.isoformat(), result.reason)
-        raise Retry(defer=_seconds_until(result.deferred_until))
+        raise Retry(defer=_seconds_until(result.deferred_until, ctx))
     log.info("job %s: %s", job_id, result.outcome.value)
     return payload
-
-
-FAULTS_PREFIX = "docshield:job-faults:"
 
 
 async def _count_fault(ctx: dict) -> int:
@@ -98,8 +95,9 @@ async def _count_fault(ctx: dict) -> int:
         return ctx.get("job_try", 1)
 
 
-def _seconds_until(when: datetime) -> float:
-    return max(1.0, (when - datetime.now(timezone.utc)).total_seconds())
+def _seconds_until(when: datetime, ctx: dict) -> float:
+    # The product's clock, not the host's: under CLOCK_FROZEN_AT a deferral to 08:00 waits as long as it says.
+    return max(1.0, (when - ctx["container"].clock().now()).total_seconds())
 
 
 async def _remember(ctx: dict, payload: dict) -> None:

@@ -14,6 +14,7 @@ from application.commands import ConductCallCommand, job_id_for
 
 FUNCTION_NAME = "conduct_outbound_call"
 LAST_RESULT_PREFIX = "docshield:job-last:"
+FAULTS_PREFIX = "docshield:job-faults:"  # transient faults counted per job (deferrals never spend them)
 
 
 def _fallback(value: Any) -> Any:

@@ -154,6 +154,14 @@ class IcsCalendar:
         self.folder.mkdir(parents=True, exist_ok=True)
         return self._write(calendar_id, IcsFile(timezone_name, working_hours, events))
 
+    def ensure(self, calendar_id: str, *, timezone_name: str, working_hours: WorkingHours) -> bool:
+        """Create an empty calendar when there is none (a rep's first campaign on this machine); True if created.
+        An existing calendar, with its meetings, is left alone."""
+        if self.path(calendar_id).exists():
+            return False
+        self.seed(calendar_id, timezone_name=timezone_name, working_hours=working_hours)
+        return True
+
     def read(self, calendar_id: str) -> IcsFile:
         path = self.path(calendar_id)
         if not path.exists():

@@ -1,12 +1,17 @@
 """What is on the queue right now: ready, deferred and in-progress jobs."""
 from __future__ import annotations
 
+import json
 import time
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
+from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
+from arq.jobs import Job, JobResult, JobStatus
 from redis.asyncio import Redis
+
+from infrastructure.arq_jobs import LAST_RESULT_PREFIX
 
 
 @dataclass
@@ -45,12 +50,91 @@ async def read_queue(redis: Redis, queue_name: str, *, show_deferred: int = 10) 
 
 def run_time(score_ms: float) -> str:
     """A queue score as an ISO UTC time; any score a producer wrote, +inf and 1e20 included."""
+    when = _instant(score_ms)
+    return when.isoformat() if when else f"never (score {score_ms!r})"
+
+
+def _instant(score_ms: float) -> datetime | None:
     try:
-        return datetime.fromtimestamp(score_ms / 1000, timezone.utc).isoformat()
+        return datetime.fromtimestamp(score_ms / 1000, timezone.utc)
     except (OverflowError, ValueError, OSError):
-        return f"never (score {score_ms!r})"
+        return None
 
 
 def _text(value) -> str:
     # A member may be any bytes (the worker moves such entries aside): show it, never fail on it.
     return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else value
+
+
+@dataclass
+class JobView:
+    """One job as an operator sees it: arq's record of it plus the worker's last word."""
+
+    job_id: str
+    kwargs: dict
+    enqueued_at: datetime | None = None
+    run_at: datetime | None = None  # deferred jobs: when arq will hand it to a worker
+    finished_at: datetime | None = None  # failed jobs
+    tries: int | None = None
+    reason: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"job_id": self.job_id, "kwargs": self.kwargs, "tries": self.tries, "reason": self.reason,
+                **{name: value.isoformat() if value else None for name, value in (
+                    ("enqueued_at", self.enqueued_at), ("run_at", self.run_at), ("finished_at", self.finished_at))}}
+
+
+async def failed_jobs(pool: ArqRedis) -> list[JobView]:
+    """Jobs whose kept result says they failed (arq's `all_job_results`), oldest first."""
+    views = []
+    for result in await pool.all_job_results():
+        if result.success:
+            continue
+        last = await last_word(pool, result.job_id)
+        views.append(JobView(result.job_id, result.kwargs if isinstance(result.kwargs, dict) else {},
+                             enqueued_at=_utc(result.enqueue_time), finished_at=_utc(result.finish_time),
+                             tries=result.job_try, reason=last.get("reason") or _failure(result.result)))
+    return views
+
+
+async def deferred_jobs(pool: ArqRedis, queue_name: str) -> list[JobView]:
+    """Jobs on the queue whose run time is still ahead, soonest first, with why they wait."""
+    now = time.time()
+    views = []
+    for job in sorted(await pool.queued_jobs(queue_name=queue_name), key=lambda j: j.score or 0):
+        if job.score is None or job.score / 1000 <= now:
+            continue
+        last = await last_word(pool, job.job_id)
+        views.append(JobView(job.job_id, job.kwargs if isinstance(job.kwargs, dict) else {},
+                             enqueued_at=_utc(job.enqueue_time),
+                             run_at=_instant(job.score), tries=job.job_try,
+                             reason=last.get("reason") or ("deferred when queued" if not last else None)))
+    return views
+
+
+async def failed_job(pool: ArqRedis, job_id: str, queue_name: str) -> tuple[JobStatus, JobResult | None]:
+    """The job's status and, when it is complete, arq's result of it."""
+    job = Job(job_id, pool, _queue_name=queue_name, _deserializer=pool.job_deserializer)
+    status = await job.status()
+    return status, (await job.result_info() if status is JobStatus.complete else None)
+
+
+async def last_word(redis: Redis, job_id: str) -> dict:
+    raw = await redis.get(LAST_RESULT_PREFIX + job_id)
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _failure(result) -> str | None:
+    if isinstance(result, dict) and ("error" in result or "message" in result):
+        return f"{result.get('error', 'error')}: {result.get('message', '')}".rstrip(": ")
+    return None if result is None else str(result)[:200]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

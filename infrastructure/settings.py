@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import socket
+from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -21,6 +22,7 @@ class ConfigError(Exception):
         self.problems = problems
 
 
+EMBEDDED_LINE_MEMORY_LIMIT_MB = 1024
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -131,6 +133,9 @@ class Settings(BaseSettings):
 
     # Compliance.
     dnc_hash_key: str = "docshield-local-dnc-key"
+    # The product's clock stopped at this instant (ISO 8601 with its offset): walkthroughs and tests at a
+    # chosen hour. Simulated calls only: refused together with real-call settings.
+    clock_frozen_at: Optional[datetime] = None
 
     @field_validator("log_level")
     @classmethod
@@ -190,6 +195,13 @@ class Settings(BaseSettings):
                 ResilienceConfig.from_json(self.resilience)
             except ValueError as exc:
                 problems.append(str(exc))
+        if "memory_limit_mb" not in self.model_fields_set and not self.real_calls:
+            # Without credentials the embedded practice line runs the agent framework in this process.
+            self.memory_limit_mb = EMBEDDED_LINE_MEMORY_LIMIT_MB
+        if self.clock_frozen_at is not None and self.clock_frozen_at.tzinfo is None:
+            problems.append("CLOCK_FROZEN_AT needs its UTC offset, e.g. 2026-03-10T05:37:00-06:00")
+        if self.clock_frozen_at is not None and self.real_calls:
+            problems.append("CLOCK_FROZEN_AT is for simulated calls only: unset it to place real calls")
         if self.require_tls:
             from infrastructure.transport_security import plain_text_problems
 

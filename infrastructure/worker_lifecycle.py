@@ -107,6 +107,9 @@ class WorkerLifecycle:
 
     async def _publish(self) -> None:
         self.beat.current_jobs = sorted(self.worker.tasks)
+        # When each running job was first seen (to a heartbeat's precision): check-status shows elapsed time.
+        now = time.time()
+        self.beat.job_started_at = {job: self.beat.job_started_at.get(job, now) for job in self.beat.current_jobs}
         self.beat.jobs_done = self.worker.jobs_complete
         self.beat.jobs_failed = self.worker.jobs_failed
         self.beat.jobs_retried = self.worker.jobs_retried

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from redis.asyncio import Redis
 
@@ -22,6 +22,7 @@ class WorkerBeat:
     heartbeat_at: float = 0.0
     state: str = "running"  # running | draining | stopping
     current_jobs: list[str] = field(default_factory=list)
+    job_started_at: dict[str, float] = field(default_factory=dict)  # job id -> epoch seconds
     jobs_done: int = 0
     jobs_failed: int = 0
     jobs_retried: int = 0
@@ -96,7 +97,8 @@ class WorkerRegistry:
             if raw is None:  # its heartbeat expired: the worker is gone
                 await self.redis.srem(WORKERS_SET, worker_id)
                 continue
-            beats.append(WorkerBeat(**json.loads(raw)))
+            known = {f.name for f in fields(WorkerBeat)}  # a newer or older worker may publish other fields
+            beats.append(WorkerBeat(**{k: v for k, v in json.loads(raw).items() if k in known}))
         return beats
 
     async def request_stop(self, worker_id: str | None, *, force: bool) -> list[str]:

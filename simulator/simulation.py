@@ -243,12 +243,17 @@ class Simulation:
                 command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                 await enqueue_call(pool, command, queue_name=settings.queue_name)
             worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
-            watcher = asyncio.create_task(self._watch(pool, settings, runs, audit))
+            reported: set[str] = set()
+            watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported))
             try:
                 await worker
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
+            # The burst worker has ended every job it took; the watcher may not have looked since the last.
+            for run in runs.values():
+                if self.on_done and run.campaign_id not in reported:
+                    self.on_done(run)
             again = [r for r in runs.values() if r.scenario.redeliver]
             if again:
                 # At-least-once delivery: the same job comes back after it finished (its result expired,
@@ -261,7 +266,8 @@ class Simulation:
         finally:
             await pool.aclose()
 
-    async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun], audit: ComplianceAudit) -> None:
+    async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun], audit: ComplianceAudit,
+                     reported: set[str]) -> None:
         """Report finished jobs; take those deferred to a lawful hour off this run's queue (they
         would wait for real hours). Job states are read through arq's Job API."""
         pending = {job_id_for(r.campaign_id, r.scenario.step, r.scenario.attempt): r for r in runs.values()}
@@ -275,6 +281,7 @@ class Simulation:
                     done = True
                 if done:
                     pending.pop(job_id)
+                    reported.add(run.campaign_id)
                     if self.on_done:
                         self.on_done(run)
             await asyncio.sleep(0.02)

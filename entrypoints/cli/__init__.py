@@ -11,7 +11,8 @@ import sys
 import typer
 
 from entrypoints.cli import (agent_commands, campaign_commands, data_commands, dnc_commands, error_display,
-                             replay_commands, report_commands, simulate_commands, worker_commands)
+                             job_commands, replay_commands, report_commands, simulate_commands,
+                             worker_commands)
 from infrastructure.settings import ConfigError
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 worker_commands.register(app)
+job_commands.register(app)
 campaign_commands.register(app)
 dnc_commands.register(app)
 data_commands.register(app)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from application.manage_dnc import InvalidPhoneNumber, ManageDoNotCall
 from entrypoints.cli.error_display import RED, CommandFailed, say
+from entrypoints.cli.progress_display import progress_bar, wanted
 from entrypoints.cli.session import EnvFile, run, settings_for
 
 dnc_app = typer.Typer(help="The internal do-not-call list (numbers are stored as keyed hashes).",
@@ -80,8 +81,9 @@ def import_csv(csv_file: Path = typer.Argument(..., exists=True, dir_okay=False,
     lines = csv_file.read_text(encoding="utf-8-sig").splitlines()
 
     async def work(container):
-        return await (await _manager(container)).import_csv(lines, source=f"csv:{csv_file.name}",
-                                                            default_reason=reason)
+        with progress_bar("importing", len(lines), show=wanted()) as advance:
+            return await (await _manager(container)).import_csv(lines, source=f"csv:{csv_file.name}",
+                                                                default_reason=reason, on_row=advance)
 
     report = run(settings, work)
     for error in report.errors:

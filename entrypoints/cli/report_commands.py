@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from entrypoints.cli.progress_display import progress_bar, wanted
 from entrypoints.cli.session import EnvFile, run, settings_for
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$")
@@ -48,10 +49,18 @@ def report(
     settings = settings_for(env_file)
     request = ReportRequest(since=window, batch=batch, calls=HTML_CALLS if html is not None else 0)
 
-    async def work(container):
-        return await (await container.call_report())(request)
+    # A bar on a terminal: the figures, each listed call's transcript, the page.
+    with progress_bar("reporting", 2 if html is not None else 1, show=wanted(as_json)) as advance:
+        async def work(container):
+            return await (await container.call_report())(request, progress=advance)
 
-    answer = run(settings, work)
+        answer = run(settings, work)
+        page = None
+        if html is not None:
+            from infrastructure.report_page import ReportPage
+
+            page = ReportPage.for_report(answer).render()
+            advance("page")
     figures = report_json(answer.report)
     if as_json:
         typer.echo(json.dumps(figures, indent=2))
@@ -59,10 +68,8 @@ def report(
         typer.echo(f"No calls recorded {_window_words(since, batch)}: nothing to report.")
     else:
         print_report(figures, Console())
-    if html is not None:
-        from infrastructure.report_page import ReportPage
-
-        html.write_text(ReportPage.for_report(answer).render(), encoding="utf-8")
+    if html is not None and page is not None:  # the page is written last, even for an empty window
+        html.write_text(page, encoding="utf-8")
         if not as_json:
             typer.echo(f"report page written to {html}")
 

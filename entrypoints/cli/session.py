@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable, Optional, TypeVar
 
 import typer
-
+from arq.connections import ArqRedis, create_pool
 from dependency_injector import providers
 
 from application.errors import TransientFault
 from containers import Container, build_container, close_container
 from entrypoints.cli import error_display
+from infrastructure.arq_jobs import deserialize, redis_settings, serialize
 from infrastructure.logging_config import configure_logging
 from infrastructure.resilience import ResilienceConfig
 from infrastructure.settings import LOG_LEVELS, Settings, load_settings, unknown_env_keys
@@ -52,6 +53,17 @@ async def container_for(settings: Settings) -> AsyncIterator[Container]:
         yield container
     finally:
         await close_container(container)
+
+
+@asynccontextmanager
+async def queue_pool(container: Container, settings: Settings) -> AsyncIterator[ArqRedis]:
+    """An arq pool on the queue's Redis, speaking the JSON job format."""
+    pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
+                             job_deserializer=deserialize, default_queue_name=settings.queue_name)
+    try:
+        yield pool
+    finally:
+        await pool.aclose()
 
 
 def run(settings: Settings, work: Callable[[Container], Awaitable[T]]) -> T:

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from entrypoints.cli.error_display import RED, say
+from entrypoints.cli.progress_display import progress_bar, wanted
 from entrypoints.cli.session import EnvFile, settings_for
 from simulator.model_choice import ModelChoice, ModelRefused, ModelUnavailable, check_access, parse_model
 from simulator.scenario import ScenarioError, load_files
@@ -29,18 +28,8 @@ def _run(settings, scenarios, model: ModelChoice, show_progress: bool, **options
     # livekit-agents takes a second to import: only the commands that run calls pay for it.
     from simulator.simulation import Simulation
 
-    console = Console(stderr=True)
-    if not show_progress:
-        simulation = Simulation(settings, model=model, **options)
-        return asyncio.run(simulation.run(scenarios)), simulation.report
-    with Progress(TextColumn("[bold]simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  console=console, transient=True) as bar:
-        task = bar.add_task("", total=len(scenarios))
-
-        def done(run) -> None:
-            bar.update(task, advance=1, description=run.scenario.id)
-
-        simulation = Simulation(settings, model=model, on_done=done, **options)
+    with progress_bar("simulating", len(scenarios), show=show_progress) as advance:
+        simulation = Simulation(settings, model=model, on_done=lambda run: advance(run.scenario.id), **options)
         return asyncio.run(simulation.run(scenarios)), simulation.report
 
 
@@ -96,7 +85,7 @@ def simulate(
         except AudioEnginesMissing as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=2) from None
-    runs, figures = _run(settings, scenarios * repeat, choice, show_progress=not as_json and sys.stderr.isatty(),
+    runs, figures = _run(settings, scenarios * repeat, choice, show_progress=wanted(as_json),
                          audio=audio, max_turns=max_turns, time_limit_s=time_limit, with_report=report is not None)
     if repeat > 1:
         number_repeats(runs)
@@ -120,7 +109,7 @@ def demo(env_file: Optional[Path] = EnvFile) -> None:
     console = Console()
     console.print(f"[bold]DocShield demo[/]: {len(scenarios)} simulated practices, real queue, worker, database, "
                   "compliance, calendar and storage; the offline brain plays the agent.")
-    runs, _ = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=sys.stderr.isatty())
+    runs, _ = _run(settings, scenarios, ModelChoice("offline", "offline-script"), show_progress=wanted())
     for run in runs:
         o = run.observed
         console.rule(f"{run.scenario.contact['practice']} ({run.scenario.id})")

@@ -9,16 +9,16 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from arq.connections import create_pool
 from rich.console import Console
-from rich.table import Table
 
 from application.commands import ConductCallCommand
 from application.errors import MalformedJob
+from entrypoints.cli.call_timing import when_placed
 from entrypoints.cli.error_display import EXAMPLE_VALUES, CommandFailed, MissingArguments
-from entrypoints.cli.session import EnvFile, LogLevel, run, settings_for
-from infrastructure.arq_jobs import deserialize, enqueue_call, redis_settings, serialize
-from infrastructure.queue_status import read_queue
+from entrypoints.cli.session import EnvFile, LogLevel, queue_pool, run, settings_for
+from entrypoints.cli.time_display import duration, relative
+from infrastructure.arq_jobs import enqueue_call
+from infrastructure.queue_status import last_word, read_queue
 from infrastructure.worker_registry import WorkerRegistry
 
 
@@ -63,31 +63,46 @@ def seed_queue(
         raise typer.BadParameter(str(exc)) from None
     settings = settings_for(env_file)
 
-    async def work(container) -> None:
-        pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
-                                 job_deserializer=deserialize, default_queue_name=settings.queue_name)
-        try:
+    async def work(container) -> tuple[bool, str]:
+        async with queue_pool(container, settings) as pool:
             defer = datetime.fromtimestamp(time.time() + delay, timezone.utc) if delay > 0 else None
             job = await enqueue_call(pool, command, queue_name=settings.queue_name, defer_until=defer)
-        finally:
-            await pool.aclose()
-        if job is None:
-            typer.echo(f"{command.job_id} is already queued or was handled recently; not queued again")
-        else:
-            typer.echo(f"queued {command.job_id} on {settings.queue_name}")
+        try:  # the queue is what matters; when the call happens is said when the database answers
+            when = await asyncio.wait_for(_when(container, command.campaign_id), timeout=10)
+        except Exception as exc:
+            when = f"when the call can be placed is unknown: {type(exc).__name__}"
+        return job is not None, when
 
-    run(settings, work)
+    queued, when = run(settings, work)
+    if queued:
+        typer.echo(f"queued {command.job_id} on {settings.queue_name}")
+    else:
+        typer.echo(f"{command.job_id} is already queued or was handled recently; not queued again")
+    typer.echo(when)
+
+
+async def _when(container, campaign_id: str) -> str:
+    campaign = await (await container.campaigns()).get(campaign_id)
+    contact = await (await container.contacts()).get(campaign.contact_id) if campaign else None
+    if campaign is None or contact is None:
+        return f"no campaign {campaign_id} (or its contact) in the database: the worker will fail this job"
+    return await when_placed(container, campaign, contact)
 
 
 def check_status(
     worker_id: Optional[str] = typer.Option(None, "--worker-id", help="Only this worker."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    watch: bool = typer.Option(False, "--watch", help="Redraw every --interval seconds until Ctrl-C."),
+    interval: float = typer.Option(2.0, "--interval", min=0.2, help="Seconds between redraws with --watch."),
+    require_workers: int = typer.Option(0, "--require-workers", min=0, metavar="N",
+                                        help="Exit 1 when fewer than N workers are live (a probe)."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
     """Live workers, queue depth, in-progress and deferred jobs, calls in flight."""
     settings = settings_for(env_file)
+    console = Console()
 
-    async def work(container) -> dict:
+    async def snapshot(container) -> dict:
         redis = await container.redis()
         workers = [w for w in await WorkerRegistry(redis).live() if not worker_id or w.worker_id == worker_id]
         queue = await read_queue(redis, settings.queue_name)
@@ -98,14 +113,22 @@ def check_status(
         else:
             claims_error = None
         now = time.time()
+        deferred = []
+        for job_id, at in queue.next_deferred:
+            last = await last_word(redis, job_id)
+            deferred.append({"job_id": job_id, "at": at, "in_s": _seconds_until(at, now),
+                             "reason": last.get("reason")})
         return {
             "queue": {"name": queue.queue_name, "ready": queue.ready, "deferred": queue.deferred,
                       "depth": queue.depth, "in_progress": queue.in_progress,
                       "scale_up": queue.depth > settings.scale_up_queue_depth,
-                      "next_deferred": [{"job_id": j, "at": at} for j, at in queue.next_deferred],
-                      "callbacks": [{"job_id": j, "at": at} for j, at in queue.callbacks]},
+                      "next_deferred": deferred,
+                      "callbacks": [{"job_id": j, "at": at, "in_s": _seconds_until(at, now)}
+                                    for j, at in queue.callbacks]},
             "workers": [{"worker_id": w.worker_id, "host": w.host, "pid": w.pid, "state": w.state,
                          "heartbeat_age_s": round(w.age_s(now), 1), "current_jobs": w.current_jobs,
+                         "elapsed_s": {job: round(now - w.job_started_at[job], 1)
+                                       for job in w.current_jobs if job in w.job_started_at},
                          "jobs_done": w.jobs_done, "jobs_failed": w.jobs_failed, "jobs_retried": w.jobs_retried,
                          "memory_mb": w.memory_mb} for w in workers],
             "calls_in_flight": [{"campaign_id": c.campaign_id, "step": c.step, "status": c.status.value,
@@ -114,39 +137,79 @@ def check_status(
             "claims_error": claims_error,
         }
 
-    status = run(settings, work)
+    async def work(container) -> dict:
+        status = await snapshot(container)
+        while watch:
+            if as_json:
+                typer.echo(json.dumps(status))
+            else:
+                if console.is_terminal:
+                    console.clear()
+                _print_status(status, console)
+                console.print(f"[dim]every {interval:g} s; Ctrl-C to stop[/]")
+            await asyncio.sleep(interval)
+            status = await snapshot(container)
+        return status
+
+    try:
+        status = run(settings, work)
+    except KeyboardInterrupt:  # how --watch ends
+        return
     if as_json:
         typer.echo(json.dumps(status, indent=2))
-        return
-    _print_status(status)
+    else:
+        _print_status(status, console)
+    live = len(status["workers"])
+    if live < require_workers:
+        raise CommandFailed("DS103", f"{live} live worker(s), {require_workers} required")
 
 
-def _print_status(status: dict) -> None:
-    console = Console()
+def _seconds_until(at: str, now: float) -> float | None:
+    """Seconds from now to a run time read off the queue; None when it is no time at all ("never ...")."""
+    try:
+        return round(datetime.fromisoformat(at).timestamp() - now, 1)
+    except ValueError:
+        return None
+
+
+def _runs(at: str, in_s: float | None) -> str:
+    if in_s is None:
+        return at
+    return f"runs {'in ' + duration(in_s) if in_s >= 0 else duration(in_s) + ' ago'} ({at[:16]}Z)"
+
+
+def _print_status(status: dict, console: Console) -> None:
+    # Lines, not wide tables: a job id alone is 33 columns and this must read in an 80-column terminal.
     q = status["queue"]
     console.print(f"[bold]queue[/] {q['name']}: {q['ready']} ready, {q['deferred']} deferred, "
                   f"{len(q['in_progress'])} in progress" + ("  [red]scale up[/]" if q["scale_up"] else ""))
-    workers = Table("worker", "state", "heartbeat", "current jobs", "done", "failed", "retried", "memory",
-                    title="workers")
-    for w in status["workers"]:
-        workers.add_row(w["worker_id"], w["state"], f"{w['heartbeat_age_s']}s ago", ", ".join(w["current_jobs"]) or "-",
-                        str(w["jobs_done"]), str(w["jobs_failed"]), str(w["jobs_retried"]), f"{w['memory_mb']} MB")
-    console.print(workers if status["workers"] else "no live workers")
+    workers = status["workers"]
+    console.print(f"[bold]workers[/]: {len(workers)} live" if workers else "[bold]workers[/]: no live worker")
+    for w in workers:
+        console.print(f"  {w['worker_id']}  {w['state']}, heartbeat {w['heartbeat_age_s']:g} s ago, "
+                      f"{w['memory_mb']:g} MB")
+        console.print(f"    done {w['jobs_done']}, failed {w['jobs_failed']}, retried {w['jobs_retried']}")
+        for job in w["current_jobs"]:
+            elapsed = w["elapsed_s"].get(job)
+            console.print(f"    running {job}" + (f" for {duration(elapsed)}" if elapsed is not None else ""))
+    now = datetime.now(timezone.utc)
     if status["calls_in_flight"]:
-        calls = Table("campaign", "step", "status", "worker", "lease until", title="calls in flight")
+        console.print("[bold]calls in flight[/]:")
         for c in status["calls_in_flight"]:
-            calls.add_row(c["campaign_id"], str(c["step"]), c["status"], c["worker_id"], c["lease_until"])
-        console.print(calls)
+            lease = datetime.fromisoformat(c["lease_until"])
+            lease = lease if lease.tzinfo else lease.replace(tzinfo=timezone.utc)
+            console.print(f"  call:{c['campaign_id']}:{c['step']}  {c['status']} by {c['worker_id']}, "
+                          f"lease ends {relative(lease, now)}")
     if q["next_deferred"]:
-        deferred = Table("job", "runs at", title="next deferred jobs")
+        console.print(f"[bold]next deferred jobs[/] ({len(q['next_deferred'])} of {q['deferred']}):")
         for d in q["next_deferred"]:
-            deferred.add_row(d["job_id"], d["at"])
-        console.print(deferred)
+            console.print(f"  {d['job_id']}  {_runs(d['at'], d['in_s'])}", markup=False)
+            if d["reason"]:
+                console.print(f"    {d['reason']}", markup=False)
     if q["callbacks"]:
-        callbacks = Table("job", "runs at", title="callbacks queued (follow-ups the callee asked for)")
+        console.print(f"[bold]callbacks queued[/] (follow-ups the callee asked for, {len(q['callbacks'])}):")
         for c in q["callbacks"]:
-            callbacks.add_row(c["job_id"], c["at"])
-        console.print(callbacks)
+            console.print(f"  {c['job_id']}  {_runs(c['at'], c['in_s'])}", markup=False)
     if status["claims_error"]:
         console.print(f"[yellow]calls in flight unknown: MongoDB {status['claims_error']}[/]")
 

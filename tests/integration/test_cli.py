@@ -87,6 +87,15 @@ def on_test_servers(monkeypatch, tmp_path, redis_url, mongo_uri):
     monkeypatch.chdir(tmp_path)
 
 
+def call_and_show(campaign_id: str, capsys) -> dict:
+    """Queue the campaign's first call, let a burst worker place it, and read `campaign show --json`."""
+    assert main(["seed-queue", campaign_id]) == 0
+    assert main(["start-worker", "--burst"]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "show", campaign_id, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
 async def allow_any_day(campaign_id: str) -> None:
     from containers import build_container, close_container
     from infrastructure.settings import load_settings
@@ -161,11 +170,7 @@ def test_a_number_on_the_list_is_never_called(on_test_servers, capsys):
                  "--practice", "Lakeside Orthopedics"]) == 0
     campaign_id = capsys.readouterr().out.strip()
     assert main(["dnc", "add", "+15125550143"]) == 0
-    assert main(["seed-queue", campaign_id]) == 0
-    assert main(["start-worker", "--burst"]) == 0
-    capsys.readouterr()
-    assert main(["campaign", "show", campaign_id, "--json"]) == 0
-    shown = json.loads(capsys.readouterr().out)
+    shown = call_and_show(campaign_id, capsys)
     assert [c["outcome"] for c in shown["calls"]] == ["skipped"]
     assert shown["decisions"][0]["rule"] == "internal_dnc"
 

@@ -47,17 +47,18 @@ def drain_in_background(master: int) -> tuple[threading.Thread, list[bytes]]:
     return thread, chunks
 
 
-def on_a_terminal(argv: list[str], monkeypatch) -> tuple[int, str]:
+def on_a_terminal(argv: list[str], monkeypatch=None) -> tuple[int, str]:
     """Run the command line in this process with stderr on a pseudo-terminal; (exit code, what it showed)."""
     master, slave = wide_pty()
     thread, chunks = drain_in_background(master)
     stream = os.fdopen(slave, "w", buffering=1)
-    monkeypatch.setattr(sys, "stderr", stream)
+    before = sys.stderr
+    sys.stderr = stream
     try:
         code = main(argv)
     finally:
         stream.flush()
-        monkeypatch.undo()
+        sys.stderr = before
         stream.close()
     thread.join(timeout=10)
     os.close(master)

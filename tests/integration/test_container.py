@@ -11,6 +11,7 @@ from infrastructure.livekit_call_line import LiveKitCallLine
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.s3_artifacts import S3Artifacts
 from infrastructure.simulated_line import SimulatedLine
+from simulator.embedded_line import EmbeddedPracticeLine
 from tests.integration.pipeline_world import make_settings
 
 LIVEKIT = dict(livekit_url="http://127.0.0.1:1", livekit_api_key="k", livekit_api_secret="s",
@@ -18,7 +19,7 @@ LIVEKIT = dict(livekit_url="http://127.0.0.1:1", livekit_api_key="k", livekit_ap
 
 
 @pytest.mark.parametrize("extra, line_type, artifacts_type", [
-    ({}, SimulatedLine, LocalArtifacts),
+    ({}, EmbeddedPracticeLine, LocalArtifacts),
     ({**LIVEKIT, "s3_bucket": "recordings", "s3_endpoint_url": "http://127.0.0.1:1"}, LiveKitCallLine, S3Artifacts),
 ])
 async def test_adapters_follow_the_settings(tmp_path, redis_url, mongo_uri, extra, line_type, artifacts_type):
@@ -28,6 +29,8 @@ async def test_adapters_follow_the_settings(tmp_path, redis_url, mongo_uri, extr
         line = container.call_line()
         line = await line if hasattr(line, "__await__") else line
         assert isinstance(line, line_type)
+        if isinstance(line, EmbeddedPracticeLine):  # campaigns without a practice scenario get the plain line
+            assert isinstance(line.plain, SimulatedLine)
         assert isinstance(await container.artifacts(), artifacts_type)
         fake = object()
         with container.call_line.override(providers.Object(fake)):

@@ -29,13 +29,15 @@ async def purge(pool: ArqRedis, queue_name: str) -> tuple[list[str], list[str]]:
     """
     purged, running = [], []
     for member in await pool.zrange(queue_name, 0, -1):
-        job_id = member.decode() if isinstance(member, bytes) else member
-        if await pool.exists(in_progress_key_prefix + job_id):
+        # Keys are built from the member's own bytes: any member a producer wrote goes, UTF-8 or not.
+        raw = member if isinstance(member, bytes) else member.encode()
+        job_id = raw.decode("utf-8", "backslashreplace")
+        if await pool.exists(in_progress_key_prefix.encode() + raw):
             running.append(job_id)
             continue
         async with pool.pipeline(transaction=True) as pipe:
-            pipe.zrem(queue_name, job_id)
-            pipe.delete(job_key_prefix + job_id, retry_key_prefix + job_id)
+            pipe.zrem(queue_name, raw)
+            pipe.delete(job_key_prefix.encode() + raw, retry_key_prefix.encode() + raw)
             await pipe.execute()
         purged.append(job_id)
     return purged, running

@@ -98,17 +98,25 @@ async def failed_jobs(pool: ArqRedis) -> list[JobView]:
 
 
 async def deferred_jobs(pool: ArqRedis, queue_name: str) -> list[JobView]:
-    """Jobs on the queue whose run time is still ahead, soonest first, with why they wait."""
-    now = time.time()
+    """Jobs on the queue whose run time is still ahead, soonest first, with why they wait.
+
+    Any member a producer wrote is listed: one whose body cannot be read (none, not a job, a score past any
+    date) is shown with what is wrong with it rather than failing the whole list."""
+    now_ms = time.time() * 1000
     views = []
-    for job in sorted(await pool.queued_jobs(queue_name=queue_name), key=lambda j: j.score or 0):
-        if job.score is None or job.score / 1000 <= now:
-            continue
-        last = await last_word(pool, job.job_id)
-        views.append(JobView(job.job_id, job.kwargs if isinstance(job.kwargs, dict) else {},
-                             enqueued_at=_utc(job.enqueue_time),
-                             run_at=_instant(job.score), tries=job.job_try,
-                             reason=last.get("reason") or ("deferred when queued" if not last else None)))
+    for member, score in await pool.zrangebyscore(queue_name, f"({now_ms}", "+inf", withscores=True):
+        job_id = _text(member)
+        try:
+            job = await Job(job_id, pool, _queue_name=queue_name, _deserializer=pool.job_deserializer).info()
+        except Exception as exc:  # a careless or hostile producer's entry
+            job, problem = None, f"unreadable job ({type(exc).__name__}): a worker moves it aside"
+        else:
+            problem = None if job is not None else "no job body: a worker moves it aside"
+        last = await last_word(pool, job_id)
+        views.append(JobView(job_id, job.kwargs if job is not None and isinstance(job.kwargs, dict) else {},
+                             enqueued_at=_utc(job.enqueue_time) if job is not None else None,
+                             run_at=_instant(score), tries=job.job_try if job is not None else None,
+                             reason=problem or last.get("reason") or ("deferred when queued" if not last else None)))
     return views
 
 

@@ -47,7 +47,8 @@ def deferred(as_json: bool = Json, env_file: Optional[Path] = EnvFile) -> None:
         async with queue_pool(container, settings) as pool:
             return await deferred_jobs(pool, settings.queue_name)
 
-    _show(run(settings, work), as_json, "deferred jobs", "runs", lambda v, now: relative(v.run_at, now))
+    _show(run(settings, work), as_json, "deferred jobs", "runs",
+          lambda v, now: relative(v.run_at, now) if v.run_at else "never")
 
 
 def _show(views: list[JobView], as_json: bool, title: str, when: str, at) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import sys
+import time
 
 import pytest
 from bson import ObjectId
@@ -156,3 +157,41 @@ def test_purge_asks_first_and_leaves_the_queue_alone_when_told_no(capsys, monkey
     assert cli_json(["check-status"], capsys)["queue"]["ready"] == 0
     assert main(["seed-queue", str(ObjectId())]) == 0
     assert cli_json(["jobs", "purge", "--yes"], capsys)["purged"]
+
+
+async def write_poison(queue_name: str, valid_job: str) -> list[bytes]:
+    """Queue members the way a careless or hostile producer writes them, with raw Redis commands."""
+    from redis.asyncio import Redis
+
+    from infrastructure.settings import load_settings
+
+    far = str(time.time() * 1000 + 3_600_000)
+    redis = Redis.from_url(load_settings().redis_url)
+    try:
+        poison = {b"call:\xff:0": far, f"call:{ObjectId()}:1".encode(): "+inf",
+                  f"call:{ObjectId()}:2".encode(): "1e20", f"call:{ObjectId()}:3".encode(): far}
+        for member, score in poison.items():
+            await redis.execute_command("ZADD", queue_name, score, member)
+        await redis.execute_command("SET", b"arq:job:" + list(poison)[3], b"not a job")  # a body, unreadable
+        await redis.execute_command("ZADD", queue_name, far, valid_job)
+        return list(poison)
+    finally:
+        await redis.aclose()
+
+
+def test_deferred_and_purge_take_any_member_a_producer_wrote(capsys):
+    from infrastructure.settings import load_settings
+
+    campaign_id = str(ObjectId())
+    assert main(["seed-queue", campaign_id, "--delay", "3600"]) == 0
+    valid = f"call:{campaign_id}:0"
+    poison = asyncio.run(write_poison(load_settings().queue_name, valid))
+    listed = {j["job_id"]: j for j in cli_json(["jobs", "deferred"], capsys)}
+    assert len(listed) == 5 and listed[valid]["kwargs"]["campaign_id"] == campaign_id
+    unreadable = [j for j in listed.values() if j["job_id"] != valid]
+    assert all("a worker moves it aside" in j["reason"] for j in unreadable), unreadable
+    assert main(["jobs", "deferred"]) == 0  # the text view too: a score past any date runs "never"
+    assert "never" in capsys.readouterr().out
+    purged = cli_json(["jobs", "purge", "--yes"], capsys)["purged"]
+    assert len(purged) == 5 and "call:\\xff:0" in purged and len(poison) == 4
+    assert cli_json(["check-status"], capsys)["queue"]["deferred"] == 0

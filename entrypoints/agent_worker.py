@@ -32,7 +32,8 @@ def agent_call_settings(settings: Settings) -> AgentCallSettings:
         realtime_model=settings.openai_realtime_model, voice=settings.openai_voice,
         openai_api_key=settings.openai_api_key, openai_base_url=settings.openai_base_url,
         turn_detection=settings.openai_turn_detection, vad_eagerness=settings.openai_vad_eagerness,
-        amd_model=settings.amd_model, amd_enabled=settings.amd_enabled, coach_interval_s=settings.coach_interval_s,
+        amd_model=settings.amd_model, amd_enabled=settings.amd_enabled, amd_timeout_s=settings.amd_timeout_s,
+        coach_interval_s=settings.coach_interval_s,
         heartbeat_interval_s=min(settings.heartbeat_interval_s, 5.0),
     )
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from application.book_meeting import BookMeeting
 from application.call.brief import CallIdentity
-from application.call.core import Action, CallCore, CallPorts, CallSettings, CallSetupError
+from application.call.core import CallCore, CallPorts, CallSettings, CallSetupError
 from application.ports.call_controls import CallControls
 from application.ports.call_handback import CallHandback
 from application.ports.call_line import CallResult
@@ -30,9 +30,9 @@ from application.ports.sales_coach import SalesCoach
 from application.ports.scripts import ScriptCatalog
 from application.ports.telemetry import Telemetry
 from domain.outcomes import CallOutcome
-from domain.voicemail_detector import Answerer, GreetingVerdict
 from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataError, call_id_in, parse_dispatch_metadata,
                                            publish, publish_setup_failure)
+from infrastructure.answering_machine import DETECTION_TIMEOUT_S
 from infrastructure.livekit_line_events import converse, session_summary
 from infrastructure.openai_realtime import realtime_model
 from infrastructure.sales_agent import SalesAgent
@@ -40,11 +40,6 @@ from infrastructure.session_feed import SessionFeed
 from infrastructure.turn_latency import TurnLatencies
 
 log = logging.getLogger(__name__)
-
-# livekit-agents AMD categories, as the core's verdicts.
-AMD_VERDICTS = {"human": Answerer.HUMAN, "machine-ivr": Answerer.IVR, "machine-vm": Answerer.VOICEMAIL,
-                "machine-unavailable": Answerer.MAILBOX_FULL, "uncertain": Answerer.UNCERTAIN}
-
 
 @dataclass(frozen=True)
 class AgentCallSettings:
@@ -60,7 +55,7 @@ class AgentCallSettings:
     vad_silence_ms: int = 500  # server_vad
     amd_model: str = "gpt-4.1-mini"  # a text model: AMD cannot run on the realtime model
     amd_enabled: bool = True
-    amd_timeout_s: float = 6.0
+    amd_timeout_s: float = DETECTION_TIMEOUT_S
     beep_detection: bool = True
     coach_interval_s: float = 15.0
     coach_timeout_s: float = 5.0
@@ -152,11 +147,6 @@ class AgentCall(SessionFeed):
         self.core.answered()
         self.report["answered_after_s"] = round(
             (self.core.progress.answered_at - self.core.progress.started_at).total_seconds(), 3)
-
-    def amd_verdict(self, category: str, *, reason: str = "", delay_s: float | None = None) -> Action | None:
-        """The detector's verdict, for the core to map; the verdict's transcript stays out (the callee's words)."""
-        verdict = GreetingVerdict(AMD_VERDICTS.get(category, Answerer.UNCERTAIN), rule=category)
-        return self.core.verdict(verdict, source="amd", reason=reason, delay_s=delay_s)
 
     def failed(self, reason: str) -> None:
         if self.core is not None:

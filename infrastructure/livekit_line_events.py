@@ -14,6 +14,7 @@ from typing import Any
 
 from application.call.core import GREETING_INSTRUCTIONS, Reply
 from application.call.progress import LineEnding
+from infrastructure.answering_machine import start_detector, take_verdict
 
 SIP_CALL_STATUS = "sip.callStatus"
 SIP_ACTIVE = "active"
@@ -42,7 +43,7 @@ async def converse(room: Any, call: Any, session: Any, controls: Any) -> None:
         call.answered()
         call.act(Reply(GREETING_INSTRUCTIONS))
         if amd is not None:
-            core.spawn(_take_verdict(call, amd))
+            core.spawn(take_verdict(call, amd))
         if settings.beep_detection:
             core.spawn(_feed_audio(call, callee))
         # A timer of the call's, not work on what was heard: it lives and dies with the conversation.
@@ -94,23 +95,10 @@ async def _start_amd(call: Any, session: Any, identity: str):
     """The detector, listening once the callee's track is up; its timers start at answer (sip.callStatus)."""
     if not call.settings.amd_enabled:
         return None
-    from livekit.agents.voice.amd import AMD
-
     from infrastructure.openai_realtime import amd_llm
 
-    amd = AMD(session, llm=amd_llm(call.settings), participant_identity=identity, interrupt_on_machine=True,
-              ivr_detection=True, suppress_compatibility_warning=True, wait_until_finished=False,
-              detection_options={"timeout": call.settings.amd_timeout_s})
-    await amd.__aenter__()
-    return amd
-
-
-async def _take_verdict(call: Any, amd: Any) -> None:
-    try:
-        verdict = await amd.execute()
-    except RuntimeError:
-        return
-    call.act(call.amd_verdict(verdict.category.value, reason=verdict.reason, delay_s=verdict.delay))
+    return await start_detector(session, amd_llm(call.settings), timeout_s=call.settings.amd_timeout_s,
+                                participant_identity=identity)
 
 
 async def _feed_audio(call: Any, callee: Any) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from application.call.core import Action, CallCore, HangUp, Reply
+from domain.voicemail_detector import Answerer, GreetingVerdict
+from infrastructure.answering_machine import AMD_VERDICTS
 
 
 class SessionFeed:
@@ -34,6 +36,14 @@ class SessionFeed:
             self.session.generate_reply(instructions=action.instructions)
         elif isinstance(action, HangUp):
             self.core.spawn(self.core.controls.hang_up())
+
+    def amd_verdict(self, category: str, *, reason: str = "", delay_s: float | None = None) -> Action | None:
+        """The answering-machine detector's verdict, for the core to map; the verdict's transcript stays out
+        (the callee's words)."""
+        if self.core is None:
+            return None
+        verdict = GreetingVerdict(AMD_VERDICTS.get(category, Answerer.UNCERTAIN), rule=category)
+        return self.core.verdict(verdict, source="amd", reason=reason, delay_s=delay_s)
 
     def agent_line(self, item: Any) -> None:
         """Hook: a final line of the agent's (after the core has it)."""

@@ -15,6 +15,8 @@ from typing import Optional
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from infrastructure.answering_machine import DETECTION_TIMEOUT_S
+
 
 class ConfigError(Exception):
     def __init__(self, problems: list[str]):
@@ -92,6 +94,8 @@ class Settings(BaseSettings):
     openai_turn_detection: str = Field(default="semantic_vad", pattern="^(semantic_vad|server_vad)$")
     openai_vad_eagerness: str = Field(default="auto", pattern="^(low|medium|high|auto)$")
     amd_enabled: bool = True
+    # From the answer: past it the detector says "uncertain" and the callee's words decide (see README, "Calls on sound").
+    amd_timeout_s: float = Field(default=DETECTION_TIMEOUT_S, gt=0, le=60)
     # `simulate --model openai...`: prices per million tokens as JSON, e.g. {"gpt-realtime": {"input": 4, "output": 16}}
     # (keys: input, cached_input, output, audio_input, audio_output); OpenAI's list prices when unset.
     model_prices: Optional[str] = None

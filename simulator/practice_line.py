@@ -19,6 +19,7 @@ from application.ports.telemetry import Telemetry
 from domain.menu_navigator import TargetPolicy
 from domain.model_cost import TokenUsage
 from domain.outcomes import CallOutcome
+from infrastructure.answering_machine import DETECTION_TIMEOUT_S
 from infrastructure.offline_coach import OfflineCoach
 from infrastructure.sales_agent import SalesAgent
 from simulator.simulated_clock import SimulatedClock
@@ -49,9 +50,11 @@ class PracticeLine:
     def __init__(self, *, scenarios: Mapping[str, Scenario], clock: SimulatedClock, do_not_call: DoNotCallList,
                  book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory,
                  coach_factory: Callable[[], SalesCoach] = OfflineCoach, coach_interval_s: float = 15.0,
-                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None, audio: bool = False):
+                 coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None, audio: bool = False,
+                 detection_timeout_s: float = DETECTION_TIMEOUT_S):
         self.telemetry = telemetry
         self.audio = audio  # on sound (simulator/audio): the practice speaks, the agent hears and answers aloud
+        self.detection_timeout_s = detection_timeout_s  # on sound: the answering-machine detector's window
         self.scenarios = scenarios  # by campaign id
         self.clock = clock
         self.do_not_call = do_not_call
@@ -80,7 +83,8 @@ class PracticeLine:
         core = CallCore(call_id=request.call_id, campaign=request.campaign, contact=request.contact,
                         script=request.script, identity=self.identity, controls=PracticeControls(practice),
                         ports=ports, settings=CallSettings(coach_interval_s=self.coach_interval_s,
-                                                           coach_timeout_s=self.coach_timeout_s, digit_pause_s=0.0),
+                                                           coach_timeout_s=self.coach_timeout_s, digit_pause_s=0.0,
+                                                           detector=self.audio),
                         stages=stages, step=request.step, attempt=request.attempt)
         model = self.model_factory(core.brief, scenario.contact_zone, core.policy)
         agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)
@@ -115,5 +119,5 @@ class PracticeLine:
         from simulator.audio.measures import measure
 
         call = await run_audio_call(core=core, agent=agent, model=model, practice=practice,
-                                    time_limit_s=self.time_limit_s)
-        return measure(call.line.timeline, call.line.dtmf, call.verdict_at_s).as_json()
+                                    time_limit_s=self.time_limit_s, detection_timeout_s=self.detection_timeout_s)
+        return measure(call.line.timeline, call.line.dtmf, call.verdicts).as_json()

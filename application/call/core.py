@@ -196,7 +196,10 @@ class CallCore:
             self.progress.verdict_s = round(delay_s, 3)  # the first verdict's delay, kept for the report
         answerer = verdict.answerer
         if answerer is Answerer.UNCERTAIN:
-            return None
+            # The detector gave up (its timeout came before the words): the words already heard decide now,
+            # or the next ones will. Found on sound, where a menu heard while the detector listened was
+            # never judged at all.
+            return self._judge_party() if source != "words" and self._party_words else None
         self.party = answerer
         if answerer is Answerer.HUMAN:
             self.progress.reached_human = True

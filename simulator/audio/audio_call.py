@@ -18,9 +18,11 @@ import numpy as np
 
 from application.call.core import GREETING_INSTRUCTIONS, CallCore, Reply
 from application.call.progress import LineEnding
+from infrastructure.answering_machine import DETECTION_TIMEOUT_S, start_detector, take_verdict
 from infrastructure.sales_agent import SalesAgent
 from infrastructure.session_feed import SessionFeed
 from simulator.audio import engines
+from simulator.audio.detector_model import DetectorModel
 from simulator.audio.line import RATE, LineInput, LineOutput, PhoneLine, Stretch
 from simulator.audio.telephone import hold_music, phone_band, resample, ring_back
 from simulator.line_audio import LineAudio
@@ -57,11 +59,13 @@ class AudioChannel:
 class AudioCall(SessionFeed):
     """One call on sound: the core, the line, and the practice on the other end."""
 
-    def __init__(self, core: CallCore, line: PhoneLine, practice: Any):
+    def __init__(self, core: CallCore, line: PhoneLine, practice: Any, detection_timeout_s: float = DETECTION_TIMEOUT_S):
         self.core = core
+        self.detection_timeout_s = detection_timeout_s
         self.line = line
         self.practice = practice  # simulator.practice.Practice
-        self.verdict_at_s: list[float] = []  # line time of each verdict the core took
+        self.verdicts: list[tuple[float, dict]] = []  # each verdict the core took, with its line time
+        self.detector: Any = None  # the answering-machine detector (infrastructure.answering_machine)
         self.session: Any = None
         self.output: LineOutput | None = None
         self._keys = asyncio.Event()
@@ -101,8 +105,16 @@ class AudioCall(SessionFeed):
 
     def _note_verdicts(self) -> None:
         while self._verdicts_seen < len(self.core.verdicts):
+            self.verdicts.append((self.line.now_s(), self.core.verdicts[self._verdicts_seen]))
             self._verdicts_seen += 1
-            self.verdict_at_s.append(self.line.now_s())
+
+    async def _detect(self, detector: Any) -> None:
+        await take_verdict(self, detector)
+        # Decided, the detector goes. Left on this session (turns taken by the VAD and the recognizer) it would
+        # skip the agent's reply to every later turn after a machine verdict, a person picking up after the
+        # menu included. On a live call the Realtime model's server-side turns do not pass that gate (as
+        # livekit-agents' source reads; not checked on a live call).
+        await detector.aclose()
 
     def callee_line(self, item: Any) -> None:
         self._callee_item_at_s = self.line.now_s()
@@ -119,7 +131,10 @@ class AudioCall(SessionFeed):
             self.core.not_answered(self.practice.ended or LineEnding.NO_ANSWER)
             return
         self.core.answered()
-        self.act(Reply(GREETING_INSTRUCTIONS))  # as on a live call: greet at once, unless a machine speaks
+        # As on a live call: the detector listens from the answer and holds the greeting until its verdict.
+        self.detector = await start_detector(self.session, DetectorModel(), timeout_s=self.detection_timeout_s)
+        self.core.spawn(self._detect(self.detector))
+        self.act(Reply(GREETING_INSTRUCTIONS))
         while utterance is not None and not progress.ended:
             await self._say(utterance)
             if progress.ended:
@@ -225,14 +240,16 @@ class AudioCall(SessionFeed):
 
 
 async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, practice: Any,
-                         time_limit_s: float | None = None) -> AudioCall:
+                         time_limit_s: float | None = None,
+                         detection_timeout_s: float = DETECTION_TIMEOUT_S) -> AudioCall:
     """Run one call on sound until it ends (or `time_limit_s` of wall time pass: the core hears it timed out);
-    the AudioCall holds the line's timeline for the measures."""
+    the answering-machine detector gives up `detection_timeout_s` after the answer. The AudioCall holds the
+    line's timeline for the measures."""
     from livekit.agents import AgentSession
     from livekit.plugins import silero
 
     line = PhoneLine(noise_seed=core.call_id)
-    call = AudioCall(core=core, line=line, practice=practice)
+    call = AudioCall(core=core, line=line, practice=practice, detection_timeout_s=detection_timeout_s)
     core.connect(AudioChannel(call, agent))
     core.controls.on_keys = call.keys_pressed
     line.on_callee_audio = call.callee_audio
@@ -256,6 +273,8 @@ async def run_audio_call(*, core: CallCore, agent: SalesAgent, model: Any, pract
             await asyncio.sleep(0.05)
     finally:
         line.closed = True
+        if call.detector is not None:
+            await call.detector.aclose()
         await session.aclose()
     return call
 

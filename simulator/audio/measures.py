@@ -1,6 +1,10 @@
 """What one call on sound measured, read off the line's timeline (seconds since the answer).
 
-- verdict_s: from the callee side's first word to the core's first human/machine verdict.
+- verdict_s: from the callee side's first word to the core's first human/machine verdict (an "uncertain"
+  from the detector, or an announcement, is none); verdict_by: whose it was ("amd", the answering-machine
+  detector, or "words", the core's reading of the transcript); detector: the detector's own label
+  ("human", "machine-vm", ..., "uncertain" when its timeout came first; None when it gave none) and
+  detector_reason, the detector's own (its text model's "llm", "short_greeting", "detection_timeout", ...).
 - response_s: for each time the callee finished speaking and the agent answered, the gap from the end of
   the callee's speech to the agent's first audio (median and all).
 - overlap_s: how long the agent spoke while a machine's greeting or menu prompt was playing (and the
@@ -24,6 +28,9 @@ from simulator.audio.line import Stretch
 @dataclass
 class AudioMeasures:
     verdict_s: float | None = None
+    verdict_by: str | None = None
+    detector: str | None = None
+    detector_reason: str | None = None
     response_s: list[float] = field(default_factory=list)
     overlap_machine_s: float = 0.0
     overlap_any_s: float = 0.0
@@ -45,14 +52,21 @@ def _overlap(a: Stretch, b: Stretch) -> float:
     return max(0.0, min(a.end_s, b_end) - max(a.start_s, b.start_s))
 
 
-def measure(timeline: list[Stretch], dtmf: list[tuple[float, str]], verdict_at_s: list[float]) -> AudioMeasures:
-    """The measures of one call, from its line's timeline, key presses and verdict times."""
+def measure(timeline: list[Stretch], dtmf: list[tuple[float, str]],
+            verdicts: list[tuple[float, dict[str, Any]]]) -> AudioMeasures:
+    """The measures of one call, from its line's timeline, key presses and the core's verdicts (each with
+    its line time; a verdict as the core keeps it: answerer, rule, source)."""
     out = AudioMeasures()
     callee = [s for s in timeline if s.side == "callee" and s.kind in ("speech", "tones")]
     words = [s for s in callee if s.kind == "speech"]
     agent = sorted((s for s in timeline if s.side == "agent" and s.end_s > s.start_s), key=lambda s: s.start_s)
-    if words and verdict_at_s:
-        out.verdict_s = round(max(0.0, verdict_at_s[0] - words[0].start_s), 3)
+    detected = next((v for _, v in verdicts if v["source"] == "amd"), None)
+    if detected is not None:
+        out.detector, out.detector_reason = detected["rule"], detected.get("reason") or None
+    decided = next(((at, v) for at, v in verdicts if v["answerer"] not in ("uncertain", "announcement")), None)
+    if words and decided is not None:
+        out.verdict_s = round(max(0.0, decided[0] - words[0].start_s), 3)
+        out.verdict_by = decided[1]["source"]
     for said in words:
         later = [a for a in agent if a.start_s >= said.end_s - 0.05]
         nxt = next((c for c in callee if c.start_s > said.start_s), None)

@@ -470,12 +470,12 @@ def test_the_worker_registers_the_entrypoint_under_the_configured_agent_name(bar
     from infrastructure.settings import load_settings
 
     settings = load_settings(agent_name="docshield-test-agent", agent_display_name="Sam", openai_voice="cedar",
-                             openai_turn_detection="server_vad", heartbeat_interval_s=9)
+                             openai_turn_detection="server_vad", heartbeat_interval_s=9, amd_timeout_s=8.5)
     server = build_server(settings)
     assert server._agent_name == "docshield-test-agent" and server._entrypoint_fnc is entrypoint
     call_settings = agent_call_settings(settings)
     assert call_settings.identity.agent_name == "Sam" and call_settings.voice == "cedar"
-    assert call_settings.turn_detection == "server_vad"
+    assert call_settings.turn_detection == "server_vad" and call_settings.amd_timeout_s == 8.5
     assert call_settings.heartbeat_interval_s == 5.0  # capped: the waiter calls an agent lost after 15 s
 
 

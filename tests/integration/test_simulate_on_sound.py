@@ -4,6 +4,9 @@ The practice speaks through the offline voice on an 8 kHz mu-law line, with its 
 agent hears it through silero VAD and the offline recognizer and answers aloud; the callee side recognizes
 the agent's speech. Real time, three calls at a time: about two minutes on 2 cores. Timings are
 measured by benchmarks/audio_timing.py, not asserted here; what is asserted is what happened on the line.
+The answering-machine detector runs as on a live call, with the domain's classifier as its text model; its
+window is widened here (AMD_TIMEOUT_S) so that its verdict depends on the words and the silences, not on
+how much CPU a shared machine leaves the recognizer (the benchmark times the product's own window).
 """
 from __future__ import annotations
 
@@ -29,15 +32,17 @@ def on_sound(tmp_path_factory, redis_server, mongo_server):
     assert [s["id"] for s in picked] == [i for _, i in SHIPPED]
     (tmp / "sound.yaml").write_text(yaml.safe_dump({"scenarios": picked}))
     env = {"REDIS_URL": redis_server.url, "MONGODB_URI": mongo_server.uri, "MONGODB_DATABASE": "sound", "DATA_DIR": str(tmp),
-           "MEMORY_LIMIT_MB": "8192", "MAX_CONCURRENT_CALLS": "3"}
+           "MEMORY_LIMIT_MB": "8192", "MAX_CONCURRENT_CALLS": "3", "AMD_TIMEOUT_S": "30"}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
         code, runs = _simulate(tmp / "sound.yaml")
         # Real time on 2 shared cores: when the machine is starved, VAD falls behind and cuts words, and a
-        # call can go astray on a mangled transcript. A scenario that fails is run once more, alone; a
-        # rule that is wrong fails both times.
-        failed = [s for s in picked if not runs[s["id"]]["passed"]]
+        # call can go astray on a mangled transcript (or a person meant to talk over the pitch answers only
+        # after it, every turn being seconds late). Such a scenario is run once more, alone; a rule that is
+        # wrong fails both times.
+        failed = [s for s in picked if not runs[s["id"]]["passed"] or (_interrupts(s) and not
+                                                                      runs[s["id"]]["audio"]["interruptions"])]
         if failed:
             (tmp / "again.yaml").write_text(yaml.safe_dump({"scenarios": failed}))
             patch.setenv("MAX_CONCURRENT_CALLS", "1")
@@ -45,6 +50,10 @@ def on_sound(tmp_path_factory, redis_server, mongo_server):
             runs.update(again)
             code = 0 if all(r["passed"] for r in runs.values()) else 1
     return code, runs
+
+
+def _interrupts(scenario: dict) -> bool:
+    return any(node.get("interrupts") for node in scenario["line"].values())
 
 
 def _simulate(path) -> tuple[int, dict]:
@@ -94,3 +103,12 @@ def test_each_call_reports_its_timings(on_sound):
         assert audio["verdict_s"] is not None and audio["verdict_s"] >= 0, run["id"]
     people = [runs[i]["audio"]["response_median_s"] for i in ("gatekeeper-transfers", "interrupts-the-pitch")]
     assert all(m is not None and m > 0 for m in people)
+
+
+def test_the_answering_machine_detector_tells_the_people_from_the_boxes_on_sound(on_sound):
+    _, runs = on_sound
+    heard = {i: (r["audio"]["detector"], r["audio"]["verdict_by"]) for i, r in runs.items()}
+    for person in ("gatekeeper-transfers", "interrupts-the-pitch"):
+        assert heard[person] == ("human", "amd"), heard
+    for box in ("voicemail-with-beep", "voicemail-without-beep"):
+        assert heard[box] == ("machine-vm", "amd"), heard

@@ -96,6 +96,20 @@ def test_with_a_detector_the_first_words_wait_for_its_verdict():
     assert core.progress.outcome is None and core.party is None
 
 
+@pytest.mark.parametrize("words, party, outcome", [
+    ("Willow Oncology. For the office manager press 2.", Answerer.IVR, None),
+    ("The mailbox is full and cannot accept any new messages.", Answerer.MAILBOX_FULL, CallOutcome.NO_ANSWER),
+])
+def test_when_the_detector_gives_up_the_words_heard_while_it_listened_decide(words, party, outcome):
+    core, *_ = a_core(detector=True)
+    assert core.callee_said(words) is None
+    action = core.verdict(GreetingVerdict(Answerer.UNCERTAIN, rule="uncertain"), source="amd",
+                          reason="detection_timeout")
+    assert core.party is party and core.progress.outcome is outcome
+    assert isinstance(action, HangUp) is (outcome is not None)
+    assert [v["source"] for v in core.verdicts] == ["amd", "words"]
+
+
 def test_a_person_saying_not_available_stays_a_person_until_words_name_the_message_box():
     core, *_ = a_core()
     core.callee_said("Lakeside Orthopedics, this is Amy, how can I help you?")

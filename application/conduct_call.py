@@ -305,7 +305,7 @@ class ConductCall:
             meeting=result.meeting, recording_key=result.recording_key, reason=result.reason,
             turn_latencies_ms=list(result.turn_latencies_ms), worker_id=self.worker_id,
             callee_timezone=_zone_name(request.contact), decision_maker_reached=result.decision_maker_reached,
-            first_reply_s=result.first_reply_s, verdict_s=result.verdict_s,
+            first_reply_s=result.first_reply_s, verdict_s=result.verdict_s, pitched=result.pitched,
         )
         if result.transcript or result.report:
             with self.telemetry.stage("storage", call_id=request.call_id):

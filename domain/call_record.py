@@ -55,6 +55,7 @@ class CallRecord:
     decision_maker_reached: bool | None = None
     first_reply_s: float | None = None  # the callee's first words to the agent's first words
     verdict_s: float | None = None  # the answer to the human/machine verdict
+    pitched: bool | None = None  # the agent put the offer to a person (domain.pitch)
 
     @property
     def duration_s(self) -> float | None:

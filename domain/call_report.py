@@ -7,8 +7,10 @@ the costs. The targets and the definitions of each rate live here and only here.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Mapping
 
 from domain.outcomes import CallOutcome
 
@@ -42,6 +44,25 @@ class Percentiles:
     p50: float | None = None
     p95: float | None = None
 
+    @classmethod
+    def of(cls, counted: Mapping[float, int]) -> "Percentiles":
+        """Of values given as value -> how many times it occurs (what a store counts, not every value)."""
+        return cls(sum(counted.values()), nearest_rank(counted, 0.5), nearest_rank(counted, 0.95))
+
+
+def nearest_rank(counted: Mapping[float, int], q: float) -> float | None:
+    """The nearest-rank `q` quantile of values given as value -> occurrences: the value at rank ceil(q * n)
+    of the n values in order (interpolating would invent a value no call had)."""
+    n = sum(counted.values())
+    if n == 0:
+        return None
+    rank, seen = max(1, math.ceil(q * n)), 0
+    for value in sorted(counted):
+        seen += counted[value]
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the ranks add up to n")
+
 
 @dataclass(frozen=True)
 class ObjectionCount:
@@ -69,6 +90,8 @@ class OutcomeCount:
     callbacks: int = 0  # set a time to call back
     decision_maker: int = 0  # recorded as reaching the decision maker
     decision_maker_recorded: int = 0  # the field is recorded at all
+    pitched: int = 0  # the offer was put to a person (domain.pitch)
+    pitched_recorded: int = 0  # the call recorded whether it pitched (calls before it did, and other lines, do not)
     seconds: float = 0.0  # summed duration
 
 
@@ -199,19 +222,23 @@ class CallReport:
             Criterion("uptime in business hours", f"> {UPTIME_TARGET:.1%}", None, "ratio", None,
                       "not measured from call records (needs uptime monitoring)"),
         ]
-        dm_recorded = int(f.total("decision_maker_recorded"))
-        dm = int(f.total("decision_maker")) if dm_recorded else None
         funnel = [
             FunnelStage("dialed", dialed),
             FunnelStage("answered", answered),
             FunnelStage("reached a person", int(f.total("reached_human", lambda o: o.answered))),
-            FunnelStage("reached the decision maker", dm,
-                        f"recorded on {dm_recorded} of {dialed} dialed calls"
-                        if dm_recorded else "not recorded on these calls"),
-            FunnelStage("pitched", None, "not recorded: the call does not track when the pitch is given"),
+            _recorded_stage("reached the decision maker", f, "decision_maker", dialed),
+            _recorded_stage("pitched", f, "pitched", dialed),
             FunnelStage("booked", booked),
         ]
         minutes = f.total("seconds", lambda o: o.dialed) / 60
         total = minutes * prices.per_min
         costs = Costs(prices, minutes, total, total / dialed if dialed else None, total / booked if booked else None)
         return cls(f, since, until, batch, criteria, funnel, costs)
+
+
+def _recorded_stage(name: str, f: CallFigures, attribute: str, dialed: int) -> FunnelStage:
+    """A stage only some calls record (older records and some lines do not): counted where recorded."""
+    recorded = int(f.total(f"{attribute}_recorded"))
+    if not recorded:
+        return FunnelStage(name, None, "not recorded on these calls")
+    return FunnelStage(name, int(f.total(attribute)), f"recorded on {recorded} of {dialed} dialed calls")

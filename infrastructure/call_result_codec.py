@@ -54,6 +54,7 @@ def result_to_dict(result: CallResult) -> dict[str, Any]:
         "decision_maker_reached": result.decision_maker_reached,
         "first_reply_s": result.first_reply_s,
         "verdict_s": result.verdict_s,
+        "pitched": result.pitched,
     }
 
 
@@ -104,6 +105,7 @@ def result_from_dict(data: Any) -> CallResult:
         decision_maker_reached=_optional(data, "decision_maker_reached", bool, None),
         first_reply_s=_seconds(data, "first_reply_s"),
         verdict_s=_seconds(data, "verdict_s"),
+        pitched=_optional(data, "pitched", bool, None),
     )
 
 

@@ -5,16 +5,30 @@ No record is loaded into Python to compute a figure: one `$facet` pipeline
 failures and calls per UTC hour; a second counts compliance decisions on
 `compliance_audit`. They run concurrently and only grouped rows come back.
 
-Percentiles are `$percentile` (nearest rank on SecantusDB; MongoDB's
-`approximate` method on a real server). Local hours use the record's
-`calleeTimezone`: MongoDB groups calls by zone and UTC hour, and each of those
-rows (at most zones x outcomes x hours in the window) is placed in its local
-hour here, exact for zones whose offset is whole hours (every US zone).
+SecantusDB evaluates every stage in Python, once per document and facet, and an
+expression or accumulator costs about as much as a whole `$group` on plain
+fields (benchmarks/report_figures.py). So each facet groups by the stored fields
+it counts and computes as little per document as it can:
+
+- latencies (per turn, the first reply, the verdict) are counted per distinct
+  value (workers record them to the millisecond, so at most a few thousand rows
+  however many calls), and the nearest-rank percentiles and the histogram are
+  read off those counts (domain.call_report.Percentiles.of): exact, where one
+  `$percentile` and a second `$unwind` for the histogram cost twice as much;
+- calls per UTC hour are grouped by the hour's number since the epoch (one
+  subtraction and a division per record, a third of `$dateToString`'s cost);
+- the first and last call's times come from the first and last hour with a
+  call: two indexed queries over one hour each, not a `$min`/`$max` over all.
+
+Local hours use the record's `calleeTimezone`: MongoDB groups calls by zone and
+UTC hour, and each of those rows (at most zones x outcomes x hours in the
+window) is placed in its local hour here, exact for zones whose offset is whole
+hours (every US zone).
 """
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bson import ObjectId
@@ -28,39 +42,36 @@ from infrastructure.mongo_models import CallRecordDoc, aware, stored
 
 LATENCY_BUCKET_MS = 250
 FAILURE_REASONS = 20  # the most frequent failure reasons shown; the rest are summed as "other reasons"
-_HOUR = "%Y-%m-%dT%H"  # a call's UTC hour, as grouped
+_EPOCH = datetime(1970, 1, 1)
+_HOUR_MS = 3_600_000
 
-# SecantusDB evaluates expressions per document in Python: grouping by plain fields (and a few cheap tests)
-# is several times faster than summing `$cond`s, so each facet groups by what it counts.
+
+def _counted(field: str, *, unwind: bool = False) -> list[dict]:
+    """How many times each value of `field` occurs (each element, for an array). No `$match` first: `$unwind`
+    drops a missing or empty array by itself, and records without the field fall in one row (`_id` null)
+    that `_values` leaves out; a `$match` would be one more pass over every record."""
+    stages: list[dict] = [{"$unwind": f"${field}"}] if unwind else []
+    return stages + [{"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+
+
 _FACETS = {
     "shape": [{"$group": {
         "_id": {"o": "$outcome", "human": "$reachedHuman", "vm": "$voicemailLeft", "dm": "$decisionMakerReached",
-                "cb": {"$gt": ["$callbackAt", None]}},
-        "n": {"$sum": 1}, "seconds": {"$sum": "$durationS"},
-        "first": {"$min": "$startedAt"}, "last": {"$max": "$startedAt"}}}],
-    "latency": [{"$match": {"turnLatenciesMs.0": {"$exists": True}}}, {"$unwind": "$turnLatenciesMs"},
-                {"$group": {"_id": None, "n": {"$sum": 1},
-                            "p": {"$percentile": {"input": "$turnLatenciesMs", "p": [0.5, 0.95],
-                                                  "method": "approximate"}}}}],
-    "histogram": [{"$match": {"turnLatenciesMs.0": {"$exists": True}}}, {"$unwind": "$turnLatenciesMs"},
-                  {"$group": {"_id": {"$multiply": [{"$floor": {"$divide": ["$turnLatenciesMs", LATENCY_BUCKET_MS]}},
-                                                    LATENCY_BUCKET_MS]}, "n": {"$sum": 1}}}],
-    "firstReply": [{"$match": {"firstReplyS": {"$type": "number"}}},
-                   {"$group": {"_id": None, "n": {"$sum": 1},
-                               "p": {"$percentile": {"input": "$firstReplyS", "p": [0.5, 0.95],
-                                                     "method": "approximate"}}}}],
-    "verdict": [{"$match": {"verdictS": {"$type": "number"}}},
-                {"$group": {"_id": None, "n": {"$sum": 1},
-                            "p": {"$percentile": {"input": "$verdictS", "p": [0.5, 0.95], "method": "approximate"}}}}],
-    "objections": [{"$match": {"objections.0": {"$exists": True}}}, {"$unwind": "$objections"},
+                "p": "$pitched"},
+        "n": {"$sum": 1}, "seconds": {"$sum": "$durationS"}}}],
+    "callbacks": [{"$match": {"callbackAt": {"$type": "date"}}}, {"$group": {"_id": "$outcome", "n": {"$sum": 1}}}],
+    "latency": _counted("turnLatenciesMs", unwind=True),
+    "firstReply": _counted("firstReplyS"),
+    "verdict": _counted("verdictS"),
+    "objections": [{"$unwind": "$objections"},
                    {"$group": {"_id": {"k": "$objections", "o": "$outcome"}, "n": {"$sum": 1}}}],
     "failures": [{"$match": {"outcome": CallOutcome.FAILED.value}},
                  {"$group": {"_id": {"$ifNull": ["$reason", "no reason recorded"]}, "n": {"$sum": 1}}}],
-    # Calls by outcome, callee zone and UTC hour: one date expression per record. Each grouped row is then
-    # placed in the callee's local weekday and hour, and its UTC day, here (a time zone taken from a field,
+    # Calls by outcome, callee zone and UTC hour (hours since the epoch). Each grouped row is then placed in
+    # the callee's local weekday and hour, and its UTC day, here (a time zone taken from a field,
     # `"timezone": "$calleeTimezone"`, is not supported by every server).
     "time": [{"$group": {"_id": {"o": "$outcome", "z": "$calleeTimezone",
-                                 "t": {"$dateToString": {"format": _HOUR, "date": "$startedAt"}}},
+                                 "h": {"$trunc": [{"$divide": [{"$subtract": ["$startedAt", _EPOCH]}, _HOUR_MS]}]}},
                          "n": {"$sum": 1}}}],
 }
 
@@ -79,6 +90,10 @@ def _zone(name) -> ZoneInfo | None:
         return None
 
 
+def _hour(row: dict) -> datetime:
+    return datetime.fromtimestamp(int(row["_id"]["h"]) * 3600, timezone.utc)
+
+
 def _by_time(f: CallFigures, rows: list[dict]) -> None:
     local: dict[tuple[int, int, CallOutcome], int] = {}
     days: dict[str, dict[CallOutcome, int]] = {}
@@ -87,13 +102,14 @@ def _by_time(f: CallFigures, rows: list[dict]) -> None:
         key, outcome = r["_id"], _outcome(r["_id"]["o"])
         if outcome is None:
             continue
-        day = days.setdefault(key["t"][:10], {})
+        hour = _hour(r)
+        day = days.setdefault(hour.date().isoformat(), {})
         day[outcome] = day.get(outcome, 0) + r["n"]
         if key.get("z") not in zones:
             zones[key.get("z")] = _zone(key.get("z"))
         zone = zones[key.get("z")]
         if zone is not None:
-            there = datetime.strptime(key["t"], _HOUR).replace(tzinfo=timezone.utc).astimezone(zone)
+            there = hour.astimezone(zone)
             slot = (there.weekday(), there.hour, outcome)
             local[slot] = local.get(slot, 0) + r["n"]
     f.by_local_time = local
@@ -103,31 +119,36 @@ def _by_time(f: CallFigures, rows: list[dict]) -> None:
 def _figures(facet: dict, decisions: list[dict]) -> CallFigures:
     f = CallFigures()
     counts: dict[CallOutcome, dict] = {}
-    firsts, lasts = [], []
     for row in facet.get("shape", []):
         key, outcome = row["_id"], _outcome(row["_id"]["o"])
         if outcome is None:
             continue
         c = counts.setdefault(outcome, dict.fromkeys(("calls", "reached_human", "voicemail", "callbacks",
-                                                      "decision_maker", "decision_maker_recorded", "seconds"), 0))
+                                                      "decision_maker", "decision_maker_recorded", "pitched",
+                                                      "pitched_recorded", "seconds"), 0))
         n = row["n"]
         c["calls"] += n
         c["reached_human"] += n if key.get("human") is True else 0
         c["voicemail"] += n if key.get("vm") is True else 0
-        c["callbacks"] += n if key.get("cb") is True else 0
         c["decision_maker"] += n if key.get("dm") is True else 0
         c["decision_maker_recorded"] += n if isinstance(key.get("dm"), bool) else 0
+        c["pitched"] += n if key.get("p") is True else 0
+        c["pitched_recorded"] += n if isinstance(key.get("p"), bool) else 0
         c["seconds"] += float(row["seconds"] or 0)
-        firsts.append(row["first"])
-        lasts.append(row["last"])
+    for row in facet.get("callbacks", []):
+        outcome = _outcome(row["_id"])
+        if outcome in counts:
+            counts[outcome]["callbacks"] += row["n"]
     f.by_outcome = {o: OutcomeCount(**c) for o, c in counts.items()}
-    f.first_call_at = aware(min(firsts)) if firsts else None
-    f.last_call_at = aware(max(lasts)) if lasts else None
-    f.turn_latency_ms = _read_percentiles(facet.get("latency"))
-    f.first_reply_s = _read_percentiles(facet.get("firstReply"))
-    f.verdict_s = _read_percentiles(facet.get("verdict"))
-    f.latency_histogram_ms = {int(r["_id"]): r["n"] for r in sorted(facet.get("histogram", []),
-                                                                    key=lambda r: r["_id"])}
+    turns = _values(facet.get("latency"))
+    f.turn_latency_ms = Percentiles.of(turns)
+    f.first_reply_s = Percentiles.of(_values(facet.get("firstReply")))
+    f.verdict_s = Percentiles.of(_values(facet.get("verdict")))
+    histogram: dict[int, int] = {}
+    for value, n in turns.items():
+        bucket = int(value // LATENCY_BUCKET_MS) * LATENCY_BUCKET_MS
+        histogram[bucket] = histogram.get(bucket, 0) + n
+    f.latency_histogram_ms = dict(sorted(histogram.items()))
     objections: dict[str, list[int]] = {}
     for r in facet.get("objections", []):
         counted = objections.setdefault(r["_id"]["k"], [0, 0])
@@ -170,7 +191,21 @@ class MongoCallStatistics:
                 self.audit.aggregate([{"$match": audit_match},
                                       {"$group": {"_id": {"rule": "$rule", "verdict": "$verdict"},
                                                   "n": {"$sum": 1}}}]).to_list(None))
-        return _figures(facets[0] if facets else {}, decisions)
+            figures = _figures(facets[0] if facets else {}, decisions)
+            hours = [_hour(r) for r in (facets[0] if facets else {}).get("time", [])]
+            if hours:
+                figures.first_call_at, figures.last_call_at = await asyncio.gather(
+                    self._edge(match, min(hours), 1), self._edge(match, max(hours), -1))
+        return figures
+
+    async def _edge(self, match: dict, hour: datetime, direction: int) -> datetime | None:
+        """The first (1) or last (-1) call's time within `hour` (and the window): an indexed range of an hour."""
+        span = dict(match["startedAt"])
+        span["$gte"] = max(span.get("$gte", _EPOCH), stored(hour))
+        span["$lt"] = min(span["$lt"], stored(hour + timedelta(hours=1)))
+        found = await self.records.find({**match, "startedAt": span}, {"startedAt": 1, "_id": 0}) \
+            .sort("startedAt", direction).limit(1).to_list(None)
+        return aware(found[0]["startedAt"]) if found else None
 
     async def recent_calls(self, window: ReportWindow, limit: int) -> list[ListedCall]:
         with mongo_faults("statistics.recent_calls"):
@@ -199,10 +234,7 @@ def _oid(value: str) -> ObjectId | None:
         return None
 
 
-def _read_percentiles(rows: list[dict] | None) -> Percentiles:
-    if not rows:
-        return Percentiles()
-    row = rows[0]
-    p50, p95 = row["p"]
-    return Percentiles(count=row["n"], p50=float(p50), p95=float(p95))
-
+def _values(rows: list[dict] | None) -> dict[float, int]:
+    """value -> occurrences, from rows grouped by value."""
+    return {float(r["_id"]): r["n"] for r in rows or []
+            if isinstance(r["_id"], (int, float)) and not isinstance(r["_id"], bool)}

@@ -174,6 +174,7 @@ class CallRecordDoc(Model):
     decision_maker_reached: Optional[bool] = Field(default=None, key_name="decisionMakerReached")
     first_reply_s: Optional[float] = Field(default=None, key_name="firstReplyS")
     verdict_s: Optional[float] = Field(default=None, key_name="verdictS")
+    pitched: Optional[bool] = None
 
     # The specification's CallRecord {callTime: 1}: the call's time is stored as startedAt (the report's window).
     model_config = {"collection": "call_records",
@@ -192,7 +193,7 @@ class CallRecordDoc(Model):
             transcript_key=r.transcript_key, recording_key=r.recording_key, deferred_until=stored(r.deferred_until),
             reason=r.reason, turn_latencies_ms=list(r.turn_latencies_ms), worker_id=r.worker_id,
             callee_timezone=r.callee_timezone, decision_maker_reached=r.decision_maker_reached,
-            first_reply_s=r.first_reply_s, verdict_s=r.verdict_s,
+            first_reply_s=r.first_reply_s, verdict_s=r.verdict_s, pitched=r.pitched,
         )
 
     def to_domain(self) -> CallRecord:
@@ -208,5 +209,5 @@ class CallRecordDoc(Model):
             deferred_until=aware(self.deferred_until), reason=self.reason,
             turn_latencies_ms=list(self.turn_latencies_ms), worker_id=self.worker_id,
             callee_timezone=self.callee_timezone, decision_maker_reached=self.decision_maker_reached,
-            first_reply_s=self.first_reply_s, verdict_s=self.verdict_s,
+            first_reply_s=self.first_reply_s, verdict_s=self.verdict_s, pitched=self.pitched,
         )

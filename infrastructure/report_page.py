@@ -36,7 +36,8 @@ details{margin:2px 0}summary{cursor:pointer;color:#1565c0}ol.transcript{margin:4
 .agent{color:#0d47a1}.line{color:#78909c}.coach{background:#f3e5f5;border-left:3px solid #8e24aa;padding:2px 8px;
 margin:3px 0;display:block}.bad{color:#b71c1c}
 """
-# Catches any script error into the page (the headless test reads it back) and counts the charts drawn.
+# Catches any script error into the page (the headless test reads it back), counts the charts drawn, and
+# loads each voicemail clip to count those the browser can play (it read their length).
 _SCRIPT = """
 window.addEventListener('error', function (e) {
   var sink = document.getElementById('page-errors');
@@ -50,6 +51,15 @@ window.addEventListener('load', function () {
   });
   document.body.setAttribute('data-charts', String(charts.length));
   document.body.setAttribute('data-charts-shown', String(shown));
+  var clips = document.querySelectorAll('audio'), playable = 0;
+  document.body.setAttribute('data-audio', String(clips.length));
+  document.body.setAttribute('data-audio-playable', '0');
+  clips.forEach(function (a) {
+    a.addEventListener('loadedmetadata', function () {
+      if (a.duration > 0) { playable += 1; document.body.setAttribute('data-audio-playable', String(playable)); }
+    });
+    a.load();
+  });
 });
 """
 

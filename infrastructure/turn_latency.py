@@ -7,8 +7,11 @@ so every call keeps its own figures against the 1.5 s target.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from domain.call_report import nearest_rank
 
 TARGET_MS = 1500.0
 
@@ -24,13 +27,7 @@ def e2e_latency_ms(item: Any) -> float | None:
         return None
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return round(seconds * 1000.0, 1)
-
-
-def _percentile(ordered: list[float], q: float) -> float:
-    # Nearest rank: with a handful of turns per call, interpolation would invent values.
-    rank = max(1, math.ceil(q * len(ordered)))
-    return ordered[rank - 1]
+    return float(round(seconds * 1000.0))  # to the millisecond: the report counts calls per distinct value
 
 
 @dataclass
@@ -53,6 +50,7 @@ class TurnLatencies:
             return {"turns": 0, "p50_ms": None, "p95_ms": None, "max_ms": None, "over_target": 0,
                     "target_ms": self.target_ms}
         ordered = sorted(self.values_ms)
-        return {"turns": len(ordered), "p50_ms": _percentile(ordered, 0.5), "p95_ms": _percentile(ordered, 0.95),
+        counted = Counter(ordered)
+        return {"turns": len(ordered), "p50_ms": nearest_rank(counted, 0.5), "p95_ms": nearest_rank(counted, 0.95),
                 "max_ms": ordered[-1], "over_target": sum(1 for v in ordered if v > self.target_ms),
                 "target_ms": self.target_ms}

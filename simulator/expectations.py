@@ -24,7 +24,7 @@ def _check(key: str, wanted: Any, observed: dict[str, Any]) -> str | None:
         got = observed["outcome"]
         return None if got == wanted.value else f"expected {wanted.value}, got {got}" + (
             f" ({observed['reason']})" if observed.get("reason") else "")
-    if key in ("reached_human", "voicemail_after_beep", "disclosed_ai", "do_not_call", "voicemail_left"):
+    if key in ("reached_human", "voicemail_after_beep", "disclosed_ai", "do_not_call", "voicemail_left", "pitched"):
         got = observed.get(key)
         return None if got is wanted else f"expected {str(wanted).lower()}, got {got if got is None else str(got).lower()}"
     if key == "digits":

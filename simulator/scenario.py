@@ -28,7 +28,7 @@ DECISIONS = ("accept", "decline", "callback", "opt_out")
 ROLES = ("receptionist", "decision_maker")
 EXPECT_KEYS = ("outcome", "reached_human", "digits", "max_digits", "meeting_within", "no_meeting",
                "voicemail_after_beep", "disclosed_ai", "do_not_call", "deferred_until", "voicemail_left", "objections",
-               "callback_scheduled_at", "captured", "said", "not_said", "event")
+               "callback_scheduled_at", "captured", "said", "not_said", "event", "pitched")
 GIVES = ("decision_maker", "direct_line", "extension", "best_time", "email")
 KNOWN = ("decision_maker", "direct_line", "extension", "best_time")
 _NODE_FIELDS = {
@@ -426,7 +426,7 @@ def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
             except ValueError as exc:
                 raise r.fail(path, str(exc)) from None
         elif key in ("reached_human", "no_meeting", "voicemail_after_beep", "disclosed_ai", "do_not_call",
-                     "voicemail_left"):
+                     "voicemail_left", "pitched"):
             out[key] = r.boolean(value, path)
         elif key in ("digits", "objections"):
             if not isinstance(value, list):

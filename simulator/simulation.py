@@ -322,6 +322,7 @@ class Simulation:
             "digits": list(record.digits) if record else [],
             "meeting": {"start": meeting.start.isoformat(), "end": meeting.end.isoformat()} if meeting else None,
             "voicemail_left": bool(record and record.voicemail_left),
+            "pitched": record.pitched if record else None,
             "voicemail_after_beep": record.voicemail_after_beep if record else None,
             "disclosed_ai": bool(record and record.disclosed_ai),
             "do_not_call": on_list,

@@ -48,10 +48,15 @@ def _record(rnd: random.Random, campaign_id: str, started: datetime, index: int)
     human = talked or (outcome is CallOutcome.FAILED and rnd.random() < 0.3) or \
         (outcome is CallOutcome.IVR_DEAD_END and rnd.random() < 0.1)
     objections = rnd.sample(OBJECTIONS, rnd.choice((0, 0, 1, 1, 2, 3))) if talked else []
-    latencies = [round(rnd.lognormvariate(6.8, 0.45), 1) for _ in range(rnd.randint(1, 8))] if talked else []
+    latencies = [float(round(rnd.lognormvariate(6.8, 0.45))) for _ in range(rnd.randint(1, 8))] if talked else []
     dm: bool | None = None
     if talked and rnd.random() < 0.7:
         dm = outcome is not CallOutcome.GATEKEEPER_BLOCKED
+    # Whether the offer was put to a person: every booked call, some other conversations; unrecorded on about
+    # one record in ten (written before calls recorded it).
+    pitched: bool | None = outcome is CallOutcome.MEETING_BOOKED or (talked and rnd.random() < 0.6)
+    if rnd.random() < 0.1:
+        pitched = None
     return CallRecord(
         call_id=f"seed-{index:06d}", campaign_id=campaign_id, step=rnd.randint(0, 3), outcome=outcome,
         started_at=started, ended_at=started + timedelta(seconds=duration), reached_human=human,
@@ -61,10 +66,20 @@ def _record(rnd: random.Random, campaign_id: str, started: datetime, index: int)
         reason=rnd.choice(FAILURE_REASONS) if outcome is CallOutcome.FAILED else None,
         turn_latencies_ms=latencies, worker_id=f"worker-{index % 3}",
         callee_timezone=rnd.choice(ZONES) if dialed or rnd.random() < 0.5 else None,
-        decision_maker_reached=dm,
+        decision_maker_reached=dm, pitched=pitched,
         first_reply_s=round(rnd.uniform(0.4, 2.5), 3) if human and rnd.random() < 0.8 else None,
         verdict_s=round(rnd.uniform(0.5, 6.0), 3) if outcome.answered and rnd.random() < 0.5 else None,
     )
+
+
+EDGE_GAP = timedelta(minutes=10)
+
+
+def _clear_of_day_edges(at: datetime, now: datetime) -> datetime:
+    """`at`, moved out of the EDGE_GAP after each whole day back from `now`: a report run minutes after
+    seeding (`--since 3d` from its own, later clock) then counts exactly the records a test counts from `now`."""
+    into_day = (now - at) % timedelta(days=1)
+    return at - EDGE_GAP if into_day > timedelta(days=1) - EDGE_GAP else at
 
 
 async def seed(database, n: int, now: datetime, *, window: timedelta = timedelta(days=7), outside: int = 300,
@@ -91,7 +106,7 @@ async def seed(database, n: int, now: datetime, *, window: timedelta = timedelta
     span = int((window - timedelta(hours=2)).total_seconds())
     records = []
     for i in range(n):
-        started = now - timedelta(hours=1, seconds=rnd.randint(0, span))
+        started = _clear_of_day_edges(now - timedelta(hours=1, seconds=rnd.randint(0, span)), now)
         records.append(_record(rnd, rnd.choice(campaign_ids), started, i))
     for i in range(outside):
         started = now - window - timedelta(days=1, seconds=rnd.randint(0, 86400 * 20))
@@ -100,7 +115,7 @@ async def seed(database, n: int, now: datetime, *, window: timedelta = timedelta
     for i in range(n // 20 + outside // 10):
         rule = rnd.choice(list(RULES))
         inside = i < n // 20
-        at = now - timedelta(hours=1, seconds=rnd.randint(0, span)) if inside else \
+        at = _clear_of_day_edges(now - timedelta(hours=1, seconds=rnd.randint(0, span)), now) if inside else \
             now - window - timedelta(days=2, seconds=rnd.randint(0, 86400))
         decisions.append({"campaignId": rnd.choice(campaign_ids), "step": 0, "verdict": RULES[rule], "rule": rule,
                           "reason": "seeded", "decidedAt": at.replace(tzinfo=None), "until": None, "inputs": {}})

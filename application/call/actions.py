@@ -89,6 +89,7 @@ class CallActions:
         return "recording: say the voicemail message now, once, then end the call"
 
     async def check_availability(self, within: list[Interval] | None = None) -> SchedulingAnswer:
+        self.progress.pitched = True  # times are offered to someone who took up the offer (domain.pitch)
         with self.stages.stage("booking", action="propose"):
             answer = await self.scheduler.offers(within=within)
         self._follow_up(answer)
@@ -97,6 +98,7 @@ class CallActions:
     async def book_meeting(self, start: datetime, attendee_email: str | None = None) -> SchedulingAnswer:
         if start.tzinfo is None:
             raise ToolRefused("start must carry a UTC offset, e.g. 2026-03-11T09:00:00-05:00")
+        self.progress.pitched = True
         with self.stages.stage("booking", action="book"):
             answer = await self.scheduler.book(start, attendee_email=attendee_email or None)
         if answer.booked is not None:

@@ -8,7 +8,7 @@ the agent (`connect`) and then only feeds it what happens on the line and carrie
     verdict (a detector's, or the words)  human, menu, voicemail, full mailbox, carrier    HangUp
                                           a call screener                   Reply(say who calls and why)
     callee_words / prompt_ended / hear_prompt   the phone-tree fast path presses keys (controls)
-    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party
+    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party, the pitch
     line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up;
                                           after a call screener: silence until nobody picked up
                                                                                Reply(instructions) / HangUp
@@ -51,6 +51,7 @@ from domain.coaching import Guidance
 from domain.contact import Contact
 from domain.menu_reader import read_menu
 from domain.outcomes import CallOutcome
+from domain.pitch import gives_pitch
 from domain.script import Script
 from domain.voicemail import VoicemailStep
 from domain.voicemail_detector import Answerer, GreetingVerdict, classify_greeting, names_the_message_box
@@ -280,6 +281,9 @@ class CallCore:
         self.coach.heard(self.progress.transcript[-1])
         if agent_line_discloses(text):
             self.progress.disclosed_ai = True
+        if self.party is Answerer.HUMAN and not self.progress.pitched \
+                and gives_pitch(text, self.brief.lines["introduction"]):
+            self.progress.pitched = True  # a voicemail box or a menu hears no pitch
         self._party_words = []
 
     def line_audio(self, pcm: bytes) -> Action | None:

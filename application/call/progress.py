@@ -63,6 +63,7 @@ class CallProgress:
     opt_out_asked: bool = False  # the callee asked not to be called again
     # What the report measures (None: not observed on this call).
     decision_maker_reached: bool | None = None
+    pitched: bool = False  # the offer was put to a person (domain.pitch)
     verdict_s: float | None = None  # the human/machine verdict's delay, as the detector reports it
     callee_first_words_at: datetime | None = None
     agent_first_reply_at: datetime | None = None  # the agent's first words after the callee's
@@ -172,5 +173,5 @@ class CallProgress:
             callback_at=self.callback_at, next_step=self.next_step, objections=list(self.objections), reason=reason,
             front_desk=self.front_desk,
             report=report or {}, decision_maker_reached=self.decision_maker_reached, first_reply_s=self.first_reply_s,
-            verdict_s=self.verdict_s,
+            verdict_s=self.verdict_s, pitched=self.pitched,
         )

@@ -55,6 +55,7 @@ class CallResult:
     decision_maker_reached: bool | None = None
     first_reply_s: float | None = None  # the callee's first words to the agent's first words
     verdict_s: float | None = None  # the answer to the human/machine verdict
+    pitched: bool | None = None  # the offer was put to a person (None: a line that does not track it)
 
 
 # Called by the adapter right before the phone actually rings: from then on the

@@ -13,8 +13,6 @@ from application.manage_dnc import InvalidPhoneNumber, normalise_phone
 from domain.personal_data import mask_phone
 from domain.retention_policy import RetentionPolicy
 from entrypoints.cli.session import EnvFile, run, settings_for
-from infrastructure.s3_lifecycle import (S3BucketLifecycle, describe_encryption, differences,
-                                         encryption_differences, retention_rule)
 from infrastructure.settings import Settings
 
 storage_app = typer.Typer(help="The call recordings bucket.", no_args_is_help=True)
@@ -36,6 +34,10 @@ def lifecycle(
 ) -> None:
     """The bucket's retention rules (infrequent access, deep archive, then expiry, for the calls prefix)
     and its default encryption (SSE-KMS with S3_KMS_KEY_ID, else AES256)."""
+    # aiobotocore (and aiohttp under it) takes a second to import: only this command pays for it.
+    from infrastructure.s3_lifecycle import (S3BucketLifecycle, describe_encryption, differences,
+                                             encryption_differences, retention_rule)
+
     if apply == show:
         raise typer.BadParameter("give exactly one of --apply or --show")
     settings = settings_for(env_file)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import sys
 
 from application.errors import DependencyUnavailable, TransientFault
 
@@ -27,37 +28,28 @@ class FaultKind(enum.Enum):
 
 def _exception_types(base: tuple[type[BaseException], ...],
                      table: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[type[BaseException], ...]:
-    """`base` plus the named exception classes of the drivers that are installed."""
+    """`base` plus the named exception classes of the drivers imported so far. A driver nobody imported
+    raised nothing, so a command that never touches aiohttp or S3 does not pay for importing them here."""
     found = list(base)
     for module, names in table:
-        try:
-            mod = __import__(module, fromlist=list(names))
-        except ImportError:
-            continue
-        found.extend(getattr(mod, n) for n in names if hasattr(mod, n))
+        mod = sys.modules.get(module)
+        if mod is not None:
+            found.extend(getattr(mod, n) for n in names if hasattr(mod, n))
     return tuple(found)
 
 
-def _network_types() -> tuple[type[BaseException], ...]:
-    return _exception_types((ConnectionError,), (
-        ("aiohttp", ("ClientConnectionError", "ServerDisconnectedError")),
-        ("redis.exceptions", ("ConnectionError",)),
-        ("pymongo.errors", ("AutoReconnect", "ConnectionFailure")),
-        ("botocore.exceptions", ("EndpointConnectionError", "ConnectionClosedError")),
-        ("httpx", ("TransportError",))))
-
-
-def _timeout_types() -> tuple[type[BaseException], ...]:
-    return _exception_types((TimeoutError, asyncio.TimeoutError), (
-        ("pymongo.errors", ("NetworkTimeout", "ServerSelectionTimeoutError")),
-        ("redis.exceptions", ("TimeoutError",)),
-        ("aiohttp", ("ServerTimeoutError",)),
-        ("botocore.exceptions", ("ReadTimeoutError", "ConnectTimeoutError")),
-        ("httpx", ("TimeoutException",))))
-
-
-_NETWORK = _network_types()
-_TIMEOUT = _timeout_types()
+_NETWORK_DRIVERS = (
+    ("aiohttp", ("ClientConnectionError", "ServerDisconnectedError")),
+    ("redis.exceptions", ("ConnectionError",)),
+    ("pymongo.errors", ("AutoReconnect", "ConnectionFailure")),
+    ("botocore.exceptions", ("EndpointConnectionError", "ConnectionClosedError")),
+    ("httpx", ("TransportError",)))
+_TIMEOUT_DRIVERS = (
+    ("pymongo.errors", ("NetworkTimeout", "ServerSelectionTimeoutError")),
+    ("redis.exceptions", ("TimeoutError",)),
+    ("aiohttp", ("ServerTimeoutError",)),
+    ("botocore.exceptions", ("ReadTimeoutError", "ConnectTimeoutError")),
+    ("httpx", ("TimeoutException",)))
 
 
 def http_status(exc: BaseException) -> int | None:
@@ -78,7 +70,7 @@ def classify(exc: BaseException) -> FaultKind:
     if isinstance(exc, DependencyUnavailable):
         return FaultKind.UNAVAILABLE
     # Timeouts first: several libraries make their timeout a subclass of their connection error.
-    if isinstance(exc, _TIMEOUT):
+    if isinstance(exc, _exception_types((TimeoutError, asyncio.TimeoutError), _TIMEOUT_DRIVERS)):
         return FaultKind.TIMEOUT
     status = http_status(exc)
     if status is not None:
@@ -88,7 +80,7 @@ def classify(exc: BaseException) -> FaultKind:
             return FaultKind.CLIENT
         if status >= 500:
             return FaultKind.SERVER
-    if isinstance(exc, _NETWORK):
+    if isinstance(exc, _exception_types((ConnectionError,), _NETWORK_DRIVERS)):
         return FaultKind.NETWORK
     if isinstance(exc, TransientFault):
         # An adapter already judged it transient; its cause says how.

@@ -107,6 +107,7 @@ def expected_figures(seeded, now: datetime, since: timedelta, batch: str | None)
     minutes = sum((r.ended_at - r.started_at).total_seconds() for r in dialed) / 60
     per_min = sum(float(v) for v in PRICES.values())
     dm_recorded = [r for r in rs if r.decision_maker_reached is not None]
+    pitch_recorded = [r for r in rs if r.pitched is not None]
     return {
         "calls": len(rs),
         "outcomes": dict(outcome),
@@ -117,7 +118,9 @@ def expected_figures(seeded, now: datetime, since: timedelta, batch: str | None)
         "verdict": (len(verdict), nearest_rank(verdict, 0.5), nearest_rank(verdict, 0.95)),
         "histogram": {str(k): v for k, v in hist.items()},
         "funnel": [len(dialed), len(answered), sum(r.reached_human for r in answered),
-                   sum(bool(r.decision_maker_reached) for r in dm_recorded) if dm_recorded else None, None, booked],
+                   sum(bool(r.decision_maker_reached) for r in dm_recorded) if dm_recorded else None,
+                   sum(bool(r.pitched) for r in pitch_recorded) if pitch_recorded else None, booked],
+        "funnel_notes": (len(dm_recorded), len(pitch_recorded), len(dialed)),
         "voicemails": sum(r.voicemail_left for r in rs),
         "callbacks_scheduled": sum(r.callback_at is not None for r in rs),
         "objections": {k: {"calls": c, "booked": b} for k, (c, b) in objections.items()},
@@ -169,6 +172,10 @@ def test_every_figure_equals_the_one_computed_from_the_seeded_records(seeded_db,
     assert (got["verdict_s"]["calls"], got["verdict_s"]["p50"], got["verdict_s"]["p95"]) == want["verdict"]
     assert criteria["uptime in business hours"]["passed"] is None
     assert [s["calls"] for s in got["funnel"]] == want["funnel"]
+    dm_recorded, pitch_recorded, dialed = want["funnel_notes"]
+    assert got["funnel"][3]["note"] == f"recorded on {dm_recorded} of {dialed} dialed calls"
+    assert got["funnel"][4]["note"] == f"recorded on {pitch_recorded} of {dialed} dialed calls"
+    assert 0 < want["funnel"][4] < pitch_recorded  # the seed pitched on some calls, not all
     assert [s["stage"] for s in got["funnel"]] == ["dialed", "answered", "reached a person",
                                                    "reached the decision maker", "pitched", "booked"]
     assert got["voicemails_left"] == want["voicemails"]
@@ -182,6 +189,7 @@ def test_every_figure_equals_the_one_computed_from_the_seeded_records(seeded_db,
     assert got["compliance"]["decisions_by_rule"] == want["decisions"]
     assert got["compliance"]["opted_out"] == want["outcomes"].get("opted_out", 0)
     assert got["compliance"]["deferred"] == sum(v.get("defer", 0) for v in want["decisions"].values())
+    assert got["compliance"]["skipped"] == sum(v.get("skip", 0) for v in want["decisions"].values())
     assert got["failures_by_reason"] == want["failures"]
     costs = got["costs"]
     assert costs["dialed_minutes"] == pytest.approx(want["minutes"], rel=1e-12)

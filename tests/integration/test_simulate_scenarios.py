@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,14 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
         1 for r in runs if r.observed["outcome"] == "wrong_number")
     assert figures.total("decision_maker") >= figures.outcome_calls(CallOutcome.MEETING_BOOKED) > 0
     assert figures.first_reply_s.count == 0  # the simulated clock does not model the agent's reply time
+    # The pitch (issue 17): the core records it on every call it ran; the report counts the calls that pitched.
+    pitched = [r for r in runs if r.observed["pitched"]]
+    assert all(r.observed["pitched"] for r in runs if r.observed["outcome"] == "meeting_booked")
+    assert not any(r.observed["pitched"] for r in runs if not r.observed["reached_human"])
+    funnel = {s.name: s.calls for s in simulation.report.report.funnel}
+    assert funnel["pitched"] == len(pitched) == figures.total("pitched") > 0
+    assert figures.total("pitched_recorded") == sum(1 for r in runs if r.observed["pitched"] is not None) \
+        > len(pitched)
     page = tmp_path / "report.html"
     write_html(runs, page, simulation.report)
     text = page.read_text()
@@ -98,8 +107,13 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
         for n in r.scenario.line.values())}
     assert {"voicemail-with-beep", "hold-then-voicemail"} <= reached_a_box
     assert text.count("<audio controls") == len(reached_a_box)
+    # Each call's objections are listed with it.
+    calls = re.findall(r"<details id=call-\d+>.*?</details>", text, flags=re.S)
+    for run in objected:
+        listed = "objections: " + ", ".join(run.observed["objections"])
+        assert any(run.scenario.id in call and listed in call for call in calls), run.scenario.id
     assert "CDT" in text or "CST" in text  # the practices' own zones
-    check_in_chromium(page, tmp_path)
+    check_in_chromium(page, tmp_path, audio=len(reached_a_box))
 
 
 def _tree(scenario) -> dict:

@@ -1,12 +1,14 @@
 """The report's rules (domain/call_report.py): rates, targets, funnel and costs, for any counts."""
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import datetime, timezone
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.call_report import CallFigures, CallReport, OutcomeCount, Prices
+from domain.call_report import CallFigures, CallReport, OutcomeCount, Percentiles, Prices, nearest_rank
 from domain.outcomes import CallOutcome
 
 NOW = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)
@@ -17,9 +19,10 @@ PRICES = Prices(telephony_per_min=0.02, realtime_per_min=0.3, livekit_per_min=0.
 def outcome_counts(draw) -> OutcomeCount:
     calls = draw(st.integers(0, 500))
     part = st.integers(0, calls)
-    recorded = draw(part)
+    recorded, pitch_recorded = draw(part), draw(part)
     return OutcomeCount(calls=calls, reached_human=draw(part), voicemail=draw(part), callbacks=draw(part),
                         decision_maker=draw(st.integers(0, recorded)), decision_maker_recorded=recorded,
+                        pitched=draw(st.integers(0, pitch_recorded)), pitched_recorded=pitch_recorded,
                         seconds=draw(st.floats(0, 1e6)))
 
 
@@ -45,7 +48,20 @@ def test_the_funnel_never_widens(f):
     stages = {s.name: s.calls for s in report.funnel}
     assert stages["dialed"] >= stages["answered"] >= stages["reached a person"] >= 0
     assert stages["answered"] >= stages["booked"]
-    assert stages["pitched"] is None  # no call records it
+    recorded = sum(c.pitched_recorded for c in f.by_outcome.values())
+    if recorded:
+        assert stages["pitched"] == sum(c.pitched for c in f.by_outcome.values())
+    else:
+        assert stages["pitched"] is None  # no call in the window recorded it: "not recorded", never 0
+
+
+@given(st.lists(st.integers(0, 50).map(float), min_size=0, max_size=200), st.sampled_from([0.01, 0.5, 0.95, 1.0]))
+def test_percentiles_from_counted_values_are_the_nearest_rank_of_the_values(values, q):
+    counted = dict(Counter(values))
+    ordered = sorted(values)
+    want = ordered[max(1, math.ceil(q * len(ordered))) - 1] if ordered else None
+    assert nearest_rank(counted, q) == want
+    assert Percentiles.of(counted).count == len(values)
 
 
 @given(figures)

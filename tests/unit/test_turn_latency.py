@@ -14,8 +14,9 @@ def reply(seconds, role="assistant"):
     return llm.ChatMessage(role=role, content=["hello"], metrics=metrics)
 
 
-def test_the_assistant_turn_latency_is_read_in_milliseconds():
-    assert e2e_latency_ms(reply(0.8345)) == 834.5
+def test_the_assistant_turn_latency_is_read_to_the_millisecond():
+    assert e2e_latency_ms(reply(0.8346)) == 835.0
+    assert e2e_latency_ms(reply(0.8344)) == 834.0
 
 
 @pytest.mark.parametrize("item", [

@@ -2,8 +2,10 @@
 
 Run from the repository root:  python -m benchmarks.real_phone_lines [--misses]
 
-The corpus is benchmarks/phone_tree_corpus/real_prompts.yaml (every prompt
-names its public source). Each prompt is decided by domain.line_reading.read_line
+Two corpora, each prompt naming its public source:
+benchmarks/phone_tree_corpus/real_prompts.yaml (the rules were written beside
+it) and benchmarks/phone_tree_corpus/held_out_prompts.yaml (gathered after the
+rules, from sources not used to write them). Each prompt is decided by domain.line_reading.read_line
 (the rule the calls use) in its clean form and in every as-recognized form of
 benchmarks/recognized_speech.py. Prints the accuracy per category and form, and
 the time from the last word of a prompt to the decision (the read_line call on
@@ -31,6 +33,7 @@ from benchmarks.recognized_speech import FORMS, recognized_forms
 from domain.line_reading import LineAction, LineDecision, read_line
 
 CORPUS = Path(__file__).parent / "phone_tree_corpus" / "real_prompts.yaml"
+HELD_OUT = Path(__file__).parent / "phone_tree_corpus" / "held_out_prompts.yaml"
 CATEGORIES = ("menu", "voicemail", "mailbox", "carrier", "screener", "human", "spanish")
 _NOT_COMMITTED = (LineAction.LISTEN, LineAction.STAY, LineAction.WAIT_FOR_BEEP)
 
@@ -80,15 +83,12 @@ def evaluate(prompts: list[dict], timings: list[float] | None = None
     return {k: (v[0], v[1]) for k, v in counts.items()}, misses
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--misses", action="store_true", help="list every wrong decision")
-    args = parser.parse_args()
-    prompts = load_prompts()
+def report(title: str, prompts: list[dict], show_misses: bool) -> None:
+    """Print one corpus's accuracy per category and form, and its decision times."""
     timings: list[float] = []
     counts, misses = evaluate(prompts, timings)
     forms = ("clean",) + FORMS
-    print(f"Real phone-line prompts: {len(prompts)} "
+    print(f"{title}: {len(prompts)} prompts "
           f"({sum(not p.get('paraphrased') for p in prompts)} quoted whole, "
           f"{sum(bool(p.get('paraphrased')) for p in prompts)} assembled from their source)")
     print(f"  {'category':10s} {'prompts':>7s} " + " ".join(f"{f:>9s}" for f in forms))
@@ -101,12 +101,21 @@ def main() -> None:
         print(f"  {category:10s} {n:7d} " + " ".join(cells))
     right = sum(r for r, _ in counts.values())
     total = sum(t for _, t in counts.values())
-    print(f"  all decisions: {right}/{total} = {right / total:.1%}")
-    print(f"Time from the last word of a prompt to the decision ({len(timings)} prompts): "
+    clean_right = sum(r for (_, form), (r, _) in counts.items() if form == "clean")
+    print(f"  all decisions: {right}/{total} = {right / total:.1%} (clean only: {clean_right}/{len(prompts)})")
+    print(f"  time from the last word of a prompt to the decision ({len(timings)} prompts): "
           f"median {statistics.median(timings):.0f} us, p95 {_pct(timings, 0.95):.0f} us, max {max(timings):.0f} us")
-    if args.misses:
+    if show_misses:
         for category, form, pid, want, got in misses:
             print(f"  miss: {category}/{form} {pid}: expected {'/'.join(want)}, got {got}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true", help="list every wrong decision")
+    args = parser.parse_args()
+    report("Real phone-line prompts (rules written beside them)", load_prompts(CORPUS), args.misses)
+    report("Held-out prompts (gathered after the rules, from other sources)", load_prompts(HELD_OUT), args.misses)
 
 
 if __name__ == "__main__":

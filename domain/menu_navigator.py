@@ -99,7 +99,9 @@ DEFAULT_AVOID: tuple[str, ...] = (
     "medications", "lab", "labs", "laboratory", "test results", "results", "billing", "bill",
     "payment", "payments", "pay", "balance", "statement", "fax", "physician", "physicians",
     "provider", "providers", "hospital", "hospitals", "referring", "records", "medical records",
-    "radiology", "imaging", "x-ray", "espanol", "español", "spanish", "directory", "dial by name",
+    "radiology", "imaging", "x-ray", "espanol", "español", "spanish", "mandarin", "cantonese", "chinese",
+    "vietnamese", "korean", "russian", "arabic", "tagalog", "portuguese", "french", "creole", "polish", "hindi",
+    "other languages", "directory", "dial by name",
     "leave a message", "voicemail", "voice mail", "mailbox", "after hours", "answering service",
     "hours", "directions", "address", "location", "locations", "cancel", "confirm", "reschedule",
     "insurance verification", "pre-authorization", "prior authorization", "authorization",
@@ -110,6 +112,8 @@ DEFAULT_AVOID: tuple[str, ...] = (
 # Emergencies, and lines that page a clinician on call, are never taken.
 DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911", "urgent", "on-call", "on call", "page the",
                                   "to page", "life-threatening")
+# Said to an open speech prompt ("briefly, tell me the reason for your call"): whom the call is for, then a person.
+OPEN_PROMPT_REPLIES: tuple[str, ...] = ("office manager", "representative")
 _NOT_URGENT = re.compile(r"\bno(?:n|t)[- ]?urgent\b")
 # A line that says it is a message box is avoided even when it names the manager.
 DEFAULT_MESSAGE_LINES: tuple[str, ...] = (
@@ -160,6 +164,12 @@ class TargetPolicy:
     def best_rank(self) -> int:
         """The rank of the first decision-maker tier: heard in full, it is pressed at once."""
         return 1
+
+    @property
+    def person_rank(self) -> int:
+        """The worst rank that still reaches a person: the operator tier's, or the first tier's without one."""
+        names = [t.name for t in self.tiers]
+        return names.index("operator") + 1 if "operator" in names else self.best_rank
 
     @property
     def neutral_rank(self) -> int:
@@ -277,7 +287,12 @@ class _MenuState:
     tried: set[str] = field(default_factory=set)  # keys / words taken here
     dead: set[str] = field(default_factory=set)
     visits: int = 1
-    tie_waited: bool = False  # the menu offered equally good options once and the navigator waited
+    tie_waits: int = 0  # times the menu offered equally good options and the navigator waited for its timeout
+
+
+def _tied_names(options: Sequence[MenuOption]) -> str:
+    """The tied options as "1 (for x) and 2 (for y)", sorted so that the text does not depend on menu order."""
+    return " and ".join(sorted(f"{_handle(o)} ({o.phrase or 'no phrase'})" for o in options))
 
 
 def _handle(option: MenuOption) -> str:
@@ -305,6 +320,7 @@ class MenuNavigator:
         self._extension_sent = False
         self._data_prompts: dict[str, int] = {}  # data-entry prompt -> times heard
         self._unoffered: set[str] = set()  # keys pressed that no menu offered
+        self._open_answers = 0  # replies given to open speech prompts in this call
         self.presses: list[str] = []  # every key / word sent, in order
 
     # -- caller events ---------------------------------------------------
@@ -380,6 +396,10 @@ class MenuNavigator:
 
         looping = state is not None and state.visits > 1
         best = min(scored, key=lambda s: (s[0], s[1], s[2].kind is not OptionKind.STAY), default=None)
+        if menu.open_prompt and final and (best is None or best[0] > self.policy.person_rank):
+            # "Briefly, tell me the reason for your call": say whom the call is for, unless an offered example
+            # already leads to a person (a speech system understands its own examples best).
+            return self._answer_open_prompt(menu)
         if best is not None:
             rank, meaning, option = best
             early = rank <= self.policy.best_rank and option.complete
@@ -388,19 +408,16 @@ class MenuNavigator:
                           and OptionKind.STAY not in (o.kind, option.kind)]
                 if rivals and not final:
                     return NavDecision(NavAction.WAIT, reason="equally good options so far; waiting for the rest")
-                if rivals and state is not None and state.tie_waited:
-                    return self._take(state, option, (
-                        f"the menu came back after waiting: options {_handle(option)} and {_handle(rivals[0])} "
-                        f"still mean the same to this call ({option.phrase or 'no phrase'} / "
-                        f"{rivals[0].phrase or 'no phrase'}); taking {_handle(option)}, the first said"))
+                if rivals and state is not None and state.tie_waits:
+                    return self._break_tie(menu, state, [option, *rivals], scored)
                 if rivals:
                     self._decided = True
                     if state is not None:
-                        state.tie_waited = True
+                        state.tie_waits += 1
                     return NavDecision(NavAction.WAIT, reason=(
-                        f"options {_handle(option)} and {_handle(rivals[0])} ({option.phrase or 'no phrase'} / "
-                        f"{rivals[0].phrase or 'no phrase'}) mean the same to this call; no meaning separates "
-                        "them and order never does: waiting for the menu's timeout"))
+                        f"options {_tied_names([option, *rivals])} mean the same to this call; no meaning "
+                        "separates them and order never does: waiting for the menu's timeout (an operator or "
+                        "the menu again)"))
                 why = f"{self.policy.tier_name(rank)} option {_handle(option)} ({option.phrase or 'no phrase'})"
                 if looping:
                     why = f"loop: same menu again, next best is {why}"
@@ -445,6 +462,74 @@ class MenuNavigator:
             return (self.policy.neutral_rank, 0) if answered else (self.policy.avoid_rank, 0)
         return self.policy.rank_detail(option.phrase or "")
 
+    def _break_tie(self, menu: Menu, state: _MenuState, tied: list[MenuOption],
+                   scored: list[tuple[int, int, MenuOption]]) -> NavDecision:
+        """The menu came back with options that still mean the same: decide by meaning, never by their order.
+
+        Tied options that can lead somewhere useful: an operator first (staying on the
+        line, or an operator option not yet tried); else one of them, the lowest key
+        first, so that the order they were said in never matters (the next visit takes
+        the next). Tied options that lead nowhere useful (lines to avoid): wait for the
+        timeout once more (many systems send it to an operator), then 0, which may not
+        have been offered, unless 0 is forbidden or spent; else give up.
+        """
+        names = _tied_names(tied)
+        rank = self._score(menu, tied[0])[0]
+        if rank is not None and rank < self.policy.avoid_rank:
+            operator = [o for r, _m, o in scored if o not in tied and
+                        (o.kind is OptionKind.STAY or self.policy.tier_name(r) == "operator")]
+            if operator:
+                chosen = min(operator, key=lambda o: (o.kind is not OptionKind.STAY, o.key is None, _handle(o)))
+                return self._take(state, chosen, (
+                    f"the menu came back and options {names} still mean the same to this call: "
+                    f"taking the operator ({_handle(chosen)}, {chosen.phrase or 'no phrase'})"))
+            chosen = min(tied, key=lambda o: (o.key is None, _handle(o)))
+            return self._take(state, chosen, (
+                f"the menu came back and options {names} still mean the same to this call; no operator offered: "
+                f"trying them lowest key first (never by the order said), {_handle(chosen)} now"))
+        if state.tie_waits < 2:
+            state.tie_waits += 1
+            self._decided = True
+            return NavDecision(NavAction.WAIT, reason=(
+                f"the menu came back and options {names} are lines to avoid that mean the same: waiting for the "
+                "timeout once more"))
+        zero_forbidden = any(o.key == "0" and (o.kind is OptionKind.EMERGENCY or self._score(menu, o)[0] is None)
+                             for o in menu.options)
+        if not zero_forbidden and "0" not in state.tried and "0" not in state.dead:
+            self._decided = True
+            state.tried.add("0")
+            self.presses.append("0")
+            offered = any(o.key == "0" for o in menu.options)
+            return NavDecision(NavAction.BACK_OUT, digits="0", reason=(
+                f"the menu came back and options {names} mean the same and lead nowhere useful: pressing "
+                f"0{'' if offered else ', which was not offered,'} for an operator"))
+        self._decided = True
+        return NavDecision(NavAction.GIVE_UP, reason=(
+            f"options {names} lead nowhere useful and 0 is spent or forbidden"))
+
+    def _answer_open_prompt(self, menu: Menu) -> NavDecision:
+        """An open speech prompt: say whom the call is for; said again, ask for a person; then 0, then give up."""
+        self._decided = True
+        self._open_answers += 1
+        n = self._open_answers
+        if n <= len(OPEN_PROMPT_REPLIES):
+            reply = OPEN_PROMPT_REPLIES[n - 1]
+            self.presses.append(f"say:{reply}")
+            return NavDecision(NavAction.SAY, say=reply, reason=(
+                f"open speech prompt ({menu.open_prompt}): saying whom the call is for" if n == 1 else
+                f"open speech prompt ({menu.open_prompt}) again: asking for a person"))
+        zero = self._unoffered_zero(f"open speech prompt ({menu.open_prompt}) did not understand the replies")
+        return zero or NavDecision(NavAction.GIVE_UP, reason=f"open speech prompt ({menu.open_prompt}) keeps coming back")
+
+    def _unoffered_zero(self, why: str) -> NavDecision | None:
+        """Press 0, which no menu offered, once per call (most systems route it to an operator); None after that."""
+        if "0" in self._unoffered:
+            return None
+        self._unoffered.add("0")
+        self.presses.append("0")
+        return NavDecision(NavAction.BACK_OUT, digits="0",
+                           reason=f"{why}: pressing 0, which was not offered, to reach an operator")
+
     def _data_entry(self, menu: Menu) -> NavDecision:
         """A prompt asking for data (an account number, a date of birth): never answered.
 
@@ -459,13 +544,9 @@ class MenuNavigator:
         if heard == 1:
             return NavDecision(NavAction.WAIT, reason=f"data-entry prompt ({key}): nothing to enter; not answering it, "
                                                       "waiting for the system to move on")
-        if heard == 2 and "0" not in self._unoffered:
-            self._unoffered.add("0")
-            self.presses.append("0")
-            return NavDecision(NavAction.BACK_OUT, digits="0", reason=(
-                f"data-entry prompt ({key}) again and no offered option leads anywhere: pressing 0, "
-                "which was not offered, to reach an operator"))
-        return NavDecision(NavAction.GIVE_UP, reason=f"data-entry prompt ({key}) keeps coming back")
+        zero = self._unoffered_zero(f"data-entry prompt ({key}) again and no offered option leads anywhere") \
+            if heard == 2 else None
+        return zero or NavDecision(NavAction.GIVE_UP, reason=f"data-entry prompt ({key}) keeps coming back")
 
     def _state_for(self, menu: Menu) -> _MenuState | None:
         fp = menu.fingerprint()

@@ -10,11 +10,15 @@ an option:
 - digits as words ("press four"), "press star" / "press the pound key" (* and #)
 - "select option 3", "dial extension 204"
 - speech menus: "say billing", "press 2 or say billing", "you can say things
-  like appointments, billing or office manager"
+  like appointments, billing or office manager", "you can say billing, refills,
+  or something else"
 - "stay on the line to speak with the receptionist" (an option with no key)
 - "if you know your party's extension, dial it now" (`extension_prompt`)
 - "to repeat these options press 9" (`repeat_key`), "dial 911" (an emergency
   instruction, never an option to take)
+- open speech prompts: "please tell me briefly the reason for your call", "in a
+  few words, what are you calling about?" (`open_prompt`: the caller answers in
+  its own words)
 
 The reader is pure and stateless; feed it the whole prompt heard so far (a
 prompt cut in two by the transcriber is read by passing the joined text).
@@ -69,6 +73,7 @@ class Menu:
     repeat_key: str | None = None
     back_key: str | None = None
     data_entry: str = ""  # the words asking for a piece of data ("enter your account number"), else ""
+    open_prompt: str = ""  # the words asking the caller to say in its own words why it calls, else ""
     text: str = field(default="", repr=False)
 
     @property
@@ -76,6 +81,11 @@ class Menu:
         """Options that lead somewhere (not repeat, back or 911)."""
         return tuple(o for o in self.options
                      if o.kind not in (OptionKind.REPEAT, OptionKind.BACK, OptionKind.EMERGENCY))
+
+    @property
+    def answerable(self) -> bool:
+        """The prompt asks the caller for something: an option to take, or an open question to answer."""
+        return bool(self.choices or self.open_prompt)
 
     def fingerprint(self) -> tuple[tuple[str | None, str], ...]:
         """Identity of the menu for loop detection: its keys and phrases in order."""
@@ -109,6 +119,7 @@ _SPEAKER_SAYS = re.compile(r"\b(?:may|can|shall|will) i\s+$|\bi'?ll\s+$")
 _SAY_OR = re.compile(r"\s*,?\s*or\s+[\"']?([a-z][a-z'\- ]{0,30}?)[\"']?(?=\s*(?:[,.;?!]|$))")
 _SAY_EXAMPLES = re.compile(
     r"\bsay\s+(?:things|something)\s+like\s+([^.;?!]+)|\b(?:for example|such as)\s*,?\s+([^.;?!]+)"
+    r"|\byou can (?:also |simply |just )?say\s+(?!(?:things|something)\s+like\b)([^.;?!]+)"
 )
 _STAY = re.compile(
     r"\b(?:stay|remain|hold)\s+on\s+(?:the\s+)?line\b|\bdo\s+nothing\b"
@@ -147,6 +158,18 @@ _DATA_ENTRY = re.compile(
     r"|\benter it (?:now|at any time)\b"
 )
 
+# An open speech prompt: say, briefly and in your own words, what the call is about.
+_OPEN_PROMPT = re.compile(
+    r"\b(?:in|using) (?:just |only )?(?:a few|a couple of|one or two|two or three|a couple|your own) words\b"
+    r"|\bbriefly,? (?:tell|say|describe|state|explain)\b"
+    r"|\b(?:tell|say|describe|state|explain) (?:to )?(?:me|us)?,? ?(?:very )?briefly\b"
+    r"|\bin (?:a|one) (?:short )?sentence\b|\bin a short phrase\b"
+    r"|\b(?:you can|just|simply) (?:say|tell me) (?:things|something) like\b"
+    # "Welcome to X, please tell us why you're calling": an order, not a person's question ("can you tell me ...");
+    # recognizers write "you're" as "your" too.
+    r"|(?:^|[.,;!?]\s*|\bplease\s+)(?:just\s+)?(?:tell|say to) (?:us|me) (?:why you(?:'re| are|r) calling|"
+    r"what you(?:'re| are|r) calling about|how (?:we|i) (?:can|may) help)"
+)
 
 
 def _normalize(text: str) -> str:
@@ -182,7 +205,7 @@ def _mentions(t: str) -> list[_Mention]:
             continue  # "may I say who is calling": the speaker will say it, the caller is not asked to
         word = m.group(1).strip()
         more = _SAY_OR.match(t, m.end())
-        if more and more.group(1).strip():
+        if more and more.group(1).strip() and not re.match(r"^(?:things|something)\b", word):
             # "say sales or support": a second word to say.
             found.append(_Mention(more.start(1), more.end(), say=more.group(1).strip()))
         if word and not re.match(r"^(?:the name|the department|your|what|a word|it|or|yes|no|things|something like"
@@ -291,7 +314,7 @@ def read_menu(text: str) -> Menu:
         options.append(_build_option(m, phrase, complete))
 
     for example in _SAY_EXAMPLES.finditer(t):
-        items = example.group(1) or example.group(2)
+        items = example.group(1) or example.group(2) or example.group(3)
         for item in re.split(r",|\bor\b|\band\b", items):
             word = _clean(item)
             if word and len(word.split()) <= 4 and not any(o.say == word for o in options):
@@ -307,6 +330,7 @@ def read_menu(text: str) -> Menu:
         repeat_key=repeat_key,
         back_key=back_key,
         data_entry=(lambda hit: hit.group(0) if hit else "")(_DATA_ENTRY.search(t)),
+        open_prompt=(lambda hit: hit.group(0) if hit else "")(_OPEN_PROMPT.search(t)),
         text=t,
     )
 

@@ -14,7 +14,8 @@ number you have dialed is not in service", circuits busy, unless a mailbox
 follows), then call screening, then the carrier's "not available" (unless a
 mailbox follows; held back while words may still come), then a greeting in
 another language (a machine: wait for the beep), then a data-entry prompt
-or an extension prompt (an IVR, never a person), then voicemail cues, then
+or an extension prompt or an open speech prompt ("briefly, tell me why
+you are calling": an IVR, never a person), then voicemail cues, then
 menu cues (an IVR), then human cues. Once the far end's turn is over
 (`turn_ended=True`), a short answer with no machine cue is a person.
 """
@@ -75,6 +76,8 @@ _MAILBOX_FULL = _rx(
     r"\b(?:mail ?box|voice ?mail)\b[^.]{0,60}\b(?:has not|hasn't|has not yet|not|never) been set ?up\b",
     r"\bhas not set up (?:their|his|her|a) (?:voice ?mail|mail ?box)\b",
     r"\bmail ?box is not (?:set ?up|available)\b",
+    r"\b(?:mail ?box|voice ?mail ?box)(?: you are trying to reach| you(?:'ve| have) (?:reached|called))? is "
+    r"(?:currently )?(?:unavailable|not available)\b",
     r"\b(?:storage limit|mail ?box is full|due to a full mail ?box)\b",
     r"\bwill send an? (?:sms|text)\b[^.]{0,30}\binstead\b",
 )
@@ -90,13 +93,17 @@ _CARRIER_INVALID = _rx(
     r"\b(?:area code|number) (?:for the number )?you have dialed has been changed\b",
     r"\bthe new number is\b",
     r"\bdialed by mistake\b|\bmisdialed call\b",
+    # The same intercepts in Spanish: a US line may announce a dead number in the caller's other language.
+    r"\bn[úu]mero\b[^.]{0,40}\b(?:no existe|es incorrecto|se marc[óo] (?:incorrectamente|mal)|no est[áa] en servicio"
+    r"|fuera de servicio|ha sido desconectado)",
 )
 _CARRIER_BUSY = _rx(
     r"\ball circuits are (?:busy|currently busy)\b",
     r"\ball (?!of\b|our\b|representatives\b|agents\b|staff\b|associates\b|operators\b|lines\b)[a-z]+ are "
     r"(?:currently )?busy\b",
     r"\bis busy\b[^.]{0,20}\btry (?:your call )?again\b",
-    r"\b(?:number|party|line) you (?:are calling|have dialed|have dial|dialed) is busy\b",
+    r"\b(?:number|party|line|subscriber|person) you (?:are calling|have dialed|have dial|dialed|have called) is "
+    r"(?:currently )?busy\b",
     r"\b(?:temporary )?service difficulties\b",
     r"\bunable to (?:connect|complete) your call at this time\b",
     r"\bconnection has ended due to technical reasons\b",
@@ -108,9 +115,18 @@ _SCREENING_ASKS = _rx(
     r"\b(?:reason|purpose) (?:for|of) (?:your call|calling|the call)\b",
     r"\bwhy you(?:'re| are) calling\b|\bwhat you(?:'re| are) calling about\b",
 )
+# What only a screener asks or says: the caller's name, or that it screens the call.
+_SCREENER_ONLY = _rx(
+    r"\b(?:record|say|state|tell me|give me|have|with) (?:your|you're) name\b",
+    r"\bwho(?:'s| is) calling\b|\bwhat company\b",
+    r"\bscreen|\bcall assist\b|\bgoogle\b|\bconnect you\b|\bsee if this person\b",
+)
 _CARRIER_UNAVAILABLE = _rx(
     r"\b(?:wireless|cellular|mobile) customer you (?:are calling|have called|have dialed|are trying to reach)\b",
-    r"\bsubscriber you have (?:dialed|called) is not available\b",
+    r"\bsubscriber you have (?:dialed|called) is (?:currently )?not available\b",
+    # A phone that is off or out of reach: the network says so, no mailbox follows.
+    r"\b(?:number|subscriber|person|party|customer|phone)\b[^.]{0,40}\b(?:is (?:currently )?(?:switched off|"
+    r"not reachable|unreachable|out of (?:coverage|reach))|cannot be reached)\b",
     r"\b(?:person|party|number) you(?: are|'re| have| has)? (?:calling|trying to reach|dial(?:ed)?|called) "
     r"(?:is (?:not available|unavailable|not accepting calls)|does not accept|cannot take your call)\b",
     r"\bnot accepting calls at this time\b",
@@ -218,6 +234,7 @@ _HUMAN_SURE = _rx(
     r"\b(?:may|can) i (?:ask|have) (?:him|her|them|the doctor) (?:to )?(?:return your call|call you back)\b",
     r"\bis (?:this|it) urgent\b",
     r"\bi can (?:interrupt|get|grab|check|transfer|put you through)\b",
+    r"\bi can help you\b",
     r"\b(?:glad|happy) to (?:transfer|connect|put) you\b",
     r"\btransfer you to (?:his|her|their) voice ?mail\b",
 )
@@ -229,8 +246,8 @@ _RECORDING_VOICE = re.compile(
 SHORT_ANSWER_WORDS = 6
 # A carrier's "not available" is followed by one of these when a mailbox exists.
 _VOICEMAIL_STRONG = re.compile(r"\b(?:tone|beep|leave|record)\b")
-# People answering do not say "you've reached"; machines do, menus and mailboxes alike.
-_REACHED = re.compile(r"\byou(?: have|'ve) reached\b|\bthis is the (?:voice ?mail|mail ?box|personal line)\b")
+# People answering do not say "you've reached"; machines do, menus and mailboxes alike (a recognizer may drop the -ed).
+_REACHED = re.compile(r"\byou(?: have|'ve) reach(?:ed)?\b|\bthis is the (?:voice ?mail|mail ?box|personal line)\b")
 # A "this is Amy" that starts a longer greeting is still the machine speaking.
 _HUMAN_WEAK = _rx(
     r"\bthis is [a-z]+\b",
@@ -246,6 +263,7 @@ _VOICEMAIL_KEYS = re.compile(r"\bfinish|\bmore options\b|\bhang up\b|\bcallback 
 
 def _norm(text: str) -> str:
     t = text.lower().replace("\u2019", "'")
+    t = re.sub(r"\bdiall(ed|ing)\b", r"dial\1", t)  # British spelling, as recognizers and carriers write it
     return re.sub(r"\s+", " ", t).strip()
 
 
@@ -280,6 +298,8 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         if cue and rule == "screening" and not _hit(_SCREENING_ASKS, t) and any(
                 o.key for o in read_menu(t).options if o.kind is OptionKind.KEY):
             continue  # "This call is being screened. Press 1 to connect": a menu, answered with a key
+        if cue and rule == "screening" and not _hit(_SCREENER_ONLY, t) and read_menu(t).open_prompt:
+            continue  # "Briefly, tell me the reason for your call": a speech menu asking what the call is about
         if cue and not (rule == "carrier_busy" and takes_message):
             return GreetingVerdict(answerer, cue, rule)
 
@@ -301,6 +321,8 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
         return GreetingVerdict(Answerer.IVR, cue, "data_entry")
     if menu.extension_prompt:
         return GreetingVerdict(Answerer.IVR, "extension", "extension_prompt")
+    if menu.open_prompt and not menu_keys and not takes_message:
+        return GreetingVerdict(Answerer.IVR, menu.open_prompt, "open_prompt")
     cue = _hit(_HUMAN_SURE, t)
     if cue and not menu_keys and not takes_message:
         # "Can you hold, or may I call you back?": asked of the caller, never recorded.

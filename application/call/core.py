@@ -206,8 +206,8 @@ class CallCore:
             self.progress.reached_human = True
             self.stages.reached("person")
         elif answerer is Answerer.IVR:
-            self.progress.heard_menu = self.progress.heard_menu or source != "words" or bool(
-                read_menu(" ".join(self._party_words)).choices)
+            self.progress.heard_menu = self.progress.heard_menu or source != "words" or read_menu(
+                " ".join(self._party_words)).answerable
         elif answerer is Answerer.VOICEMAIL:
             self.stages.reached("voicemail")
             self.voicemail = VoicemailWatch(self.settings.sample_rate)
@@ -386,7 +386,7 @@ class CallCore:
         if self.party is Answerer.HUMAN:
             return self.verdict(verdict) if names_the_message_box(verdict) else None
         if self.party is None or verdict.answerer is not self.party:
-            if verdict.answerer is Answerer.IVR and not read_menu(words).choices:
+            if verdict.answerer is Answerer.IVR and not read_menu(words).answerable:
                 self.verdicts.append({"answerer": "announcement", "rule": verdict.rule, "source": "words",
                                       "reason": "", "delay_s": None})
                 return None  # an announcement or hold message: whoever comes next is judged then

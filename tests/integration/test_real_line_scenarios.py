@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from domain.menu_navigator import DEFAULT_POLICY
+from domain.menu_reader import OptionKind, read_menu
 from simulator.real_line_scenarios import scenarios as generated
 from simulator.scenario import load_file
 from simulator.simulation import Simulation
@@ -36,6 +38,15 @@ async def test_every_real_line_scenario_passes_and_nothing_is_said_to_a_machine(
             assert agent == [] and not run.observed["voicemail_left"], run.scenario.id
         if run.observed["voicemail_left"]:
             assert run.observed["voicemail_after_beep"] is True, run.scenario.id
+        if kind in ("voicemail", "spanish"):
+            # A machine that takes a message hears one thing only: the message, after the beep (no pitch, no greeting).
+            assert len(agent) <= 1, (run.scenario.id, agent)
+        start = run.scenario.line["start"]
+        if start.kind == "menu":
+            # Never a key for an emergency, an urgent line or the on-call page.
+            never = {o.key for o in read_menu(start.text).options
+                     if o.key and (o.kind is OptionKind.EMERGENCY or DEFAULT_POLICY.rank(o.phrase) is None)}
+            assert not never & set(run.observed["digits"]), (run.scenario.id, run.observed["digits"])
         if run.scenario.line["start"].kind == "screener":
             # One short turn to the screener, naming the agent, the AI, the company, whom and why.
             first = agent[0]

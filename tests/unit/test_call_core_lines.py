@@ -102,3 +102,17 @@ async def test_a_yes_no_question_is_pressed_by_meaning_on_the_live_fast_path():
     core.callee_said("Are you a healthcare provider? Press 1 for yes, press 2 for no.")
     assert await core.hear_prompt("Are you a healthcare provider? Press 1 for yes, press 2 for no.")
     assert controls.pressed == ["2"]
+
+
+async def test_an_open_speech_prompt_is_a_machine_and_the_fast_path_says_whom_the_call_is_for():
+    core, controls, _dnc, _clock, agent = a_core()
+    spoken: list[str] = []
+
+    async def speak_to_menu(words):
+        spoken.append(words)
+    agent.speak_to_menu = speak_to_menu
+    prompt = "Thanks for calling Lakeside Family Medicine. In a few words, what are you calling about?"
+    assert core.callee_said(prompt) is None
+    assert core.party is Answerer.IVR and not core.progress.reached_human  # no pitch to the machine
+    assert await core.hear_prompt(prompt)
+    assert spoken == ["office manager"] and controls.pressed == []

@@ -213,3 +213,187 @@ def test_a_speech_menu_option_with_other_wording_is_kept_and_said():
     decision = read_line('For billing, say "billing". For prescription refills, say "refills". '
                          'If you\'re calling for something else, say "something else".')
     assert decision.action is LineAction.SAY and decision.say == "something else"
+
+
+# -- ties: broken by meaning, never by the order the options were said ------------------------------------------
+
+AVOIDED = ["for billing", "for the pharmacy", "for prescription refills", "for the nurse line"]
+
+
+def _decisions(text: str, visits: int = 4) -> list[tuple[str, str, str]]:
+    """What the navigator does each time the same menu plays, until it acts or gives up."""
+    nav = MenuNavigator()
+    taken = []
+    for _ in range(visits):
+        nav.reset()
+        d = nav.hear(text, final=True)
+        taken.append((d.action.value, d.digits, d.say))
+    return taken
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), ks=st.lists(st.sampled_from(KEYS), min_size=2, max_size=5, unique=True),
+       question=st.sampled_from(["", "Are you a patient? ", "Would you like to speak with a representative? "]))
+def test_permuting_a_menus_options_never_changes_the_keys_chosen_even_when_options_tie(data, ks, question):
+    # Phrases may repeat (a menu offering the same line twice, two clinics, two yes/no answers): ties on purpose.
+    pool = GOOD + NEUTRAL + NEVER + AVOIDED + ["for yes", "for no", "for the north clinic", "for the south clinic"]
+    phrases = data.draw(st.lists(st.sampled_from(pool), min_size=len(ks), max_size=len(ks)))
+    options = list(zip(ks, phrases))
+    shuffled = data.draw(st.permutations(options))
+    assert _decisions(question + _menu(options)) == _decisions(question + _menu(shuffled))
+
+
+@PROPS
+@given(ks=st.lists(st.sampled_from(KEYS[1:]), min_size=2, max_size=2, unique=True),
+       place=st.sampled_from(["for the north clinic", "for the front desk", "for our main office"]))
+def test_tied_useful_options_wait_once_then_take_the_lowest_key_whatever_the_order(ks, place):
+    for order in (ks, ks[::-1]):
+        nav = MenuNavigator()
+        text = _menu([(k, place) for k in order])
+        first = nav.hear(text, final=True)
+        assert first.action is NavAction.WAIT and "order never does" in first.reason
+        nav.reset()
+        again = nav.hear(text, final=True)
+        assert again.action is NavAction.PRESS and again.digits == min(ks) and "never by the order said" in again.reason
+
+
+def test_tied_options_give_way_to_an_offered_operator_when_the_menu_comes_back():
+    text = "For the front desk press 1. For the front desk press 2. To speak with an operator press 7."
+    assert _decisions(text, 2) == [("wait", "", ""), ("press", "7", "")]
+
+
+@PROPS
+@given(pair=st.lists(st.sampled_from(AVOIDED), min_size=2, max_size=2, unique=True),
+       ks=st.lists(st.sampled_from(KEYS[1:]), min_size=2, max_size=2, unique=True))
+def test_tied_lines_to_avoid_are_never_pressed_the_timeout_then_0_said_to_be_unoffered(pair, ks):
+    nav = MenuNavigator()
+    text = _menu(list(zip(ks, pair)))
+    assert read_line(text).action is LineAction.LISTEN
+    for _ in range(2):  # the menu's timeout, twice: many systems send it to an operator
+        nav.reset()
+        assert nav.hear(text, final=True).action is NavAction.WAIT
+    nav.reset()
+    d = nav.hear(text, final=True)
+    assert d.action is NavAction.BACK_OUT and d.digits == "0" and "not offered" in d.reason
+    nav.reset()
+    assert nav.hear(text, final=True).action is NavAction.GIVE_UP
+
+
+# -- open speech prompts: say whom the call is for --------------------------------------------------------------
+
+OPEN_ASKS = ["Please tell me briefly the reason for your call.", "In a few words, what are you calling about?",
+             "Briefly, tell me what you're calling about.", "In just a few words, tell me how I can help you today.",
+             "Please say, in a few words, the reason for your call.",
+             "Tell me in one sentence what you are calling about."]
+
+
+@PROPS
+@given(lead=st.sampled_from(["", "Thank you for calling Lakeside Family Medicine. ", "Welcome to Dr. Ortiz's office. "
+                             "Calls may be recorded. "]), ask=st.sampled_from(OPEN_ASKS))
+def test_an_open_speech_prompt_is_answered_with_whom_the_call_is_for(lead, ask):
+    decision = read_line(lead + ask)
+    assert decision.action is LineAction.SAY and decision.say == "office manager"
+    assert decision.verdict.is_machine
+    assert read_line(lead + ask, complete=False).action is LineAction.LISTEN  # nothing said while words still come
+
+
+@PROPS
+@given(ask=st.sampled_from(OPEN_ASKS))
+def test_an_open_prompt_asked_again_gets_a_request_for_a_person_then_0_then_nothing(ask):
+    nav = MenuNavigator()
+    said = []
+    for _ in range(4):
+        nav.reset()
+        d = nav.hear(ask, final=True)
+        said.append((d.action, d.say or d.digits))
+    assert said == [(NavAction.SAY, "office manager"), (NavAction.SAY, "representative"),
+                    (NavAction.BACK_OUT, "0"), (NavAction.GIVE_UP, "")]
+
+
+def test_an_open_prompt_with_examples_still_says_whom_the_call_is_for_unless_an_example_is_that():
+    text = "Briefly tell me what you're calling about. You can say things like appointments or billing."
+    assert read_line(text).label == "say:office manager"
+    assert read_line("You can say things like appointments, billing, or practice manager.").label == \
+        "say:practice manager"
+
+
+def test_a_screener_asking_a_name_is_still_a_screener_even_when_it_asks_briefly():
+    assert read_line("Please say your name and briefly the reason for your call.").action is \
+        LineAction.ANSWER_SCREENER
+    assert read_line("This call is being screened by Google. In a few words, please state the purpose of your "
+                     "call.").action is LineAction.ANSWER_SCREENER
+
+
+def test_an_open_prompt_offering_a_person_among_its_examples_gets_that_example_said():
+    text = "How can I help you today? You can say things like schedule an appointment, or speak to someone."
+    assert read_line(text).label == "say:speak to someone"
+
+
+# -- wordings first met in the held-out corpus, as general rules -------------------------------------------------
+
+@PROPS
+@given(who=st.sampled_from(["subscriber", "number", "person"]), verb=st.sampled_from(["have dialled", "have dialed",
+                                                                                     "are calling"]))
+def test_a_busy_subscriber_is_busy_in_either_spelling(who, verb):
+    decision = read_line(f"The {who} you {verb} is currently busy.")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.BUSY
+
+
+@PROPS
+@given(who=st.sampled_from(["subscriber you have dialled", "number you are calling", "person you are calling"]),
+       state=st.sampled_from(["is switched off", "is not reachable", "is unreachable", "cannot be reached",
+                              "is out of coverage"]))
+def test_a_phone_switched_off_or_out_of_reach_is_no_answer(who, state):
+    decision = read_line(f"The {who} {state}. Please try again later.")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.NO_ANSWER
+    assert read_line(f"I'm sorry, I {state.replace('is ', 'am ')} right now. Please leave a message after the "
+                     "tone.").action is LineAction.WAIT_FOR_BEEP
+
+
+@PROPS
+@given(state=st.sampled_from(["no existe", "es incorrecto", "se marcó incorrectamente", "no está en servicio",
+                              "está fuera de servicio"]), lead=st.sampled_from(["El número", "El número marcado",
+                                                                                  "Lo sentimos, el número que usted marcó"]))
+def test_a_spanish_intercept_is_a_wrong_number_not_a_greeting(state, lead):
+    decision = read_line(f"{lead} {state}.")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.WRONG_NUMBER
+
+
+@PROPS
+@given(box=st.sampled_from(["mailbox", "voice mailbox", "voicemail box"]),
+       how=st.sampled_from(["", " you are trying to reach", " you have reached"]),
+       state=st.sampled_from(["unavailable", "not available", "currently unavailable"]))
+def test_a_mailbox_saying_it_is_unavailable_takes_no_message(box, how, state):
+    decision = read_line(f"The {box}{how} is {state}.")
+    assert decision.action is LineAction.END and decision.outcome is CallOutcome.NO_ANSWER
+    # A greeting naming its owner as unavailable still takes the message.
+    assert read_line(f"You have reached the {box} of Dana, who is not available. Please leave a message after "
+                     "the tone.").action is LineAction.WAIT_FOR_BEEP
+
+
+@PROPS
+@given(langs=st.lists(st.sampled_from(["Para español, oprima {k}.", "For Mandarin Chinese, press {k}.",
+                                       "For Vietnamese, press {k}.", "Pour le français, appuyez sur le {k}."]),
+                      min_size=1, max_size=3, unique=True), ks=st.lists(st.sampled_from(KEYS[2:]), min_size=3,
+                                                                         max_size=3, unique=True))
+def test_english_wins_over_other_languages_offered_beside_it(langs, ks):
+    text = "For English, press 1. " + " ".join(t.format(k=k) for t, k in zip(langs, ks))
+    assert read_line(text).label == "press:1"
+
+
+def test_a_person_offering_help_is_a_person_even_after_a_thank_you_for_calling():
+    assert read_line("Thank-you for calling Dental Smiles, my name is Jody, I can help you!").action is LineAction.TALK
+
+
+@PROPS
+@given(others=st.lists(st.sampled_from(["billing", "refills", "appointments", "lab results"]), min_size=1,
+                       max_size=3, unique=True),
+       style=st.sampled_from(['For {o}, say "{o}".', "For {o}, say {o}.", "To reach {o}, say '{o}'."]),
+       last=st.sampled_from(['For anything else, say "something else".', "Otherwise, say something else.",
+                             'If you\'re calling about something else, just say "something else".',
+                             "Or, if it's something else, say 'something else'."]))
+def test_the_something_else_option_of_a_speech_menu_is_said_in_any_wording(others, style, last):
+    text = " ".join(style.format(o=o) for o in others) + " " + last
+    assert read_line(text).label == "say:something else"
+    listed = "You can say " + ", ".join(others) + ", or something else."
+    assert read_line(listed).label == "say:something else"

@@ -244,3 +244,22 @@ async def test_an_unoffered_key_is_written_in_the_calls_transcript_with_the_reas
     await fast.hear_prompt("Please enter the patient's date of birth.")
     notes = [line.text for line in progress.transcript if line.speaker == "system"]
     assert len(notes) == 1 and "pressed 0, which the menu did not offer" in notes[0] and "data-entry" in notes[0]
+
+
+async def test_an_open_speech_prompt_is_answered_on_the_live_fast_path_by_saying_whom_the_call_is_for():
+    fast, progress, log = make()
+    assert await fast.hear("Thank you for calling Lakeside. Please tell me briefly", final=False) is None
+    assert log == []  # nothing said while the prompt may go on
+    acted = await fast.hear_prompt("Thank you for calling Lakeside. Please tell me briefly the reason for your call.")
+    assert acted is not None and acted.action is NavAction.SAY and acted.say == "office manager"
+    assert ("say", "office manager") in log and progress.digits == []
+
+
+async def test_tied_options_on_the_fast_path_wait_once_then_take_a_key_that_does_not_depend_on_their_order():
+    for menu in ("For the front desk press 2. For the front desk press 5.",
+                 "For the front desk press 5. For the front desk press 2."):
+        fast, progress, log = make()
+        assert await fast.hear_prompt(menu) is None and progress.digits == []
+        fast.new_prompt()
+        acted = await fast.hear_prompt(menu)
+        assert acted is not None and acted.digits == "2" and progress.digits == ["2"]

@@ -27,3 +27,22 @@ def test_the_recognized_forms_are_lowercase_unpunctuated_and_keep_every_word_in_
     assert forms["numbers"] == ["for the office manager press four thank you"]
     assert " ".join(forms["pieces"]) == forms["lowercase"][0] and len(forms["pieces"]) >= 2
     assert forms["misheard"][0] != forms["lowercase"][0]
+
+
+def test_the_held_out_corpus_is_sourced_apart_from_the_rules_corpus_and_decided_right_when_clean():
+    from benchmarks.real_phone_lines import CORPUS, HELD_OUT
+
+    held_out, written_beside = load_prompts(HELD_OUT), load_prompts(CORPUS)
+    assert len(held_out) >= 60
+    assert not {p["id"] for p in held_out} & {p["id"] for p in written_beside}
+    assert not {p["text"] for p in held_out} & {p["text"] for p in written_beside}
+    shared = {p["source"] for p in held_out} & {p["source"] for p in written_beside}
+    assert shared == set(), shared  # no page the rules were written from
+    for p in held_out:
+        assert p["source"].startswith("http") and p["category"] in CATEGORIES, p["id"]
+    counts, misses = evaluate(held_out)
+    clean = [m for m in misses if m[1] == "clean"]
+    total = sum(t for (_, form), (_, t) in counts.items() if form == "clean")
+    assert len(clean) / total <= 0.05, clean
+    # Never a pitch to a machine: no carrier message, mailbox or greeting is taken for a person when heard clean.
+    assert not [m for m in clean if m[0] in ("carrier", "mailbox", "voicemail", "spanish") and m[4] == "person"]

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from secantus import SecantusDBServer
 
 from entrypoints.cli import main
 from tests.report_seed import BATCH, seed
@@ -26,29 +27,37 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 @pytest.fixture(scope="module")
-def seeded_db(mongo_server):
+def report_server():
+    """This module's own server: its 10,000 records are thrown away with it (dropping them on the shared
+    server cost 230 s under xdist, and leaving them there slowed the tests after it)."""
+    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=":memory:")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def seeded_db(report_server):
     from motor.motor_asyncio import AsyncIOMotorClient
 
     name = f"report_{uuid.uuid4().hex[:8]}"
     now = datetime.now(timezone.utc)
 
     async def go():
-        client = AsyncIOMotorClient(mongo_server.uri)
+        client = AsyncIOMotorClient(report_server.uri)
         try:
             return await seed(client[name], N, now)
         finally:
             client.close()
 
     seeded = asyncio.run(go())
-    # Not dropped afterwards: the server is this test session's own (thrown away with it), the name is
-    # unique, and dropping 10,000 records on SecantusDB took 230 s of the suite's 450 s under xdist.
     return name, seeded, now
 
 
 @pytest.fixture
-def on_db(monkeypatch, tmp_path, mongo_uri):
+def on_db(monkeypatch, tmp_path, report_server):
     def use(database: str) -> None:
-        monkeypatch.setenv("MONGODB_URI", mongo_uri)
+        monkeypatch.setenv("MONGODB_URI", report_server.uri)
         monkeypatch.setenv("MONGODB_DATABASE", database)
         monkeypatch.setenv("DATA_DIR", str(tmp_path))
         for key, value in PRICES.items():

@@ -34,6 +34,7 @@ from domain.line_reading import LineAction, LineDecision, read_line
 
 CORPUS = Path(__file__).parent / "phone_tree_corpus" / "real_prompts.yaml"
 HELD_OUT = Path(__file__).parent / "phone_tree_corpus" / "held_out_prompts.yaml"
+CORPORA = (CORPUS, HELD_OUT)
 CATEGORIES = ("menu", "voicemail", "mailbox", "carrier", "screener", "human", "spanish")
 _NOT_COMMITTED = (LineAction.LISTEN, LineAction.STAY, LineAction.WAIT_FOR_BEEP)
 

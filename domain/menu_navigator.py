@@ -34,6 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from domain.menu_questions import answer_option
 from domain.menu_reader import Menu, MenuOption, OptionKind, read_menu
+from domain.misheard_words import mend
 from domain.voicemail_detector import classify_greeting
 
 
@@ -372,7 +373,8 @@ class MenuNavigator:
         if ending.final_outcome is not None:
             # "Please dial 1 plus 718 and the number": a carrier or a full mailbox ending the call, not a menu.
             return NavDecision(NavAction.WAIT, reason=f"not a menu: {ending.answerer.value} ({ending.cue})")
-        menu = read_menu(self._buffer)
+        # The options as meant, not as misheard ("for call in" is "for calling"): a menu, so no person is at stake.
+        menu = read_menu(mend(self._buffer.lower()).text)
         state = self._state_for(menu)
         if len(self.presses) >= self.policy.max_presses:
             return NavDecision(NavAction.GIVE_UP, reason=f"{len(self.presses)} presses without reaching a person")

@@ -1,5 +1,7 @@
 """The corpus of real phone-line prompts (issue 13): sourced, big enough, and decided right in every form."""
-from benchmarks.real_phone_lines import CATEGORIES, evaluate, load_prompts
+import pytest
+
+from benchmarks.real_phone_lines import CATEGORIES, CORPORA, evaluate, load_prompts
 from benchmarks.recognized_speech import FORMS, recognized_forms
 
 
@@ -14,8 +16,9 @@ def test_every_prompt_names_its_public_source_and_a_known_category():
         assert sum(p["category"] == category for p in prompts) >= 8, category
 
 
-def test_at_least_98_percent_right_in_every_category_clean_and_as_recognized():
-    counts, misses = evaluate(load_prompts())
+@pytest.mark.parametrize("corpus", CORPORA, ids=lambda p: p.stem)
+def test_at_least_98_percent_right_in_every_category_clean_and_as_recognized(corpus):
+    counts, misses = evaluate(load_prompts(corpus))
     for (category, form), (right, total) in counts.items():
         assert right / total >= 0.98, (category, form, [m for m in misses if m[:2] == (category, form)])
     assert {form for _, form in counts} == {"clean", *FORMS}

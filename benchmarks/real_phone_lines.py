@@ -31,10 +31,9 @@ import yaml
 from benchmarks.phone_tree import _pct
 from benchmarks.recognized_speech import FORMS, recognized_forms
 from domain.line_reading import LineAction, LineDecision, read_line
+from simulator.real_line_scenarios import CORPORA, CORPUS
 
-CORPUS = Path(__file__).parent / "phone_tree_corpus" / "real_prompts.yaml"
-HELD_OUT = Path(__file__).parent / "phone_tree_corpus" / "held_out_prompts.yaml"
-CORPORA = (CORPUS, HELD_OUT)
+HELD_OUT = CORPORA[1]
 CATEGORIES = ("menu", "voicemail", "mailbox", "carrier", "screener", "human", "spanish")
 _NOT_COMMITTED = (LineAction.LISTEN, LineAction.STAY, LineAction.WAIT_FOR_BEEP)
 

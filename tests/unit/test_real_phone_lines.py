@@ -49,3 +49,17 @@ def test_the_held_out_corpus_is_sourced_apart_from_the_rules_corpus_and_decided_
     assert len(clean) / total <= 0.05, clean
     # Never a pitch to a machine: no carrier message, mailbox or greeting is taken for a person when heard clean.
     assert not [m for m in clean if m[0] in ("carrier", "mailbox", "voicemail", "spanish") and m[4] == "person"]
+
+
+def test_the_new_sources_corpus_shares_no_source_and_no_prompt_with_the_others():
+    from benchmarks.real_phone_lines import NEW_SOURCES
+
+    new = load_prompts(NEW_SOURCES)
+    others = [p for corpus in CORPORA for p in load_prompts(corpus)]
+    assert len(new) >= 29 and len({p["id"] for p in new}) == len(new)
+    assert not {p["id"] for p in new} & {p["id"] for p in others}
+    assert not {p["text"] for p in new} & {p["text"] for p in others}
+    pages = {p["source"] for p in new if not p["source"].startswith("https://github.com/ (code search")}
+    assert not pages & {p["source"] for p in others}
+    for p in new:
+        assert p["source"].startswith("http") and p["category"] in CATEGORIES, p["id"]

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -35,6 +38,17 @@ def test_every_command_has_help(path, capsys):
     assert main(path + ["--help"]) == 0
     out = capsys.readouterr().out
     assert "Usage: docshield" in out and "--help" in out
+
+
+@pytest.mark.parametrize("path", [["jobs", "requeue"], ["replay"]])
+def test_a_job_id_argument_is_described_in_the_contracts_form_with_the_attempt(path):
+    """Contracts section 1: `call:{campaign_id}:{step}`, and `call:{campaign_id}:{step}:{attempt}` for a callback
+    the worker queued; the help says both, as the one parser (application.commands.parse_job_id) reads them."""
+    shown = subprocess.run([sys.executable, "-m", "entrypoints", *path, "--help"], capture_output=True, text=True,
+                           env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "call:{campaign_id}:{step}:{attempt}" in shown.stdout and "call:{campaign_id}:{step}" in shown.stdout
+    assert "<campaign id>" not in shown.stdout
 
 
 @pytest.mark.parametrize("argv, fragment", [

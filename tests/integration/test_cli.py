@@ -189,7 +189,13 @@ def test_a_number_on_the_list_is_never_called(on_test_servers, capsys):
     assert shown["decisions"][0]["rule"] == "internal_dnc"
 
 
-def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsys):
+def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsys, tmp_path, redis_url, mongo_uri):
+    from entrypoints.cli.simulate_commands import DEMO_FILE
+    from simulator.scenario import load_file
+    from simulator.simulation import Simulation
+    from tests.integration.pipeline_world import make_settings
+    from tests.integration.sales_manager_reading import contact_names, transcript_defects
+
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     for outcome in ("meeting_booked", "voicemail_left", "gatekeeper_blocked", "deferred"):
@@ -198,6 +204,16 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
     # Each call is printed whole: the booked one down to the booking the summary reports.
     words = " ".join(out.split())
     assert words.count("=> meeting_booked") == words.count("You're all set for") >= 2
+    # The same practices again (the simulated clock and the offline brain make each call the same): every line
+    # of every call is in what the demo printed, in order, and a sales manager reading them finds no dead air,
+    # no wrong name and no repeated opener.
+    runs = asyncio.run(Simulation(make_settings(tmp_path / "again", redis_url, mongo_uri)).run(load_file(DEMO_FILE)))
+    assert len(runs) == 6 and all(r.observed["transcript"] for r in runs if r.observed["outcome"] != "deferred")
+    for run in runs:
+        whole = " ".join(" ".join(f"{t['speaker']:>6}: {t['text']}".split()) for t in run.observed["transcript"])
+        assert whole in words, run.scenario.id
+        assert transcript_defects(run.observed["transcript"], contact_names(run.scenario),
+                                  voicemail_left=run.observed["voicemail_left"]) == [], run.scenario.id
 
 
 def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):

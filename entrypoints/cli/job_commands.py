@@ -70,7 +70,7 @@ def _show(views: list[JobView], as_json: bool, title: str, when: str, at) -> Non
 
 @jobs_app.command("requeue")
 def requeue_command(
-    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help=JOB_ID_FORM + " (campaign_id: 24 hex digits)"),
+    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help=JOB_ID_FORM),
     all_failed: bool = typer.Option(False, "--failed", help="Every failed job."),
     as_json: bool = Json,
     env_file: Optional[Path] = EnvFile,

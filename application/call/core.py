@@ -51,6 +51,7 @@ from domain.coaching import Guidance
 from domain.contact import Contact
 from domain.menu_reader import read_menu
 from domain.outcomes import CallOutcome
+from domain.person_on_the_line import PersonOnTheLine
 from domain.pitch import gives_pitch
 from domain.script import Script
 from domain.voicemail import VoicemailStep
@@ -154,6 +155,8 @@ class CallCore:
                                timeout_s=settings.coach_timeout_s, clock=ports.clock)
         self.listeners: list[CalleeListener] = [self.fast_path]
         self.channel: AgentChannel | None = None
+        self.on_the_line = PersonOnTheLine(sought=contact.sought_name, contact=contact.full_name)
+        self._guidance: Guidance | None = None  # the coach's latest block
         self.verdicts: list[dict[str, Any]] = []
         self.party: Answerer | None = None  # what the current party on the line is, once judged
         self.voicemail: VoicemailWatch | None = None
@@ -270,6 +273,10 @@ class CallCore:
         if line.key_moment is not None:
             self.coach.key_moment(line.key_moment)
         self._party_words.append(text)
+        addressed = self.on_the_line.addressed_as
+        self.on_the_line.callee_said(text)
+        if self.on_the_line.addressed_as != addressed and self.on_the_line.addressed_as is not None:
+            self._instruct_soon()  # the model addresses whoever said who they are, by that name
         action = self._judge_party()
         if line.transfer:
             self.new_party()
@@ -357,8 +364,40 @@ class CallCore:
 
     async def apply_guidance(self, guidance: Guidance) -> None:
         # The coach's block replaces the previous one: the brief's instructions stay the base.
+        self._guidance = guidance
+        await self._instruct()
+
+    def instructions(self) -> str:
+        """The model's instructions now: the brief's, whom it is speaking with, the coach's latest block."""
+        parts = [self.brief.instructions]
+        name = self.on_the_line.addressed_as
+        if name is not None:
+            parts.append(f"You are speaking with {name} now: address them as {name}, and say the introduction "
+                         f"as: {self.brief.addressed('introduction', name)}")
+        if self._guidance is not None:
+            parts.append(self._guidance.as_instructions())
+        return "\n\n".join(parts)
+
+    async def _instruct(self) -> None:
         if self.channel is not None:
-            await self.channel.update_instructions(f"{self.brief.instructions}\n\n{guidance.as_instructions()}")
+            await self.channel.update_instructions(self.instructions())
+
+    def _instruct_soon(self) -> None:
+        """New instructions before the model's next reply, from a line event (which cannot wait for them)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no call is running (a rule read on its own): nobody to instruct
+        if self.channel is not None:
+            task = asyncio.ensure_future(self._instruct_guarded())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _instruct_guarded(self) -> None:
+        try:
+            await self._instruct()
+        except Exception as exc:  # the call goes on with the instructions it has
+            log.warning("call %s: instructions not updated (%s)", self.call_id, type(exc).__name__)
 
     def _prompt_begins(self) -> None:
         # Keys pressed (by the fast path or the model) or a menu answered since the last prompt:

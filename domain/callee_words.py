@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from typing import Iterable
 
 from domain.objections import first_objection
 
@@ -76,10 +77,35 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
         return Heard.OBJECTION, objection
     if _ACCEPT.search(t):
         return Heard.ACCEPT, None
-    if _CONFIRMS.search(t) or (first_name and re.search(rf"\b(?:this is|i.m|it.s) {re.escape(first_name.lower())}\b", low)
-                              and len(low) < 40):
+    if _CONFIRMS.search(t) or (first_name and len(low) < 40 and names_themself(t, (first_name,))):
         return Heard.CONFIRMS_IDENTITY, None
     return Heard.OTHER, None
+
+
+# A title before a name stands for any title: the front desk's "Dr. Kent" may answer "Doctor Kent speaking".
+_TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms)\.?\s+", re.IGNORECASE)
+_ANY_TITLE = r"(?:dr\.?|doctor|mr\.?|mrs\.?|ms\.?)\s+"
+
+
+def names_themself(text: str, names: Iterable[str]) -> bool:
+    """The speaker gives one of `names` as their own: "This is Dana.", "I'm Dana", "It's Dr. Kent",
+    "Dana speaking" (not "This is Dana's office")."""
+    low = text.lower()
+    for name in names:
+        name = " ".join((name or "").split())
+        if not name:
+            continue
+        titled = _TITLE.match(name)
+        pattern = (_ANY_TITLE + re.escape(name[titled.end():].lower())) if titled else re.escape(name.lower())
+        if re.search(rf"\b(?:this is|i.m|it.s) {pattern}\b(?!'s)|\b{pattern} speaking\b", low):
+            return True
+    return False
+
+
+def asked_for_speaking(text: str, names: Iterable[str]) -> bool:
+    """The person a call asks for says it is them: "Speaking.", "Yes, this is she", "That's me", or their own
+    name (`names`: what they answer to, Contact.answers_to)."""
+    return bool(_CONFIRMS.search(text.strip())) or names_themself(text, names)
 
 
 # A title is not a first name: "This is Dr. Kent" gives none.

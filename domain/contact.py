@@ -66,6 +66,14 @@ class Contact:
         name = self.known.decision_maker or self.full_name
         return f"{name} at extension {self.known.extension}" if self.known.extension else name
 
+    @property
+    def answers_to(self) -> tuple[str, ...]:
+        """The names the person a call asks for may give for themself: the first and full name, the decision
+        maker an earlier call's front desk named, and the last name after a title ("Dr. Reyes")."""
+        names = (self.first_name, self.full_name, self.known.decision_maker,
+                 f"Dr. {self.last_name}" if self.last_name else None)
+        return tuple(dict.fromkeys(n for n in names if n))
+
     def template_fields(self) -> dict[str, str]:
         """The values a Script may interpolate, by placeholder name."""
         fields = {

@@ -8,7 +8,8 @@ the agent (`connect`) and then only feeds it what happens on the line and carrie
     verdict (a detector's, or the words)  human, menu, voicemail, full mailbox, carrier    HangUp
                                           a call screener                   Reply(say who calls and why)
     callee_words / prompt_ended / hear_prompt   the phone-tree fast path presses keys (controls)
-    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party, the pitch
+    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party, the pitch,
+                                          the person asked for on the line (once a person is judged there)
     line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up;
                                           after a call screener: silence until nobody picked up
                                                                                Reply(instructions) / HangUp
@@ -138,7 +139,8 @@ class CallCore:
         self.contact = contact
         self.clock = ports.clock
         self.settings = settings
-        self.progress = CallProgress(started_at=ports.clock.now())
+        # Whether the person the call asks for came to the line is judged here on every shell (False until heard).
+        self.progress = CallProgress(started_at=ports.clock.now(), decision_maker_reached=False)
         self.stages = stages or CallStages(ports.telemetry, call_id=call_id)
         self.controls = controls
         booking = CallBooking(ports.book_meeting, MeetingRequest(call_id=call_id, rep=Rep.from_campaign(campaign),
@@ -159,6 +161,7 @@ class CallCore:
         self.voicemail: VoicemailWatch | None = None
         self.screening: ScreeningWatch | None = None
         self._party_words: list[str] = []
+        self._asked_for_heard = False  # the current party said it is the person the call asks for
         self._digits_seen = 0
         self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
         self._words_heard = False  # any callee words, streamed or final
@@ -202,9 +205,12 @@ class CallCore:
             # never judged at all.
             return self._judge_party() if source != "words" and self._party_words else None
         self.party = answerer
+        if answerer is not Answerer.HUMAN:
+            self._asked_for_heard = False  # a voicemail greeting naming the contact is not the contact
         if answerer is Answerer.HUMAN:
             self.progress.reached_human = True
             self.stages.reached("person")
+            self._note_decision_maker()
         elif answerer is Answerer.IVR:
             self.progress.heard_menu = self.progress.heard_menu or source != "words" or read_menu(
                 " ".join(self._party_words)).answerable
@@ -232,6 +238,7 @@ class CallCore:
         if self.party is not Answerer.HUMAN or self.progress.digits:
             self.party = None
         self._party_words = []
+        self._asked_for_heard = False
         self._recent_audio = bytearray()
         self.voicemail = None
 
@@ -262,7 +269,7 @@ class CallCore:
         self._in_prompt = False
         self.progress.said("callee", text, self.clock.now())
         self.coach.heard(self.progress.transcript[-1])
-        line = read_callee_line(text, self.contact.first_name)
+        line = read_callee_line(text, self.contact.first_name, self.contact.answers_to)
         for kind in line.objections:
             self.progress.objection(kind)
         if line.opt_out:
@@ -270,7 +277,9 @@ class CallCore:
         if line.key_moment is not None:
             self.coach.key_moment(line.key_moment)
         self._party_words.append(text)
+        self._asked_for_heard = self._asked_for_heard or line.asked_for
         action = self._judge_party()
+        self._note_decision_maker()
         if line.transfer:
             self.new_party()
         return action
@@ -392,6 +401,11 @@ class CallCore:
                 return None  # an announcement or hold message: whoever comes next is judged then
             return self.verdict(verdict)
         return None
+
+    def _note_decision_maker(self) -> None:
+        """A person is on the line and said they are the one the call asks for: the decision maker is reached."""
+        if self.party is Answerer.HUMAN and self._asked_for_heard:
+            self.progress.decision_maker_reached = True
 
     def _answer_screener(self) -> Reply:
         """One short turn to a call screener: name, AI assistant, company, for whom and why."""

@@ -73,7 +73,8 @@ def job_id_for(campaign_id: str, step: int, attempt: int = 0) -> str:
 # The one reading of a call job id: the producer's `call:{campaign}:{step}` and the worker's follow-ups
 # `call:{campaign}:{step}:{attempt}` (attempt >= 1). `fullmatch`: `$` would let a trailing newline through.
 _JOB_ID = re.compile(r"call:([0-9a-f]{24}):(\d{1,9})(?::([1-9]\d{0,8}))?")
-JOB_ID_FORM = "call:<24-hex campaign id>:<step>[:<attempt>]"
+# Contracts section 1: a producer's job, and a callback the worker queued itself (attempt >= 1).
+JOB_ID_FORM = "call:{campaign_id}:{step} or call:{campaign_id}:{step}:{attempt} (campaign_id: 24-hex, attempt >= 1)"
 
 
 def parse_job_id(job_id: object) -> tuple[str, int, int] | None:

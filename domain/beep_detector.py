@@ -23,6 +23,15 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def frame_rms(pcm: bytes) -> float:
+    """Root mean square of 16-bit little-endian mono PCM (an odd last byte is ignored); 0.0 when empty."""
+    samples = np.frombuffer(pcm, dtype="<i2", count=len(pcm) // 2)
+    if samples.size == 0:
+        return 0.0
+    as_float = samples.astype(np.float64)
+    return float(np.sqrt(np.dot(as_float, as_float) / samples.size))
+
+
 @dataclass(frozen=True)
 class BeepEvent:
     start_s: float

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Iterable
 
 from domain.objections import first_objection
 
@@ -75,48 +74,29 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
     objection = first_objection(t)
     if objection is not None:
         return Heard.OBJECTION, objection
+    if _CONFIRMS.search(t):  # "Yes, that's me." says who is speaking; it agrees to nothing yet
+        return Heard.CONFIRMS_IDENTITY, None
     if _ACCEPT.search(t):
         return Heard.ACCEPT, None
-    if _CONFIRMS.search(t) or (first_name and len(low) < 40 and names_themself(t, (first_name,))):
+    if (first_name and re.search(rf"\b(?:this is|i.m|it.s) {re.escape(first_name.lower())}\b", low)
+                              and len(low) < 40):
         return Heard.CONFIRMS_IDENTITY, None
     return Heard.OTHER, None
 
 
-# A title before a name stands for any title: the front desk's "Dr. Kent" may answer "Doctor Kent speaking".
-_TITLE = re.compile(r"^(?:dr|doctor|mr|mrs|ms)\.?\s+", re.IGNORECASE)
-_ANY_TITLE = r"(?:dr\.?|doctor|mr\.?|mrs\.?|ms\.?)\s+"
-
-
-def names_themself(text: str, names: Iterable[str]) -> bool:
-    """The speaker gives one of `names` as their own: "This is Dana.", "I'm Dana", "It's Dr. Kent",
-    "Dana speaking" (not "This is Dana's office")."""
-    low = text.lower()
-    for name in names:
-        name = " ".join((name or "").split())
-        if not name:
-            continue
-        titled = _TITLE.match(name)
-        pattern = (_ANY_TITLE + re.escape(name[titled.end():].lower())) if titled else re.escape(name.lower())
-        if re.search(rf"\b(?:this is|i.m|it.s) {pattern}\b(?!'s)|\b{pattern} speaking\b", low):
-            return True
-    return False
-
-
-def asked_for_speaking(text: str, names: Iterable[str]) -> bool:
-    """The person a call asks for says it is them: "Speaking.", "Yes, this is she", "That's me", or their own
-    name (`names`: what they answer to, Contact.answers_to)."""
-    return bool(_CONFIRMS.search(text.strip())) or names_themself(text, names)
-
-
-# A title is not a first name: "This is Dr. Kent" gives none.
-_SELF_NAMED = re.compile(r"\b(?:this is|it's|[Ii]'m) (?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+)\b(?!'s)"
+_HONORIFIC = r"(?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)"
+# "This is Dr. Kent" gives the titled name; "Cara's voicemail" gives none.
+_SELF_NAMED = re.compile(rf"\b(?:[Tt]his is|[Ii]t's|[Ii]'m|[Mm]y name is)\s+({_HONORIFIC}\s+[A-Z][a-z]+)\b(?!'s)"
+                         rf"|\b({_HONORIFIC}\s+[A-Z][a-z]+) speaking\b"
+                         r"|\b(?:[Tt]his is|[Ii]t's|[Ii]'m|[Mm]y name is) (?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+)\b(?!'s)"
                          r"|\b(?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+) speaking\b")
 
 
-def name_given(text: str) -> str | None:
-    """The first name a person gives for themself ("Lakeside Ortho, this is Amy.", "Tom speaking"), else None."""
+def self_named(text: str) -> str | None:
+    """The name a person gives for themself, as they may be addressed: "Amy" from "Lakeside Ortho, this is
+    Amy.", "Tom" from "Tom speaking", "Dr. Kent" from "This is Dr. Kent."; None when they give none."""
     found = _SELF_NAMED.search(text)
-    return (found.group(1) or found.group(2)) if found else None
+    return next(g for g in found.groups() if g) if found else None
 
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from domain.front_desk import FrontDeskDetails
+from domain.person_on_the_line import name_parts
 
 MAX_NAME_CHARS = 100
 MAX_EMAIL_CHARS = 254
@@ -60,26 +61,27 @@ class Contact:
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
-    def ask_for(self) -> str:
-        """Whom a call asks for: the decision maker an earlier call's front desk named (else the contact),
-        at their extension when it is known ("Dr. Kent at extension 214")."""
-        name = self.known.decision_maker or self.full_name
-        return f"{name} at extension {self.known.extension}" if self.known.extension else name
+    def sought_name(self) -> str:
+        """Whom a call asks for: the decision maker an earlier call's front desk named, else the contact.
+        The one rule: the greeting, the script's name placeholders and a callback all ask for this person."""
+        return self.known.decision_maker or self.full_name
 
     @property
-    def answers_to(self) -> tuple[str, ...]:
-        """The names the person a call asks for may give for themself: the first and full name, the decision
-        maker an earlier call's front desk named, and the last name after a title ("Dr. Reyes")."""
-        names = (self.first_name, self.full_name, self.known.decision_maker,
-                 f"Dr. {self.last_name}" if self.last_name else None)
-        return tuple(dict.fromkeys(n for n in names if n))
+    def ask_for(self) -> str:
+        """Whom a call asks for, at their extension when it is known ("Dr. Kent at extension 214")."""
+        name = self.sought_name
+        return f"{name} at extension {self.known.extension}" if self.known.extension else name
 
     def template_fields(self) -> dict[str, str]:
-        """The values a Script may interpolate, by placeholder name."""
+        """The values a Script may interpolate, by placeholder name. The name placeholders (`{first_name}`,
+        `{last_name}`, `{full_name}`) name the person sought, so a stored script written for the contact
+        ("May I speak with {first_name} {last_name}?") asks for the decision maker once one is known."""
+        first, last = name_parts(self.known.decision_maker) if self.known.decision_maker \
+            else (self.first_name, self.last_name)
         fields = {
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "full_name": self.full_name,
+            "first_name": first,
+            "last_name": last,
+            "full_name": self.sought_name,
             "ask_for": self.ask_for,
             "title": self.title,
             "practice": self.practice,

@@ -162,21 +162,30 @@ class FrontDeskDetails:
 
 _NAME = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z][a-z]+\s+[A-Z][a-z]+)"
 _HONORED = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
-_DECIDES = re.compile(rf"{_NAME}\s+(?i:handles|decides|takes care of|does|is in charge of|manages)\b"
-                      rf"|\b(?i:talk to|speak (?:to|with)|ask for|that would be|that's|you want)\s+{_NAME}"
-                      rf"|{_HONORED}(?:\s+is|'s)\b")
+# "Dr. Kent handles that", "you want Maria Lopez": the person who decides, whom the call should reach.
+_HANDLES = re.compile(rf"{_NAME}\s+(?i:handles|decides|takes care of|does|is in charge of|manages)\b"
+                      rf"|\b(?i:talk to|speak (?:to|with)|ask for|that would be|that's|you want)\s+{_NAME}")
+# "Dr. Kent is in clinic Tuesdays", "Dr. Kent's extension": a doctor named in passing (also "Dr. Baker's office").
+_MENTIONED = re.compile(rf"{_HONORED}(?:\s+is|'s)\b")
 _EXTENSION = re.compile(r"\b(?:extension|ext\.?|x)\s*(?:is\s+)?(\d{1,8})\b", re.IGNORECASE)
 _DIRECT = re.compile(r"\b(?:direct(?: line| number)?|cell|line)\s+(?:is\s+)?(\+?1?[\s.(-]*\d{3}[\s.)-]*\d{3}[\s.-]*\d{4})",
                      re.IGNORECASE)
 _WHEN = re.compile(r"(?i)\b(?:try|best|call (?:back )?(?:on|after|before)|reach (?:him|her|them))\b")
 
 
+def named_to_handle(said: str) -> str | None:
+    """The person the front desk says decides ("Dr. Kent handles that", "you want Maria Lopez"), else None;
+    a doctor only mentioned ("Dr. Baker's office") is not named to handle anything."""
+    found = _HANDLES.search(said)
+    return next(g for g in found.groups() if g) if found else None
+
+
 def read_front_desk(said: str) -> FrontDeskDetails:
     """What a receptionist's words tell about reaching the decision maker (the words stand for
     themselves: nothing is guessed). Empty details when they tell nothing."""
-    name = None
-    if found := _DECIDES.search(said):
-        name = next(g for g in found.groups() if g)
+    name = named_to_handle(said)
+    if name is None and (found := _MENTIONED.search(said)):
+        name = found.group(1)
     extension = found.group(1) if (found := _EXTENSION.search(said)) else None
     digits = "".join(ch for ch in found.group(1) if ch.isdigit()) if (found := _DIRECT.search(said)) else ""
     direct = ("+1" + digits[-10:]) if len(digits) >= 10 else None

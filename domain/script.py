@@ -6,6 +6,7 @@ must never go out.
 """
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -56,7 +57,11 @@ def render(template: str, values: Mapping[str, str], *, section: str = "text",
             raise UnknownPlaceholder(section, name, set(values))
         if not str(values[name]).strip() and name not in optional:
             raise MissingValue(section, name)
-    return template.format_map({k: str(values[k]) for k in names})
+    text = template.format_map({k: str(values[k]) for k in names})
+    if any(not str(values[name]).strip() for name in names):
+        # An empty optional value leaves a gap: "May I speak with Dr. Kent ?" is said "Dr. Kent?".
+        text = re.sub(r"[ \t]+([?.!,;:])", r"\1", re.sub(r"[ \t]{2,}", " ", text))
+    return text
 
 
 # Fields the agent and the call supply, beyond the contact's own.
@@ -109,7 +114,10 @@ class Script:
         if text is None:
             raise ScriptError(f"script {self.id} v{self.version} has no section {section!r}")
         # A missing email or title should not stop a call that never says it aloud.
-        return render(text, values, section=section, optional=frozenset({"title", "email", "state", "slots"}))
+        optional = {"title", "email", "state", "slots"}
+        if values.get("first_name") and values.get("first_name") == values.get("full_name"):
+            optional.add("last_name")  # a name said whole ("Dr. Kent") has no last name of its own
+        return render(text, values, section=section, optional=frozenset(optional))
 
 
 def default_script() -> Script:

@@ -208,6 +208,8 @@ _HUMAN = _rx(
     r"^(?:hold on|one (?:sec|second|moment)|just a (?:sec|second|moment))\W*$",
     r"\bthis is [a-z]+(?: [a-z]+)?(?:\s+(?:speaking|here))?\W*(?:how|can|what|may|$)",
     r"\b[a-z]+ speaking\b",
+    # "Speaking." / "Yes, that's me." / "This is he.": someone answering to their name; no recording says it alone.
+    r"^(?:yes,? )?(?:speaking|that's me|it's me|this is (?:he|she|him|her))\W*$",
     r"\bhow (?:can|may|might) (?:i|we) (?:help|assist|direct|\w+ you)\b",
     r"\bwhat can i do for you\b",
     r"\bwho(?:'s| is) (?:calling|this)\b",

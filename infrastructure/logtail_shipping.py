@@ -1,16 +1,27 @@
 """Ship logs to Better Stack (Logtail) with logtail-python when LOGTAIL_SOURCE_TOKEN is set.
 
 Records are redacted before they are queued for upload and limited to the
-specification's rate (100/s by default); a burst beyond it is dropped and
-counted, never allowed to block the worker.
+specification's rate (100/s by default, `RESILIENCE={"logtail_rate": ...}`); a burst
+beyond it is dropped and counted, never allowed to block the worker.
+
+The rate is the account's: with a shared Redis, every process's uploads draw on one
+moving window there (`AccountWideShipping`, in the handler's flush thread, so the
+event loop never waits on it); each process also keeps its own bucket on records, which
+alone decides while Redis does not answer.
 """
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from typing import Any, Callable
 
 from infrastructure.log_redaction import RedactingFilter
-from infrastructure.resilience.policies import RATES, RateSpec
+from infrastructure.resilience.policies import RATES, RateSpec, ResilienceConfig
 from infrastructure.resilience.rate_limits import RecordRateLimit
+from infrastructure.resilience.shared_store import DOWN_ERRORS
+
+log = logging.getLogger(__name__)
 
 
 class ShippingRateFilter(logging.Filter):
@@ -26,9 +37,91 @@ class ShippingRateFilter(logging.Filter):
         return self.bucket.allow()
 
 
+class _NothingSent:
+    """What the flush thread sees when the account's window left no room for a batch: nothing to retry."""
+
+    status_code = 202
+
+
+def sync_limits_uri(url: str) -> str:
+    """The synchronous `limits` storage URI for a redis-py URL (redis://, rediss://, unix://)."""
+    if url.startswith("unix://"):
+        return "redis+unix://" + url.removeprefix("unix://")
+    return url
+
+
+class AccountWideShipping:
+    """Stands in for the handler's uploader: a batch leaves with as many of its records as the account's
+    window has room for (all processes count in one Redis moving window); the rest are dropped and
+    counted. A batch the flush thread retries after a 5xx is not counted twice."""
+
+    def __init__(self, upload: Callable[[list[Any]], Any], spec: RateSpec, redis_url: str, *,
+                 timeout_s: float = 0.5, retry_after_s: float = 5.0, clock: Callable[[], float] = time.monotonic):
+        from limits import RateLimitItemPerSecond
+
+        self.upload = upload
+        self.spec = spec
+        self.redis_url = redis_url
+        self.timeout_s = timeout_s
+        self.retry_after_s = retry_after_s
+        self._clock = clock
+        self._item = RateLimitItemPerSecond(spec.calls, max(1, round(spec.per_s)), namespace="docshield")
+        self._limiter: Any = None
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+        self._last: tuple[int, list[Any]] | None = None  # (id of the frame handed in, what was sent of it)
+        self.dropped = 0  # records the account's window had no room for
+        self.fallbacks = 0  # batches that went out on the per-process bucket alone (Redis down)
+
+    def _strategy(self):
+        if self._limiter is None:
+            from limits.storage import RedisStorage
+            from limits.strategies import MovingWindowRateLimiter
+
+            storage = RedisStorage(sync_limits_uri(self.redis_url),
+                                   key_prefix="LIMITS:docshield", socket_timeout=self.timeout_s,
+                                   socket_connect_timeout=self.timeout_s)
+            self._limiter = MovingWindowRateLimiter(storage)
+        return self._limiter
+
+    def room(self, wanted: int) -> int:
+        """How many of `wanted` records may leave now, spent from the account's window."""
+        if wanted == 0 or self._clock() < self._down_until:
+            return wanted
+        try:
+            limiter = self._strategy()
+            if limiter.hit(self._item, "logtail", cost=wanted):
+                return wanted
+            remaining = limiter.get_window_stats(self._item, "logtail").remaining
+            while remaining > 0 and not limiter.hit(self._item, "logtail", cost=remaining):
+                remaining = limiter.get_window_stats(self._item, "logtail").remaining  # another process won
+            return max(0, remaining)
+        except DOWN_ERRORS as exc:
+            if self._clock() >= self._down_until:
+                log.warning("shared log rate limit unavailable (%s): per-process limit for %.0f s",
+                            type(exc).__name__, self.retry_after_s)
+            self._down_until = self._clock() + self.retry_after_s
+            self.fallbacks += 1
+            return wanted
+
+    def __call__(self, frame: list[Any]) -> Any:
+        with self._lock:
+            if self._last is not None and self._last[0] == id(frame):
+                allowed = self._last[1]
+            else:
+                allowed = frame[:self.room(len(frame))]
+                self.dropped += len(frame) - len(allowed)
+                self._last = (id(frame), allowed)
+        if not allowed:
+            return _NothingSent()
+        return self.upload(allowed)
+
+
 def logtail_handler(source_token: str, host: str, *, level: str | int = logging.INFO,
-                    rate: RateSpec = RATES["logtail"], flush_interval: float = 1.0) -> logging.Handler:
-    """A LogtailHandler posting msgpack batches to `host`, with redaction and the rate limit installed."""
+                    rate: RateSpec = RATES["logtail"], flush_interval: float = 1.0,
+                    shared_redis_url: str | None = None) -> logging.Handler:
+    """A LogtailHandler posting msgpack batches to `host`, with redaction and the rate limit installed
+    (account-wide in `shared_redis_url` when given, per process otherwise)."""
     from logtail import LogtailHandler
 
     if not source_token:
@@ -38,17 +131,26 @@ def logtail_handler(source_token: str, host: str, *, level: str | int = logging.
                              drop_extra_events=True, include_extra_attributes=False)
     handler.addFilter(RedactingFilter())
     handler.addFilter(ShippingRateFilter(rate))
+    if shared_redis_url:
+        # The flush thread is made on the first record, with the uploader the handler holds then.
+        handler.uploader = AccountWideShipping(handler.uploader, rate, shared_redis_url)
     return handler
 
 
-def install_logtail(settings, logger: logging.Logger | None = None) -> logging.Handler | None:
-    """Add the Logtail handler to the root logger when a source token is configured; returns it."""
+def install_logtail(settings, logger: logging.Logger | None = None, *,
+                    shared_redis_url: str | None = None) -> logging.Handler | None:
+    """Add the Logtail handler to the root logger when a source token is configured; returns it.
+
+    The rate is RESILIENCE's `logtail_rate`; it is the account's when `shared_redis_url` is given."""
+
     if not settings.logtail_source_token:
         return None
     target = logger or logging.getLogger()
     for existing in target.handlers:
         if type(existing).__name__ == "LogtailHandler":
             return existing
-    handler = logtail_handler(settings.logtail_source_token, settings.logtail_host, level=settings.log_level)
+    handler = logtail_handler(settings.logtail_source_token, settings.logtail_host, level=settings.log_level,
+                              rate=ResilienceConfig.from_json(settings.resilience).logtail_rate,
+                              shared_redis_url=shared_redis_url if settings.shared_limits else None)
     target.addHandler(handler)
     return handler

@@ -82,7 +82,7 @@ async def start_operations(settings, container, worker, state: Callable[[], str]
     set_up = DatabaseSetUp(container, worker, state)
     ops.tasks.append(asyncio.create_task(set_up.run(), name="docshield-database-set-up"))
     try:
-        ops.logtail = install_logtail(settings)
+        ops.logtail = install_logtail(settings, shared_redis_url=await container.redis_url())
     except Exception:
         log.warning("Logtail shipping not started", exc_info=True)
     redis = await container.redis()

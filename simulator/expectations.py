@@ -53,6 +53,12 @@ def _check(key: str, wanted: Any, observed: dict[str, Any]) -> str | None:
             return None
         return (f"meeting {meeting['start']}/{meeting['end']} is outside every interval: "
                 + ", ".join(f"{_iso(i.start)}/{_iso(i.end)}" for i in wanted))
+    if key == "meeting_minutes":
+        meeting = observed["meeting"]
+        if meeting is None:
+            return f"expected a {wanted}-minute meeting, got none"
+        minutes = (datetime.fromisoformat(meeting["end"]) - datetime.fromisoformat(meeting["start"])).total_seconds() / 60
+        return None if minutes == wanted else f"expected a {wanted}-minute meeting, got {minutes:g} minutes"
     if key == "deferred_until":
         got = observed.get("deferred_until")
         if got is None:
@@ -80,6 +86,23 @@ def _check(key: str, wanted: Any, observed: dict[str, Any]) -> str | None:
             return f"the agent never said {missing}" if missing else None
         spoken = [(p, line) for p in wanted for line in lines if p.lower() in line]
         return "; ".join(f"the agent said {p!r} in {line!r}" for p, line in spoken) or None
+    if key == "not_heard":
+        lines = [t["text"].lower() for t in observed.get("transcript", []) if t.get("speaker") == "callee"]
+        heard = [(p, line) for p in wanted for line in lines if p.lower() in line]
+        return "; ".join(f"the callee said {p!r} in {line!r}" for p, line in heard) or None
+    if key == "not_said_after":
+        problems = []
+        transcript = observed.get("transcript", [])
+        for cue, phrases in wanted.items():
+            start = next((i for i, t in enumerate(transcript)
+                          if t.get("speaker") == "callee" and cue.lower() in t["text"].lower()), None)
+            if start is None:
+                problems.append(f"the callee never said {cue!r}")
+                continue
+            later = [t["text"].lower() for t in transcript[start + 1:] if t.get("speaker") == "agent"]
+            problems += [f"after the callee said {cue!r} the agent said {p!r} in {line!r}"
+                         for p in phrases for line in later if p.lower() in line]
+        return "; ".join(problems) or None
     if key == "captured":
         got = observed.get("captured") or {}
         wrong = [f"{k}: expected {v!r}, got {got.get(k)!r}" for k, v in wanted.items() if got.get(k) != v]

@@ -32,10 +32,11 @@ from application.call.brief import AgentBrief
 from application.call.core import VOICEMAIL_INSTRUCTIONS, screener_line
 from application.call.phone_tree import is_avoided, menu_policy
 from application.ports.clock import Clock
-from domain.callee_words import Heard, email_said, heard, name_given
-from domain.front_desk import read_front_desk
+from domain.callee_words import Heard, email_said, heard, self_named
+from domain.front_desk import FrontDeskDetails, read_front_desk
 from domain.menu_navigator import MenuNavigator, NavAction, TargetPolicy
 from domain.menu_reader import read_menu
+from domain.person_on_the_line import PersonOnTheLine
 from domain.slot_finder import times_said, windows_said
 from domain.voicemail import prepare_message
 from domain.voicemail_detector import Answerer, classify_greeting, names_the_message_box
@@ -82,7 +83,12 @@ class _Memory:
     asked_front_desk: bool = False  # the agent asked a receptionist how to reach the decision maker
     asked_email: bool = False  # the agent's last words asked where the invitation should go
     chosen: dict | None = None  # the offered time the callee chose (booked once the invitation has an address)
-    with_contact: bool = False  # the contact has said who they are
+    on_the_line: PersonOnTheLine | None = None  # whom the call seeks and whom the agent is speaking with
+
+    @property
+    def with_contact(self) -> bool:
+        """The person on the line said they are the one the call is for."""
+        return self.on_the_line is not None and self.on_the_line.called_person
 
 
 class OfflineBrain(llm.LLM):
@@ -131,34 +137,33 @@ class OfflineBrain(llm.LLM):
             return self._respond(trailing[0], memory)
         return Reply()
 
-    def _hello(self, name: str | None = None) -> str:
+    def _hello(self, name: str) -> str:
         b = self.brief
-        return (f"Hi {name or b.contact.first_name}, this is {b.identity.agent_name}, an AI assistant calling for "
+        return (f"Hi {name}, this is {b.identity.agent_name}, an AI assistant calling for "
                 f"{b.identity.company}; this call is recorded. ")
 
-    def _heard(self, said: str) -> tuple[Heard, str | None, str]:
-        """What the words are, and the name of whom we call that they confirm: the contact's first name,
-        or the decision maker an earlier call's front desk named ("This is Dr. Kent.")."""
-        contact = self.brief.contact
-        kind, objection = heard(said, contact.first_name)
-        named = contact.known.decision_maker
-        if kind is Heard.OTHER and named and heard(said, named)[0] is Heard.CONFIRMS_IDENTITY:
-            return Heard.CONFIRMS_IDENTITY, None, named
-        return kind, objection, contact.first_name
+    def _heard(self, said: str, on_the_line: PersonOnTheLine) -> tuple[Heard, str | None]:
+        """What the words are; a person naming themself as the one the call is for ("This is Dr. Kent.",
+        after the front desk named him) confirms who they are (domain.person_on_the_line decides)."""
+        kind, objection = heard(said, self.brief.contact.first_name)
+        if kind is Heard.OTHER and on_the_line.called_person and self_named(said):
+            return Heard.CONFIRMS_IDENTITY, None
+        return kind, objection
 
     # --- reading the history ----------------------------------------------------------------
 
     def _remember(self, items: list) -> _Memory:
-        memory = _Memory()
-        known_name = self.brief.contact.known.decision_maker
+        contact = self.brief.contact
+        memory = _Memory(on_the_line=PersonOnTheLine(sought=contact.sought_name, contact=contact.full_name))
+        on_the_line = memory.on_the_line
         for item in items:
             if item.type == "message" and item.role == "assistant":
                 text = item.text_content or ""
                 memory.greeting = []
                 if text == self.brief.lines["greeting"] or text == self.brief.lines["gatekeeper"] \
-                        or text.startswith(self._hello()) or text.startswith(self._hello(known_name)):
+                        or (on_the_line.addressed_as and text.startswith(self._hello(on_the_line.addressed_as))):
                     memory.disclosed_to_party = True
-                if self.brief.lines["introduction"] in text:
+                if self.brief.addressed("introduction", on_the_line.addressed_as) in text:
                     memory.introduced = True
                 if FRONT_DESK_QUESTION in text:
                     memory.asked_front_desk = True
@@ -168,9 +173,8 @@ class OfflineBrain(llm.LLM):
                 memory.greeting.append(said)
                 if read_menu(said).choices:
                     memory.menus.append(said)
-                kind, objection, _ = self._heard(said)
-                if kind is Heard.CONFIRMS_IDENTITY:
-                    memory.with_contact = True
+                on_the_line.callee_said(said)
+                kind, objection = self._heard(said, on_the_line)
                 if kind is Heard.TRANSFER:
                     memory.disclosed_to_party = False  # a new person is about to answer
                 elif kind is Heard.OBJECTION:
@@ -201,9 +205,13 @@ class OfflineBrain(llm.LLM):
         machine = self._machine(text, memory)
         if machine is not None:
             return machine
-        kind, objection, who = self._heard(text)
+        on_the_line = memory.on_the_line or PersonOnTheLine(sought=contact.sought_name, contact=contact.full_name)
+        kind, objection = self._heard(text, on_the_line)
+        who = on_the_line.addressed_as  # the name to address whoever is on the line by, once they said it
         if kind in (Heard.HOLD, Heard.TRANSFER):
-            return Reply()  # never talk over hold music or a transfer
+            # Never talk over hold music or a transfer; what the front desk volunteers on the way is noted.
+            told = read_front_desk(text)
+            return Reply(tools=[self._note(told, text)]) if told and kind is Heard.TRANSFER else Reply()
         if kind is Heard.OPT_OUT:
             return Reply(text=brief.line("opt_out"), tools=[
                 (Tool.ADD_TO_DO_NOT_CALL, {"reason": "asked to be removed during the call"}),
@@ -212,29 +220,28 @@ class OfflineBrain(llm.LLM):
         if kind is Heard.ROBOT_QUESTION:
             if not memory.with_contact:  # a receptionist asks: the truth, then the request, never the pitch
                 return Reply(text=f"Yes, I'm an AI assistant calling for {brief.identity.company}, and this call is "
-                                  f"recorded. May I speak with {contact.ask_for}?")
+                                  f"recorded. May I speak with {self._asking_for(on_the_line)}?")
             return Reply(text=brief.line("ai_disclosure"))
         if not memory.disclosed_to_party:
-            if kind is Heard.CONFIRMS_IDENTITY:
-                # "This is Tim.": Tim is on the line. One short hello, then the reason for the call.
-                return Reply(text=self._hello(who) + brief.line("introduction").removeprefix(
-                    f"Thanks, {contact.first_name}. "))
+            if kind is Heard.CONFIRMS_IDENTITY and who is not None:
+                # "This is Tim." / "Speaking.": Tim (or whoever the front desk put us through to) is on the
+                # line. One short hello, then the reason for the call.
+                return Reply(text=self._hello(who) + brief.addressed("introduction", who).removeprefix(
+                    f"Thanks, {who}. "))
             return Reply(text=brief.line("greeting"))
-        someone = name_given(text)
-        if kind is Heard.OTHER and not memory.with_contact and someone and someone != who:
+        if kind is Heard.OTHER and not memory.with_contact and self_named(text):
             # "Lakeside Ortho, this is Amy." after the greeting: the front desk, not the contact. Ask for
             # the contact; never pitch to (or thank by the contact's name) whoever answered.
-            return Reply(text=f"Thanks. I'm trying to reach {contact.ask_for} about the practice's malpractice "
-                              f"coverage. Could you connect me?")
+            return Reply(text=f"Thanks. I'm trying to reach {self._asking_for(on_the_line)} about the practice's "
+                              f"malpractice coverage. Could you connect me?")
         if memory.asked_email and memory.chosen is not None and not memory.booked:
             return self._book(memory.chosen, memory)  # with the address just given, or none if they gave none
         told = read_front_desk(text)
         if kind is Heard.BLOCKED and not told and not memory.asked_front_desk:
             return Reply(text="I understand. " + FRONT_DESK_QUESTION)
         if kind is Heard.BLOCKED or memory.asked_front_desk:
-            tools = [(Tool.NOTE_FRONT_DESK, {k: (v if k != "best_time" else text) for k, v in told.as_dict().items()})] \
-                if told else []
-            return Reply(text=f"Thank you. Could you let {contact.first_name} know that {brief.rep_name} from "
+            tools = [self._note(told, text)] if told else []
+            return Reply(text=f"Thank you. Could you let {on_the_line.sought} know that {brief.rep_name} from "
                               f"{brief.identity.company} called about the practice's malpractice coverage, and "
                               f"can be reached at {brief.identity.callback_number}? " + brief.line("closing"),
                          tools=tools + [(Tool.RECORD_OUTCOME, {"outcome": "gatekeeper_blocked",
@@ -254,7 +261,7 @@ class OfflineBrain(llm.LLM):
         if memory.offers and not memory.booked:
             chosen = self._chosen_offer(text, memory.offers)
             if chosen is not None:
-                if not (memory.email or contact.email):
+                if not (memory.email or self._contact_email(memory)):
                     return Reply(text=EMAIL_QUESTION)  # an invitation needs an address: ask before booking
                 return self._book(chosen, memory)
         if kind in (Heard.ACCEPT, Heard.NO_SLOT_FITS) or windows_said(text, self.clock.now(), self.zone):
@@ -268,8 +275,23 @@ class OfflineBrain(llm.LLM):
                 return self._decline(text, memory)  # a second no to the same thing is a no
             return Reply(text=brief.handler(objection))
         if not memory.introduced:
-            return Reply(text=brief.line("introduction"))
+            return Reply(text=brief.addressed("introduction", who))
         return Reply(text=f"Would a short call with {brief.rep_name} be worth it?")
+
+    @staticmethod
+    def _note(told: FrontDeskDetails, said: str) -> tuple[str, dict]:
+        """The note_front_desk call for what the front desk told (the best time as they said it)."""
+        return Tool.NOTE_FRONT_DESK, {k: (v if k != "best_time" else said) for k, v in told.as_dict().items()}
+
+    def _contact_email(self, memory: _Memory) -> str:
+        """The contact's address when the contact is the one on the line; someone else is asked for theirs."""
+        return self.brief.contact.email if memory.on_the_line is None or memory.on_the_line.is_the_contact else ""
+
+    def _asking_for(self, on_the_line: PersonOnTheLine) -> str:
+        """Whom to ask a receptionist for: the person the call seeks (at the known extension), or whom this
+        call's front desk just named."""
+        contact = self.brief.contact
+        return contact.ask_for if on_the_line.sought == contact.sought_name else on_the_line.sought
 
     def _machine(self, text: str, memory: _Memory) -> Reply | None:
         """The reply when the words come from a machine; None when a person may be speaking.
@@ -361,7 +383,7 @@ class OfflineBrain(llm.LLM):
                 start = datetime.fromisoformat(payload["booked"]["start"])
                 spoken = next((o["spoken"] for o in memory.offers if o["start"] == payload["booked"]["start"]),
                               start.astimezone(self.zone).strftime("%A %B %d at %I:%M %p"))
-                to = payload["booked"].get("attendee_email") or memory.email or brief.contact.email
+                to = payload["booked"].get("attendee_email") or memory.email or self._contact_email(memory)
                 # The address is said back (spelled when unusual) so the callee hears where it goes.
                 invite = (f"the invitation is on its way to {spoken_email(to)}" if to
                           else f"{brief.rep_name} will call you at that time")

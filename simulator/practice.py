@@ -248,7 +248,10 @@ class Practice:
         if self.stage == 0:
             self.stage = 1
             if self.node.transfers_to and not self.node.refuses_transfer:
-                return self._say("One moment, I'll put you through.")
+                # A receptionist who knows who decides names them as she transfers the call.
+                named = self.node.gives.get("decision_maker")
+                return self._say(f"{named} handles that. One moment, I'll put you through." if named
+                                 else "One moment, I'll put you through.")
             return self._say(f"I'm sorry, {first} is not available and doesn't take sales calls. "
                              "I can take a message.")
         if self.stage == 1 and self.node.transfers_to and not self.node.refuses_transfer:

@@ -28,7 +28,8 @@ DECISIONS = ("accept", "decline", "callback", "opt_out")
 ROLES = ("receptionist", "decision_maker")
 EXPECT_KEYS = ("outcome", "reached_human", "digits", "max_digits", "meeting_within", "no_meeting",
                "voicemail_after_beep", "disclosed_ai", "do_not_call", "deferred_until", "voicemail_left", "objections",
-               "callback_scheduled_at", "captured", "said", "not_said", "event", "pitched")
+               "callback_scheduled_at", "captured", "said", "not_said", "event", "pitched", "not_said_after",
+               "not_heard", "meeting_minutes")
 GIVES = ("decision_maker", "direct_line", "extension", "best_time", "email")
 KNOWN = ("decision_maker", "direct_line", "extension", "best_time")
 _NODE_FIELDS = {
@@ -402,6 +403,12 @@ def _node(r: _Reader, name: str, body: Any, zone: ZoneInfo) -> Node:
                 else None, gives=_gives(r, body.get("gives"), f"{path}.gives"))
 
 
+def _phrases(r: _Reader, value: Any, path: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise r.fail(path, "must be a list of phrases")
+    return [v.strip() for v in value]
+
+
 def _gives(r: _Reader, raw: Any, path: str) -> dict[str, str]:
     if raw is None:
         return {}
@@ -438,7 +445,7 @@ def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
             if not isinstance(value, list):
                 raise r.fail(path, "must be a list")
             out[key] = [str(v) for v in value]
-        elif key == "max_digits":
+        elif key in ("max_digits", "meeting_minutes"):
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise r.fail(path, f"must be an integer >= 0, got {value!r}")
             out[key] = value
@@ -448,10 +455,11 @@ def _expect(r: _Reader, raw: Any, zone: ZoneInfo) -> dict[str, Any]:
             out[key] = r.moment(value, path, zone)
         elif key == "callback_scheduled_at":
             out[key] = None if value in (None, "none") else r.moment(value, path, zone)
-        elif key in ("said", "not_said"):
-            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-                raise r.fail(path, "must be a list of phrases")
-            out[key] = [v.strip() for v in value]
+        elif key in ("said", "not_said", "not_heard"):
+            out[key] = _phrases(r, value, path)
+        elif key == "not_said_after":
+            after = r.mapping(value, path)
+            out[key] = {str(heard).strip(): _phrases(r, phrases, f"{path}.{heard}") for heard, phrases in after.items()}
         elif key == "captured":
             captured = r.mapping(value, path)
             bad = sorted(set(captured) - set(KNOWN))

@@ -12,6 +12,7 @@ from application.book_meeting import contact_zone
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.meeting import MEETING_LENGTH
+from domain.person_on_the_line import name_parts
 from domain.script import Script
 from domain.slot_finder import spoken_time
 
@@ -44,6 +45,15 @@ class AgentBrief:
     rep_name: str
     identity: CallIdentity
     values: Mapping[str, str] = field(default_factory=dict)
+    script: Script | None = None
+
+    def addressed(self, section: str, name: str | None) -> str:
+        """The section's line said to the person on the line, `name` as they gave or confirmed it
+        (domain.person_on_the_line); the line as rendered for the person sought when `name` is None."""
+        if name is None or self.script is None or name == self.values.get("first_name"):
+            return self.lines[section]
+        first, last = name_parts(name)
+        return self.script.line(section, {**self.values, "first_name": first, "last_name": last, "full_name": name})
 
     def line(self, section: str, **extra: str) -> str:
         text = self.lines[section]
@@ -70,10 +80,10 @@ def build_brief(script: Script, contact: Contact, campaign: Campaign, identity: 
         # The same person, and why we call: "You asked me to call back Wednesday March 11 at 2:30 PM Central."
         when = spoken_time(asked.at, contact_zone(contact))
         lines["greeting"] = (f"Hi, this is {identity.agent_name}, an AI assistant calling for {identity.company}; "
-                             f"this call is recorded. {contact.first_name} {contact.last_name} asked us to call back "
-                             f"{when}. May I speak with {contact.first_name}?")
+                             f"this call is recorded. {contact.sought_name} asked us to call back "
+                             f"{when}. May I speak with {values['first_name']}?")
     return AgentBrief(instructions=_instructions(lines, contact, campaign, identity), lines=lines, contact=contact,
-                      rep_name=campaign.rep_name, identity=identity, values=values)
+                      rep_name=campaign.rep_name, identity=identity, values=values, script=script)
 
 
 def _instructions(lines: Mapping[str, str], contact: Contact, campaign: Campaign, identity: CallIdentity) -> str:
@@ -108,8 +118,10 @@ How the call goes:
   not connect you, leave a message in one sentence: {identity.company}, the reason (the practice's malpractice
   coverage) and the callback number {identity.callback_number}; thank them, record the outcome gatekeeper_blocked
   and end the call.
-- "This is <name>." is a person saying who they are: if the name is {contact.first_name}'s, you are speaking with
-  {contact.first_name}: do not ask for them again.
+- "This is <name>.", "Speaking." or "Yes, that's me." is a person saying who they are: "Speaking." is whoever you
+  asked for, or whoever the front desk said it was putting you through to ("Dr. Kent handles that; I'll put you
+  through"). Do not ask for them again, and address them by that name from then on (the introduction's "Thanks,
+  <name>" too), never by {contact.first_name}'s name unless they are {contact.first_name}.
 - After a transfer: one short greeting to the new person (who you are, AI assistant, recorded), not the whole
   opener again.
 - A callback: if they ask to be called back, ask when; record_outcome with that callback time tells you whether

@@ -52,6 +52,7 @@ from domain.coaching import Guidance
 from domain.contact import Contact
 from domain.menu_reader import read_menu
 from domain.outcomes import CallOutcome
+from domain.person_on_the_line import PersonOnTheLine
 from domain.pitch import gives_pitch
 from domain.script import Script
 from domain.voicemail import VoicemailStep
@@ -156,12 +157,13 @@ class CallCore:
                                timeout_s=settings.coach_timeout_s, clock=ports.clock)
         self.listeners: list[CalleeListener] = [self.fast_path]
         self.channel: AgentChannel | None = None
+        self.on_the_line = PersonOnTheLine(sought=contact.sought_name, contact=contact.full_name)
+        self._guidance: Guidance | None = None  # the coach's latest block
         self.verdicts: list[dict[str, Any]] = []
         self.party: Answerer | None = None  # what the current party on the line is, once judged
         self.voicemail: VoicemailWatch | None = None
         self.screening: ScreeningWatch | None = None
         self._party_words: list[str] = []
-        self._asked_for_heard = False  # the current party said it is the person the call asks for
         self._digits_seen = 0
         self._in_prompt = False  # a callee prompt is streaming and not yet in the transcript
         self._words_heard = False  # any callee words, streamed or final
@@ -205,8 +207,6 @@ class CallCore:
             # never judged at all.
             return self._judge_party() if source != "words" and self._party_words else None
         self.party = answerer
-        if answerer is not Answerer.HUMAN:
-            self._asked_for_heard = False  # a voicemail greeting naming the contact is not the contact
         if answerer is Answerer.HUMAN:
             self.progress.reached_human = True
             self.stages.reached("person")
@@ -238,7 +238,6 @@ class CallCore:
         if self.party is not Answerer.HUMAN or self.progress.digits:
             self.party = None
         self._party_words = []
-        self._asked_for_heard = False
         self._recent_audio = bytearray()
         self.voicemail = None
 
@@ -269,7 +268,7 @@ class CallCore:
         self._in_prompt = False
         self.progress.said("callee", text, self.clock.now())
         self.coach.heard(self.progress.transcript[-1])
-        line = read_callee_line(text, self.contact.first_name, self.contact.answers_to)
+        line = read_callee_line(text, self.contact.first_name)
         for kind in line.objections:
             self.progress.objection(kind)
         if line.opt_out:
@@ -277,7 +276,10 @@ class CallCore:
         if line.key_moment is not None:
             self.coach.key_moment(line.key_moment)
         self._party_words.append(text)
-        self._asked_for_heard = self._asked_for_heard or line.asked_for
+        addressed = self.on_the_line.addressed_as
+        self.on_the_line.callee_said(text)
+        if self.on_the_line.addressed_as != addressed and self.on_the_line.addressed_as is not None:
+            self._instruct_soon()  # the model addresses whoever said who they are, by that name
         action = self._judge_party()
         self._note_decision_maker()
         if line.transfer:
@@ -366,8 +368,40 @@ class CallCore:
 
     async def apply_guidance(self, guidance: Guidance) -> None:
         # The coach's block replaces the previous one: the brief's instructions stay the base.
+        self._guidance = guidance
+        await self._instruct()
+
+    def instructions(self) -> str:
+        """The model's instructions now: the brief's, whom it is speaking with, the coach's latest block."""
+        parts = [self.brief.instructions]
+        name = self.on_the_line.addressed_as
+        if name is not None:
+            parts.append(f"You are speaking with {name} now: address them as {name}, and say the introduction "
+                         f"as: {self.brief.addressed('introduction', name)}")
+        if self._guidance is not None:
+            parts.append(self._guidance.as_instructions())
+        return "\n\n".join(parts)
+
+    async def _instruct(self) -> None:
         if self.channel is not None:
-            await self.channel.update_instructions(f"{self.brief.instructions}\n\n{guidance.as_instructions()}")
+            await self.channel.update_instructions(self.instructions())
+
+    def _instruct_soon(self) -> None:
+        """New instructions before the model's next reply, from a line event (which cannot wait for them)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no call is running (a rule read on its own): nobody to instruct
+        if self.channel is not None:
+            task = asyncio.ensure_future(self._instruct_guarded())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _instruct_guarded(self) -> None:
+        try:
+            await self._instruct()
+        except Exception as exc:  # the call goes on with the instructions it has
+            log.warning("call %s: instructions not updated (%s)", self.call_id, type(exc).__name__)
 
     def _prompt_begins(self) -> None:
         # Keys pressed (by the fast path or the model) or a menu answered since the last prompt:
@@ -403,8 +437,9 @@ class CallCore:
         return None
 
     def _note_decision_maker(self) -> None:
-        """A person is on the line and said they are the one the call asks for: the decision maker is reached."""
-        if self.party is Answerer.HUMAN and self._asked_for_heard:
+        """A party judged a person is the one the call asks for (they said so: domain.person_on_the_line): the
+        decision maker is reached. A voicemail greeting naming the contact is a machine, never the contact."""
+        if self.party is Answerer.HUMAN and self.on_the_line.called_person:
             self.progress.decision_maker_reached = True
 
     def _answer_screener(self) -> Reply:

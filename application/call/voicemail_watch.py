@@ -13,11 +13,7 @@ taken as speech, which suits clean line audio such as the simulator's.
 """
 from __future__ import annotations
 
-import math
-import sys
-from array import array
-
-from domain.beep_detector import BeepDetector, BeepEvent
+from domain.beep_detector import BeepDetector, BeepEvent, frame_rms
 from domain.voicemail import VoicemailDecision, VoicemailStep, VoicemailTiming
 
 FRAME_S = 0.02
@@ -71,10 +67,4 @@ class VoicemailWatch:
         return self.decision
 
     def _loud(self, frame: bytes) -> bool:
-        samples = array("h")
-        samples.frombytes(frame[:len(frame) - len(frame) % 2])
-        if sys.byteorder == "big":
-            samples.byteswap()  # PCM on the line is little-endian
-        if not samples:
-            return False
-        return math.sqrt(sum(s * s for s in samples) / len(samples)) >= self._speech_rms
+        return len(frame) >= 2 and frame_rms(frame) >= self._speech_rms

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from application.commands import ConductCallCommand
+from application.commands import JOB_ID_FORM, ConductCallCommand
 from application.errors import MalformedJob
 from entrypoints.cli.error_display import CommandFailed
 from entrypoints.cli.folded_lines import FoldedLines
@@ -77,7 +77,7 @@ def _show(views: list[JobView], as_json: bool, title: str, when: str, at) -> Non
 
 @jobs_app.command("requeue")
 def requeue_command(
-    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help="call:<campaign id>:<step>"),
+    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help=JOB_ID_FORM),
     all_failed: bool = typer.Option(False, "--failed", help="Every failed job."),
     as_json: bool = Json,
     env_file: Optional[Path] = EnvFile,

@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from application.commands import JOB_ID_FORM
 from application.errors import MalformedJob
 from entrypoints.cli.error_display import CommandFailed
 from entrypoints.cli.session import EnvFile, LogLevel, run, settings_for
@@ -19,7 +20,7 @@ def register(app: typer.Typer) -> None:
 
 
 def replay_command(
-    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help="call:<campaign id>:<step>[:<attempt>]"),
+    job_id: Optional[str] = typer.Argument(None, metavar="JOB_ID", help=JOB_ID_FORM),
     campaign_id: Optional[str] = typer.Option(None, "--campaign-id", help="Instead of JOB_ID, with --step."),
     step: Optional[int] = typer.Option(None, "--step", help="Sequence step, with --campaign-id."),
     attempt: int = typer.Option(0, "--attempt", min=0,

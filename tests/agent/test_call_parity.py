@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Union
@@ -32,7 +32,8 @@ from application.call.progress import LineEnding
 from application.ports.call_line import CallRequest, CallResult
 from domain.campaign import Campaign
 from domain.contact import Contact
-from domain.script import default_script
+from domain.front_desk import FrontDeskDetails
+from domain.script import Script, default_script
 from infrastructure.agent_dispatch import parse_dispatch_metadata
 from infrastructure.livekit_agent_session import AgentCall, AgentCallDeps, AgentCallSettings
 from infrastructure.livekit_call_line import LiveKitCallLine, LiveKitCallSettings
@@ -158,10 +159,11 @@ class ScriptedLine:
         pass
 
 
-async def through_the_text_shell(script: list[Utterance]) -> CallResult:
+async def through_the_text_shell(script: list[Utterance], *, contact: Contact = CONTACT,
+                                 stored: Script | None = None) -> CallResult:
     clock = FakeClock(NOW)
     line = ScriptedLine(list(script))
-    core = CallCore(call_id="call-parity", campaign=CAMPAIGN, contact=CONTACT, script=default_script(),
+    core = CallCore(call_id="call-parity", campaign=CAMPAIGN, contact=contact, script=stored or default_script(),
                     identity=CallIdentity(), controls=PracticeControls(line),
                     ports=CallPorts(do_not_call=FakeDoNotCallList(),
                                     book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(), clock),
@@ -229,11 +231,12 @@ async def idle(call: AgentCall) -> None:
             await asyncio.wait(pending, timeout=0.2)
 
 
-async def through_the_livekit_shell(script: list[Utterance]) -> CallResult:
+async def through_the_livekit_shell(script: list[Utterance], *, contact: Contact = CONTACT,
+                                    stored: Script | None = None) -> CallResult:
     clock = FakeClock(NOW)
     handback = InMemoryHandback(lost_after_s=5)
-    deps = AgentCallDeps(campaigns=FakeCampaignRepository(CAMPAIGN), contacts=FakeContactRepository(CONTACT),
-                         scripts=FakeScriptCatalog(), do_not_call=FakeDoNotCallList(),
+    deps = AgentCallDeps(campaigns=FakeCampaignRepository(CAMPAIGN), contacts=FakeContactRepository(contact),
+                         scripts=FakeScriptCatalog(stored), do_not_call=FakeDoNotCallList(),
                          book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(), clock),
                          sales_coach=OfflineCoach(), handback=handback, clock=clock)
     settings = AgentCallSettings(amd_enabled=False, beep_detection=False, coach_interval_s=3600,
@@ -333,3 +336,25 @@ async def test_a_live_call_records_reaching_the_person_it_asks_for():
     assert (await through_the_livekit_shell(SCRIPTS["a transfer, then a callback"])).decision_maker_reached is True
     message = await through_the_livekit_shell(SCRIPTS["a receptionist takes a message"])
     assert (message.reached_human, message.decision_maker_reached) == (True, False)
+
+
+# A batch's stored script from before `{ask_for}`: it names the contact with `{first_name} {last_name}`.
+STORED = replace(default_script(), id="stored-before-ask-for", version=3,
+                 greeting="Hi, this is {agent_name}, an AI assistant calling for {company}. This call is recorded. "
+                          "May I speak with {first_name} {last_name}?",
+                 introduction="Thanks, {first_name}. {company} insures practices like {practice}, and {rep_name} "
+                              "would like a {meeting_minutes}-minute call to compare options. Would that be useful?")
+KENT_KNOWN = replace(CONTACT, known=FrontDeskDetails(decision_maker="Dr. Kent"))
+
+
+@pytest.mark.parametrize("shell", [through_the_text_shell, through_the_livekit_shell])
+async def test_a_stored_script_naming_the_contact_asks_for_the_known_decision_maker_and_addresses_him(shell):
+    """Issue 14: the person asked for is the one the next call should ask for (Contact.sought_name), whatever
+    placeholders the stored script uses; "Speaking." from him is him, never the contact of record."""
+    result = await shell(["Lakeside Orthopedics.", "One moment, I'll put you through.", "Speaking.",
+                          "No thank you, we'll pass."], contact=KENT_KNOWN, stored=STORED)
+    said = [line.text for line in result.transcript if line.speaker == "agent"]
+    assert said[0].endswith("May I speak with Dr. Kent?"), said
+    assert any(line.startswith("Hi Dr. Kent, this is Alex") for line in said), said
+    assert not any("Dana" in line for line in said), said
+    assert result.outcome.value == "declined"

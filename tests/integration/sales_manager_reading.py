@@ -18,10 +18,11 @@ SILENCE = "Hello? Is anyone there?"  # what a simulated person says when the age
 
 
 def contact_names(scenario) -> tuple[str, ...]:
-    """The names the called person may go by: the scenario contact's first name, and the decision maker an
-    earlier call's front desk named (`contact.known`)."""
-    named = scenario.known.decision_maker
-    return (scenario.contact["first_name"], named) if named else (scenario.contact["first_name"],)
+    """The names the called person may go by: the scenario contact's first name, the decision maker an
+    earlier call's front desk named (`contact.known`), and one a receptionist of this line names (`gives`)."""
+    named = [scenario.known.decision_maker] + [node.gives.get("decision_maker") for node in scenario.line.values()
+                                               if node.kind == "person"]
+    return (scenario.contact["first_name"], *dict.fromkeys(n for n in named if n))
 
 
 def transcript_defects(transcript: list[dict], names: tuple[str, ...], *, voicemail_left: bool) -> list[str]:

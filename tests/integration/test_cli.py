@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -35,6 +38,17 @@ def test_every_command_has_help(path, capsys):
     assert main(path + ["--help"]) == 0
     out = capsys.readouterr().out
     assert "Usage: docshield" in out and "--help" in out
+
+
+@pytest.mark.parametrize("path", [["jobs", "requeue"], ["replay"]])
+def test_a_job_id_argument_is_described_in_the_contracts_form_with_the_attempt(path):
+    """Contracts section 1: `call:{campaign_id}:{step}`, and `call:{campaign_id}:{step}:{attempt}` for a callback
+    the worker queued; the help says both, as the one parser (application.commands.parse_job_id) reads them."""
+    shown = subprocess.run([sys.executable, "-m", "entrypoints", *path, "--help"], capture_output=True, text=True,
+                           env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert "call:{campaign_id}:{step}:{attempt}" in shown.stdout and "call:{campaign_id}:{step}" in shown.stdout
+    assert "<campaign id>" not in shown.stdout
 
 
 @pytest.mark.parametrize("argv, fragment", [
@@ -175,7 +189,13 @@ def test_a_number_on_the_list_is_never_called(on_test_servers, capsys):
     assert shown["decisions"][0]["rule"] == "internal_dnc"
 
 
-def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsys):
+def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsys, tmp_path, redis_url, mongo_uri):
+    from entrypoints.cli.simulate_commands import DEMO_FILE
+    from simulator.scenario import load_file
+    from simulator.simulation import Simulation
+    from tests.integration.pipeline_world import make_settings
+    from tests.integration.sales_manager_reading import contact_names, transcript_defects
+
     assert main(["demo"]) == 0
     out = capsys.readouterr().out
     for outcome in ("meeting_booked", "voicemail_left", "gatekeeper_blocked", "deferred"):
@@ -184,6 +204,16 @@ def test_the_demo_calls_its_sample_practices_and_all_pass(on_test_servers, capsy
     # Each call is printed whole: the booked one down to the booking the summary reports.
     words = " ".join(out.split())
     assert words.count("=> meeting_booked") == words.count("You're all set for") >= 2
+    # The same practices again (the simulated clock and the offline brain make each call the same): every line
+    # of every call is in what the demo printed, in order, and a sales manager reading them finds no dead air,
+    # no wrong name and no repeated opener.
+    runs = asyncio.run(Simulation(make_settings(tmp_path / "again", redis_url, mongo_uri)).run(load_file(DEMO_FILE)))
+    assert len(runs) == 6 and all(r.observed["transcript"] for r in runs if r.observed["outcome"] != "deferred")
+    for run in runs:
+        whole = " ".join(" ".join(f"{t['speaker']:>6}: {t['text']}".split()) for t in run.observed["transcript"])
+        assert whole in words, run.scenario.id
+        assert transcript_defects(run.observed["transcript"], contact_names(run.scenario),
+                                  voicemail_left=run.observed["voicemail_left"]) == [], run.scenario.id
 
 
 def test_showing_a_campaign_that_does_not_exist_fails_with_one_line(on_test_servers, capsys):

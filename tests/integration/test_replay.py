@@ -107,10 +107,10 @@ async def test_a_call_in_progress_elsewhere_is_refused_even_with_force(settings)
         assert line.dialed == []
 
 
-@pytest.mark.parametrize("job_id, problem", [("call:xyz:0", "24-hex"), ("job-1", "call:<24-hex"),
-                                             ("call:65f0c0ffee0000000000abcd:x", "call:<24-hex"),
-                                             ("call:65f0c0ffee0000000000abcd:0:0", "[:<attempt>]"),
-                                             ("call:65f0c0ffee0000000000abcd:0\n", "call:<24-hex")])
+@pytest.mark.parametrize("job_id, problem", [("call:xyz:0", "24-hex"), ("job-1", "call:{campaign_id}:{step}"),
+                                             ("call:65f0c0ffee0000000000abcd:x", "call:{campaign_id}:{step}"),
+                                             ("call:65f0c0ffee0000000000abcd:0:0", "attempt >= 1"),
+                                             ("call:65f0c0ffee0000000000abcd:0\n", "call:{campaign_id}:{step}")])
 def test_bad_job_ids_are_named(job_id, problem):
     from application.errors import MalformedJob
 

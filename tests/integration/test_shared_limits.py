@@ -216,3 +216,60 @@ async def test_four_worker_processes_dial_each_step_once_within_the_shared_limit
         await asyncio.gather(*answering, return_exceptions=True)
         await agent.aclose()
 
+
+
+SHIPPER = Path(__file__).with_name("logtail_shipper.py")
+
+
+async def ship_from_processes(logtail, tmp_path, shared_redis_url: str, processes: int, records: int) -> list[int]:
+    """`processes` worker-like processes each log `records` records at once; what each dropped."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATA_DIR": str(tmp_path), "LOGTAIL_SOURCE_TOKEN": logtail.token,
+           "LOGTAIL_HOST": logtail.url, "LOG_LEVEL": "INFO", "SHARED_REDIS_URL": shared_redis_url,
+           "RESILIENCE": json.dumps({"logtail_rate": {"calls": 10, "per_s": 60}})}
+    shippers = [await asyncio.create_subprocess_exec(sys.executable, str(SHIPPER), str(records), env=env,
+                                                     stdout=asyncio.subprocess.PIPE) for _ in range(processes)]
+    return [int((await lines(shipper))[-1]) for shipper in shippers]
+
+
+async def test_worker_processes_together_ship_at_most_the_accounts_log_rate(redis_url, tmp_path):
+    """Four processes log 30 records each with Logtail limited to 10 records a minute for the account:
+    10 reach Logtail in all (each process alone would ship 10: its own bucket holds 10), the rest are
+    dropped and counted, none is queued to block a worker."""
+    from tests.stubs.logtail_stub import LogtailStub
+
+    logtail = LogtailStub().start()
+    try:
+        dropped = await ship_from_processes(logtail, tmp_path, redis_url, processes=4, records=30)
+        shipped = [m for m in logtail.messages() if m.startswith("shipped record")]
+    finally:
+        logtail.stop()
+    assert len(shipped) == 10, f"{len(shipped)} records reached Logtail"
+    assert sum(dropped) == 4 * 30 - 10
+    assert logtail.rejected == []
+
+
+async def test_without_redis_each_process_ships_at_its_own_log_rate(tmp_path):
+    from tests.stubs.logtail_stub import LogtailStub
+
+    logtail = LogtailStub().start()
+    try:
+        dropped = await ship_from_processes(logtail, tmp_path, "redis://127.0.0.1:1/0", processes=2, records=30)
+        shipped = [m for m in logtail.messages() if m.startswith("shipped record")]
+    finally:
+        logtail.stop()
+    assert len(shipped) == 2 * 10 and dropped == [20, 20]
+
+
+def test_a_log_batch_retried_after_a_server_error_is_counted_once(redis_url):
+    from infrastructure.logtail_shipping import AccountWideShipping
+    from infrastructure.resilience.policies import RateSpec
+
+    sent: list[list] = []
+    shipping = AccountWideShipping(lambda frame: sent.append(frame) or object(), RateSpec(calls=10, per_s=60),
+                                   redis_url)
+    first = [{"message": f"a{n}"} for n in range(6)]
+    shipping(first)
+    shipping(first)  # the flush thread's retry of the same batch
+    shipping([{"message": f"b{n}"} for n in range(6)])
+    assert [len(frame) for frame in sent] == [6, 6, 4]
+    assert shipping.dropped == 2

@@ -1,6 +1,8 @@
 """Beep detection on generated audio: tones in noise, speech, music, ringback."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks import phone_audio as audio
 from domain.beep_detector import BeepDetector, BeepEvent
@@ -104,3 +106,16 @@ def test_rejects_bad_settings(kwargs, message):
 def test_rejects_non_bytes():
     with pytest.raises(TypeError, match="pcm must be bytes"):
         BeepDetector(8000).feed([0, 1, 2])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2001))
+def test_frame_rms_is_the_root_mean_square_of_the_little_endian_samples(pcm):
+    import math
+    import struct
+
+    from domain.beep_detector import frame_rms
+
+    samples = struct.unpack(f"<{len(pcm) // 2}h", pcm[:len(pcm) - len(pcm) % 2])
+    expected = math.sqrt(sum(s * s for s in samples) / len(samples)) if samples else 0.0
+    assert math.isclose(frame_rms(pcm), expected, rel_tol=1e-9, abs_tol=1e-9)

@@ -1,6 +1,7 @@
 """The call core's rules, fed line events directly as a shell would (no LiveKit, no model)."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timezone
 
 import pytest
@@ -12,8 +13,8 @@ from application.call.core import BEEP_INSTRUCTIONS, NO_BEEP_INSTRUCTIONS, CallC
 from application.call.progress import LineEnding
 from domain.campaign import Campaign
 from domain.contact import Contact
+from domain.coaching import Guidance, Stage
 from domain.front_desk import FrontDeskDetails
-from domain.coaching import Guidance
 from domain.outcomes import CallOutcome
 from domain.script import default_script
 from domain.voicemail_detector import Answerer, GreetingVerdict
@@ -334,3 +335,30 @@ async def test_a_front_desks_named_decision_maker_is_recognised_when_they_answer
     for line in ["Granite Sports Medicine, this is Tom.", "Transferring you now.", "This is Dr. Frank."]:
         known.callee_said(line)
     assert (await known.finish()).decision_maker_reached is True
+
+
+async def test_whoever_says_speaking_after_the_front_desk_named_them_is_addressed_by_that_name():
+    """Issue 14: "Dr. Kent handles that; I'll put you through." then "Speaking.": the model is told it speaks
+    with Dr. Kent, and its introduction thanks Dr. Kent, never the contact of record (Dana)."""
+    core, *_, agent = a_core()
+    core.answered()
+    core.callee_said("Lakeside Orthopedics, this is Amy.")
+    assert core.on_the_line.addressed_as is None  # the front desk: nobody to address by the contact's name
+    core.agent_said(core.brief.lines["greeting"])
+    core.callee_said("Dr. Kent handles that. One moment, I'll put you through.")
+    core.callee_said("Speaking.")
+    await asyncio.sleep(0)  # the update goes out before the model's next reply
+    assert core.on_the_line.addressed_as == "Dr. Kent"
+    told = agent.instructions[-1]
+    assert told.startswith(core.brief.instructions)
+    added = told[len(core.brief.instructions):]
+    assert "You are speaking with Dr. Kent now" in added and "Thanks, Dr. Kent." in added and "Dana" not in added
+
+
+async def test_the_coach_block_keeps_whom_the_agent_is_speaking_with():
+    core, *_, agent = a_core()
+    core.callee_said("This is Dana.")
+    guidance = Guidance(stage=Stage.OBJECTION, next_move="Acknowledge, then ask for the meeting.")
+    await core.apply_guidance(guidance)
+    assert "You are speaking with Dana now" in agent.instructions[-1]
+    assert agent.instructions[-1].endswith(guidance.as_instructions())

@@ -95,3 +95,51 @@ def test_captured_and_event_name_each_wrong_field():
 def _hours():
     from datetime import time
     return time(14), time(17)
+
+
+TRANSFERRED = [
+    {"speaker": "callee", "text": "Granite Sports Medicine, Tom speaking."},
+    {"speaker": "agent", "text": "Hi, this is Alex, an AI assistant calling for DocShield. May I speak with Jay Kent?"},
+    {"speaker": "callee", "text": "One moment, I'll put you through."},
+    {"speaker": "callee", "text": "This is Jay."},
+    {"speaker": "agent", "text": "Hi Jay, this is Alex, an AI assistant calling for DocShield."}]
+
+
+def test_not_said_after_reads_only_the_agents_lines_after_the_callees_words():
+    """The opener said to the receptionist is right; the same words after "I'll put you through" are the opener
+    said again."""
+    assert check({"not_said_after": {"put you through": ["May I speak with"]}}, observed(transcript=TRANSFERRED)) == []
+    again = TRANSFERRED + [{"speaker": "agent", "text": "May I speak with Jay Kent?"}]
+    [failure] = check({"not_said_after": {"put you through": ["may i speak with"]}}, observed(transcript=again))
+    assert failure == ("not_said_after: after the callee said 'put you through' the agent said 'may i speak with' "
+                       "in 'may i speak with jay kent?'")
+    [failure] = check({"not_said_after": {"transfer me": ["x"]}}, observed(transcript=TRANSFERRED))
+    assert failure == "not_said_after: the callee never said 'transfer me'"
+
+
+def test_not_heard_reads_only_the_callees_lines():
+    """Dead air shows in what the person has to say: "Hello? Is anyone there?"."""
+    assert check({"not_heard": ["Is anyone there?"]}, observed(transcript=TRANSFERRED)) == []
+    silent = TRANSFERRED + [{"speaker": "callee", "text": "Hello? Is anyone there?"}]
+    assert check({"not_heard": ["is anyone there?"]}, observed(transcript=silent)) == [
+        "not_heard: the callee said 'is anyone there?' in 'hello? is anyone there?'"]
+
+
+def test_the_extension_keys_are_read_and_checked_for_shape(tmp_path):
+    [s] = load_file(write(tmp_path, expect="not_said_after: {put you through: [May I speak with]}, "
+                                            "not_heard: ['Hello? Is anyone there?']"))
+    assert s.expect["not_said_after"] == {"put you through": ["May I speak with"]}
+    assert s.expect["not_heard"] == ["Hello? Is anyone there?"]
+    for bad, field in (("not_said_after: [x]", "expect.not_said_after"),
+                       ("not_said_after: {x: y}", "expect.not_said_after.x"), ("not_heard: x", "expect.not_heard")):
+        with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
+            load_file(write(tmp_path, expect=bad))
+
+
+def test_meeting_minutes_is_the_booked_meetings_length():
+    """The pitch's "30-minute call" and the booked event agree (issue 14): the event's length, to the minute."""
+    booked = observed(meeting={"start": "2026-03-11T09:00:00-05:00", "end": "2026-03-11T09:30:00-05:00"})
+    assert check({"meeting_minutes": 30}, booked) == []
+    assert check({"meeting_minutes": 15}, booked) == ["meeting_minutes: expected a 15-minute meeting, got 30 minutes"]
+    assert check({"meeting_minutes": 30}, observed(meeting=None)) == ["meeting_minutes: expected a 30-minute meeting, "
+                                                                      "got none"]

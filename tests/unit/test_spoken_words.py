@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.callee_words import Heard, heard, name_given
+from domain.callee_words import Heard, heard, self_named
 from domain.objections import OBJECTION_KINDS, objections_in
 from domain.slot_finder import spoken_time, times_said, windows_said
 
@@ -65,12 +65,19 @@ def test_a_decline_is_not_an_objection_and_an_objection_is_read_as_one():
     ("This is Cara's voicemail. Please leave a message.", None),
     ("Thank you for calling Lakeside Orthopedics.", None),
     ("this is the front desk", None),
-    ("This is Dr. Kent.", None),
+    ("This is Dr. Kent.", "Dr. Kent"),
+    ("Jay speaking.", "Jay"),
+    ("This is Jay.", "Jay"),
 ])
 def test_the_name_a_person_gives_for_themself(said, name):
-    assert name_given(said) == name
+    assert self_named(said) == name
 
 
 @pytest.mark.parametrize("said", ["Can you hold for a few moments, or may I call you back?", "Will you please hold?"])
 def test_being_asked_to_hold_is_a_hold(said):
     assert heard(said, "Dana")[0] is Heard.HOLD
+
+
+@pytest.mark.parametrize("said", ["Yes, that's me.", "Speaking.", "This is he.", "Yes, this is she."])
+def test_saying_who_is_speaking_is_not_agreeing_to_anything(said):
+    assert heard(said, "Dana")[0] is Heard.CONFIRMS_IDENTITY

@@ -8,6 +8,8 @@ from domain.voicemail_detector import Answerer, classify_greeting
 @pytest.mark.parametrize("text", [
     "Hello?", "Lakeside Ortho, this is Amy.", "Good morning, Bright Start Pediatrics, how can I help you?",
     "Dana speaking.", "Front desk.", "Hi there, may I ask who's calling?", "Yes?",
+    # Someone put through by the front desk answering to their name (issue 14).
+    "Speaking.", "Yes, that's me.", "This is he.",
 ])
 def test_short_live_answers_are_human(text):
     assert classify_greeting(text).answerer is Answerer.HUMAN

@@ -1,0 +1,26 @@
+"""One process shipping log records to Logtail as a worker does (`install_logtail`), for the account-wide
+log rate test: `python logtail_shipper.py COUNT`; settings from the environment; prints what it dropped."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from infrastructure.logtail_shipping import install_logtail  # noqa: E402
+from infrastructure.settings import load_settings  # noqa: E402
+
+if __name__ == "__main__":
+    import os
+
+    settings = load_settings(None)
+    logger = logging.getLogger("shipper")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler = install_logtail(settings, logger, shared_redis_url=os.environ.get("SHARED_REDIS_URL"))
+    assert handler is not None, "LOGTAIL_SOURCE_TOKEN is not set"
+    for n in range(int(sys.argv[1])):
+        logger.info("shipped record %d", n)
+    handler.flush()
+    print(getattr(handler.uploader, "dropped", 0) + handler.filters[-1].dropped, flush=True)

@@ -279,7 +279,8 @@ class Container(containers.DeclarativeContainer):
                 hold_s=settings.provided.simulated_call_seconds, telemetry=telemetry),
             clock=clock, do_not_call=do_not_call, book_meeting=book_meeting,
             agent_name=settings.provided.agent_display_name, company=settings.provided.company_name,
-            callback_number=settings.provided.callback_number, telemetry=telemetry),
+            callback_number=settings.provided.callback_number, telemetry=telemetry,
+            max_follow_ups=settings.provided.max_follow_ups_per_step),
     )
 
     claim_policy = providers.Singleton(

@@ -22,7 +22,7 @@ from application.ports.storage import CallArtifacts
 from application.ports.telemetry import Telemetry
 from domain.call_claim import Claim, ClaimStatus, claim_key
 from domain.call_record import CallRecord
-from domain.campaign import Campaign, FollowUp
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP, Campaign, FollowUp
 from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
 from domain.outcome_event import OutcomeEvent, ScheduledCall
@@ -89,7 +89,7 @@ class ConductCall:
         clock: Clock,
         worker_id: str,
         claim_policy: ClaimPolicy = ClaimPolicy(),
-        max_follow_ups: int = 2,
+        max_follow_ups: int = MAX_FOLLOW_UPS_PER_STEP,
     ):
         self.campaigns = campaigns
         self.contacts = contacts

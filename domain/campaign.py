@@ -16,6 +16,9 @@ class CampaignStatus(str, Enum):
 
 
 # Outcomes after which no further step of the sequence should call.
+# Callbacks the worker places itself for one step, unless configured (MAX_FOLLOW_UPS_PER_STEP in the settings).
+MAX_FOLLOW_UPS_PER_STEP = 2
+
 CLOSING_OUTCOMES = frozenset(
     {CallOutcome.MEETING_BOOKED, CallOutcome.OPTED_OUT, CallOutcome.WRONG_NUMBER, CallOutcome.DECLINED}
 )
@@ -74,6 +77,11 @@ class Campaign:
         """The follow-up queued after attempt `attempt` of `step`, if any."""
         return next((f for f in self.follow_ups if f.step == step and f.attempt == attempt + 1), None)
 
+    def may_follow_up(self, step: int, attempt: int, cap: int) -> bool:
+        """Whether a callback asked for on attempt `attempt` of `step` gets a call from the worker: at most
+        `cap` follow-ups a step, none for a closed campaign. The agent promises a callback only then."""
+        return self.follow_up_after(step, attempt) is not None or (attempt + 1 <= cap and not self.closed)
+
     def plan_follow_up(self, *, step: int, attempt: int, at: datetime, asked_at: datetime,
                        call_id: str | None, cap: int) -> FollowUp | None:
         """Plan the callback asked for on attempt `attempt` of `step`, once: a second call for the
@@ -81,7 +89,7 @@ class Campaign:
         planned = self.follow_up_after(step, attempt)
         if planned is not None:
             return planned
-        if attempt + 1 > cap or self.closed:
+        if not self.may_follow_up(step, attempt, cap):
             return None
         follow_up = FollowUp(step=step, attempt=attempt + 1, at=at, asked_at=asked_at, call_id=call_id)
         self.follow_ups.append(follow_up)

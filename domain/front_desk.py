@@ -183,9 +183,6 @@ def named_to_handle(said: str) -> str | None:
 def read_front_desk(said: str) -> FrontDeskDetails:
     """What a receptionist's words tell about reaching the decision maker (the words stand for
     themselves: nothing is guessed). Empty details when they tell nothing."""
-    name = named_to_handle(said)
-    if name is None and (found := _MENTIONED.search(said)):
-        name = found.group(1)
     extension = found.group(1) if (found := _EXTENSION.search(said)) else None
     digits = "".join(ch for ch in found.group(1) if ch.isdigit()) if (found := _DIRECT.search(said)) else ""
     direct = ("+1" + digits[-10:]) if len(digits) >= 10 else None
@@ -195,4 +192,9 @@ def read_front_desk(said: str) -> FrontDeskDetails:
             best = parse_best_time(said)
         except ValueError:
             best = None
+    name = named_to_handle(said)
+    if name is None and (extension or direct or best) and (found := _MENTIONED.search(said)):
+        # "Dr. Kent is in clinic Tuesdays; try Thursday": the doctor the details are about. A doctor named
+        # with nothing else told ("Dr. Baker's office, this is John") is how the practice answers, not a tip.
+        name = found.group(1)
     return FrontDeskDetails(decision_maker=name, direct_line=direct, extension=extension, best_time=best)

@@ -33,7 +33,7 @@ def agent_call_settings(settings: Settings) -> AgentCallSettings:
         openai_api_key=settings.openai_api_key, openai_base_url=settings.openai_base_url,
         turn_detection=settings.openai_turn_detection, vad_eagerness=settings.openai_vad_eagerness,
         amd_model=settings.amd_model, amd_enabled=settings.amd_enabled, amd_timeout_s=settings.amd_timeout_s,
-        coach_interval_s=settings.coach_interval_s,
+        coach_interval_s=settings.coach_interval_s, max_follow_ups=settings.max_follow_ups_per_step,
         heartbeat_interval_s=min(settings.heartbeat_interval_s, 5.0),
     )
 

@@ -29,6 +29,7 @@ from application.ports.repositories import CampaignRepository, ContactRepository
 from application.ports.sales_coach import SalesCoach
 from application.ports.scripts import ScriptCatalog
 from application.ports.telemetry import Telemetry
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP
 from domain.outcomes import CallOutcome
 from infrastructure.agent_dispatch import (DispatchMetadata, DispatchMetadataError, call_id_in, parse_dispatch_metadata,
                                            publish, publish_setup_failure)
@@ -58,6 +59,7 @@ class AgentCallSettings:
     amd_timeout_s: float = DETECTION_TIMEOUT_S
     beep_detection: bool = True
     coach_interval_s: float = 15.0
+    max_follow_ups: int = MAX_FOLLOW_UPS_PER_STEP  # callbacks the worker places per step (the promise)
     coach_timeout_s: float = 5.0
     heartbeat_interval_s: float = 2.0
     answer_timeout_s: float = 120.0  # dispatch + ringing; the call line's ringing timeout ends it first
@@ -123,7 +125,8 @@ class AgentCall(SessionFeed):
                              identity=self.settings.identity, controls=controls, ports=ports,
                              settings=CallSettings(coach_interval_s=self.settings.coach_interval_s,
                                                    coach_timeout_s=self.settings.coach_timeout_s,
-                                                   detector=self.settings.amd_enabled),
+                                                   detector=self.settings.amd_enabled,
+                                                   max_follow_ups=self.settings.max_follow_ups),
                              step=m.step, attempt=m.attempt)
         self.controls = controls
         self.agent = SalesAgent(self.core.brief, self.core.actions, fast_path=self.core.fast_path)

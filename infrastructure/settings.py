@@ -15,6 +15,7 @@ from typing import Optional
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP
 from infrastructure.answering_machine import DETECTION_TIMEOUT_S
 
 
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = Field(default=2.0, gt=0, le=60)
     claim_lease_s: int = Field(default=120, ge=10)
     # Callbacks the worker queues itself, per step (a callee may ask again on the callback).
-    max_follow_ups_per_step: int = Field(default=2, ge=0, le=10)
+    max_follow_ups_per_step: int = Field(default=MAX_FOLLOW_UPS_PER_STEP, ge=0, le=10)
     memory_limit_mb: int = Field(default=450, ge=50)
     scale_up_queue_depth: int = Field(default=100, ge=1)
     health_port: Optional[int] = Field(default=None, ge=0, le=65535)  # /healthz and /readyz; unset: no server

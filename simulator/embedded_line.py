@@ -18,6 +18,7 @@ from application.ports.call_line import CallLine, CallRequest, CallResult, Diali
 from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from application.ports.telemetry import Telemetry
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP
 from domain.callee_location import locate
 from domain.contact import Contact
 from simulator.scenario import Scenario, ScenarioError, load_file
@@ -60,7 +61,8 @@ class EmbeddedPracticeLine:
 
     def __init__(self, plain: CallLine, *, clock: Clock, do_not_call: DoNotCallList, book_meeting: BookMeeting,
                  agent_name: str = "Alex", company: str = "DocShield", callback_number: str = "(800) 555-0199",
-                 telemetry: Telemetry | None = None):
+                 telemetry: Telemetry | None = None, max_follow_ups: int = MAX_FOLLOW_UPS_PER_STEP):
+        self.max_follow_ups = max_follow_ups
         self.plain = plain
         self.clock = clock
         self.do_not_call = do_not_call
@@ -81,6 +83,6 @@ class EmbeddedPracticeLine:
         line = PracticeLine(
             scenarios={request.campaign.id: scenario}, clock=self.simulated, do_not_call=self.do_not_call,
             book_meeting=self.book_meeting, identity=self.identity, telemetry=self.telemetry,
-            model_factory=lambda brief, zone, policy: OfflineBrain(brief, self.simulated, zone, policy))
+            max_follow_ups=self.max_follow_ups, model_factory=lambda brief, zone, policy: OfflineBrain(brief, self.simulated, zone, policy))
         with self.simulated.starting_at(self.clock.now()):
             return await line.conduct(request, on_dialing)

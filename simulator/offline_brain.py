@@ -200,18 +200,25 @@ class OfflineBrain(llm.LLM):
     # --- deciding ---------------------------------------------------------------------------
 
     def _respond(self, text: str, memory: _Memory) -> Reply:
-        brief = self.brief
-        contact = brief.contact
         machine = self._machine(text, memory)
         if machine is not None:
             return machine
+        reply = self._to_a_person(text, memory)
+        told = read_front_desk(text)
+        if told and not memory.with_contact:
+            # What the front desk tells, asked or volunteered ("Dr. Kent is in clinic Tuesdays; try Thursday
+            # after two, his extension is 214"), is noted for the next call, whatever the reply.
+            reply.tools.insert(0, self._note(told, text))
+        return reply
+
+    def _to_a_person(self, text: str, memory: _Memory) -> Reply:
+        brief = self.brief
+        contact = brief.contact
         on_the_line = memory.on_the_line or PersonOnTheLine(sought=contact.sought_name, contact=contact.full_name)
         kind, objection = self._heard(text, on_the_line)
         who = on_the_line.addressed_as  # the name to address whoever is on the line by, once they said it
         if kind in (Heard.HOLD, Heard.TRANSFER):
-            # Never talk over hold music or a transfer; what the front desk volunteers on the way is noted.
-            told = read_front_desk(text)
-            return Reply(tools=[self._note(told, text)]) if told and kind is Heard.TRANSFER else Reply()
+            return Reply()  # never talk over hold music or a transfer
         if kind is Heard.OPT_OUT:
             return Reply(text=brief.line("opt_out"), tools=[
                 (Tool.ADD_TO_DO_NOT_CALL, {"reason": "asked to be removed during the call"}),
@@ -240,11 +247,10 @@ class OfflineBrain(llm.LLM):
         if kind is Heard.BLOCKED and not told and not memory.asked_front_desk:
             return Reply(text="I understand. " + FRONT_DESK_QUESTION)
         if kind is Heard.BLOCKED or memory.asked_front_desk:
-            tools = [self._note(told, text)] if told else []
             return Reply(text=f"Thank you. Could you let {on_the_line.sought} know that {brief.rep_name} from "
                               f"{brief.identity.company} called about the practice's malpractice coverage, and "
                               f"can be reached at {brief.identity.callback_number}? " + brief.line("closing"),
-                         tools=tools + [(Tool.RECORD_OUTCOME, {"outcome": "gatekeeper_blocked",
+                         tools=[(Tool.RECORD_OUTCOME, {"outcome": "gatekeeper_blocked",
                                                             "decline_reason": "the receptionist would not connect"}),
                                         (Tool.END_CALL, {})])
         if kind is Heard.CALLBACK:

@@ -16,6 +16,7 @@ from application.ports.call_line import CallRequest, CallResult, DialingHook
 from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
 from application.ports.telemetry import Telemetry
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP
 from domain.menu_navigator import TargetPolicy
 from domain.model_cost import TokenUsage
 from domain.outcomes import CallOutcome
@@ -51,7 +52,8 @@ class PracticeLine:
                  book_meeting: BookMeeting, identity: CallIdentity, model_factory: ModelFactory,
                  coach_factory: Callable[[], SalesCoach] = OfflineCoach, coach_interval_s: float = 15.0,
                  coach_timeout_s: float = 1.0, telemetry: Telemetry | None = None, audio: bool = False,
-                 detection_timeout_s: float = DETECTION_TIMEOUT_S):
+                 detection_timeout_s: float = DETECTION_TIMEOUT_S, max_follow_ups: int = MAX_FOLLOW_UPS_PER_STEP):
+        self.max_follow_ups = max_follow_ups  # the worker's cap: a callback past it is not promised
         self.telemetry = telemetry
         self.audio = audio  # on sound (simulator/audio): the practice speaks, the agent hears and answers aloud
         self.detection_timeout_s = detection_timeout_s  # on sound: the answering-machine detector's window
@@ -84,7 +86,7 @@ class PracticeLine:
                         script=request.script, identity=self.identity, controls=PracticeControls(practice),
                         ports=ports, settings=CallSettings(coach_interval_s=self.coach_interval_s,
                                                            coach_timeout_s=self.coach_timeout_s, digit_pause_s=0.0,
-                                                           detector=self.audio),
+                                                           detector=self.audio, max_follow_ups=self.max_follow_ups),
                         stages=stages, step=request.step, attempt=request.attempt)
         model = self.model_factory(core.brief, scenario.contact_zone, core.policy)
         agent = SalesAgent(core.brief, core.actions, fast_path=core.fast_path)

@@ -166,7 +166,8 @@ class Simulation:
                     identity=CallIdentity(settings.agent_display_name, settings.company_name,
                                           settings.callback_number),
                     model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry(),
-                     audio=self.audio, detection_timeout_s=settings.amd_timeout_s)
+                     audio=self.audio, detection_timeout_s=settings.amd_timeout_s,
+                    max_follow_ups=settings.max_follow_ups_per_step)
                 line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
                 # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
                 # run's worker does not take: their simulated time has passed in real time, and a scenario

@@ -19,7 +19,7 @@ from application.ports.clock import Clock
 from application.ports.compliance import DoNotCallList
 from domain.callee_location import to_e164
 from domain.calling_policy import CallingPolicy
-from domain.campaign import Campaign
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP, Campaign
 from domain.contact import Contact
 from domain.front_desk import FrontDeskDetails, parse_best_time
 from domain.meeting import Interval
@@ -64,7 +64,9 @@ class ToolRefused(ValueError):
 class CallActions:
     def __init__(self, *, progress: CallProgress, controls: CallControls, do_not_call: DoNotCallList,
                  scheduler: CallBooking, clock: Clock, contact: Contact, stages: CallStages | None = None,
-                 campaign: Campaign | None = None, policy: CallingPolicy = CallingPolicy()):
+                 campaign: Campaign | None = None, policy: CallingPolicy = CallingPolicy(), step: int = 0,
+                 attempt: int = 0, max_follow_ups: int = MAX_FOLLOW_UPS_PER_STEP):
+        self.step, self.attempt, self.max_follow_ups = step, attempt, max_follow_ups
         self.progress = progress
         self.stages = stages or CallStages()
         self.controls = controls
@@ -151,6 +153,11 @@ class CallActions:
         every call; the worker queues the same minute)."""
         if self.campaign is None:
             return {"recorded": "callback_requested", "callback_at": asked.isoformat(), "moved": False}
+        if not self.campaign.may_follow_up(self.step, self.attempt, self.max_follow_ups):
+            # The worker queues no call past the follow-ups a step may have: a person follows up (the next step).
+            return {"recorded": "callback_requested", "callback_at": None, "moved": False,
+                    "say": "We will not place another call ourselves: say that someone will follow up, never "
+                           "that you will call back."}
         lawful = self.policy.decide_callback(self.contact, self.campaign, asked, asked_on=self.clock.now(),
                                              on_dnc=False).lawful_callback(asked)
         zone = contact_zone(self.contact)

@@ -47,7 +47,7 @@ from application.ports.compliance import DoNotCallList
 from application.ports.sales_coach import SalesCoach
 from application.ports.telemetry import Telemetry
 from domain.call_screening import ScreeningStep, ScreeningWatch, screener_reply
-from domain.campaign import Campaign
+from domain.campaign import MAX_FOLLOW_UPS_PER_STEP, Campaign
 from domain.coaching import Guidance
 from domain.contact import Contact
 from domain.menu_reader import read_menu
@@ -116,6 +116,7 @@ class CallSettings:
     sample_rate: int = 16000  # of the callee's audio fed to line_audio
     detector: bool = False  # a line-side detector gives the first party's verdict (else the words do)
     silent_line_s: float = 12.0  # nobody speaking this long after the answer is a dead line
+    max_follow_ups: int = MAX_FOLLOW_UPS_PER_STEP  # callbacks the worker places for a step (MAX_FOLLOW_UPS_PER_STEP)
 
 
 @dataclass
@@ -148,7 +149,8 @@ class CallCore:
                                                                  contact=contact))
         self.actions = CallActions(progress=self.progress, controls=controls, do_not_call=ports.do_not_call,
                                    scheduler=booking, clock=ports.clock, contact=contact, stages=self.stages,
-                                   campaign=campaign)
+                                   campaign=campaign, step=step, attempt=attempt,
+                                   max_follow_ups=settings.max_follow_ups)
         self.policy = menu_policy(campaign.settings, contact)
         self.fast_path = PhoneTreeFastPath(controls=controls, progress=self.progress, policy=self.policy,
                                            digit_pause_s=settings.digit_pause_s, stages=self.stages,

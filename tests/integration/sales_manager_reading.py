@@ -15,6 +15,11 @@ _TRANSFER = re.compile(r"(?i)put you through|transferring|connecting you")
 # Saying again who is calling answers these; it is not the opener said twice.
 _ASKS_WHO_CALLS = re.compile(r"(?i)robot|real person|a machine|\bAI\b|who is this|who's (?:this|calling)|what company")
 SILENCE = "Hello? Is anyone there?"  # what a simulated person says when the agent leaves the line silent
+# Who the person on the line is, as a reader hears it: "This is Dr. Kent." / "Tom speaking", or, for "Speaking."
+# after a transfer, whom the front desk said it was putting the call through to ("Dr. Kent handles that").
+_GIVES_NAME = re.compile(r"\b(?:[Tt]his is|[Ii]t's) ((?:Dr\. )?[A-Z][a-z]+)\b(?!'s)|\b((?:Dr\. )?[A-Z][a-z]+) speaking\b")
+_HANDLES = re.compile(r"\b((?:Dr\. )?[A-Z][a-z]+(?: [A-Z][a-z]+)?) handles that\b")
+_ONLY_SPEAKING = re.compile(r"(?i)^\s*(?:yes,? )?(?:speaking|that's me|it's me)\W*$")
 
 
 def contact_names(scenario) -> tuple[str, ...]:
@@ -33,6 +38,7 @@ def transcript_defects(transcript: list[dict], names: tuple[str, ...], *, voicem
     defects += [f"repeated: {line!r}" for line in sorted({a for a in agent_lines if agent_lines.count(a) > 1})]
     last_agent = max((i for i, t in enumerate(transcript) if t["speaker"] == "agent"), default=-1)
     parties, openers, identified, said = 1, 0, False, ""
+    party_name, put_through_to = None, None  # the name the person on the line goes by, once a reader knows it
     for i, turn in enumerate(transcript):
         text = turn["text"]
         if turn["speaker"] != "agent":
@@ -41,10 +47,16 @@ def transcript_defects(transcript: list[dict], names: tuple[str, ...], *, voicem
                 and heard(transcript[i - 1]["text"])[0] in (Heard.HOLD, Heard.TRANSFER)
             if text == SILENCE and not waiting:
                 defects.append(f"dead air before {text!r}")
+            if handles := _HANDLES.search(text):
+                put_through_to = handles.group(1)
             if _TRANSFER.search(text):
-                parties, identified = parties + 1, False
+                parties, identified, party_name = parties + 1, False, None
             if any(heard(text, name)[0] is Heard.CONFIRMS_IDENTITY for name in names):
                 identified = True
+            if given := _GIVES_NAME.search(text):
+                party_name = given.group(1) or given.group(2)
+            elif _ONLY_SPEAKING.match(text):  # the one asked for, or the one the front desk put the call through to
+                party_name = put_through_to
             said = text
             continue
         if "call is recorded" in text and not _ASKS_WHO_CALLS.search(said):
@@ -54,7 +66,8 @@ def transcript_defects(transcript: list[dict], names: tuple[str, ...], *, voicem
         voicemail_message = voicemail_left and i == last_agent
         for match in _ADDRESSED.finditer(text):
             name = match.group(1) or match.group(2)
-            if name not in names or not (identified or voicemail_message):
+            if name not in names or not (identified or voicemail_message) \
+                    or (identified and party_name is not None and name != party_name):
                 defects.append(f"wrong name {name!r} in {text!r}")
         # Words to a menu or a call screener need no question; a person's do.
         to_a_machine = bool(read_menu(said).choices) or len(text.split()) <= 3 \

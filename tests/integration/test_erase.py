@@ -17,6 +17,7 @@ from application.commands import ConductCallCommand
 from application.ports.calendar import ERASED_SUMMARY, EventDraft
 from application.ports.calendar_credentials import CalendarAccess
 from containers import build_container, close_container
+from domain.front_desk import FrontDeskDetails
 from domain.call_record import CallRecord, TranscriptLine
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
@@ -31,7 +32,8 @@ PHONE = "+15125550143"
 OTHER_PHONE = "+15125550199"
 REP_CALENDAR = "sam.carter@docshield.example"
 # Anything that would identify Dana, in any form a store might keep it.
-PERSONAL = ("5550143", "555-0143", "Dana", "Reyes", "dana@lakeside")
+# What her front desk told an earlier call (issue 14) is hers too: the decision maker, a direct line.
+PERSONAL = ("5550143", "555-0143", "Dana", "Reyes", "dana@lakeside", "Kent", "5550999")
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -111,6 +113,8 @@ def a_contact(first: str, last: str, phone: str) -> Contact:
 async def _seed(container) -> dict:
     contacts, campaigns = await container.contacts(), await container.campaigns()
     dana, omar = a_contact("Dana", "Reyes", PHONE), a_contact("Omar", "Haddad", OTHER_PHONE)
+    dana.known = FrontDeskDetails(decision_maker="Dr. Kent", direct_line="+15125550999", extension="214",
+                                  learned_at=NOW - timedelta(days=3))
     old = Campaign(id=str(ObjectId()), contact_id=dana.id, status=CampaignStatus.COMPLETED,
                    last_completed_date=NOW - timedelta(days=200), rep_calendar_id=REP_CALENDAR)
     live = Campaign(id=str(ObjectId()), contact_id=dana.id, status=CampaignStatus.ACTIVE, rep_calendar_id=REP_CALENDAR)
@@ -153,6 +157,8 @@ def test_erase_by_phone_leaves_nothing_personal_in_any_store(settings, capsys):
     before = asyncio.run(_with_container(settings, lambda c: _artifact_keys(c, settings)))
     assert len(before) == 6
     assert "dana@lakeside.example" in _calendar_text(settings) and "Dana Reyes" in _calendar_text(settings)
+    stored = repr(asyncio.run(_with_container(settings, _every_document))["contacts"])
+    assert "Dr. Kent" in stored and "+15125550999" in stored  # the front desk's details, before
 
     assert main(["erase", "--phone", "(512) 555-0143", "--yes", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

@@ -172,3 +172,17 @@ def test_simulate_exits_2_on_an_invalid_file(tmp_path, capsys):
     path.write_text("scenarios:\n  - id: x\n    now: yesterday\n")
     assert main(["simulate", str(path), "--json"]) == 2
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_the_reader_finds_the_contacts_name_said_to_whoever_the_front_desk_put_through():
+    """The transcript of the defect issue 14 names (before the fix): the doctor comes on and is called Jay."""
+    line = [{"speaker": "callee", "text": "Granite Sports Medicine, this is Tom."},
+            {"speaker": "agent", "text": "Hi, this is Alex, an AI assistant calling for DocShield. This call is "
+                                         "recorded. May I speak with Jay Underwood?"},
+            {"speaker": "callee", "text": "Dr. Kent handles that. One moment, I'll put you through."},
+            {"speaker": "callee", "text": "Speaking."}]
+    wrong = line + [{"speaker": "agent", "text": "Hi Jay, this is Alex. Would a short call be useful?"}]
+    right = line + [{"speaker": "agent", "text": "Hi Dr. Kent, this is Alex. Would a short call be useful?"}]
+    assert transcript_defects(wrong, ("Jay", "Dr. Kent"), voicemail_left=False) == [
+        "wrong name 'Jay' in 'Hi Jay, this is Alex. Would a short call be useful?'"]
+    assert transcript_defects(right, ("Jay", "Dr. Kent"), voicemail_left=False) == []

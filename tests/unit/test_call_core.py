@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -362,3 +363,20 @@ async def test_the_coach_block_keeps_whom_the_agent_is_speaking_with():
     await core.apply_guidance(guidance)
     assert "You are speaking with Dana now" in agent.instructions[-1]
     assert agent.instructions[-1].endswith(guidance.as_instructions())
+
+
+@pytest.mark.parametrize("attempt, promised", [(0, True), (1, True), (2, False)])
+def test_a_callback_is_promised_only_while_the_worker_may_still_queue_one(attempt, promised):
+    """Issue 14: a callback promised is placed. Past the follow-ups a step may have (default 2), the answer the
+    agent gets has no time to promise: a person follows up (the call's next step), the agent says so."""
+    clock = FakeClock(NOW)
+    core = CallCore(call_id="call-1", campaign=Campaign(id="k1", contact_id="c1", rep_name="Jordan"),
+                    contact=CONTACT, script=default_script(), identity=CallIdentity(), controls=FakeCallControls(),
+                    ports=CallPorts(do_not_call=FakeDoNotCallList(), sales_coach=None, clock=clock,
+                                    book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(), clock)),
+                    settings=CallSettings(max_follow_ups=2), attempt=attempt)
+    answer = json.loads(core.actions.record_outcome("callback_requested", callback_time="2026-03-11T14:30:00-05:00"))
+    assert ("spoken" in answer) is promised
+    if not promised:
+        assert answer["callback_at"] is None and "follow up" in answer["say"]
+        assert core.progress.next_step.startswith("Call back Wednesday March 11 at 2:30 PM")  # for a person

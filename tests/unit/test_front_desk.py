@@ -13,7 +13,7 @@ from domain.calling_policy import CallingPolicy
 from domain.campaign import Campaign
 from domain.compliance import Verdict
 from domain.contact import Contact
-from domain.front_desk import WEEKDAYS, BestTime, FrontDeskDetails, parse_best_time
+from domain.front_desk import WEEKDAYS, BestTime, FrontDeskDetails, parse_best_time, read_front_desk
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -112,7 +112,6 @@ def test_a_deferral_always_lands_inside_the_best_time_and_the_lawful_hours(days,
     ("I'm sorry, Jay is not available on Tuesday.", {}),
 ])
 def test_a_receptionists_words_are_read_for_the_decision_makers_details(said, expected):
-    from domain.front_desk import read_front_desk
     assert read_front_desk(said).as_dict() == expected
 
 
@@ -135,3 +134,17 @@ def test_the_next_call_asks_for_the_decision_maker_the_front_desk_named(known, a
     assert ("An earlier call's front desk said to ask for" in brief.instructions) is bool(known)
     if known.extension:
         assert f"press {known.extension} with press_digits" in brief.instructions
+
+
+@pytest.mark.parametrize("said", ["Hello. Dr. Baker's office, this is John. How may I help you?",
+                                  "Yes, Dr. Frank is in; may I say who is calling, please?"])
+def test_a_doctor_named_in_how_the_practice_answers_is_no_detail(said):
+    """Real front desks (scenarios/real_lines.yaml): the doctor's name with nothing else told is not a tip."""
+    assert not read_front_desk(said)
+
+
+def test_the_doctor_a_volunteered_detail_is_about_is_kept_with_it():
+    told = read_front_desk("Granite Sports Medicine. Dr. Kent is in clinic Tuesdays; try Thursday after two, "
+                           "his extension is 214.")
+    assert (told.decision_maker, told.extension, told.best_time.as_dict()) == (
+        "Dr. Kent", "214", {"days": ["thu"], "from": "14:00", "to": "17:00"})

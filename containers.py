@@ -13,42 +13,15 @@ from typing import AsyncIterator
 
 from dependency_injector import containers, providers
 
-from application.archive_calls import ArchiveCalls
-from application.book_meeting import BookMeeting
-from application.call_report import BuildCallReport
-from application.compliance_gate import PolicyComplianceGate
-from application.conduct_call import ClaimPolicy, ConductCall
-from application.erase_contact import EraseContact
 from domain.call_report import Prices
-from domain.calling_policy import CallingPolicy
-from domain.retention_policy import RetentionPolicy
-from infrastructure.arq_follow_ups import ArqFollowUpQueue
-from infrastructure.embedded_services import EmbeddedMongo, EmbeddedRedis
-from infrastructure.ics_calendar import IcsCalendar
-from infrastructure.local_artifacts import LocalArtifacts
-from infrastructure.mongo_archive import MongoCallArchive
-from infrastructure.mongo_call_statistics import MongoCallStatistics
-from infrastructure.mongo_claims import MongoCallClaims
-from infrastructure.mongo_compliance import MongoComplianceAudit, MongoDoNotCallList
-from infrastructure.mongo_erasure import MongoErasureAudit, MongoPersonalDataStore
-from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
-from infrastructure.mongo_repositories import (MongoCallRecordRepository, MongoCampaignRepository,
-                                               MongoContactRepository)
-from infrastructure.mongo_scripts import MongoScriptCatalog
-from infrastructure.offline_coach import OfflineCoach
-from infrastructure.otel_telemetry import OtelTelemetry
-from infrastructure.redis_handback import RedisHandback
-from infrastructure.redis_outcome_events import RedisOutcomeEvents
 from infrastructure.resilience import Guards, ResilienceConfig
 from infrastructure.resilience.shared_store import SharedStore
 from infrastructure.settings import Settings
-from infrastructure.simulated_line import SimulatedLine
-from infrastructure.system_clock import FrozenClock, SystemClock
 
 
 def lazy(path: str):
-    """The adapter class at `module:Name`, imported when first built: a command that never
-    touches S3, LiveKit, Google or OpenAI does not pay seconds importing their SDKs."""
+    """The class at `module:Name`, imported when first built: a command imports only what it uses
+    (`report` needs MongoDB, not Redis, arq, the call's use cases or the SDKs of S3, LiveKit, Google, OpenAI)."""
     module, name = path.split(":")
 
     def build(*args, **kwargs):
@@ -57,10 +30,53 @@ def lazy(path: str):
     return build
 
 
+# The adapters and use cases, each imported when a provider first builds it.
+ArchiveCalls = lazy("application.archive_calls:ArchiveCalls")
+BookMeeting = lazy("application.book_meeting:BookMeeting")
+BuildCallReport = lazy("application.call_report:BuildCallReport")
+PolicyComplianceGate = lazy("application.compliance_gate:PolicyComplianceGate")
+ClaimPolicy = lazy("application.conduct_call:ClaimPolicy")
+ConductCall = lazy("application.conduct_call:ConductCall")
+EraseContact = lazy("application.erase_contact:EraseContact")
+CallingPolicy = lazy("domain.calling_policy:CallingPolicy")
+RetentionPolicy = lazy("domain.retention_policy:RetentionPolicy")
+ArqFollowUpQueue = lazy("infrastructure.arq_follow_ups:ArqFollowUpQueue")
+ClerkCalendarCredentials = lazy("infrastructure.calendar_credentials:ClerkCalendarCredentials")
+LocalCalendarAccess = lazy("infrastructure.calendar_credentials:LocalCalendarAccess")
+StaticRefreshTokenCredentials = lazy("infrastructure.calendar_credentials:StaticRefreshTokenCredentials")
+GoogleCalendar = lazy("infrastructure.google_calendar:GoogleCalendar")
+IcsCalendar = lazy("infrastructure.ics_calendar:IcsCalendar")
+EgressS3Settings = lazy("infrastructure.livekit_call_line:EgressS3Settings")
+LiveKitCallLine = lazy("infrastructure.livekit_call_line:LiveKitCallLine")
+LiveKitCallSettings = lazy("infrastructure.livekit_call_line:LiveKitCallSettings")
+MongoCallArchive = lazy("infrastructure.mongo_archive:MongoCallArchive")
+MongoCallStatistics = lazy("infrastructure.mongo_call_statistics:MongoCallStatistics")
+MongoCallClaims = lazy("infrastructure.mongo_claims:MongoCallClaims")
+MongoComplianceAudit = lazy("infrastructure.mongo_compliance:MongoComplianceAudit")
+MongoDoNotCallList = lazy("infrastructure.mongo_compliance:MongoDoNotCallList")
+MongoErasureAudit = lazy("infrastructure.mongo_erasure:MongoErasureAudit")
+MongoPersonalDataStore = lazy("infrastructure.mongo_erasure:MongoPersonalDataStore")
+MongoCallRecordRepository = lazy("infrastructure.mongo_repositories:MongoCallRecordRepository")
+MongoCampaignRepository = lazy("infrastructure.mongo_repositories:MongoCampaignRepository")
+MongoContactRepository = lazy("infrastructure.mongo_repositories:MongoContactRepository")
+MongoScriptCatalog = lazy("infrastructure.mongo_scripts:MongoScriptCatalog")
+OfflineCoach = lazy("infrastructure.offline_coach:OfflineCoach")
+OpenAICoach = lazy("infrastructure.openai_coach:OpenAICoach")
+OtelTelemetry = lazy("infrastructure.otel_telemetry:OtelTelemetry")
+RedisHandback = lazy("infrastructure.redis_handback:RedisHandback")
+RedisOutcomeEvents = lazy("infrastructure.redis_outcome_events:RedisOutcomeEvents")
+S3Artifacts = lazy("infrastructure.s3_artifacts:S3Artifacts")
+SimulatedLine = lazy("infrastructure.simulated_line:SimulatedLine")
+FrozenClock = lazy("infrastructure.system_clock:FrozenClock")
+SystemClock = lazy("infrastructure.system_clock:SystemClock")
+
+
 async def redis_url(settings: Settings) -> AsyncIterator[str]:
     if settings.redis_url:
         yield settings.redis_url
         return
+    from infrastructure.embedded_services import EmbeddedRedis
+
     embedded = EmbeddedRedis(settings.data_dir / "redis")
     try:
         yield embedded.start()
@@ -72,6 +88,8 @@ async def mongo_uri(settings: Settings) -> AsyncIterator[str]:
     if settings.mongodb_uri:
         yield settings.mongodb_uri
         return
+    from infrastructure.embedded_services import EmbeddedMongo
+
     embedded = EmbeddedMongo(settings.data_dir)
     try:
         yield embedded.start()
@@ -107,6 +125,9 @@ async def mongo_database(client, name: str, guards: Guards):
     use tries the set-up again."""
     from odmantic import AIOEngine
 
+    from infrastructure.mongo_compliance import MongoComplianceAudit
+    from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
+
     async def set_up() -> None:
         await AIOEngine(client=client, database=name).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
         await MongoComplianceAudit(client[name]).ensure_indexes()
@@ -118,12 +139,13 @@ async def mongo_database(client, name: str, guards: Guards):
 async def call_artifacts(settings: Settings, guards: Guards):
     """S3 when a bucket is configured, else files under the data folder; S3's client is closed at shutdown."""
     if not settings.s3_bucket:
+        from infrastructure.local_artifacts import LocalArtifacts
+
         yield LocalArtifacts(settings.data_dir / "artifacts", prefix=settings.s3_prefix)
         return
-    s3_artifacts = lazy("infrastructure.s3_artifacts:S3Artifacts")
-    store = s3_artifacts(bucket=settings.s3_bucket, region=settings.aws_region,
-                         endpoint_url=settings.s3_endpoint_url, kms_key_id=settings.s3_kms_key_id,
-                         prefix=settings.s3_prefix)
+    store = S3Artifacts(bucket=settings.s3_bucket, region=settings.aws_region,
+                        endpoint_url=settings.s3_endpoint_url, kms_key_id=settings.s3_kms_key_id,
+                        prefix=settings.s3_prefix)
     try:
         yield guarded(store, guards, "s3")
     finally:
@@ -134,9 +156,8 @@ def egress_target(settings: Settings):
     """Where LiveKit Egress puts recordings: beside the transcripts, or nowhere without a bucket."""
     if not settings.s3_bucket:
         return None
-    egress = lazy("infrastructure.livekit_call_line:EgressS3Settings")
-    return egress(bucket=settings.s3_bucket, prefix=settings.s3_prefix, region=settings.aws_region,
-                  endpoint=settings.s3_endpoint_url or "")
+    return EgressS3Settings(bucket=settings.s3_bucket, prefix=settings.s3_prefix, region=settings.aws_region,
+                            endpoint=settings.s3_endpoint_url or "")
 
 
 def shared_store(settings: Settings, redis_url) -> SharedStore | None:
@@ -201,7 +222,7 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: "openai" if s.openai_api_key else "offline", settings),
         # The coach loop has its own deadline and skips a slow review: the guard only breaks and limits.
         openai=providers.Singleton(guarded, providers.Singleton(
-            lazy("infrastructure.openai_coach:OpenAICoach"), api_key=settings.provided.openai_api_key,
+            OpenAICoach, api_key=settings.provided.openai_api_key,
             model=settings.provided.coach_model,
             base_url=settings.provided.openai_base_url), guards, "openai", no_retry=("review",)),
         offline=providers.Singleton(OfflineCoach),
@@ -211,7 +232,7 @@ class Container(containers.DeclarativeContainer):
         providers.Callable(lambda s: "google" if s.google_calendar else "local", settings),
         # BookMeeting retries transient faults itself; the guard adds the breaker and the rate limits.
         google=providers.Singleton(guarded, providers.Singleton(
-            lazy("infrastructure.google_calendar:GoogleCalendar"),
+            GoogleCalendar,
             api_endpoint=settings.provided.google_calendar_endpoint), guards, "calendar",
             no_retry=("busy", "insert", "get")),
         local=providers.Singleton(IcsCalendar, providers.Callable(lambda s: s.data_dir / "calendar", settings)),
@@ -219,24 +240,24 @@ class Container(containers.DeclarativeContainer):
     calendar_credentials = providers.Selector(
         providers.Callable(
             lambda s: "clerk" if s.clerk_secret_key else ("static" if s.google_calendar else "local"), settings),
-        clerk=providers.Singleton(lazy("infrastructure.calendar_credentials:ClerkCalendarCredentials"),
+        clerk=providers.Singleton(ClerkCalendarCredentials,
                                   secret_key=settings.provided.clerk_secret_key,
                                   server_url=settings.provided.clerk_api_url),
         static=providers.Singleton(
-            lazy("infrastructure.calendar_credentials:StaticRefreshTokenCredentials"),
+            StaticRefreshTokenCredentials,
             client_id=settings.provided.google_client_id,
             client_secret=settings.provided.google_client_secret,
             refresh_token=settings.provided.google_refresh_token, token_uri=settings.provided.google_token_uri),
-        local=providers.Singleton(lazy("infrastructure.calendar_credentials:LocalCalendarAccess")),
+        local=providers.Singleton(LocalCalendarAccess),
     )
     book_meeting = providers.Factory(BookMeeting, calendar, calendar_credentials, clock)
 
     call_line = providers.Selector(
         providers.Callable(lambda s: "livekit" if s.real_calls else "simulated", settings),
         livekit=providers.Singleton(guarded, providers.Singleton(
-            lazy("infrastructure.livekit_call_line:LiveKitCallLine"),
+            LiveKitCallLine,
             providers.Singleton(
-                lazy("infrastructure.livekit_call_line:LiveKitCallSettings"),
+                LiveKitCallSettings,
                 url=settings.provided.livekit_url, api_key=settings.provided.livekit_api_key,
                 api_secret=settings.provided.livekit_api_secret,
                 sip_trunk_id=settings.provided.sip_outbound_trunk_id, agent_name=settings.provided.agent_name,
@@ -279,7 +300,11 @@ class Container(containers.DeclarativeContainer):
         archive_days=settings.provided.retention_archive_days, delete_days=settings.provided.retention_delete_days)
     call_archive = providers.Singleton(MongoCallArchive, database)
     archive_calls = providers.Factory(ArchiveCalls, call_archive, retention_policy, clock)
-    call_statistics = providers.Singleton(guarded, providers.Singleton(MongoCallStatistics, database), guards,
+    # The report only reads what the workers wrote: the database as it is, without the set-up's index checks
+    # (ten round trips, and the document classes imported, on every `docshield report`).
+    database_as_is = providers.Singleton(lambda client, name: client[name], mongo_client,
+                                         settings.provided.mongodb_database)
+    call_statistics = providers.Singleton(guarded, providers.Singleton(MongoCallStatistics, database_as_is), guards,
                                           "mongodb")
     prices = providers.Singleton(
         Prices, telephony_per_min=settings.provided.price_telephony_per_min,

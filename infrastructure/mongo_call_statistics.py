@@ -15,8 +15,10 @@ it counts and computes as little per document as it can:
   however many calls), and the nearest-rank percentiles and the histogram are
   read off those counts (domain.call_report.Percentiles.of): exact, where one
   `$percentile` and a second `$unwind` for the histogram cost twice as much;
-- calls per UTC hour are grouped by the hour's number since the epoch (one
-  subtraction and a division per record, a third of `$dateToString`'s cost);
+- calls per UTC hour are grouped by `$dateTrunc` to the hour (MongoDB 5.0+): one
+  operator per record, where the hour's number since the epoch took three
+  (`$subtract`, `$divide`, `$trunc`: the facet cost a quarter more) and
+  `$dateToString` cost three times as much;
 - the first and last call's times come from the first and last hour with a
   call: two indexed queries over one hour each, not a `$min`/`$max` over all.
 
@@ -28,7 +30,7 @@ hours (every US zone).
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bson import ObjectId
@@ -38,12 +40,11 @@ from application.ports.call_statistics import ListedCall, ReportWindow
 from domain.call_report import CallFigures, ObjectionCount, OutcomeCount, Percentiles
 from domain.outcomes import CallOutcome
 from infrastructure.mongo_faults import mongo_faults
-from infrastructure.mongo_models import CallRecordDoc, aware, stored
+from infrastructure.mongo_times import aware, stored
 
 LATENCY_BUCKET_MS = 250
 FAILURE_REASONS = 20  # the most frequent failure reasons shown; the rest are summed as "other reasons"
 _EPOCH = datetime(1970, 1, 1)
-_HOUR_MS = 3_600_000
 
 
 def _counted(field: str, *, unwind: bool = False) -> list[dict]:
@@ -67,11 +68,11 @@ _FACETS = {
                    {"$group": {"_id": {"k": "$objections", "o": "$outcome"}, "n": {"$sum": 1}}}],
     "failures": [{"$match": {"outcome": CallOutcome.FAILED.value}},
                  {"$group": {"_id": {"$ifNull": ["$reason", "no reason recorded"]}, "n": {"$sum": 1}}}],
-    # Calls by outcome, callee zone and UTC hour (hours since the epoch). Each grouped row is then placed in
+    # Calls by outcome, callee zone and UTC hour (the hour's start). Each grouped row is then placed in
     # the callee's local weekday and hour, and its UTC day, here (a time zone taken from a field,
     # `"timezone": "$calleeTimezone"`, is not supported by every server).
     "time": [{"$group": {"_id": {"o": "$outcome", "z": "$calleeTimezone",
-                                 "h": {"$trunc": [{"$divide": [{"$subtract": ["$startedAt", _EPOCH]}, _HOUR_MS]}]}},
+                                 "h": {"$dateTrunc": {"date": "$startedAt", "unit": "hour"}}},
                          "n": {"$sum": 1}}}],
 }
 
@@ -90,8 +91,9 @@ def _zone(name) -> ZoneInfo | None:
         return None
 
 
-def _hour(row: dict) -> datetime:
-    return datetime.fromtimestamp(int(row["_id"]["h"]) * 3600, timezone.utc)
+def _hour(row: dict) -> datetime | None:
+    """The UTC hour a grouped row counts (None: the records had no start time, which the window excludes)."""
+    return aware(row["_id"].get("h"))
 
 
 def _by_time(f: CallFigures, rows: list[dict]) -> None:
@@ -103,6 +105,8 @@ def _by_time(f: CallFigures, rows: list[dict]) -> None:
         if outcome is None:
             continue
         hour = _hour(r)
+        if hour is None:
+            continue
         day = days.setdefault(hour.date().isoformat(), {})
         day[outcome] = day.get(outcome, 0) + r["n"]
         if key.get("z") not in zones:
@@ -192,7 +196,7 @@ class MongoCallStatistics:
                                       {"$group": {"_id": {"rule": "$rule", "verdict": "$verdict"},
                                                   "n": {"$sum": 1}}}]).to_list(None))
             figures = _figures(facets[0] if facets else {}, decisions)
-            hours = [_hour(r) for r in (facets[0] if facets else {}).get("time", [])]
+            hours = [h for h in (_hour(r) for r in (facets[0] if facets else {}).get("time", [])) if h is not None]
             if hours:
                 figures.first_call_at, figures.last_call_at = await asyncio.gather(
                     self._edge(match, min(hours), 1), self._edge(match, max(hours), -1))
@@ -208,6 +212,8 @@ class MongoCallStatistics:
         return aware(found[0]["startedAt"]) if found else None
 
     async def recent_calls(self, window: ReportWindow, limit: int) -> list[ListedCall]:
+        from infrastructure.mongo_models import CallRecordDoc  # imported by the page only, not for the figures
+
         with mongo_faults("statistics.recent_calls"):
             match = await self._match(window, "startedAt")
             docs = await self.records.find(match).sort("startedAt", -1).limit(limit).to_list(None)

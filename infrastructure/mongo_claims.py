@@ -12,7 +12,7 @@ from domain.compliance import ComplianceDecision
 from domain.outcomes import CallOutcome
 from infrastructure.mongo_compliance import decision_doc
 from infrastructure.mongo_faults import mongo_faults
-from infrastructure.mongo_models import aware
+from infrastructure.mongo_times import aware
 
 
 class MongoCallClaims:

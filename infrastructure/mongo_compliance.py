@@ -13,7 +13,7 @@ from application.ports.compliance import DoNotCallEntry, DoNotCallListing
 from domain.compliance import ComplianceDecision, Verdict
 from domain.personal_data import mask_phone, phone_digest
 from infrastructure.mongo_faults import mongo_faults
-from infrastructure.mongo_models import aware
+from infrastructure.mongo_times import aware
 
 
 DO_NOT_CALL = "do_not_call"

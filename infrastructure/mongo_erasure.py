@@ -12,7 +12,8 @@ from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact
 from infrastructure.mongo_archive import CALL_RECORDS, CALL_RECORDS_ARCHIVE, CAMPAIGNS, CAMPAIGNS_ARCHIVE
 from infrastructure.mongo_faults import mongo_faults
-from infrastructure.mongo_models import ContactDoc, aware
+from infrastructure.mongo_models import ContactDoc
+from infrastructure.mongo_times import aware
 
 CONTACTS = "contacts"
 ERASURE_AUDIT = "erasure_audit"

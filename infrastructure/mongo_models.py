@@ -5,7 +5,7 @@ Field names on disk follow the specification's camelCase (lastCallDate, ...).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from bson import ObjectId
@@ -17,20 +17,7 @@ from domain.contact import Contact
 from domain.front_desk import FrontDeskDetails
 from domain.meeting import Meeting
 from domain.outcomes import CallOutcome
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """MongoDB keeps UTC without a zone; the domain only handles aware datetimes."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def stored(value: datetime | None) -> datetime | None:
-    """Odmantic accepts only naive datetimes: store UTC without a zone, whatever zone came in."""
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+from infrastructure.mongo_times import aware, stored
 
 
 class ContactDoc(Model):

@@ -113,7 +113,9 @@ class PracticeLine:
             talked_over = practice.talked_over_greeting
         if talked_over and core.progress.voicemail_left:
             core.progress.voicemail_after_beep = False
-        core.progress.decision_maker_reached = practice.decision_maker_reached  # the line knows who answered
+        # The line knows who answered; the record keeps what the core judged from the words, as on a live call
+        # (the scenario tests check that the two agree).
+        report["decision_maker_on_the_line"] = practice.decision_maker_reached
         return await core.finish(report)
 
     async def _on_sound(self, core: CallCore, agent: SalesAgent, model: llm.LLM, practice: Practice) -> dict:

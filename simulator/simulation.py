@@ -317,13 +317,14 @@ class Simulation:
                     "deferred_until": deferral.until.isoformat() if deferral.until else None}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
         record = records[-1] if records else None
-        transcript, coaching, audio = [], [], None
+        transcript, coaching, audio, on_the_line = [], [], None, None
         if record is not None and record.transcript_key:
             stored = await artifacts.get_transcript(record.transcript_key)
             transcript = [{"speaker": line["speaker"], "text": line["text"]} for line in stored.get("transcript", [])]
             run.transcript_at = [line.get("at") for line in stored.get("transcript", [])]
             coaching = list((stored.get("report") or {}).get("coach", {}).get("given", []))
             audio = (stored.get("report") or {}).get("audio")
+            on_the_line = (stored.get("report") or {}).get("decision_maker_on_the_line")
         run.started_at = record.started_at if record else None
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
@@ -338,6 +339,9 @@ class Simulation:
             "meeting": {"start": meeting.start.isoformat(), "end": meeting.end.isoformat()} if meeting else None,
             "voicemail_left": bool(record and record.voicemail_left),
             "pitched": record.pitched if record else None,
+            # What the call core judged from the words, and the simulated line's truth.
+            "decision_maker_reached": record.decision_maker_reached if record else None,
+            "decision_maker_on_the_line": on_the_line,
             "voicemail_after_beep": record.voicemail_after_beep if record else None,
             "disclosed_ai": bool(record and record.disclosed_ai),
             "do_not_call": on_list,

@@ -8,7 +8,8 @@ the agent (`connect`) and then only feeds it what happens on the line and carrie
     verdict (a detector's, or the words)  human, menu, voicemail, full mailbox, carrier    HangUp
                                           a call screener                   Reply(say who calls and why)
     callee_words / prompt_ended / hear_prompt   the phone-tree fast path presses keys (controls)
-    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party, the pitch
+    callee_said / agent_said              disclosure, objections, opt-out, key moments, a new party, the pitch,
+                                          the person asked for on the line (once a person is judged there)
     line_audio (the callee's PCM)         voicemail timing: after the beep, after the greeting, or give up;
                                           after a call screener: silence until nobody picked up
                                                                                Reply(instructions) / HangUp
@@ -140,7 +141,8 @@ class CallCore:
         self.contact = contact
         self.clock = ports.clock
         self.settings = settings
-        self.progress = CallProgress(started_at=ports.clock.now())
+        # Whether the person the call asks for came to the line is judged here on every shell (False until heard).
+        self.progress = CallProgress(started_at=ports.clock.now(), decision_maker_reached=False)
         self.stages = stages or CallStages(ports.telemetry, call_id=call_id)
         self.controls = controls
         booking = CallBooking(ports.book_meeting, MeetingRequest(call_id=call_id, rep=Rep.from_campaign(campaign),
@@ -210,6 +212,7 @@ class CallCore:
         if answerer is Answerer.HUMAN:
             self.progress.reached_human = True
             self.stages.reached("person")
+            self._note_decision_maker()
         elif answerer is Answerer.IVR:
             self.progress.heard_menu = self.progress.heard_menu or source != "words" or read_menu(
                 " ".join(self._party_words)).answerable
@@ -280,6 +283,7 @@ class CallCore:
         if self.on_the_line.addressed_as != addressed and self.on_the_line.addressed_as is not None:
             self._instruct_soon()  # the model addresses whoever said who they are, by that name
         action = self._judge_party()
+        self._note_decision_maker()
         if line.transfer:
             self.new_party()
         return action
@@ -433,6 +437,12 @@ class CallCore:
                 return None  # an announcement or hold message: whoever comes next is judged then
             return self.verdict(verdict)
         return None
+
+    def _note_decision_maker(self) -> None:
+        """A party judged a person is the one the call asks for (they said so: domain.person_on_the_line): the
+        decision maker is reached. A voicemail greeting naming the contact is a machine, never the contact."""
+        if self.party is Answerer.HUMAN and self.on_the_line.called_person:
+            self.progress.decision_maker_reached = True
 
     def _answer_screener(self) -> Reply:
         """One short turn to a call screener: name, AI assistant, company, for whom and why."""

@@ -8,15 +8,12 @@ from pathlib import Path
 from typing import Optional
 from zoneinfo import ZoneInfo
 
-import phonenumbers
 import typer
 from bson import ObjectId
 from rich.console import Console
 from rich.table import Table
 
-from application.book_meeting import Rep
 from application.commands import job_id_for
-from domain.callee_location import NotAUsNumber, WrongNumber, checked_zone, locate, parse_us_number
 from domain.campaign import Campaign, CampaignStatus
 from domain.contact import Contact, checked_email, clean_name
 from domain.personal_data import mask_phone
@@ -24,8 +21,6 @@ from entrypoints.cli.call_timing import when_placed
 from entrypoints.cli.folded_lines import FoldedLines
 from entrypoints.cli.session import EnvFile, run, settings_for
 from entrypoints.cli.time_display import duration
-from simulator.embedded_line import DEFAULT_PRACTICE, PRACTICE_SCENARIO, absolute_reference, practice_scenario
-from simulator.scenario import ScenarioError
 
 
 campaign_app = typer.Typer(help="Create and inspect campaigns.", no_args_is_help=True)
@@ -59,6 +54,13 @@ def add(
 ) -> None:
     """Add a contact and a campaign for it, assigned to a rep; prints the campaign id, and on stderr when the call
     can be placed."""
+    # Imported here, not by every command (`docshield report` needs none of them).
+    import phonenumbers
+
+    from application.book_meeting import Rep
+    from domain.callee_location import NotAUsNumber, WrongNumber, checked_zone, parse_us_number
+    from simulator.embedded_line import PRACTICE_SCENARIO
+
     try:
         parsed = parse_us_number(phone)
     except (NotAUsNumber, WrongNumber) as exc:
@@ -119,6 +121,9 @@ def add(
 
 def _practice(reference: Optional[str]) -> str:
     # Checked now, not at call time: a typo should fail here (2), not as a failed call at 08:00.
+    from simulator.embedded_line import DEFAULT_PRACTICE, absolute_reference, practice_scenario
+    from simulator.scenario import ScenarioError
+
     if reference is None:
         return DEFAULT_PRACTICE
     try:
@@ -191,6 +196,8 @@ def show(
         return campaign, contact, records, audit, transcripts, queued
 
     campaign, contact, records, audit, transcripts, queued = run(settings, work)
+    from application.book_meeting import Rep
+
     zones = _Zones(_practice_zone(contact, audit), ZoneInfo(Rep.from_campaign(campaign).timezone))
     follow_ups = [{"step": f.step, "attempt": f.attempt, "at": f.at.isoformat(), "asked_at": f.asked_at.isoformat(),
                    "moved": f.moved, "job_id": job_id_for(campaign.id, f.step, f.attempt),
@@ -237,6 +244,8 @@ def _practice_zone(contact, audit) -> ZoneInfo:
         if zones:
             return ZoneInfo(zones[0])
     if contact is not None:
+        from domain.callee_location import locate
+
         return ZoneInfo(locate(contact.phone, state=contact.state, timezone=contact.timezone).zones[0])
     return ZoneInfo("UTC")
 

@@ -8,7 +8,6 @@ from typing import Optional
 
 import typer
 
-from application.erase_contact import EraseContactCommand
 from application.manage_dnc import InvalidPhoneNumber, normalise_phone
 from domain.personal_data import mask_phone
 from domain.retention_policy import RetentionPolicy
@@ -86,6 +85,8 @@ def erase(
         except InvalidPhoneNumber as exc:
             raise typer.BadParameter(str(exc), param_hint="--phone") from None
     settings = settings_for(env_file)
+    from application.erase_contact import EraseContactCommand  # here: every other command would pay for it
+
     command = EraseContactCommand(phone=phone, contact_id=contact_id)
 
     async def work(container):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -14,8 +14,11 @@ from entrypoints.cli.error_display import CommandFailed
 from entrypoints.cli.folded_lines import FoldedLines
 from entrypoints.cli.session import EnvFile, queue_pool, run, settings_for
 from entrypoints.cli.time_display import relative
-from infrastructure.queue_maintenance import purge, requeue
-from infrastructure.queue_status import JobView, deferred_jobs, failed_job, failed_jobs
+
+if TYPE_CHECKING:
+    from infrastructure.queue_status import JobView
+
+# The queue's modules (arq, Redis) are imported by the commands that reach the queue, not by every command.
 
 jobs_app = typer.Typer(help="Failed and deferred jobs: list them, put failed ones back, empty the queue.",
                        no_args_is_help=True)
@@ -32,6 +35,8 @@ def failed(as_json: bool = Json, env_file: Optional[Path] = EnvFile) -> None:
     settings = settings_for(env_file)
 
     async def work(container) -> list[JobView]:
+        from infrastructure.queue_status import failed_jobs
+
         async with queue_pool(container, settings) as pool:
             return await failed_jobs(pool)
 
@@ -44,6 +49,8 @@ def deferred(as_json: bool = Json, env_file: Optional[Path] = EnvFile) -> None:
     settings = settings_for(env_file)
 
     async def work(container) -> list[JobView]:
+        from infrastructure.queue_status import deferred_jobs
+
         async with queue_pool(container, settings) as pool:
             return await deferred_jobs(pool, settings.queue_name)
 
@@ -81,6 +88,9 @@ def requeue_command(
     settings = settings_for(env_file)
 
     async def work(container) -> tuple[list[str], list[dict]]:
+        from infrastructure.queue_maintenance import requeue
+        from infrastructure.queue_status import failed_job, failed_jobs
+
         async with queue_pool(container, settings) as pool:
             if all_failed:
                 targets = [(v.job_id, v.kwargs) for v in await failed_jobs(pool)]
@@ -147,6 +157,8 @@ def purge_command(
                       abort=True, err=True)
 
     async def work(container) -> tuple[list[str], list[str]]:
+        from infrastructure.queue_maintenance import purge
+
         async with queue_pool(container, settings) as pool:
             return await purge(pool, settings.queue_name)
 

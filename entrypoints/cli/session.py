@@ -5,19 +5,20 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Awaitable, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Optional, TypeVar
 
 import typer
-from arq.connections import ArqRedis, create_pool
 from dependency_injector import providers
 
 from application.errors import TransientFault
 from containers import Container, build_container, close_container
 from entrypoints.cli import error_display
-from infrastructure.arq_jobs import deserialize, redis_settings, serialize
 from infrastructure.logging_config import configure_logging
 from infrastructure.resilience import ResilienceConfig
 from infrastructure.settings import LOG_LEVELS, Settings, load_settings, unknown_env_keys
+
+if TYPE_CHECKING:
+    from arq.connections import ArqRedis
 
 T = TypeVar("T")
 
@@ -58,6 +59,10 @@ async def container_for(settings: Settings) -> AsyncIterator[Container]:
 @asynccontextmanager
 async def queue_pool(container: Container, settings: Settings) -> AsyncIterator[ArqRedis]:
     """An arq pool on the queue's Redis, speaking the JSON job format."""
+    from arq.connections import create_pool  # imported here: most commands never touch the queue
+
+    from infrastructure.arq_jobs import deserialize, redis_settings, serialize
+
     pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
                              job_deserializer=deserialize, default_queue_name=settings.queue_name)
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 from rich.console import Console
@@ -11,9 +11,9 @@ from rich.console import Console
 from entrypoints.cli.error_display import RED, say
 from entrypoints.cli.progress_display import progress_bar, wanted
 from entrypoints.cli.session import EnvFile, settings_for
-from simulator.model_choice import ModelChoice, ModelRefused, ModelUnavailable, check_access, parse_model
-from simulator.scenario import ScenarioError, load_files
-from simulator.repeats import number_repeats
+
+if TYPE_CHECKING:
+    from simulator.model_choice import ModelChoice
 
 # Shipped inside the package, so `docshield demo` works from an installed wheel or the image too.
 DEMO_FILE = Path(__file__).resolve().parents[2] / "simulator" / "demo_practices.yaml"
@@ -55,6 +55,11 @@ def simulate(
     env_file: Optional[Path] = EnvFile,
 ) -> None:
     """Run scenario files through the real worker pipeline; exit 0 when every scenario passes, 1 otherwise."""
+    # The simulator is imported by the commands that run it (`docshield report` does not pay for it).
+    from simulator.model_choice import ModelRefused, ModelUnavailable, check_access, parse_model
+    from simulator.repeats import number_repeats
+    from simulator.scenario import ScenarioError, load_files
+
     try:
         scenarios = load_files(files)
     except ScenarioError as exc:
@@ -102,7 +107,9 @@ def simulate(
 
 def demo(env_file: Optional[Path] = EnvFile) -> None:
     """Call a handful of simulated practices through the whole pipeline, on embedded defaults."""
+    from simulator.model_choice import ModelChoice
     from simulator.report import table
+    from simulator.scenario import load_files
 
     scenarios = load_files([DEMO_FILE])
     settings = settings_for(env_file)

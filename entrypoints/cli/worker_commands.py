@@ -17,9 +17,8 @@ from entrypoints.cli.call_timing import when_placed
 from entrypoints.cli.error_display import EXAMPLE_VALUES, CommandFailed, MissingArguments
 from entrypoints.cli.session import EnvFile, LogLevel, queue_pool, run, settings_for
 from entrypoints.cli.time_display import duration, relative
-from infrastructure.arq_jobs import enqueue_call
-from infrastructure.queue_status import last_word, read_queue
-from infrastructure.worker_registry import WorkerRegistry
+
+# The queue's modules (arq, Redis) are imported by the commands that reach the queue, not by every command.
 
 
 def register(app: typer.Typer) -> None:
@@ -64,6 +63,8 @@ def seed_queue(
     settings = settings_for(env_file)
 
     async def work(container) -> tuple[bool, str]:
+        from infrastructure.arq_jobs import enqueue_call
+
         async with queue_pool(container, settings) as pool:
             defer = datetime.fromtimestamp(time.time() + delay, timezone.utc) if delay > 0 else None
             job = await enqueue_call(pool, command, queue_name=settings.queue_name, defer_until=defer)
@@ -103,6 +104,9 @@ def check_status(
     console = Console()
 
     async def snapshot(container) -> dict:
+        from infrastructure.queue_status import last_word, read_queue
+        from infrastructure.worker_registry import WorkerRegistry
+
         redis = await container.redis()
         workers = [w for w in await WorkerRegistry(redis).live() if not worker_id or w.worker_id == worker_id]
         queue = await read_queue(redis, settings.queue_name)
@@ -223,6 +227,8 @@ def stop_worker(
     settings = settings_for(env_file)
 
     async def work(container) -> list[str]:
+        from infrastructure.worker_registry import WorkerRegistry
+
         return await WorkerRegistry(await container.redis()).request_stop(worker_id, force=force)
 
     asked = run(settings, work)

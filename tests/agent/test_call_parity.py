@@ -80,6 +80,10 @@ SCRIPTS: dict[str, list[Utterance]] = {
         "It's not a good time, I'm in the middle of clinic.",
         "Can you call me back on Thursday March 12 at 10:00 AM?",
     ],
+    "a receptionist takes a message": [
+        "Lakeside Orthopedics, this is Amy, how can I help you?",
+        "She's with a patient right now. Can I take a message?",
+    ],
     "voicemail with a beep": [
         "Hi, you've reached Lakeside Orthopedics. Please leave a message after the tone.",
         voicemail_audio("parity-beep", beep=True).audio,
@@ -100,6 +104,7 @@ def what_the_rules_decided(result: CallResult) -> dict:
         "outcome": result.outcome, "reached_human": result.reached_human, "digits": result.digits,
         "voicemail_left": result.voicemail_left, "voicemail_after_beep": result.voicemail_after_beep,
         "disclosed_ai": result.disclosed_ai, "objections": result.objections,
+        "decision_maker_reached": result.decision_maker_reached,
         "decline_reason": result.decline_reason, "callback_at": result.callback_at,
         "coaching": [(g["moment"], g["stage"], g["next_move"]) for g in coach.get("given", [])],
         "transcript": [(line.speaker, line.text) for line in result.transcript],
@@ -322,6 +327,15 @@ async def test_the_parity_cases_cover_what_the_rules_decide():
     assert {r["voicemail_after_beep"] for r in results.values()} >= {True, False}
     assert any(r["objections"] for r in results.values()) and any(r["disclosed_ai"] for r in results.values())
     assert {m for r in results.values() for m, _s, _n in r["coaching"]} >= {"objection", "transfer"}
+    assert {r["decision_maker_reached"] for r in results.values()} == {True, False}
+
+
+async def test_a_live_call_records_reaching_the_person_it_asks_for():
+    """On the LiveKit shell too: after a transfer, the person asked for says who they are (the report's funnel
+    counts it); a receptionist who only takes a message is a person, not the decision maker."""
+    assert (await through_the_livekit_shell(SCRIPTS["a transfer, then a callback"])).decision_maker_reached is True
+    message = await through_the_livekit_shell(SCRIPTS["a receptionist takes a message"])
+    assert (message.reached_human, message.decision_maker_reached) == (True, False)
 
 
 # A batch's stored script from before `{ask_for}`: it names the contact with `{first_name} {last_name}`.

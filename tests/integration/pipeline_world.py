@@ -77,10 +77,20 @@ async def seed_campaign(container, *, phone: str = "+15125550143") -> str:
 ANY_DAY = {"compliance": {"federal_holidays": False, "state_rules": False}}
 
 
+def hour_somewhere(hour: int) -> str:
+    """An IANA zone where it is between `hour`:00 and `hour`:59 now (Etc/GMT+12 to Etc/GMT-11)."""
+    offset = ((hour - datetime.now(timezone.utc).hour + 12) % 24) - 12
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
 def noon_somewhere() -> str:
     """An IANA zone where it is between 12:00 and 12:59 now."""
-    offset = ((12 - datetime.now(timezone.utc).hour + 12) % 24) - 12
-    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+    return hour_somewhere(12)
+
+
+def midnight_somewhere() -> str:
+    """An IANA zone where it is between 00:00 and 00:59 now: no call is lawful there."""
+    return hour_somewhere(0)
 
 
 async def seed_callable_campaigns(settings, count: int) -> list[str]:

@@ -49,6 +49,12 @@ async def test_every_shipped_scenario_passes_through_the_real_worker(tmp_path, r
             beeps = any(n.kind == "voicemail" and n.beep for n in line.values())
             assert run.observed["voicemail_after_beep"] is beeps, run.scenario.id
             assert "voicemail_after_beep" in run.scenario.expect, f"{run.scenario.id} does not check the beep"
+    # Whether the person asked for came to the line: the call core's judgement from the words (what a live call
+    # records) is the simulated line's truth on every call, both ways.
+    judged = {r.scenario.id: (r.observed["decision_maker_reached"], r.observed["decision_maker_on_the_line"])
+              for r in runs if r.observed["decision_maker_on_the_line"] is not None}
+    assert {k: v for k, v in judged.items() if v[0] is not v[1]} == {}
+    assert {truth for _, truth in judged.values()} == {True, False}
     full = next(r for r in runs if r.scenario.id == "mailbox-full")
     assert full.observed["outcome"] == "no_answer" and not full.observed["voicemail_left"]
     assert [line["speaker"] for line in full.observed["transcript"]] == ["callee"]

@@ -15,6 +15,7 @@ from application.call.progress import LineEnding
 from domain.campaign import Campaign
 from domain.contact import Contact
 from domain.coaching import Guidance, Stage
+from domain.front_desk import FrontDeskDetails
 from domain.outcomes import CallOutcome
 from domain.script import default_script
 from domain.voicemail_detector import Answerer, GreetingVerdict
@@ -292,6 +293,49 @@ async def test_silence_after_words_or_while_a_voicemail_box_is_heard_changes_not
     box.answered()
     box.verdict(GreetingVerdict(Answerer.VOICEMAIL, rule="amd"), source="amd")
     assert box.silence(30.0) is None and not box.progress.ended
+
+
+@pytest.mark.parametrize("detector, lines, reached", [
+    # The person asked for says who they are, or says "Speaking." when asked for.
+    (False, ["This is Dana."], True),
+    (False, ["Hello?", "Speaking."], True),
+    (False, ["Office manager, this is Dana speaking, how can I help you?"], True),
+    # A receptionist, then a transfer, then the person asked for.
+    (False, ["Lakeside, this is Amy, how can I help you?", "One moment, I'll put you through.", "This is Dana."],
+     True),
+    # "This is Dr. Reyes": the contact by title and last name.
+    (False, ["Lakeside, front desk.", "One moment.", "This is Dr. Reyes."], True),
+    # Only a receptionist: a person, not the decision maker.
+    (False, ["Lakeside, this is Amy, how can I help you?", "She's not available, can I take a message?"], False),
+    # Dana's voicemail greeting names her: a machine, not Dana.
+    (False, ["Hi, this is Dana, I can't take your call, please leave a message after the tone."], False),
+    # Words that name her before the detector's verdict count once it says a person answered.
+    (True, ["This is Dana."], True),
+])
+async def test_the_core_records_whether_the_person_asked_for_came_to_the_line(detector, lines, reached):
+    core, *_ = a_core(detector=detector)
+    core.answered()
+    for line in lines:
+        core.callee_said(line)
+    if detector:
+        core.verdict(GreetingVerdict(Answerer.HUMAN, rule="amd"), source="amd")
+    result = await core.finish()
+    assert result.decision_maker_reached is reached
+
+
+async def test_a_front_desks_named_decision_maker_is_recognised_when_they_answer():
+    known = CallCore(call_id="call-2", campaign=Campaign(id="k2", contact_id="c1", rep_name="Jordan"),
+                     contact=Contact(id="c1", first_name="Jay", last_name="Kent", phone="+15125550161",
+                                     practice="Granite", known=FrontDeskDetails(decision_maker="Dr. Frank")),
+                     script=default_script(), identity=CallIdentity(), controls=FakeCallControls(),
+                     ports=CallPorts(do_not_call=FakeDoNotCallList(),
+                                     book_meeting=BookMeeting(FakeCalendar(), FakeCalendarCredentials(),
+                                                              FakeClock(NOW)),
+                                     sales_coach=None, clock=FakeClock(NOW)))
+    known.answered()
+    for line in ["Granite Sports Medicine, this is Tom.", "Transferring you now.", "This is Dr. Frank."]:
+        known.callee_said(line)
+    assert (await known.finish()).decision_maker_reached is True
 
 
 async def test_whoever_says_speaking_after_the_front_desk_named_them_is_addressed_by_that_name():

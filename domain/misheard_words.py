@@ -34,7 +34,7 @@ MIN_SPLIT_LETTERS = 7  # a cue word heard as two or three words is a long one ("
 
 _ESCAPE = re.compile(r"\\[A-Za-z]")
 _PATTERN_WORD = re.compile(r"(?<![\]\w])([a-z]{%d,})(?![\[\w])" % MIN_CUE_LETTERS)
-_TOKEN = re.compile(r"^(\W*)([a-z]+)(\W*)$")
+_TOKEN = re.compile(r"^(\W*)([a-z]+(?:'[a-z]+)?)(\W*)$")  # a word, with its punctuation around it
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _candidate(parts: list[re.Match[str] | None], i: int, span: int) -> str | No
     for k, p in enumerate(run):
         if p is None or (k > 0 and p.group(1)) or (k < span - 1 and p.group(3)):
             return None  # not a plain word, or punctuation inside the run
-        words.append(p.group(2))
+        words.append(p.group(2).replace("'", ""))  # "you're" sounds as "youre": it may be a misheard "your"
     joined = "".join(words)
     target = joined if span > 1 and joined in cue_vocabulary() else cue_word_for(joined)
     if target is None or (span > 1 and len(target) < MIN_SPLIT_LETTERS):

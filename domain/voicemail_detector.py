@@ -138,6 +138,11 @@ _CARRIER_UNAVAILABLE = _rx(
     r"\b(?:dial|dialing|calling|call) restrictions\b|\bhas been restricted\b",
     r"\bcannot (?:accept|receive) calls\b",
     r"\b(?:cannot|can't|is unable to) take your call\b[^.]{0,40}\b(?:have a (?:nice|good|great) day|goodbye)\b",
+    # A third party (a PBX, a phone's screening) declining the call for its owner; a mailbox, if any, says so after.
+    r"\b(?:party|person|subscriber|customer)\b[^.]{0,30}\b(?:is unable to|cannot|can't) take your call\b",
+    # A line that refuses this caller: anonymous or private calls, or this number.
+    r"\b(?:anonymous|private|blocked|restricted|unidentified) (?:calls|callers) (?:are )?not accepted\b",
+    r"\bunblock your caller id\b|\b(?:this|your) (?:number|call) is not accepted\b",
 )
 _SCREENING = _rx(
     r"\b(?:record|say|state|tell me|give me) (?:your|you're) name\b",
@@ -193,6 +198,7 @@ _IVR = _rx(
     r"\b(?:invalid|incorrect) (?:selection|option|entry|key|choice|extension|response)\b",
     r"\bnot a valid (?:option|selection|extension|entry|choice)\b",
     r"\btransferring (?:you |your call )?to\b",
+    r"\byour call is being (?:forwarded|transferred|connected)\b",
     r"\bwe(?:'ll| will) be with you\b",
     r"\b(?:helping|assisting|serving) other (?:callers|customers|patients)\b",
     r"\bthank you for (?:your patience|holding|waiting)\b",

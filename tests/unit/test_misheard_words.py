@@ -25,6 +25,7 @@ WEAK_PERSON = ("short_answer", "human_short")
     ("the person you are calling is not availible right now", "end:no_answer"),
     ("please leev your message for", "wait_for_beep"),
     ("thank you for callin lakeside orthopedics for billing press 2 for all other calls press 0", "press:0"),
+    ("the party is unable to take you're call", "end:no_answer"),  # a homophone: "you're" for "your"
 ])
 def test_a_misheard_cue_word_is_read_as_the_word_it_sounds_like(heard, decision):
     assert read_line(heard).label == decision

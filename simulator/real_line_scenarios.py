@@ -3,7 +3,7 @@
     python -m simulator.real_line_scenarios > scenarios/real_lines.yaml
 
 Each prompt of every corpus (benchmarks/phone_tree_corpus/real_prompts.yaml,
-held_out_prompts.yaml, ...: CORPORA) becomes the first thing a simulated practice's line says, in a line built so that every
+held_out_prompts.yaml, new_sources_prompts.yaml: CORPORA) becomes the first thing a simulated practice's line says, in a line built so that every
 decision the corpus accepts leads somewhere known and every other one does not:
 
 - carrier messages and mailboxes that take no message: the line says the prompt and
@@ -30,8 +30,9 @@ from domain.menu_reader import read_menu
 
 _CORPUS_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "phone_tree_corpus"
 CORPUS = _CORPUS_DIR / "real_prompts.yaml"
-# Every corpus of real prompts: the one the rules were written beside, then those held out from them.
-CORPORA = (CORPUS, _CORPUS_DIR / "held_out_prompts.yaml")
+# Every corpus of real prompts: the one the rules were written beside, the one held out from them, and the one
+# gathered from new sources after the misheard-word mending and the ties by meaning were frozen.
+CORPORA = (CORPUS, _CORPUS_DIR / "held_out_prompts.yaml", _CORPUS_DIR / "new_sources_prompts.yaml")
 CONTACT = {"first_name": "Dana", "last_name": "Reyes", "title": "Practice Administrator",
            "practice": "Lakeside Orthopedics", "phone": "+15125550143", "email": "dana@lakeside.example"}
 NOW = "2026-03-10T10:15:00-05:00"

@@ -1,7 +1,7 @@
 """Detect a voicemail beep in a stream of 16-bit PCM mono audio.
 
-This module, alone in domain/, uses numpy (an FFT per analysis window); the
-rest of the domain is stdlib only.
+This module uses numpy (an FFT per analysis window, and a frame's RMS); the
+domain's other third-party imports are algorithms too (phonenumbers, jellyfish).
 
 A beep is a short pure tone: a single spectral peak (no second peak above
 `second_peak` of it anywhere in the band) between `min_hz` and `max_hz`

@@ -28,12 +28,14 @@ drop transcript of the old prompt still arriving after the key went out).
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Mapping, Sequence
 
 from domain.menu_questions import answer_option
 from domain.menu_reader import Menu, MenuOption, OptionKind, read_menu
+from domain.misheard_words import mend
 from domain.voicemail_detector import classify_greeting
 
 
@@ -112,6 +114,14 @@ DEFAULT_AVOID: tuple[str, ...] = (
 # Emergencies, and lines that page a clinician on call, are never taken.
 DEFAULT_NEVER: tuple[str, ...] = ("emergency", "emergencies", "911", "urgent", "on-call", "on call", "page the",
                                   "to page", "life-threatening")
+# Between options of equal rank, meaning leans toward the office side of a practice (where the buyer works)
+# over lines only for patients: "for north clinic staff" before "for north clinic patients".
+OFFICE_SIDE: tuple[str, ...] = ("office", "offices", "staff", "business", "billing", "administration",
+                                "administrative", "admin", "manager", "management", "operations", "corporate",
+                                "accounts", "accounting")
+PATIENT_SIDE: tuple[str, ...] = ("patient", "patients", "appointment", "appointments", "prescription",
+                                 "prescriptions", "refill", "refills", "results", "symptoms", "my child", "your child",
+                                 "medical", "visit")
 # Said to an open speech prompt ("briefly, tell me the reason for your call"): whom the call is for, then a person.
 OPEN_PROMPT_REPLIES: tuple[str, ...] = ("office manager", "representative")
 _NOT_URGENT = re.compile(r"\bno(?:n|t)[- ]?urgent\b")
@@ -290,6 +300,23 @@ class _MenuState:
     tie_waits: int = 0  # times the menu offered equally good options and the navigator waited for its timeout
 
 
+_OFFICE_SIDE = re.compile(r"(?<![\w'])(?:" + "|".join(OFFICE_SIDE) + r")(?![\w])")
+_PATIENT_SIDE = re.compile(r"(?<![\w'])(?:" + "|".join(PATIENT_SIDE) + r")(?![\w])")
+
+
+def office_lean(phrase: str) -> int:
+    """How far an option's words lead toward the practice's office (positive) or only to patients (negative)."""
+    p = phrase.lower()
+    return len(_OFFICE_SIDE.findall(p)) - len(_PATIENT_SIDE.findall(p))
+
+
+def _same_meaning_pick(options: Sequence[MenuOption]) -> MenuOption:
+    """One of options that mean the same, chosen from what the menu says as a whole: the same menu gives the same
+    choice whatever the order its options were said in, and no key wins for being low (or first)."""
+    menu = "|".join(sorted(f"{_handle(o)}:{o.phrase}" for o in options))
+    return min(options, key=lambda o: zlib.crc32(f"{menu}#{_handle(o)}".encode()))
+
+
 def _tied_names(options: Sequence[MenuOption]) -> str:
     """The tied options as "1 (for x) and 2 (for y)", sorted so that the text does not depend on menu order."""
     return " and ".join(sorted(f"{_handle(o)} ({o.phrase or 'no phrase'})" for o in options))
@@ -372,7 +399,8 @@ class MenuNavigator:
         if ending.final_outcome is not None:
             # "Please dial 1 plus 718 and the number": a carrier or a full mailbox ending the call, not a menu.
             return NavDecision(NavAction.WAIT, reason=f"not a menu: {ending.answerer.value} ({ending.cue})")
-        menu = read_menu(self._buffer)
+        # The options as meant, not as misheard ("for call in" is "for calling"): a menu, so no person is at stake.
+        menu = read_menu(mend(self._buffer.lower()).text)
         state = self._state_for(menu)
         if len(self.presses) >= self.policy.max_presses:
             return NavDecision(NavAction.GIVE_UP, reason=f"{len(self.presses)} presses without reaching a person")
@@ -419,6 +447,10 @@ class MenuNavigator:
                         "separates them and order never does: waiting for the menu's timeout (an operator or "
                         "the menu again)"))
                 why = f"{self.policy.tier_name(rank)} option {_handle(option)} ({option.phrase or 'no phrase'})"
+                farther = [o for r, m, o in scored if r == rank and m[0] == meaning[0] and m != meaning]
+                if farther:
+                    why += (f"; its words lead nearer the practice's office staff than {_tied_names(farther)}, "
+                            "which rank the same")
                 if looping:
                     why = f"loop: same menu again, next best is {why}"
                 elif not final:
@@ -452,24 +484,32 @@ class MenuNavigator:
             return NavDecision(NavAction.REPEAT, digits=menu.repeat_key, reason="no usable option heard; repeat the menu")
         return NavDecision(NavAction.WAIT, reason="prompt ended without options (hold or announcement)")
 
-    def _score(self, menu: Menu, option: MenuOption) -> tuple[int | None, int]:
-        """The option's rank and tie-breaking meaning (lower is better); rank None: never take it."""
+    def _score(self, menu: Menu, option: MenuOption) -> tuple[int | None, tuple[int, int]]:
+        """The option's rank and tie-breaking meaning (lower is better); rank None: never take it.
+
+        The meaning is which of its tier's phrases matched, then how far its words lead toward the
+        office rather than only to patients (office_lean)."""
         if option.kind is OptionKind.STAY:
-            return self.policy.rank_detail(option.phrase or "operator")
+            rank, meaning = self.policy.rank_detail(option.phrase or "operator")
+            return rank, (meaning, 0)
         answered = answer_option(menu.text, option.phrase, option.position)
         if answered is not None:
             # "press 1 for yes" means what the question asked: right answers lead on, wrong ones are avoided.
-            return (self.policy.neutral_rank, 0) if answered else (self.policy.avoid_rank, 0)
-        return self.policy.rank_detail(option.phrase or "")
+            return (self.policy.neutral_rank, (0, 0)) if answered else (self.policy.avoid_rank, (0, 0))
+        rank, meaning = self.policy.rank_detail(option.phrase or "")
+        useful = rank is not None and rank < self.policy.avoid_rank  # lines to avoid stay tied: none is taken
+        return rank, (meaning, -office_lean(option.phrase or "") if useful else 0)
 
     def _break_tie(self, menu: Menu, state: _MenuState, tied: list[MenuOption],
-                   scored: list[tuple[int, int, MenuOption]]) -> NavDecision:
+                   scored: list[tuple[int, tuple[int, int], MenuOption]]) -> NavDecision:
         """The menu came back with options that still mean the same: decide by meaning, never by their order.
 
-        Tied options that can lead somewhere useful: an operator first (staying on the
-        line, or an operator option not yet tried); else one of them, the lowest key
-        first, so that the order they were said in never matters (the next visit takes
-        the next). Tied options that lead nowhere useful (lines to avoid): wait for the
+        Tied options mean the same to this call (same rank, same phrase of their tier,
+        leaning as far toward the office): those that can lead somewhere useful give way
+        to an operator (staying on the line, or an operator option not yet tried); else
+        one of them is taken, chosen from the menu's content as a whole, so that neither
+        the order they were said in nor their keys decide (the next visit takes another).
+        Tied options that lead nowhere useful (lines to avoid): wait for the
         timeout once more (many systems send it to an operator), then 0, which may not
         have been offered, unless 0 is forbidden or spent; else give up.
         """
@@ -483,10 +523,11 @@ class MenuNavigator:
                 return self._take(state, chosen, (
                     f"the menu came back and options {names} still mean the same to this call: "
                     f"taking the operator ({_handle(chosen)}, {chosen.phrase or 'no phrase'})"))
-            chosen = min(tied, key=lambda o: (o.key is None, _handle(o)))
+            chosen = _same_meaning_pick(tied)
             return self._take(state, chosen, (
-                f"the menu came back and options {names} still mean the same to this call; no operator offered: "
-                f"trying them lowest key first (never by the order said), {_handle(chosen)} now"))
+                f"the menu came back and options {names} still mean the same to this call (no word of theirs "
+                f"leads nearer the office) and no operator is offered: any of them serves, taking {_handle(chosen)} "
+                "(chosen from the menu as a whole: neither the order said nor the key decides)"))
         if state.tie_waits < 2:
             state.tie_waits += 1
             self._decided = True

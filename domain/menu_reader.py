@@ -277,7 +277,11 @@ def read_menu(text: str) -> Menu:
             phrase_first += 1
     if key_first == phrase_first and n:
         first_after = t[mentions[0].end:(mentions[1].start if n > 1 else len(t))]
-        prefer_tail = _starts_with_connective(first_after)
+        # "... to leave a message press 2 to reach an operator press 0": a menu that ends on a bare key said
+        # each phrase before its key (read the other way, its last key would mean nothing).
+        ends_bare = n > 1 and not _clean(t[mentions[-1].end:]) and bool(_clean(
+            _head_text(t, mentions[-2].end, mentions[-1].start, False)))
+        prefer_tail = _starts_with_connective(first_after) and not ends_bare
     else:
         prefer_tail = key_first > phrase_first
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from domain.menu_reader import OptionKind, read_menu
+from domain.misheard_words import Mended, mend
 from domain.outcomes import CallOutcome
 
 
@@ -137,6 +138,11 @@ _CARRIER_UNAVAILABLE = _rx(
     r"\b(?:dial|dialing|calling|call) restrictions\b|\bhas been restricted\b",
     r"\bcannot (?:accept|receive) calls\b",
     r"\b(?:cannot|can't|is unable to) take your call\b[^.]{0,40}\b(?:have a (?:nice|good|great) day|goodbye)\b",
+    # A third party (a PBX, a phone's screening) declining the call for its owner; a mailbox, if any, says so after.
+    r"\b(?:party|person|subscriber|customer)\b[^.]{0,30}\b(?:is unable to|cannot|can't) take your call\b",
+    # A line that refuses this caller: anonymous or private calls, or this number.
+    r"\b(?:anonymous|private|blocked|restricted|unidentified) (?:calls|callers) (?:are )?not accepted\b",
+    r"\bunblock your caller id\b|\b(?:this|your) (?:number|call) is not accepted\b",
 )
 _SCREENING = _rx(
     r"\b(?:record|say|state|tell me|give me) (?:your|you're) name\b",
@@ -192,6 +198,7 @@ _IVR = _rx(
     r"\b(?:invalid|incorrect) (?:selection|option|entry|key|choice|extension|response)\b",
     r"\bnot a valid (?:option|selection|extension|entry|choice)\b",
     r"\btransferring (?:you |your call )?to\b",
+    r"\byour call is being (?:forwarded|transferred|connected)\b",
     r"\bwe(?:'ll| will) be with you\b",
     r"\b(?:helping|assisting|serving) other (?:callers|customers|patients)\b",
     r"\bthank you for (?:your patience|holding|waiting)\b",
@@ -283,10 +290,45 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
     greeting) is then held back as UNCERTAIN. `turn_ended=True` says the far
     end stopped talking: a short answer with no machine cue in it is then a
     person ("Charles speaking", "Hold on").
+
+    Words a recognizer misheard ("please leaf your message") are read again
+    as the cue words they sound like (domain.misheard_words); see
+    `_trusted` for when that second reading decides.
     """
     if not isinstance(text, str):
         raise TypeError(f"greeting text must be a str, not {type(text).__name__}")
     t = _norm(text)
+    heard = _classify(t, complete=complete, turn_ended=turn_ended)
+    mended = mend(t)
+    if not mended.mended:
+        return heard
+    return _trusted(heard, _classify(mended.text, complete=complete, turn_ended=turn_ended), mended)
+
+
+# A person decided only because no machine cue was heard: a misheard cue may overturn it.
+_PERSON_FOR_WANT_OF_A_CUE = ("short_answer", "human_short")
+
+
+def _trusted(heard: GreetingVerdict, mended: GreetingVerdict, words: Mended) -> GreetingVerdict:
+    """The verdict on the words as heard, or on the mended words when those may decide.
+
+    A mended word never turns a machine into a person (that would pitch to a
+    machine), never overturns a person heard saying what only people say, and
+    never makes a machine on its own: the cue that decides must hold a word
+    heard as it is besides the mended ones.
+    """
+    if mended.answerer is heard.answerer and mended.rule == heard.rule:
+        return heard
+    if heard.is_machine and mended.answerer is Answerer.HUMAN:
+        return heard
+    if heard.answerer is Answerer.HUMAN and heard.rule not in _PERSON_FOR_WANT_OF_A_CUE:
+        return heard
+    if mended.answerer is not Answerer.UNCERTAIN and words.only_mended(mended.cue):
+        return heard
+    return mended
+
+
+def _classify(t: str, *, complete: bool, turn_ended: bool) -> GreetingVerdict:
     if not t:
         return GreetingVerdict(Answerer.UNCERTAIN, rule="no_words")
     takes_message = _VOICEMAIL_STRONG.search(t) is not None

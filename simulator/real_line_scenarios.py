@@ -1,9 +1,9 @@
-"""One scenario per prompt of the real phone-line corpus, for `docshield simulate`.
+"""One scenario per prompt of the real phone-line corpora, for `docshield simulate`.
 
     python -m simulator.real_line_scenarios > scenarios/real_lines.yaml
 
-Each prompt of benchmarks/phone_tree_corpus/real_prompts.yaml becomes the
-first thing a simulated practice's line says, in a line built so that every
+Each prompt of every corpus (benchmarks/phone_tree_corpus/real_prompts.yaml,
+held_out_prompts.yaml, new_sources_prompts.yaml: CORPORA) becomes the first thing a simulated practice's line says, in a line built so that every
 decision the corpus accepts leads somewhere known and every other one does not:
 
 - carrier messages and mailboxes that take no message: the line says the prompt and
@@ -28,7 +28,11 @@ import yaml
 
 from domain.menu_reader import read_menu
 
-CORPUS = Path(__file__).resolve().parent.parent / "benchmarks" / "phone_tree_corpus" / "real_prompts.yaml"
+_CORPUS_DIR = Path(__file__).resolve().parent.parent / "benchmarks" / "phone_tree_corpus"
+CORPUS = _CORPUS_DIR / "real_prompts.yaml"
+# Every corpus of real prompts: the one the rules were written beside, the one held out from them, and the one
+# gathered from new sources after the misheard-word mending and the ties by meaning were frozen.
+CORPORA = (CORPUS, _CORPUS_DIR / "held_out_prompts.yaml", _CORPUS_DIR / "new_sources_prompts.yaml")
 CONTACT = {"first_name": "Dana", "last_name": "Reyes", "title": "Practice Administrator",
            "practice": "Lakeside Orthopedics", "phone": "+15125550143", "email": "dana@lakeside.example"}
 NOW = "2026-03-10T10:15:00-05:00"
@@ -97,16 +101,21 @@ def scenario_for(prompt: dict, index: int) -> dict[str, Any]:
             "now": NOW, "contact": dict(CONTACT), "line": line, "expect": expect}
 
 
-def scenarios(corpus: Path = CORPUS) -> list[dict[str, Any]]:
-    with open(corpus, encoding="utf-8") as f:
-        prompts = yaml.safe_load(f)["prompts"]
-    return [scenario_for(p, i) for i, p in enumerate(prompts)]
+def scenarios(corpora: tuple[Path, ...] = CORPORA) -> list[dict[str, Any]]:
+    """The scenario of every prompt of every corpus, in corpus order."""
+    found: list[dict[str, Any]] = []
+    for corpus in corpora:
+        with open(corpus, encoding="utf-8") as f:
+            prompts = yaml.safe_load(f)["prompts"]
+        found += [scenario_for(p, i) for i, p in enumerate(prompts)]
+    return found
 
 
 def main() -> None:
-    sys.stdout.write("# Generated from benchmarks/phone_tree_corpus/real_prompts.yaml by\n"
+    names = ", ".join(c.name for c in CORPORA)
+    sys.stdout.write(f"# Generated from benchmarks/phone_tree_corpus/ ({names}) by\n"
                      "#   python -m simulator.real_line_scenarios > scenarios/real_lines.yaml\n"
-                     "# One scenario per real prompt (issue 13); see simulator/real_line_scenarios.py.\n")
+                     "# One scenario per real prompt of every corpus (issue 13); see simulator/real_line_scenarios.py.\n")
     yaml.safe_dump({"scenarios": scenarios()}, sys.stdout, sort_keys=False, allow_unicode=True, width=120)
 
 

@@ -256,10 +256,13 @@ async def test_an_open_speech_prompt_is_answered_on_the_live_fast_path_by_saying
 
 
 async def test_tied_options_on_the_fast_path_wait_once_then_take_a_key_that_does_not_depend_on_their_order():
+    chosen = set()
     for menu in ("For the front desk press 2. For the front desk press 5.",
                  "For the front desk press 5. For the front desk press 2."):
         fast, progress, log = make()
         assert await fast.hear_prompt(menu) is None and progress.digits == []
         fast.new_prompt()
         acted = await fast.hear_prompt(menu)
-        assert acted is not None and acted.digits == "2" and progress.digits == ["2"]
+        chosen.add(acted.digits if acted is not None else None)
+        assert acted is not None and progress.digits == [acted.digits] and acted.digits in ("2", "5")
+    assert len(chosen) == 1

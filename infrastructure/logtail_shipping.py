@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any, Callable
 
 from infrastructure.log_redaction import RedactingFilter
 from infrastructure.resilience.policies import RATES, RateSpec, ResilienceConfig
 from infrastructure.resilience.rate_limits import RecordRateLimit
-from infrastructure.resilience.shared_store import DOWN_ERRORS
-
-log = logging.getLogger(__name__)
+from infrastructure.resilience.shared_rate_limits import rate_item
+from infrastructure.resilience.shared_store import DOWN_ERRORS, SharedStore
 
 
 class ShippingRateFilter(logging.Filter):
@@ -43,65 +41,39 @@ class _NothingSent:
     status_code = 202
 
 
-def sync_limits_uri(url: str) -> str:
-    """The synchronous `limits` storage URI for a redis-py URL (redis://, rediss://, unix://)."""
-    if url.startswith("unix://"):
-        return "redis+unix://" + url.removeprefix("unix://")
-    return url
-
-
 class AccountWideShipping:
     """Stands in for the handler's uploader: a batch leaves with as many of its records as the account's
     window has room for (all processes count in one Redis moving window); the rest are dropped and
-    counted. A batch the flush thread retries after a 5xx is not counted twice."""
+    counted. A batch the flush thread retries after a 5xx is not counted twice. While `store` does not
+    answer (or for a window under a second, which `limits` cannot count) the per-process bucket alone
+    decides."""
 
-    def __init__(self, upload: Callable[[list[Any]], Any], spec: RateSpec, redis_url: str, *,
-                 timeout_s: float = 0.5, retry_after_s: float = 5.0, clock: Callable[[], float] = time.monotonic):
-        from limits import RateLimitItemPerSecond
-
+    def __init__(self, upload: Callable[[list[Any]], Any], spec: RateSpec, store: SharedStore):
         self.upload = upload
-        self.spec = spec
-        self.redis_url = redis_url
-        self.timeout_s = timeout_s
-        self.retry_after_s = retry_after_s
-        self._clock = clock
-        self._item = RateLimitItemPerSecond(spec.calls, max(1, round(spec.per_s)), namespace="docshield")
+        self.store = store
+        self._item = rate_item(spec)
         self._limiter: Any = None
-        self._down_until = 0.0
         self._lock = threading.Lock()
         self._last: tuple[int, list[Any]] | None = None  # (id of the frame handed in, what was sent of it)
         self.dropped = 0  # records the account's window had no room for
-        self.fallbacks = 0  # batches that went out on the per-process bucket alone (Redis down)
-
-    def _strategy(self):
-        if self._limiter is None:
-            from limits.storage import RedisStorage
-            from limits.strategies import MovingWindowRateLimiter
-
-            storage = RedisStorage(sync_limits_uri(self.redis_url),
-                                   key_prefix="LIMITS:docshield", socket_timeout=self.timeout_s,
-                                   socket_connect_timeout=self.timeout_s)
-            self._limiter = MovingWindowRateLimiter(storage)
-        return self._limiter
 
     def room(self, wanted: int) -> int:
         """How many of `wanted` records may leave now, spent from the account's window."""
-        if wanted == 0 or self._clock() < self._down_until:
+        if wanted == 0 or self._item is None or not self.store.available:
             return wanted
         try:
-            limiter = self._strategy()
-            if limiter.hit(self._item, "logtail", cost=wanted):
+            if self._limiter is None:
+                from limits.strategies import MovingWindowRateLimiter
+
+                self._limiter = MovingWindowRateLimiter(self.store.blocking_limits_storage())
+            if self._limiter.hit(self._item, "logtail", cost=wanted):
                 return wanted
-            remaining = limiter.get_window_stats(self._item, "logtail").remaining
-            while remaining > 0 and not limiter.hit(self._item, "logtail", cost=remaining):
-                remaining = limiter.get_window_stats(self._item, "logtail").remaining  # another process won
+            remaining = self._limiter.get_window_stats(self._item, "logtail").remaining
+            while remaining > 0 and not self._limiter.hit(self._item, "logtail", cost=remaining):
+                remaining = self._limiter.get_window_stats(self._item, "logtail").remaining  # another process won
             return max(0, remaining)
         except DOWN_ERRORS as exc:
-            if self._clock() >= self._down_until:
-                log.warning("shared log rate limit unavailable (%s): per-process limit for %.0f s",
-                            type(exc).__name__, self.retry_after_s)
-            self._down_until = self._clock() + self.retry_after_s
-            self.fallbacks += 1
+            self.store.went_down("log rate limit", exc)
             return wanted
 
     def __call__(self, frame: list[Any]) -> Any:
@@ -133,7 +105,7 @@ def logtail_handler(source_token: str, host: str, *, level: str | int = logging.
     handler.addFilter(ShippingRateFilter(rate))
     if shared_redis_url:
         # The flush thread is made on the first record, with the uploader the handler holds then.
-        handler.uploader = AccountWideShipping(handler.uploader, rate, shared_redis_url)
+        handler.uploader = AccountWideShipping(handler.uploader, rate, SharedStore(shared_redis_url))
     return handler
 
 

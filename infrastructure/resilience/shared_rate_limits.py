@@ -17,22 +17,26 @@ from infrastructure.resilience.policies import RateSpec
 from infrastructure.resilience.shared_store import DOWN_ERRORS, SharedStore
 
 
+def rate_item(spec: RateSpec):
+    """The `limits` item for `spec`, or None: limits counts whole seconds, so a window shorter than one
+    second stays per process."""
+    from limits import RateLimitItemPerSecond
+
+    return RateLimitItemPerSecond(spec.calls, round(spec.per_s), namespace="docshield") if spec.per_s >= 1 else None
+
+
 class SharedRateLimit:
     """`local` (the per-process limiter) is used while Redis does not answer."""
 
     def __init__(self, name: str, spec: RateSpec, store: SharedStore, local, *,
                  clock: Callable[[], float] = time.time, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
-        from limits import RateLimitItemPerSecond
-
         self.name = name
         self.spec = spec
         self.store = store
         self.local = local
         self._clock = clock
         self._sleep = sleep
-        # limits counts whole seconds; a window shorter than one second stays per process.
-        self._item = RateLimitItemPerSecond(spec.calls, round(spec.per_s), namespace="docshield") \
-            if spec.per_s >= 1 else None
+        self._item = rate_item(spec)
         self._limiter = None
 
     async def acquire(self) -> None:

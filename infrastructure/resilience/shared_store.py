@@ -24,11 +24,19 @@ except ImportError:  # pragma: no cover - redis is a dependency
     pass
 
 
-def limits_uri(url: str) -> str:
-    """The `limits` storage URI for a redis-py URL (redis://, rediss://, unix://)."""
+LIMITS_PREFIX = "LIMITS:docshield"
+
+
+def blocking_limits_uri(url: str) -> str:
+    """The synchronous `limits` storage URI for a redis-py URL (redis://, rediss://, unix://)."""
     if url.startswith("unix://"):
-        return "async+redis+unix://" + url.removeprefix("unix://")
-    return "async+" + url
+        return "redis+unix://" + url.removeprefix("unix://")
+    return url
+
+
+def limits_uri(url: str) -> str:
+    """The `limits` storage URI (asyncio) for a redis-py URL (redis://, rediss://, unix://)."""
+    return "async+" + blocking_limits_uri(url)
 
 
 class SharedStore:
@@ -43,6 +51,7 @@ class SharedStore:
         self._clock = clock
         self._redis: Any = None
         self._limits: Any = None
+        self._blocking_limits: Any = None
         self._down_until = 0.0
         self.fallbacks = 0  # how many times a guard fell back to its per-process state
 
@@ -69,9 +78,21 @@ class SharedStore:
             from limits.aio.storage import RedisStorage
 
             self._limits = RedisStorage(limits_uri(await self._resolve_url()), implementation="redispy",
-                                        key_prefix="LIMITS:docshield", socket_timeout=self.timeout_s,
+                                        key_prefix=LIMITS_PREFIX, socket_timeout=self.timeout_s,
                                         socket_connect_timeout=self.timeout_s)
         return self._limits
+
+    def blocking_limits_storage(self):
+        """The same windows for a thread that cannot await (the log shipper's flush thread); `url` a string."""
+        if self._blocking_limits is None:
+            if not isinstance(self._url, str):
+                raise TypeError("a blocking limits storage needs the Redis URL itself")
+            from limits.storage import RedisStorage
+
+            self._blocking_limits = RedisStorage(blocking_limits_uri(self._url), key_prefix=LIMITS_PREFIX,
+                                                 socket_timeout=self.timeout_s,
+                                                 socket_connect_timeout=self.timeout_s)
+        return self._blocking_limits
 
     def went_down(self, what: str, exc: BaseException) -> None:
         self.fallbacks += 1

@@ -266,7 +266,7 @@ def test_a_log_batch_retried_after_a_server_error_is_counted_once(redis_url):
 
     sent: list[list] = []
     shipping = AccountWideShipping(lambda frame: sent.append(frame) or object(), RateSpec(calls=10, per_s=60),
-                                   redis_url)
+                                   SharedStore(redis_url))
     first = [{"message": f"a{n}"} for n in range(6)]
     shipping(first)
     shipping(first)  # the flush thread's retry of the same batch

@@ -10,6 +10,7 @@ import re
 from enum import Enum
 
 from domain.objections import first_objection
+from domain.person_names import HONORIFIC
 
 
 class Heard(str, Enum):
@@ -84,12 +85,11 @@ def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
     return Heard.OTHER, None
 
 
-_HONORIFIC = r"(?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)"
 # "This is Dr. Kent" gives the titled name; "Cara's voicemail" gives none.
-_SELF_NAMED = re.compile(rf"\b(?:[Tt]his is|[Ii]t's|[Ii]'m|[Mm]y name is)\s+({_HONORIFIC}\s+[A-Z][a-z]+)\b(?!'s)"
-                         rf"|\b({_HONORIFIC}\s+[A-Z][a-z]+) speaking\b"
-                         r"|\b(?:[Tt]his is|[Ii]t's|[Ii]'m|[Mm]y name is) (?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+)\b(?!'s)"
-                         r"|\b(?!(?:Dr|Doctor|Mr|Mrs|Ms)\b)([A-Z][a-z]+) speaking\b")
+_SELF_NAMED = re.compile(rf"\b(?:[Tt]his is|[Ii]t's|[Ii]'m|[Mm]y name is)\s+({HONORIFIC}\s+[A-Z][a-z]+)\b(?!'s)"
+                         rf"|\b({HONORIFIC}\s+[A-Z][a-z]+) speaking\b"
+                         rf"|\b(?:[Tt]his is|[Ii]t's|[Ii]'m|[Mm]y name is) (?!{HONORIFIC}\b)([A-Z][a-z]+)\b(?!'s)"
+                         rf"|\b(?!{HONORIFIC}\b)([A-Z][a-z]+) speaking\b")
 
 
 def self_named(text: str) -> str | None:

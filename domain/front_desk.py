@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, time, timezone
 
+from domain.person_names import HONORIFIC
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKDAYS = WEEKDAYS[:5]
 _DAY_WORDS = {name: day for day, names in zip(WEEKDAYS, (
@@ -160,8 +162,8 @@ class FrontDeskDetails:
                    learned_at=datetime.fromisoformat(learned) if learned else None)
 
 
-_NAME = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z][a-z]+\s+[A-Z][a-z]+)"
-_HONORED = r"((?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
+_NAME = rf"({HONORIFIC}\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|[A-Z][a-z]+\s+[A-Z][a-z]+)"
+_HONORED = rf"({HONORIFIC}\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)"
 # "Dr. Kent handles that", "you want Maria Lopez": the person who decides, whom the call should reach.
 _HANDLES = re.compile(rf"{_NAME}\s+(?i:handles|decides|takes care of|does|is in charge of|manages)\b"
                       rf"|\b(?i:talk to|speak (?:to|with)|ask for|that would be|that's|you want)\s+{_NAME}")

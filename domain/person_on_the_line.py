@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from domain.callee_words import Heard, heard, self_named
 from domain.front_desk import named_to_handle
+from domain.person_names import HONORIFIC
 
-_TITLE_WORD = re.compile(r"^(?:Dr\.?|Doctor|Mr\.?|Mrs\.?|Ms\.?)\s+")
+_TITLE_WORD = re.compile(rf"^{HONORIFIC}\s+")
 
 
 def name_parts(name: str) -> tuple[str, str]:

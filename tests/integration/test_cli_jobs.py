@@ -118,12 +118,18 @@ async def set_last_word(job_id: str, word: dict) -> None:
         await redis.aclose()
 
 
-def test_deferred_jobs_say_when_and_why(capsys, monkeypatch):
-    night = midnight_somewhere()  # a fixed zone (Etc/GMT-12) is in its calling window half the day
+def deferred_first_step() -> str:
+    """A campaign whose first step the worker deferred (its callee's zone is at midnight; a fixed zone such
+    as Etc/GMT-12 is in its calling window half the day); its id."""
     campaign_id = str(ObjectId())
-    asyncio.run(add_campaign(campaign_id, night))
+    asyncio.run(add_campaign(campaign_id, midnight_somewhere()))
     assert main(["seed-queue", campaign_id]) == 0
     assert main(["start-worker", "--burst"]) == 0
+    return campaign_id
+
+
+def test_deferred_jobs_say_when_and_why(capsys, monkeypatch):
+    campaign_id = deferred_first_step()
     deferred = cli_json(["jobs", "deferred"], capsys)
     assert [j["job_id"] for j in deferred] == [f"call:{campaign_id}:0"]
     assert deferred[0]["reason"] and deferred[0]["run_at"]

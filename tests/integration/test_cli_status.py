@@ -15,9 +15,9 @@ import pytest
 from bson import ObjectId
 
 from entrypoints.cli import main
-from tests.integration.pipeline_world import midnight_somewhere, noon_somewhere
+from tests.integration.pipeline_world import noon_somewhere
 from tests.integration.test_cli import on_test_servers  # noqa: F401 - the fixture
-from tests.integration.test_cli_jobs import add_campaign
+from tests.integration.test_cli_jobs import add_campaign, deferred_first_step
 
 pytestmark = pytest.mark.usefixtures("on_test_servers")
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,11 +81,7 @@ def test_a_call_in_progress_shows_its_elapsed_time_and_the_probe_passes(monkeypa
 
 
 def test_deferred_jobs_show_when_in_relative_time_and_why(monkeypatch, capsys):
-    night = midnight_somewhere()  # a fixed zone (Etc/GMT-12) is in its calling window half the day
-    campaign_id = str(ObjectId())
-    asyncio.run(add_campaign(campaign_id, night))
-    assert main(["seed-queue", campaign_id]) == 0
-    assert main(["start-worker", "--burst"]) == 0
+    campaign_id = deferred_first_step()
     deferred = status(capsys)["queue"]["next_deferred"]
     assert deferred[0]["job_id"] == f"call:{campaign_id}:0" and deferred[0]["reason"] and deferred[0]["in_s"] > 0
     monkeypatch.setenv("COLUMNS", "80")

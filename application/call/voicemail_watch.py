@@ -67,4 +67,4 @@ class VoicemailWatch:
         return self.decision
 
     def _loud(self, frame: bytes) -> bool:
-        return len(frame) >= 2 and frame_rms(frame) >= self._speech_rms
+        return frame_rms(frame) >= self._speech_rms  # 0.0 for an empty frame: never loud

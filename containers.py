@@ -117,6 +117,20 @@ async def motor_client(uri: str, timeout_ms: int = 5000):
         client.close()
 
 
+async def mongo_reader(uri: str, timeout_ms: int = 5000):
+    """pymongo's own asyncio client, for what only reads (the report). Its server monitors are asyncio tasks
+    that `close()` stops; Motor's are threads that pymongo's exit hook joins, and they look at their stop
+    flag only every 0.5 s, so a command on Motor waited up to half a second after its last answer to exit.
+    (odmantic needs Motor, so the repositories stay on `mongo_client`.)"""
+    from pymongo import AsyncMongoClient
+
+    client: AsyncMongoClient = AsyncMongoClient(uri, serverSelectionTimeoutMS=timeout_ms, tz_aware=False)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
 async def mongo_database(client, name: str, guards: Guards):
     """The database, with the specification's indexes in place before anyone uses it.
 
@@ -183,6 +197,7 @@ class Container(containers.DeclarativeContainer):
     mongo_uri = providers.Resource(mongo_uri, settings)
     redis = providers.Resource(redis_client, redis_url)
     mongo_client = providers.Resource(motor_client, mongo_uri, settings.provided.mongodb_timeout_ms)
+    mongo_reader = providers.Resource(mongo_reader, mongo_uri, settings.provided.mongodb_timeout_ms)
     clock = providers.Selector(
         providers.Callable(lambda s: "frozen" if s.clock_frozen_at else "system", settings),
         frozen=providers.Singleton(FrozenClock, settings.provided.clock_frozen_at),
@@ -302,7 +317,7 @@ class Container(containers.DeclarativeContainer):
     archive_calls = providers.Factory(ArchiveCalls, call_archive, retention_policy, clock)
     # The report only reads what the workers wrote: the database as it is, without the set-up's index checks
     # (ten round trips, and the document classes imported, on every `docshield report`).
-    database_as_is = providers.Singleton(lambda client, name: client[name], mongo_client,
+    database_as_is = providers.Singleton(lambda client, name: client[name], mongo_reader,
                                          settings.provided.mongodb_database)
     call_statistics = providers.Singleton(guarded, providers.Singleton(MongoCallStatistics, database_as_is), guards,
                                           "mongodb")

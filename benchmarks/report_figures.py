@@ -26,6 +26,7 @@ from pathlib import Path
 import psutil
 from motor.motor_asyncio import AsyncIOMotorClient
 from odmantic import AIOEngine
+from pymongo import AsyncMongoClient
 
 from application.call_report import BuildCallReport, ReportRequest
 from domain.call_report import Prices
@@ -49,6 +50,7 @@ def start_server(folder: Path) -> tuple[subprocess.Popen, str]:
 
 async def use_case_runs(uri: str, records: int, repeats: int, server_pid: int) -> tuple[list[float], list[float]]:
     client = AsyncIOMotorClient(uri, serverSelectionTimeoutMS=30000)
+    reader: AsyncMongoClient = AsyncMongoClient(uri, serverSelectionTimeoutMS=30000, tz_aware=False)
     try:
         await client.admin.command("ping")
         database = client[DATABASE]
@@ -57,7 +59,7 @@ async def use_case_runs(uri: str, records: int, repeats: int, server_pid: int) -
         # The indexes a worker's set-up puts in place (the report itself never creates them).
         await AIOEngine(client=client, database=DATABASE).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
         print(f"seeded {records} records (plus 300 older ones) in {time.perf_counter() - started:.1f} s")
-        report = BuildCallReport(MongoCallStatistics(database), LocalArtifacts(tempfile.mkdtemp()), SystemClock(),
+        report = BuildCallReport(MongoCallStatistics(reader[DATABASE]), LocalArtifacts(tempfile.mkdtemp()), SystemClock(),
                                  Prices(0.014, 0.06, 0.01))
         server = psutil.Process(server_pid)
         times, cpu = [], []
@@ -71,6 +73,7 @@ async def use_case_runs(uri: str, records: int, repeats: int, server_pid: int) -
         return times, cpu
     finally:
         client.close()
+        await reader.close()
 
 
 def command_runs(uri: str, extra: list[str], repeats: int, data_dir: str,

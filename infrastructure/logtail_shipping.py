@@ -19,7 +19,7 @@ from infrastructure.log_redaction import RedactingFilter
 from infrastructure.resilience.policies import RATES, RateSpec, ResilienceConfig
 from infrastructure.resilience.rate_limits import RecordRateLimit
 from infrastructure.resilience.shared_rate_limits import rate_item
-from infrastructure.resilience.shared_store import DOWN_ERRORS, SharedStore
+from infrastructure.resilience.shared_store import SharedStore, down_errors
 
 
 class ShippingRateFilter(logging.Filter):
@@ -72,7 +72,7 @@ class AccountWideShipping:
             while remaining > 0 and not self._limiter.hit(self._item, "logtail", cost=remaining):
                 remaining = self._limiter.get_window_stats(self._item, "logtail").remaining  # another process won
             return max(0, remaining)
-        except DOWN_ERRORS as exc:
+        except down_errors() as exc:
             self.store.went_down("log rate limit", exc)
             return wanted
 

@@ -91,37 +91,50 @@ def _zone(name) -> ZoneInfo | None:
         return None
 
 
-def _hour(row: dict) -> datetime | None:
-    """The UTC hour a grouped row counts (None: the records had no start time, which the window excludes)."""
-    return aware(row["_id"].get("h"))
-
-
-def _by_time(f: CallFigures, rows: list[dict]) -> None:
+def _by_time(f: CallFigures, rows: list[dict]) -> tuple[datetime, datetime] | None:
+    """Places each grouped row in its callee's local weekday and hour and its UTC day; returns the first and
+    last hour with a call, whatever its outcome (None: no call). Rows of one zone and hour differ only by
+    outcome, so each (zone, hour) is placed once (a quarter of the rows over a week of 10,000 calls)."""
     local: dict[tuple[int, int, CallOutcome], int] = {}
     days: dict[str, dict[CallOutcome, int]] = {}
     zones: dict = {}
+    placed: dict[tuple, tuple[str, tuple[int, int] | None]] = {}  # (zone, naive UTC hour) -> UTC day, local slot
+    first = last = None
     for r in rows:
-        key, outcome = r["_id"], _outcome(r["_id"]["o"])
+        key = r["_id"]
+        at = key.get("h")
+        if at is None:
+            continue  # records without a start time, which no window holds
+        spot = (key.get("z"), at)
+        if spot not in placed:
+            hour = aware(at)
+            if first is None or hour < first:
+                first = hour
+            if last is None or hour > last:
+                last = hour
+            if spot[0] not in zones:
+                zones[spot[0]] = _zone(spot[0])
+            zone = zones[spot[0]]
+            there = hour.astimezone(zone) if zone is not None else None
+            placed[spot] = (hour.date().isoformat(), (there.weekday(), there.hour) if there is not None else None)
+        outcome = _outcome(key["o"])
         if outcome is None:
-            continue
-        hour = _hour(r)
-        if hour is None:
-            continue
-        day = days.setdefault(hour.date().isoformat(), {})
+            continue  # a record written by a newer worker with an outcome this one does not know
+        day_name, slot = placed[spot]
+        day = days.setdefault(day_name, {})
         day[outcome] = day.get(outcome, 0) + r["n"]
-        if key.get("z") not in zones:
-            zones[key.get("z")] = _zone(key.get("z"))
-        zone = zones[key.get("z")]
-        if zone is not None:
-            there = hour.astimezone(zone)
-            slot = (there.weekday(), there.hour, outcome)
-            local[slot] = local.get(slot, 0) + r["n"]
+        if slot is not None:
+            at_slot = (*slot, outcome)
+            local[at_slot] = local.get(at_slot, 0) + r["n"]
     f.by_local_time = local
     f.by_day = dict(sorted(days.items()))
+    return (first, last) if first is not None and last is not None else None
 
 
-def _figures(facet: dict, decisions: list[dict]) -> CallFigures:
+def _figures(facet: dict, decisions: list[dict]) -> tuple[CallFigures, tuple[datetime, datetime] | None]:
+    """The figures, and the first and last hour with a call (None: no call)."""
     f = CallFigures()
+    hours = _by_time(f, facet.get("time", []))
     counts: dict[CallOutcome, dict] = {}
     for row in facet.get("shape", []):
         key, outcome = row["_id"], _outcome(row["_id"]["o"])
@@ -159,18 +172,18 @@ def _figures(facet: dict, decisions: list[dict]) -> CallFigures:
         counted[0] += r["n"]
         counted[1] += r["n"] if r["_id"]["o"] == CallOutcome.MEETING_BOOKED.value else 0
     f.objections = {k: ObjectionCount(c, b) for k, (c, b) in sorted(objections.items(), key=lambda x: (-x[1][0], x[0]))}
-    _by_time(f, facet.get("time", []))
     reasons = sorted(((str(r["_id"]), r["n"]) for r in facet.get("failures", [])), key=lambda x: (-x[1], x[0]))
     f.failures = dict(reasons[:FAILURE_REASONS])
     if len(reasons) > FAILURE_REASONS:
         f.failures["other reasons"] = sum(n for _, n in reasons[FAILURE_REASONS:])
     for r in sorted(decisions, key=lambda r: (r["_id"]["rule"], r["_id"]["verdict"])):
         f.decisions.setdefault(r["_id"]["rule"], {})[r["_id"]["verdict"]] = r["n"]
-    return f
+    return f, hours
 
 
 class MongoCallStatistics:
     def __init__(self, database):
+        """`database`: a pymongo `AsyncDatabase` (pymongo's asyncio client, not Motor's)."""
         self.records = database["call_records"]
         self.audit = database["compliance_audit"]
         self.campaigns = database["campaigns"]
@@ -191,15 +204,14 @@ class MongoCallStatistics:
             match = await self._match(window, "startedAt")
             audit_match = await self._match(window, "decidedAt")
             facets, decisions = await asyncio.gather(
-                self.records.aggregate([{"$match": match}, {"$facet": _FACETS}]).to_list(None),
-                self.audit.aggregate([{"$match": audit_match},
-                                      {"$group": {"_id": {"rule": "$rule", "verdict": "$verdict"},
-                                                  "n": {"$sum": 1}}}]).to_list(None))
-            figures = _figures(facets[0] if facets else {}, decisions)
-            hours = [h for h in (_hour(r) for r in (facets[0] if facets else {}).get("time", [])) if h is not None]
-            if hours:
+                _rows(self.records.aggregate([{"$match": match}, {"$facet": _FACETS}])),
+                _rows(self.audit.aggregate([{"$match": audit_match},
+                                            {"$group": {"_id": {"rule": "$rule", "verdict": "$verdict"},
+                                                        "n": {"$sum": 1}}}])))
+            figures, hours = _figures(facets[0] if facets else {}, decisions)
+            if hours is not None:
                 figures.first_call_at, figures.last_call_at = await asyncio.gather(
-                    self._edge(match, min(hours), 1), self._edge(match, max(hours), -1))
+                    self._edge(match, hours[0], 1), self._edge(match, hours[1], -1))
         return figures
 
     async def _edge(self, match: dict, hour: datetime, direction: int) -> datetime | None:
@@ -231,6 +243,11 @@ class MongoCallStatistics:
             listed.append(ListedCall(record, practice=contact.get("practice", ""), contact_name=name,
                                      timezone=record.callee_timezone or contact.get("timezone")))
         return listed
+
+
+async def _rows(cursor) -> list[dict]:
+    """Every row of an aggregation (pymongo's asyncio collections return its cursor from a coroutine)."""
+    return await (await cursor).to_list(None)
 
 
 def _oid(value: str) -> ObjectId | None:

@@ -20,7 +20,7 @@ from typing import Callable
 from application.errors import DependencyUnavailable
 from infrastructure.resilience.fault_kinds import classify
 from infrastructure.resilience.policies import BreakerSpec
-from infrastructure.resilience.shared_store import DOWN_ERRORS, KEY_PREFIX, SharedStore
+from infrastructure.resilience.shared_store import KEY_PREFIX, SharedStore, down_errors
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class SharedCircuitBreaker:
         """'closed', 'opened' or 'half-opened', as every process sees it."""
         try:
             raw = await (await self.store.redis()).hget(self._keys[0], "state")
-        except DOWN_ERRORS:
+        except down_errors():
             return await self.local.state()
         return raw.decode() if raw else "closed"
 
@@ -132,7 +132,7 @@ class _SharedGuarded:
         if owner.store.available:
             try:
                 verdict, seconds = await owner._run("admit", self.token)
-            except DOWN_ERRORS as exc:
+            except down_errors() as exc:
                 owner.store.went_down("breakers", exc)
             else:
                 if verdict == "refuse":
@@ -156,7 +156,7 @@ class _SharedGuarded:
             return
         try:
             verdict, _ = await owner._run("fault" if fault else "success", self.token)
-        except DOWN_ERRORS as down:
+        except down_errors() as down:
             owner.store.went_down("breakers", down)
             return
         if verdict in ("opened", "closed"):

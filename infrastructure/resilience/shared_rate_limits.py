@@ -14,7 +14,7 @@ from typing import Awaitable, Callable
 
 from application.errors import DependencyUnavailable
 from infrastructure.resilience.policies import RateSpec
-from infrastructure.resilience.shared_store import DOWN_ERRORS, SharedStore
+from infrastructure.resilience.shared_store import SharedStore, down_errors
 
 
 def rate_item(spec: RateSpec):
@@ -46,7 +46,7 @@ class SharedRateLimit:
             if self.spec.fixed_window:
                 return await self._spend_quota()
             return await self._wait_for_room()
-        except DOWN_ERRORS as exc:
+        except down_errors() as exc:
             self.store.went_down("rate limits", exc)
             return await self.local.acquire()
 

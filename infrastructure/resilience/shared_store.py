@@ -6,6 +6,7 @@ per-process limiter and breaker, and tries Redis again after `retry_after_s`.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import time
@@ -15,13 +16,15 @@ log = logging.getLogger(__name__)
 
 # Keys: docshield:guard:<dependency>:... (breaker state and faults); limits' keys under LIMITS:docshield:*.
 KEY_PREFIX = "docshield:guard:"
-DOWN_ERRORS: tuple[type[BaseException], ...] = (OSError,)
-try:
+
+
+@functools.cache
+def down_errors() -> tuple[type[BaseException], ...]:
+    """What says the shared Redis is down (`except down_errors():`). redis-py is imported here, once a shared
+    store is in use, not by every command that imports the guards (about 0.1 s at start-up)."""
     import redis.exceptions
 
-    DOWN_ERRORS = (OSError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-except ImportError:  # pragma: no cover - redis is a dependency
-    pass
+    return OSError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError
 
 
 LIMITS_PREFIX = "LIMITS:docshield"

@@ -4,6 +4,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import subprocess
+import sys
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -224,6 +227,22 @@ def test_an_empty_database_says_so_and_exits_0(on_db, capsys):
     assert main(["report", "--html", str(page)]) == 0
     assert "No calls recorded in this window" in page.read_text(encoding="utf-8")
     assert "<figure" not in page.read_text(encoding="utf-8")
+
+
+def test_the_command_leaves_no_driver_thread_behind_to_wait_for_at_exit(report_server, tmp_path):
+    """pymongo's exit hook joins every monitor thread still alive, and each looks at its stop flag only every
+    0.5 s: a report on Motor waited up to half a second after printing. Its reads go through pymongo's asyncio
+    client, whose monitors are tasks stopped by close(). Run in a fresh process: pytest's own threads aside."""
+    script = ("import sys, threading; from entrypoints.cli import main; code = main(sys.argv[1:]); "
+              "print([t.name for t in threading.enumerate()]); sys.exit(code)")
+    env = dict(os.environ, MONGODB_URI=report_server.uri, MONGODB_DATABASE=f"empty_{uuid.uuid4().hex[:8]}",
+               DATA_DIR=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    done = subprocess.run([sys.executable, "-c", script, "report", "--json"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    *printed, threads = done.stdout.strip().splitlines()
+    assert json.loads("\n".join(printed))["empty"] is True
+    assert threads == "['MainThread']"
 
 
 @pytest.mark.parametrize("since", ["7x", "0d", "-3d", "seven days", ""])

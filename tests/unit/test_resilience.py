@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -184,6 +187,47 @@ class TestBreaker:
         now[0] += 31  # the first fault left the minute
         assert not breaker._trips(fault, "closed")
         assert breaker._trips(fault, "closed")
+
+    async def test_the_first_fault_of_a_one_error_budget_opens_it(self):
+        guard, _ = guard_for(DependencyPolicy("svc", breaker=BreakerSpec(errors=1, open_s=5, reset_s=5)))
+        flaky = Flaky(HttpError(503))
+        assert await guard.call(Flaky().fetch, 1) == 2  # a success first: nothing built, nothing changed
+        with pytest.raises(TransientFault):
+            await guard.call(flaky.fetch, 1)
+        with pytest.raises(DependencyUnavailable):
+            await guard.call(flaky.fetch, 1)
+        assert flaky.calls == 1 and guard.breaker.transitions == ["opened"]
+
+    async def test_a_fault_of_a_call_begun_before_another_opened_it_keeps_it_open(self):
+        guard, _ = guard_for(DependencyPolicy("svc", breaker=BreakerSpec(errors=1, open_s=5, reset_s=5)))
+        started, release = asyncio.Event(), asyncio.Event()
+
+        async def slow_failure() -> None:
+            started.set()
+            await release.wait()
+            raise HttpError(503)
+
+        slow = asyncio.create_task(guard.call(slow_failure))
+        await started.wait()
+        with pytest.raises(TransientFault):
+            await guard.call(Flaky(HttpError(503)).fetch, 1)  # opens it while the slow call is in flight
+        release.set()
+        with pytest.raises(TransientFault):
+            await slow
+        assert await guard.breaker.state() == "opened" and guard.breaker.transitions == ["opened"]
+
+    def test_a_command_whose_calls_all_succeed_never_imports_purgatory(self):
+        """purgatory imports the Redis client (about 0.15 s at start-up): built at the first fault only."""
+        script = ("import asyncio, sys\n"
+                  "from infrastructure.resilience import BreakerSpec, DependencyGuard, DependencyPolicy\n"
+                  "guard = DependencyGuard(DependencyPolicy('svc', breaker=BreakerSpec(errors=1, open_s=5, reset_s=5)))\n"
+                  "async def ok():\n    return 1\n"
+                  "assert asyncio.run(guard.call(ok)) == 1\n"
+                  "print(sorted(m for m in sys.modules if m.split('.')[0] in ('purgatory', 'redis')))\n")
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                              cwd=Path(__file__).resolve().parents[2])
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "[]"
 
     async def test_retries_stop_when_the_breaker_opens_mid_way(self):
         policy = DependencyPolicy("svc", on_server_error=RetrySpec(10, 0.0), breaker=BreakerSpec(2, 5, 5))

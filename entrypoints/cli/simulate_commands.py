@@ -52,6 +52,10 @@ def simulate(
     audio: bool = typer.Option(False, "--audio", help="Run the calls on sound: the practice speaks through an offline "
                                "voice on a phone line, the agent hears through an offline recognizer (real time; "
                                "needs the audio extra: pip install -e '.[audio]'). --json adds each call's timings."),
+    processes: Optional[int] = typer.Option(
+        None, "--processes", min=1, max=64,
+        help="Worker processes taking the run's jobs, this one included (default: one per 100 scenarios, at most "
+             "one per core; --audio runs in one)."),
     env_file: Optional[Path] = EnvFile,
 ) -> None:
     """Run scenario files through the real worker pipeline; exit 0 when every scenario passes, 1 otherwise."""
@@ -91,7 +95,8 @@ def simulate(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(code=2) from None
     runs, figures = _run(settings, scenarios * repeat, choice, show_progress=wanted(as_json),
-                         audio=audio, max_turns=max_turns, time_limit_s=time_limit, with_report=report is not None)
+                         audio=audio, max_turns=max_turns, time_limit_s=time_limit, with_report=report is not None,
+                         processes=processes)
     if repeat > 1:
         number_repeats(runs)
     if as_json:

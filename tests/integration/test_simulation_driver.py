@@ -49,3 +49,15 @@ async def test_a_multi_zone_number_without_a_zone_is_deferred_to_the_minute_the_
     # 08:30 in Boise, 07:30 in north Idaho: 08:00 Pacific is the first lawful minute in both.
     assert datetime.fromisoformat(run.observed["deferred_until"]) == datetime(2026, 3, 10, 15, 0, tzinfo=timezone.utc)
     assert run.observed["reason"].startswith("federal")
+
+
+async def test_worker_processes_share_a_run_and_each_job_is_called_once(tmp_path, redis_url, mongo_uri):
+    scenarios = load_file(SCENARIOS / "objections.yaml") + load_file(SCENARIOS / "gatekeepers.yaml")
+    runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri), processes=2).run(scenarios)
+    assert all(r.passed for r in runs), [(r.scenario.id, r.failures) for r in runs if not r.passed]
+    taken_by = {r.worker_id for r in runs}
+    assert len(taken_by) == 2 and None not in taken_by, taken_by  # both processes took calls
+    assert [r.observed["dials"] for r in runs] == [1] * len(runs)  # the queue gave each job to one of them
+    # What only the helper saw came back: every call's conversation and job times.
+    assert all(r.pipeline_s is not None for r in runs)
+    assert not any((tmp_path / "simulations").iterdir())  # the helpers' results went with the run's folder

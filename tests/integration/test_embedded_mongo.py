@@ -1,0 +1,97 @@
+"""The embedded MongoDB serves from a child process: it keeps the data, never outlives the process that
+started it (even SIGKILLed), and a start that fails says why."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pymongo
+import pytest
+
+from infrastructure.embedded_services import EmbeddedMongo
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTER = """
+import sys
+from pathlib import Path
+from infrastructure.embedded_services import EmbeddedMongo
+print(EmbeddedMongo(Path(sys.argv[1])).start(), flush=True)
+sys.stdin.read()
+"""
+
+
+def _answers(uri: str) -> bool:
+    client = pymongo.MongoClient(uri, serverSelectionTimeoutMS=300)
+    try:
+        client.admin.command("ping")
+        return True
+    except pymongo.errors.PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+def _gone(pid: int, within_s: float = 30.0) -> bool:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_data_survives_a_stop_and_a_second_process_uses_the_running_server(tmp_path):
+    first = EmbeddedMongo(tmp_path)
+    uri = first.start()
+    server_pid = json.loads((tmp_path / "mongo.json").read_text())["pid"]
+    assert server_pid != os.getpid()  # served by a process of its own
+    with pymongo.MongoClient(uri) as client:
+        client.calls.records.insert_one({"outcome": "meeting_booked"})
+    assert EmbeddedMongo(tmp_path).start() == uri  # the port file answers: no second server on the same files
+    first.stop()
+    assert _gone(server_pid) and not (tmp_path / "mongo.json").exists()
+    again = EmbeddedMongo(tmp_path)
+    try:
+        with pymongo.MongoClient(again.start()) as client:
+            assert client.calls.records.count_documents({"outcome": "meeting_booked"}) == 1
+    finally:
+        again.stop()
+
+
+def test_a_sigkilled_owner_leaves_no_server_behind_and_the_folder_serves_again(tmp_path):
+    owner = subprocess.Popen([sys.executable, "-c", STARTER, str(tmp_path)], cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        uri = owner.stdout.readline().decode().strip()
+        assert _answers(uri)
+        server_pid = json.loads((tmp_path / "mongo.json").read_text())["pid"]
+        with pymongo.MongoClient(uri) as client:
+            client.calls.records.insert_one({"outcome": "voicemail"})
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+        assert _gone(server_pid), "the server outlived the process that started it"
+        assert not _answers(uri)
+        # The port file is stale: the next start finds nobody answering and serves the same data again.
+        again = EmbeddedMongo(tmp_path)
+        try:
+            with pymongo.MongoClient(again.start()) as client:
+                assert client.calls.records.count_documents({"outcome": "voicemail"}) == 1
+        finally:
+            again.stop()
+    finally:
+        owner.kill()
+        owner.wait()
+
+
+def test_a_server_that_cannot_start_is_named_with_its_log(tmp_path):
+    (tmp_path / "mongo").write_text("a file where the storage folder should be")
+    with pytest.raises(RuntimeError, match=r"embedded MongoDB did not start.*mongo\.log"):
+        EmbeddedMongo(tmp_path, start_timeout_s=30).start()
+    assert not (tmp_path / "mongo.json").exists()

@@ -5,19 +5,15 @@ at the answer, with the same options: it holds the agent's speech until its verd
 on a machine, hands a menu to livekit-agents' IVR navigation, and gives up after `DETECTION_TIMEOUT_S`
 (its one window: with no verdict, or no speech at all, by then it says "uncertain"; then the callee's words
 decide, in the call core). Its text model is the shell's: OpenAI's on a live call,
-a scripted stand-in in the harness. The verdict goes to the core through `SessionFeed.amd_verdict`.
+a scripted stand-in in the harness. The verdict goes to the core through `SessionFeed.amd_verdict`
+(infrastructure.session_feed, which maps the detector's categories to the core's verdicts: this module
+imports no rule, so the settings can read its timeout without compiling the detectors' phrase lists).
 """
 from __future__ import annotations
 
 from typing import Any
 
-from domain.voicemail_detector import Answerer
-
 DETECTION_TIMEOUT_S = 6.0  # from the answer; past it the detector says "uncertain"
-
-# livekit-agents AMD categories, as the core's verdicts.
-AMD_VERDICTS = {"human": Answerer.HUMAN, "machine-ivr": Answerer.IVR, "machine-vm": Answerer.VOICEMAIL,
-                "machine-unavailable": Answerer.MAILBOX_FULL, "uncertain": Answerer.UNCERTAIN}
 
 
 async def start_detector(session: Any, model: Any, *, timeout_s: float = DETECTION_TIMEOUT_S,

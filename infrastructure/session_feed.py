@@ -13,7 +13,10 @@ from typing import Any
 
 from application.call.core import Action, CallCore, HangUp, Reply
 from domain.voicemail_detector import Answerer, GreetingVerdict
-from infrastructure.answering_machine import AMD_VERDICTS
+
+# livekit-agents AMD categories (infrastructure.answering_machine), as the core's verdicts.
+AMD_VERDICTS = {"human": Answerer.HUMAN, "machine-ivr": Answerer.IVR, "machine-vm": Answerer.VOICEMAIL,
+                "machine-unavailable": Answerer.MAILBOX_FULL, "uncertain": Answerer.UNCERTAIN}
 
 
 class SessionFeed:

@@ -13,9 +13,7 @@ from bson import ObjectId
 from rich.console import Console
 from rich.table import Table
 
-from application.commands import job_id_for
 from domain.campaign import Campaign, CampaignStatus
-from domain.contact import Contact, checked_email, clean_name
 from domain.personal_data import mask_phone
 from entrypoints.cli.call_timing import when_placed
 from entrypoints.cli.folded_lines import FoldedLines
@@ -59,6 +57,7 @@ def add(
 
     from application.book_meeting import Rep
     from domain.callee_location import NotAUsNumber, WrongNumber, checked_zone, parse_us_number
+    from domain.contact import Contact, checked_email, clean_name
     from simulator.embedded_line import PRACTICE_SCENARIO
 
     try:
@@ -174,6 +173,8 @@ def show(
 ) -> None:
     """A campaign's status, its calls (with their transcripts) and its compliance decisions, in the practice's
     time zone and the rep's."""
+    from application.commands import job_id_for  # here, as in `add`: `docshield report` needs none of it
+
     settings = settings_for(env_file)
 
     async def work(container):

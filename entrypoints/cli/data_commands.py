@@ -4,15 +4,16 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from application.manage_dnc import InvalidPhoneNumber, normalise_phone
 from domain.personal_data import mask_phone
-from domain.retention_policy import RetentionPolicy
 from entrypoints.cli.session import EnvFile, run, settings_for
 from infrastructure.settings import Settings
+
+if TYPE_CHECKING:
+    from domain.retention_policy import RetentionPolicy
 
 storage_app = typer.Typer(help="The call recordings bucket.", no_args_is_help=True)
 
@@ -78,6 +79,8 @@ def erase(
     meetings on the rep's calendar (events a person must clean are listed); the number stays un-callable."""
     if bool(phone) == bool(contact_id):
         raise typer.BadParameter("give exactly one of --phone or --contact-id")
+    from application.manage_dnc import InvalidPhoneNumber, normalise_phone  # here: `report` need not pay for it
+
     subject = f"contact {contact_id}"
     if phone:
         try:
@@ -106,6 +109,8 @@ def erase(
 
 
 def _policy(settings: Settings) -> RetentionPolicy:
+    from domain.retention_policy import RetentionPolicy
+
     return RetentionPolicy(active_days=settings.retention_active_days,
                            archive_days=settings.retention_archive_days,
                            delete_days=settings.retention_delete_days)

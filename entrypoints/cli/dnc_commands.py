@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from application.manage_dnc import InvalidPhoneNumber, ManageDoNotCall
 from entrypoints.cli.error_display import RED, CommandFailed, say
 from entrypoints.cli.progress_display import progress_bar, wanted
 from entrypoints.cli.session import EnvFile, run, settings_for
+
+if TYPE_CHECKING:
+    from application.manage_dnc import ManageDoNotCall
 
 dnc_app = typer.Typer(help="The internal do-not-call list (numbers are stored as keyed hashes).",
                       no_args_is_help=True)
@@ -23,6 +25,8 @@ def register(app: typer.Typer) -> None:
 
 
 async def _manager(container) -> ManageDoNotCall:
+    from application.manage_dnc import ManageDoNotCall  # here: the other commands need not pay for it
+
     return ManageDoNotCall(await container.do_not_call(), container.clock())
 
 
@@ -94,6 +98,8 @@ def import_csv(csv_file: Path = typer.Argument(..., exists=True, dir_okay=False,
 
 
 def _checked(action):
+    from application.manage_dnc import InvalidPhoneNumber
+
     try:
         return action()
     except InvalidPhoneNumber as exc:

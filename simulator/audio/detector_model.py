@@ -16,7 +16,7 @@ from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 from domain.voicemail_detector import Answerer, classify_greeting
-from infrastructure.answering_machine import AMD_VERDICTS
+from infrastructure.session_feed import AMD_VERDICTS
 
 # The detector's label for each answerer; a screener asking who calls is "machine-ivr" and a carrier's
 # announcement "machine-unavailable", as the detector's own prompt has them.

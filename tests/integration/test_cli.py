@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -226,6 +227,25 @@ def test_version_prints_the_installed_version(capsys):
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"docshield {version('docshield-voice-worker')}"
+
+
+def test_a_process_freezes_its_objects_out_of_the_last_collection_and_keeps_its_output_and_exit_code(tmp_path):
+    """The interpreter's last garbage collection walked every object the imports made (about 0.15 s after the
+    output); `python -m entrypoints` freezes them first. Output and exit codes are what they were."""
+    from importlib.metadata import version
+
+    hook = ("import atexit, gc, runpy, sys\n"
+            "atexit.register(lambda: sys.stderr.write(f'frozen at exit: {gc.get_freeze_count() > 0}\\n'))\n"
+            "runpy.run_module('entrypoints', run_name='__main__', alter_sys=True)\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), DATA_DIR=str(tmp_path))
+    shown = subprocess.run([sys.executable, "-c", hook, "--version"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert shown.returncode == 0 and shown.stdout == f"docshield {version('docshield-voice-worker')}\n"
+    assert "frozen at exit: True" in shown.stderr
+    refused = subprocess.run([sys.executable, "-c", hook, "report", "--since", "7x"], env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode == 2 and "Usage: docshield report" in refused.stderr
+    assert "frozen at exit: True" in refused.stderr
 
 
 def test_a_campaign_is_assigned_to_a_rep_and_listed(on_test_servers, capsys):

@@ -47,6 +47,16 @@ def _gone(pid: int, within_s: float = 30.0) -> bool:
     return False
 
 
+def _count_after_a_new_start(folder: Path, outcome: str) -> int:
+    """Start the folder's server again (as the next process would) and count the records with `outcome`."""
+    again = EmbeddedMongo(folder)
+    try:
+        with pymongo.MongoClient(again.start()) as client:
+            return client.calls.records.count_documents({"outcome": outcome})
+    finally:
+        again.stop()
+
+
 def test_data_survives_a_stop_and_a_second_process_uses_the_running_server(tmp_path):
     first = EmbeddedMongo(tmp_path)
     uri = first.start()
@@ -57,12 +67,7 @@ def test_data_survives_a_stop_and_a_second_process_uses_the_running_server(tmp_p
     assert EmbeddedMongo(tmp_path).start() == uri  # the port file answers: no second server on the same files
     first.stop()
     assert _gone(server_pid) and not (tmp_path / "mongo.json").exists()
-    again = EmbeddedMongo(tmp_path)
-    try:
-        with pymongo.MongoClient(again.start()) as client:
-            assert client.calls.records.count_documents({"outcome": "meeting_booked"}) == 1
-    finally:
-        again.stop()
+    assert _count_after_a_new_start(tmp_path, "meeting_booked") == 1
 
 
 def test_a_sigkilled_owner_leaves_no_server_behind_and_the_folder_serves_again(tmp_path):
@@ -79,12 +84,7 @@ def test_a_sigkilled_owner_leaves_no_server_behind_and_the_folder_serves_again(t
         assert _gone(server_pid), "the server outlived the process that started it"
         assert not _answers(uri)
         # The port file is stale: the next start finds nobody answering and serves the same data again.
-        again = EmbeddedMongo(tmp_path)
-        try:
-            with pymongo.MongoClient(again.start()) as client:
-                assert client.calls.records.count_documents({"outcome": "voicemail"}) == 1
-        finally:
-            again.stop()
+        assert _count_after_a_new_start(tmp_path, "voicemail") == 1
     finally:
         owner.kill()
         owner.wait()

@@ -5,16 +5,14 @@ import io
 import json
 import logging
 import re
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from domain.call_record import TranscriptLine
 from infrastructure.log_redaction import TRANSCRIPT_REDACTED, RedactingFilter, redact_text
 from infrastructure.logging_config import JsonFormatter
+from tests.fresh_process import run_snippet
 
 PHONE_LIKE = re.compile(r"\+?\d[\d ().-]{8,}\d")
 EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -124,8 +122,7 @@ def test_libphonenumber_is_loaded_at_the_first_logged_digit_and_still_masks_it()
               "print('phonenumbers' in sys.modules)\n"
               "logging.getLogger('docshield.test').warning('call (512) 555 0143 back')\n"
               "print('phonenumbers' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = run_snippet(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
     assert "no digit here" in done.stderr and "555 0143" not in done.stderr and "0143" in done.stderr

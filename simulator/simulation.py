@@ -80,6 +80,7 @@ class ScenarioRun:
     transcript_at: list[str | None] = field(default_factory=list)  # when each transcript line was said (ISO)
     started_at: datetime | None = None  # the call's start on the simulated clock
     worker_id: str | None = None  # the worker process that took the call's job
+    contact_id: str | None = None  # the contact seeded for the scenario
 
     @property
     def passed(self) -> bool:
@@ -309,6 +310,7 @@ class Simulation:
             calendar_id = f"rep-{run.campaign_id}"
             calendar.seed(calendar_id, timezone_name=s.calendar.timezone,
                           working_hours=WorkingHours.parse(s.calendar.working_hours), busy=list(s.calendar.busy))
+            run.contact_id = contact.id
             campaign = Campaign(id=run.campaign_id, contact_id=contact.id, batch="simulation",
                                 rep_calendar_id=calendar_id, rep_name="Jordan Blake",
                                 settings={"rep_timezone": s.calendar.timezone,
@@ -396,8 +398,9 @@ class Simulation:
         last: dict = {}
         if finished is not None:
             last = finished.result if finished.success else {"reason": f"job failed: {finished.result}"}
-        deferral = await _deferral(await container.audit(), run)
-        if finished is None and deferral is not None:
+        # A job that did not finish was deferred, or never ran: the audit says which.
+        deferral = await _deferral(await container.audit(), run) if finished is None else None
+        if deferral is not None:
             last = {"outcome": "deferred", "reason": f"{deferral.rule}: {deferral.reason}",
                     "deferred_until": deferral.until.isoformat() if deferral.until else None}
         on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
@@ -415,8 +418,7 @@ class Simulation:
         meeting = record.meeting if record else None
         follow_ups = await self._follow_ups.scheduled(run.campaign_id)
         events = events_by_job.get(job.job_id, [])
-        contact = await (await container.contacts()).get((await (await container.campaigns()).get(
-            run.campaign_id)).contact_id)
+        contact = await (await container.contacts()).get(run.contact_id) if run.contact_id else None
         run.observed = {
             "outcome": outcome,
             "reached_human": bool(record and record.reached_human),

@@ -13,9 +13,6 @@ import re
 import unicodedata
 from typing import Any
 
-import phonenumbers
-from phonenumbers import Leniency
-
 from domain.personal_data import mask_email, mask_phone
 
 TRANSCRIPT_REDACTED = "[transcript redacted]"
@@ -55,9 +52,13 @@ def _plain_digits(text: str) -> str:
 
 
 def _written_numbers(text: str) -> str:
-    """Numbers as people write them anywhere in a text, found by libphonenumber's matcher."""
-    spans = [(m.start, m.end) for m in phonenumbers.PhoneNumberMatcher(text, "US", leniency=Leniency.VALID,
-                                                                               max_tries=MATCHER_TRIES)]
+    """Numbers as people write them anywhere in a text, found by libphonenumber's matcher (imported at the
+    first text with a digit: a command that logs none, like `report --json`, does not load it)."""
+    import phonenumbers
+
+    matcher = phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID,
+                                              max_tries=MATCHER_TRIES)
+    spans = [(m.start, m.end) for m in matcher]
     for start, end in reversed(spans):
         text = text[:start] + mask_phone(text[start:end]) + text[end:]
     return text

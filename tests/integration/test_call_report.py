@@ -5,8 +5,6 @@ import asyncio
 import json
 import math
 import os
-import subprocess
-import sys
 import uuid
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
@@ -17,6 +15,7 @@ import pytest
 from secantus import SecantusDBServer
 
 from entrypoints.cli import main
+from tests.fresh_process import run_snippet
 from tests.report_seed import BATCH, seed
 
 N = 10_000
@@ -236,9 +235,8 @@ def test_the_command_leaves_no_driver_thread_behind_to_wait_for_at_exit(report_s
     script = ("import sys, threading; from entrypoints.cli import main; code = main(sys.argv[1:]); "
               "print([t.name for t in threading.enumerate()]); sys.exit(code)")
     env = dict(os.environ, MONGODB_URI=report_server.uri, MONGODB_DATABASE=f"empty_{uuid.uuid4().hex[:8]}",
-               DATA_DIR=str(tmp_path), PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    done = subprocess.run([sys.executable, "-c", script, "report", "--json"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+               DATA_DIR=str(tmp_path))
+    done = run_snippet(script, "report", "--json", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     *printed, threads = done.stdout.strip().splitlines()
     assert json.loads("\n".join(printed))["empty"] is True

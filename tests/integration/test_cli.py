@@ -6,11 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from entrypoints.cli import app, main
+from tests.fresh_process import run_snippet
 from tests.integration.pipeline_world import ANY_DAY, noon_somewhere
 
 
@@ -237,13 +237,11 @@ def test_a_process_freezes_its_objects_out_of_the_last_collection_and_keeps_its_
     hook = ("import atexit, gc, runpy, sys\n"
             "atexit.register(lambda: sys.stderr.write(f'frozen at exit: {gc.get_freeze_count() > 0}\\n'))\n"
             "runpy.run_module('entrypoints', run_name='__main__', alter_sys=True)\n")
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), DATA_DIR=str(tmp_path))
-    shown = subprocess.run([sys.executable, "-c", hook, "--version"], env=env, capture_output=True, text=True,
-                           timeout=120)
+    env = dict(os.environ, DATA_DIR=str(tmp_path))
+    shown = run_snippet(hook, "--version", env=env, cwd=tmp_path)
     assert shown.returncode == 0 and shown.stdout == f"docshield {version('docshield-voice-worker')}\n"
     assert "frozen at exit: True" in shown.stderr
-    refused = subprocess.run([sys.executable, "-c", hook, "report", "--since", "7x"], env=env, capture_output=True,
-                             text=True, timeout=120)
+    refused = run_snippet(hook, "report", "--since", "7x", env=env, cwd=tmp_path)
     assert refused.returncode == 2 and "Usage: docshield report" in refused.stderr
     assert "frozen at exit: True" in refused.stderr
 

@@ -12,6 +12,7 @@ import pytest
 from domain.call_record import TranscriptLine
 from infrastructure.log_redaction import TRANSCRIPT_REDACTED, RedactingFilter, redact_text
 from infrastructure.logging_config import JsonFormatter
+from tests.fresh_process import run_snippet
 
 PHONE_LIKE = re.compile(r"\+?\d[\d ().-]{8,}\d")
 EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -110,3 +111,18 @@ def test_livekits_pii_marked_extras_are_redacted(key):
     record.__dict__[key] = "Hi, you've reached Dana at Lakeside, leave a message"
     RedactingFilter().filter(record)
     assert record.__dict__[key] == TRANSCRIPT_REDACTED
+
+
+def test_libphonenumber_is_loaded_at_the_first_logged_digit_and_still_masks_it():
+    """A command that logs no digit (`report --json`) does not import phonenumbers (about 0.03 s)."""
+    script = ("import logging, sys\n"
+              "from infrastructure.logging_config import configure_logging\n"
+              "configure_logging('INFO', json_lines=False)\n"
+              "logging.getLogger('docshield.test').warning('no digit here')\n"
+              "print('phonenumbers' in sys.modules)\n"
+              "logging.getLogger('docshield.test').warning('call (512) 555 0143 back')\n"
+              "print('phonenumbers' in sys.modules)\n")
+    done = run_snippet(script)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
+    assert "no digit here" in done.stderr and "555 0143" not in done.stderr and "0143" in done.stderr

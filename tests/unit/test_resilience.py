@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -12,6 +9,7 @@ from application.errors import DependencyUnavailable, TransientFault
 from infrastructure.resilience import (BreakerSpec, CircuitBreaker, DependencyGuard, DependencyPolicy, FaultKind,
                                        FixedWindowQuota, Guards, RateSpec, RecordRateLimit, ResilienceConfig,
                                        RetrySpec, classify)
+from tests.fresh_process import run_snippet
 
 
 class HttpError(Exception):
@@ -224,8 +222,7 @@ class TestBreaker:
                   "async def ok():\n    return 1\n"
                   "assert asyncio.run(guard.call(ok)) == 1\n"
                   "print(sorted(m for m in sys.modules if m.split('.')[0] in ('purgatory', 'redis')))\n")
-        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                              cwd=Path(__file__).resolve().parents[2])
+        done = run_snippet(script)
         assert done.returncode == 0, done.stderr
         assert done.stdout.strip() == "[]"
 

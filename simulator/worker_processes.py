@@ -53,25 +53,29 @@ class Manifest:
 class WorkerProcesses:
     """The run's helpers, seen from the run."""
 
+    command: tuple[str, ...] = (sys.executable, "-m", "simulator.worker_processes")
     _processes: list[tuple[subprocess.Popen, Path]] = field(default_factory=list)
     _results: list[dict] = field(default_factory=list)
+    _sending: list[asyncio.Future] = field(default_factory=list)
 
     async def start(self, count: int, manifest: Manifest) -> None:
+        """Start the helpers and hand each the manifest, without waiting for them: a manifest is larger
+        than a pipe holds, and a helper that has not read it yet (still starting) must not hold up the
+        run, which seeds meanwhile."""
         manifest.folder.mkdir(parents=True, exist_ok=True)
         sent = pickle.dumps(manifest)  # through the pipe: the settings hold secrets, kept off the disk
         for n in range(1, count + 1):
             worker_id = f"simulate-{manifest.run_id}-{n}"
             out = manifest.folder / f"{worker_id}.json"
-            process = subprocess.Popen([sys.executable, "-m", "simulator.worker_processes", worker_id, str(out)],
+            process = subprocess.Popen([*self.command, worker_id, str(out)],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            assert process.stdin is not None
-            process.stdin.write(b"%d\n" % len(sent) + sent)
-            process.stdin.flush()
             self._processes.append((process, out))
+            self._sending.append(asyncio.ensure_future(asyncio.to_thread(_send, process, b"%d\n" % len(sent) + sent)))
 
     async def go(self) -> None:
         """The run's jobs are queued: once every helper is ready (imported and connected), they all start
         their workers, and the run starts its own (so each takes a share of the jobs from the start)."""
+        await asyncio.gather(*self._sending)
         for process, _ in self._processes:
             assert process.stdin is not None and process.stdout is not None
             if not await asyncio.to_thread(_ready, process.stdout):
@@ -101,6 +105,10 @@ class WorkerProcesses:
         return self._results
 
     async def stop(self) -> None:
+        for (process, _), sending in zip(self._processes, self._sending):
+            if not sending.done():
+                process.kill()  # it has not read its manifest: it would not hear its input end
+        await asyncio.gather(*self._sending, return_exceptions=True)
         for process, _ in self._processes:
             for pipe in (process.stdin, process.stdout):
                 if pipe is not None:
@@ -112,6 +120,16 @@ class WorkerProcesses:
                 process.kill()
                 await asyncio.to_thread(process.wait)
         self._processes.clear()
+        self._sending.clear()
+
+
+def _send(process: subprocess.Popen, manifest: bytes) -> None:
+    assert process.stdin is not None
+    try:
+        process.stdin.write(manifest)
+        process.stdin.flush()
+    except (BrokenPipeError, OSError):  # it ended first: go() and finished() say so
+        pass
 
 
 def _ready(output) -> bool:
@@ -132,11 +150,10 @@ def _stop_when_input_ends() -> None:
     threading.Thread(target=watch, name="run-watch", daemon=True).start()
 
 
-async def serve(worker_id: str, out: Path) -> int:
+async def serve(worker_id: str, out: Path, sent: bytes) -> int:
     from simulator.simulation import Simulation
 
-    size = int(sys.stdin.buffer.readline())
-    manifest: Manifest = pickle.loads(sys.stdin.buffer.read(size))
+    manifest: Manifest = pickle.loads(sent)
     simulation = Simulation(manifest.settings, model=manifest.model, max_turns=manifest.max_turns,
                             time_limit_s=manifest.time_limit_s)
 
@@ -159,5 +176,9 @@ if __name__ == "__main__":
     if len(sys.argv) != 3:
         print("usage: python -m simulator.worker_processes WORKER_ID RESULTS (the manifest on stdin)", file=sys.stderr)
         sys.exit(2)
+    # The manifest first, before the imports: the run writes it and goes on seeding only once it is read
+    # (it is larger than a pipe holds), so reading it after two seconds of imports held the run up.
+    size = int(sys.stdin.buffer.readline())
+    manifest_bytes = sys.stdin.buffer.read(size)
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(asyncio.run(serve(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(serve(sys.argv[1], Path(sys.argv[2]), manifest_bytes)))

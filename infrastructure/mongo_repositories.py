@@ -4,6 +4,8 @@ from __future__ import annotations
 from bson import ObjectId
 from bson.errors import InvalidId
 from odmantic import AIOEngine
+from pymongo import UpdateOne
+from pymongo.errors import BulkWriteError
 
 from application.ports.compliance import DoNotCallListing
 from application.ports.repositories import CampaignWithContact
@@ -16,11 +18,28 @@ from infrastructure.mongo_faults import mongo_faults
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 
 
+DUPLICATE_KEY = 11000
+
+
 def _object_id(value: str) -> ObjectId | None:
     try:
         return ObjectId(value)
     except (InvalidId, TypeError):
         return None
+
+
+async def _add_many(collection, bodies: list[dict]) -> None:
+    """Insert these documents in one round trip; those whose `_id` is already stored replace it (every
+    field set, as odmantic's save does), in a second. Inserting is a third of the server's work of upserting."""
+    try:
+        await collection.insert_many(bodies, ordered=False)
+    except BulkWriteError as exc:
+        taken = {error["index"] for error in exc.details.get("writeErrors", []) if error.get("code") == DUPLICATE_KEY}
+        if len(taken) != len(exc.details.get("writeErrors", [])):
+            raise
+        await collection.bulk_write([UpdateOne({"_id": bodies[i]["_id"]},
+                                               {"$set": {k: v for k, v in bodies[i].items() if k != "_id"}},
+                                               upsert=True) for i in sorted(taken)], ordered=False)
 
 
 class MongoCampaignRepository:
@@ -66,6 +85,13 @@ class MongoCampaignRepository:
     async def add(self, campaign: Campaign) -> None:
         await self.save(campaign)
 
+    async def add_many(self, campaigns: list[Campaign]) -> None:
+        if not campaigns:
+            return
+        with mongo_faults("campaigns.add_many"):
+            await _add_many(self.engine.get_collection(CampaignDoc),
+                            [CampaignDoc.from_domain(c).model_dump_doc() for c in campaigns])
+
     async def save(self, campaign: Campaign) -> None:
         with mongo_faults("campaigns.save"):
             await self.engine.save(CampaignDoc.from_domain(campaign))
@@ -84,6 +110,18 @@ class MongoCampaignRepository:
             docs = await self.engine.find(CampaignDoc, *query, sort=CampaignDoc.id)
         return [d.to_domain() for d in docs]
 
+    async def for_campaigns(self, campaign_ids: list[str]) -> dict[str, list[CallRecord]]:
+        if not campaign_ids:
+            return {}
+        with mongo_faults("call_records.for_campaigns"):
+            docs = await self.engine.find(CallRecordDoc, {"campaignId": {"$in": list(campaign_ids)}},
+                                          sort=CallRecordDoc.started_at)
+        found: dict[str, list[CallRecord]] = {}
+        for doc in docs:
+            record = doc.to_domain()
+            found.setdefault(record.campaign_id, []).append(record)
+        return found
+
 
 class MongoContactRepository:
     """`dnc_hash_key`: the do-not-call list's key; each contact saved keeps its number's digest under it."""
@@ -100,16 +138,35 @@ class MongoContactRepository:
             doc = await self.engine.get_collection(ContactDoc).find_one({"_id": oid})
         return ContactDoc.model_validate_doc(doc).to_domain() if doc else None
 
+    async def get_many(self, contact_ids: list[str]) -> dict[str, Contact]:
+        oids = [oid for oid in map(_object_id, contact_ids) if oid is not None]
+        if not oids:
+            return {}
+        with mongo_faults("contacts.get_many"):
+            docs = await self.engine.get_collection(ContactDoc).find({"_id": {"$in": oids}}).to_list(None)
+        return {str(doc["_id"]): ContactDoc.model_validate_doc(doc).to_domain() for doc in docs}
+
     async def add(self, contact: Contact) -> None:
         await self.save(contact)
 
+    async def add_many(self, contacts: list[Contact]) -> None:
+        if not contacts:
+            return
+        with mongo_faults("contacts.add_many"):
+            await _add_many(self.engine.get_collection(ContactDoc), [self._body(c) for c in contacts])
+
     async def save(self, contact: Contact) -> None:
-        body = ContactDoc.from_domain(contact).model_dump_doc()
-        if self.dnc_hash_key is not None:
-            body[CONTACT_DIGEST] = phone_digest(contact.phone, self.dnc_hash_key)
+        body = self._body(contact)
         with mongo_faults("contacts.save"):
             await self.engine.get_collection(ContactDoc).update_one({"_id": body.pop("_id")}, {"$set": body},
                                                                    upsert=True)
+
+    def _body(self, contact: Contact) -> dict:
+        """The stored contact: its fields and, with the list's key, its number's digest."""
+        body = ContactDoc.from_domain(contact).model_dump_doc()
+        if self.dnc_hash_key is not None:
+            body[CONTACT_DIGEST] = phone_digest(contact.phone, self.dnc_hash_key)
+        return body
 
     async def find_by_phone(self, phone: str) -> list[Contact]:
         with mongo_faults("contacts.find_by_phone"):
@@ -138,3 +195,15 @@ class MongoCallRecordRepository:
             docs = await self.engine.find(CallRecordDoc, CallRecordDoc.campaign_id == campaign_id,
                                           sort=CallRecordDoc.started_at)
         return [d.to_domain() for d in docs]
+
+    async def for_campaigns(self, campaign_ids: list[str]) -> dict[str, list[CallRecord]]:
+        if not campaign_ids:
+            return {}
+        with mongo_faults("call_records.for_campaigns"):
+            docs = await self.engine.find(CallRecordDoc, {"campaignId": {"$in": list(campaign_ids)}},
+                                          sort=CallRecordDoc.started_at)
+        found: dict[str, list[CallRecord]] = {}
+        for doc in docs:
+            record = doc.to_domain()
+            found.setdefault(record.campaign_id, []).append(record)
+        return found

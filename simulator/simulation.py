@@ -35,6 +35,7 @@ from application.conduct_call import ConductCall
 from application.ports.compliance import ComplianceAudit
 from application.ports.telemetry import Telemetry
 from containers import Container, build_container, close_container
+from domain.call_record import CallRecord
 from domain.campaign import CallAttempt, Campaign, FollowUp
 from domain.compliance import ComplianceDecision, Verdict
 from domain.contact import Contact
@@ -139,6 +140,7 @@ class Simulation:
     # Worker processes taking the run's jobs, this one included; None: one per core when there are many
     # scenarios (see `_processes`).
     processes: int | None = None
+    worker_processes: Callable[[], WorkerProcesses] = WorkerProcesses  # the helpers of a run, when it has any
 
     async def run(self, scenarios: list[Scenario]) -> list[ScenarioRun]:
         run_id = uuid.uuid4().hex[:8]
@@ -159,7 +161,7 @@ class Simulation:
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
         # The Realtime client needs an HTTP session of its own outside a LiveKit job.
         http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
-        helpers = WorkerProcesses()
+        helpers = self.worker_processes()
         try:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
@@ -187,8 +189,14 @@ class Simulation:
                 for _, event in await (await container.outcome_events()).read(after=self._events_after,
                                                                               count=100_000):
                     events.setdefault(event.job_id, []).append(event)
+                # Every scenario's call records and contact in one read each.
+                records = await (await container.call_records()).for_campaigns(list(runs))
+                contacts = await (await container.contacts()).get_many([r.contact_id for r in runs.values()
+                                                                         if r.contact_id])
                 await at_most(ROUND_TRIPS_AT_ONCE, [
-                    self._observe(container, settings, run, dnc, artifacts, events) for run in runs.values()])
+                    self._observe(container, settings, run, dnc, artifacts, events, records.get(run.campaign_id, []),
+                                  contacts.get(run.contact_id) if run.contact_id else None)
+                    for run in runs.values()])
                 for run in runs.values():
                     self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
                     conversation = line.conversation_s.get(run.campaign_id, 0.0)
@@ -299,8 +307,9 @@ class Simulation:
     async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
                     calendar: IcsCalendar) -> None:
         contacts, campaigns = await container.contacts(), await container.campaigns()
+        people, plans = [], []
 
-        async def seed(run: ScenarioRun) -> None:
+        def seed(run: ScenarioRun) -> None:
             s = run.scenario
             c = s.contact
             contact = Contact(id=str(ObjectId()), first_name=c["first_name"], last_name=c["last_name"],
@@ -323,13 +332,17 @@ class Simulation:
                                                     asked_at=s.now.astimezone(timezone.utc)))
             if s.history:
                 campaign.last_call_date = max(at for at, _ in s.history).astimezone(timezone.utc)
-            await contacts.add(contact)
-            await campaigns.add(campaign)
-            if s.do_not_call:
-                await dnc.within(run.scope).add(contact.phone, reason="seeded by scenario", source="simulation",
-                                                at=s.now)
+            people.append(contact)
+            plans.append(campaign)
 
-        await at_most(ROUND_TRIPS_AT_ONCE, [seed(run) for run in runs.values()])
+        for run in runs.values():
+            seed(run)
+        # Each in one round trip (a write per scenario took a tenth of a run).
+        await contacts.add_many(people)
+        await campaigns.add_many(plans)
+        await at_most(ROUND_TRIPS_AT_ONCE, [
+            dnc.within(run.scope).add(run.scenario.contact["phone"], reason="seeded by scenario", source="simulation",
+                                      at=run.scenario.now) for run in runs.values() if run.scenario.do_not_call])
 
     async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun],
                     audit: ComplianceAudit, helpers: "WorkerProcesses") -> None:
@@ -341,16 +354,18 @@ class Simulation:
             for run in runs.values():
                 command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
                 await enqueue_call(pool, command, queue_name=settings.queue_name)
-            await helpers.go()
+            going = asyncio.create_task(helpers.go())  # each helper joins when it is ready
             worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
             reported: set[str] = set()
             watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported))
             try:
                 await worker
+                await going
                 await helpers.finished()
             finally:
-                watcher.cancel()
-                await asyncio.gather(watcher, return_exceptions=True)
+                for task in (going, watcher):
+                    task.cancel()
+                await asyncio.gather(going, watcher, return_exceptions=True)
             # The burst worker has ended every job it took; the watcher may not have looked since the last.
             for run in runs.values():
                 if self.on_done and run.campaign_id not in reported:
@@ -390,8 +405,8 @@ class Simulation:
 
     async def _observe(self, container: Container, settings: Settings, run: ScenarioRun,
                        dnc: ScopedDoNotCallList, artifacts: LocalArtifacts,
-                       events_by_job: dict[str, list[OutcomeEvent]]) -> None:
-        records = await (await container.call_records()).for_campaign(run.campaign_id)
+                       events_by_job: dict[str, list[OutcomeEvent]], records: list[CallRecord],
+                       contact: Contact | None) -> None:
         job = Job(job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt), await container.redis(),
                   _queue_name=settings.queue_name, _deserializer=deserialize)
         finished = await job.result_info()
@@ -418,7 +433,6 @@ class Simulation:
         meeting = record.meeting if record else None
         follow_ups = await self._follow_ups.scheduled(run.campaign_id)
         events = events_by_job.get(job.job_id, [])
-        contact = await (await container.contacts()).get(run.contact_id) if run.contact_id else None
         run.observed = {
             "outcome": outcome,
             "reached_human": bool(record and record.reached_human),

@@ -57,6 +57,7 @@ class WorkerProcesses:
     _processes: list[tuple[subprocess.Popen, Path]] = field(default_factory=list)
     _results: list[dict] = field(default_factory=list)
     _sending: list[asyncio.Future] = field(default_factory=list)
+    _ready: list[asyncio.Future] = field(default_factory=list)
 
     async def start(self, count: int, manifest: Manifest) -> None:
         """Start the helpers and hand each the manifest, without waiting for them: a manifest is larger
@@ -70,24 +71,38 @@ class WorkerProcesses:
             process = subprocess.Popen([*self.command, worker_id, str(out)],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             self._processes.append((process, out))
-            self._sending.append(asyncio.ensure_future(asyncio.to_thread(_send, process, b"%d\n" % len(sent) + sent)))
+            sending = asyncio.ensure_future(asyncio.to_thread(_send, process, b"%d\n" % len(sent) + sent))
+            self._sending.append(sending)
+            self._ready.append(asyncio.ensure_future(self._readiness(process, sending)))
+
+    async def ready(self) -> None:
+        """Until every helper is ready (imported and connected) or has ended."""
+        await asyncio.gather(*self._ready)
 
     async def go(self) -> None:
-        """The run's jobs are queued: once every helper is ready (imported and connected), they all start
-        their workers, and the run starts its own (so each takes a share of the jobs from the start)."""
-        await asyncio.gather(*self._sending)
-        for process, _ in self._processes:
-            assert process.stdin is not None and process.stdout is not None
-            if not await asyncio.to_thread(_ready, process.stdout):
-                log.error("simulation worker process %s ended before it was ready (exit %s)", process.pid,
-                          process.wait())
-                continue
-            try:
-                process.stdin.write(b"go\n")
-                process.stdin.flush()
-            except (BrokenPipeError, OSError):
-                log.error("simulation worker process %s ended before the run began (exit %s)", process.pid,
-                          process.poll())
+        """The run's jobs are queued: each helper starts its worker as soon as it is ready, while the
+        run's own takes jobs from the start (a helper ready later takes fewer)."""
+        await asyncio.gather(*(self._go(process, ready) for (process, _), ready in zip(self._processes, self._ready)))
+
+    async def _readiness(self, process: subprocess.Popen, sending: asyncio.Future) -> bool:
+        await sending
+        assert process.stdout is not None
+        if await asyncio.to_thread(_said_ready, process.stdout):
+            return True
+        log.error("simulation worker process %s ended before it was ready (exit %s)", process.pid,
+                  await asyncio.to_thread(process.wait))
+        return False
+
+    async def _go(self, process: subprocess.Popen, ready: asyncio.Future) -> None:
+        if not await ready:
+            return
+        assert process.stdin is not None
+        try:
+            process.stdin.write(b"go\n")
+            process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            log.error("simulation worker process %s ended before the run began (exit %s)", process.pid,
+                      process.poll())
 
     async def finished(self) -> None:
         """Wait for every helper's worker to end (the queue is empty), and keep what each saw."""
@@ -110,17 +125,21 @@ class WorkerProcesses:
                 process.kill()  # it has not read its manifest: it would not hear its input end
         await asyncio.gather(*self._sending, return_exceptions=True)
         for process, _ in self._processes:
-            for pipe in (process.stdin, process.stdout):
-                if pipe is not None:
-                    pipe.close()  # a helper still running hears the end of its input and stops
+            if process.stdin is not None:
+                process.stdin.close()  # a helper still running hears the end of its input and stops
         for process, _ in self._processes:
             try:
                 await asyncio.to_thread(process.wait, 30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 await asyncio.to_thread(process.wait)
+        await asyncio.gather(*self._ready, return_exceptions=True)  # their output has ended with them
+        for process, _ in self._processes:
+            if process.stdout is not None:
+                process.stdout.close()
         self._processes.clear()
         self._sending.clear()
+        self._ready.clear()
 
 
 def _send(process: subprocess.Popen, manifest: bytes) -> None:
@@ -132,7 +151,7 @@ def _send(process: subprocess.Popen, manifest: bytes) -> None:
         pass
 
 
-def _ready(output) -> bool:
+def _said_ready(output) -> bool:
     """Read a helper's output up to its "ready" line (False: it ended first)."""
     for said in iter(output.readline, b""):
         if said.strip() == READY:

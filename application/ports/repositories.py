@@ -26,6 +26,10 @@ class CampaignRepository(Protocol):
 
     async def add(self, campaign: Campaign) -> None: ...
 
+    async def add_many(self, campaigns: list[Campaign]) -> None:
+        """Store these campaigns together (one round trip where the store allows); as `save`, an id
+        already stored is replaced."""
+
     async def save(self, campaign: Campaign) -> None: ...
 
     async def find(self, *, status: CampaignStatus | None = None, batch: str | None = None) -> list[Campaign]:
@@ -35,7 +39,14 @@ class CampaignRepository(Protocol):
 class ContactRepository(Protocol):
     async def get(self, contact_id: str) -> Contact | None: ...
 
+    async def get_many(self, contact_ids: list[str]) -> dict[str, Contact]:
+        """The contacts of these ids that exist, by id: one round trip where the store allows."""
+
     async def add(self, contact: Contact) -> None: ...
+
+    async def add_many(self, contacts: list[Contact]) -> None:
+        """Store these contacts together (one round trip where the store allows); as `save`, an id
+        already stored is replaced."""
 
     async def save(self, contact: Contact) -> None: ...
 
@@ -49,3 +60,7 @@ class CallRecordRepository(Protocol):
     async def get(self, call_id: str) -> CallRecord | None: ...
 
     async def for_campaign(self, campaign_id: str) -> list[CallRecord]: ...
+
+    async def for_campaigns(self, campaign_ids: list[str]) -> dict[str, list[CallRecord]]:
+        """`for_campaign` of each of these campaigns (those with records), in one read where the store
+        allows."""

@@ -115,6 +115,38 @@ async def test_call_record_keeps_the_post_call_summary(stores):
     assert (await repo.get("c2")).next_step is None
 
 
+async def test_many_at_once_are_the_same_as_one_at_a_time(stores):
+    """add_many and the batch reads keep exactly what add and the single reads keep."""
+    campaigns, contacts, records = stores["campaigns"], stores["contacts"], stores["records"]
+    people = [Contact(id=str(ObjectId()), first_name=f"Pat{n}", last_name="Lee", phone=f"+1512555{n:04d}",
+                      practice="Lakeside", timezone="America/Chicago", title="Office manager" if n % 2 else "")
+              for n in range(5)]
+    plans = [Campaign(id=str(ObjectId()), contact_id=p.id, batch="bulk", settings={"n": n}, rep_name="Sam")
+             for n, p in enumerate(people)]
+    plans[0].record_call(step=0, outcome=CallOutcome.NO_ANSWER, at=NOW, final_step=False, call_id="c0")
+    await contacts.add(people[0])
+    people[0].practice = "Lakeside Family"  # an id already stored is replaced
+    await contacts.add_many(people)
+    await contacts.add_many([])
+    await campaigns.add_many(plans)
+    await campaigns.add_many([])
+    assert [await contacts.get(p.id) for p in people] == people
+    assert [await campaigns.get(c.id) for c in plans] == plans
+    assert await campaigns.find(batch="bulk") == sorted(plans, key=lambda c: c.id)
+    assert await contacts.get_many([people[3].id, "not-an-id", str(ObjectId()), people[1].id]) == {
+        people[3].id: people[3], people[1].id: people[1]}
+    assert await contacts.get_many([]) == {}
+    calls = [CallRecord(call_id=f"b{n}", campaign_id=plans[n % 2].id, step=0, outcome=CallOutcome.NO_ANSWER,
+                        started_at=NOW - timedelta(minutes=n)) for n in range(4)]
+    for record in calls:
+        await records.add(record)
+    together = await records.for_campaigns([plans[0].id, plans[1].id, plans[2].id, plans[0].id])
+    assert together == {plans[0].id: await records.for_campaign(plans[0].id),
+                        plans[1].id: await records.for_campaign(plans[1].id)}
+    assert [r.call_id for r in together[plans[0].id]] == ["b2", "b0"]  # oldest first, as for_campaign
+    assert await records.for_campaigns([]) == {}
+
+
 async def test_claim_is_won_by_exactly_one_of_many_concurrent_workers(stores):
     claims = stores["claims"]
     attempts = await asyncio.gather(*[

@@ -27,6 +27,10 @@ class FakeCampaignRepository:
     async def add(self, campaign: Campaign) -> None:
         await self.save(campaign)
 
+    async def add_many(self, campaigns: list[Campaign]) -> None:
+        for campaign in campaigns:
+            await self.save(campaign)
+
     async def save(self, campaign: Campaign) -> None:
         self._items[campaign.id] = copy.deepcopy(campaign)
 
@@ -46,8 +50,15 @@ class FakeContactRepository:
         item = self._items.get(contact_id)
         return copy.deepcopy(item) if item else None
 
+    async def get_many(self, contact_ids: list[str]) -> dict[str, Contact]:
+        return {i: copy.deepcopy(self._items[i]) for i in contact_ids if i in self._items}
+
     async def add(self, contact: Contact) -> None:
         await self.save(contact)
+
+    async def add_many(self, contacts: list[Contact]) -> None:
+        for contact in contacts:
+            await self.save(contact)
 
     async def save(self, contact: Contact) -> None:
         self._items[contact.id] = copy.deepcopy(contact)
@@ -70,3 +81,7 @@ class FakeCallRecordRepository:
     async def for_campaign(self, campaign_id: str) -> list[CallRecord]:
         found = [copy.deepcopy(r) for r in self._items.values() if r.campaign_id == campaign_id]
         return sorted(found, key=lambda r: r.started_at)
+
+    async def for_campaigns(self, campaign_ids: list[str]) -> dict[str, list[CallRecord]]:
+        found = {campaign_id: await self.for_campaign(campaign_id) for campaign_id in set(campaign_ids)}
+        return {campaign_id: records for campaign_id, records in found.items() if records}

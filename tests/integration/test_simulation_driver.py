@@ -7,6 +7,7 @@ from pathlib import Path
 import entrypoints.worker
 from simulator.scenario import load_file
 from simulator.simulation import Simulation
+from simulator.worker_processes import WorkerProcesses
 from tests.integration.pipeline_world import make_settings
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
@@ -51,9 +52,19 @@ async def test_a_multi_zone_number_without_a_zone_is_deferred_to_the_minute_the_
     assert run.observed["reason"].startswith("federal")
 
 
+class ReadyBeforeTheRunWorks(WorkerProcesses):
+    """A run's worker takes jobs at once, each helper once it is ready: so that the helper here takes
+    some of this short run's jobs, the run begins only once it is ready."""
+
+    async def start(self, count, manifest):
+        await super().start(count, manifest)
+        await self.ready()
+
+
 async def test_worker_processes_share_a_run_and_each_job_is_called_once(tmp_path, redis_url, mongo_uri):
     scenarios = load_file(SCENARIOS / "objections.yaml") + load_file(SCENARIOS / "gatekeepers.yaml")
-    runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri), processes=2).run(scenarios)
+    runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri), processes=2,
+                            worker_processes=ReadyBeforeTheRunWorks).run(scenarios)
     assert all(r.passed for r in runs), [(r.scenario.id, r.failures) for r in runs if not r.passed]
     taken_by = {r.worker_id for r in runs}
     assert len(taken_by) == 2 and None not in taken_by, taken_by  # both processes took calls

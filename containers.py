@@ -7,6 +7,7 @@ override providers with fakes (`container.call_line.override(...)`).
 """
 from __future__ import annotations
 
+import asyncio
 import importlib
 from datetime import timedelta
 from typing import AsyncIterator
@@ -79,7 +80,7 @@ async def redis_url(settings: Settings) -> AsyncIterator[str]:
 
     embedded = EmbeddedRedis(settings.data_dir / "redis")
     try:
-        yield embedded.start()
+        yield await asyncio.to_thread(embedded.start)  # on a thread: the embedded servers start together
     finally:
         embedded.stop()
 
@@ -92,7 +93,7 @@ async def mongo_uri(settings: Settings) -> AsyncIterator[str]:
 
     embedded = EmbeddedMongo(settings.data_dir)
     try:
-        yield embedded.start()
+        yield await asyncio.to_thread(embedded.start)
     finally:
         embedded.stop()
 

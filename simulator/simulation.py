@@ -166,10 +166,11 @@ class Simulation:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
                     stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
+                # Both servers start at once (embedded ones take a fraction of a second each).
+                redis_url, mongo_uri = await asyncio.gather(container.redis_url(), container.mongo_uri())
                 if processes > 1:  # they import and connect while this process seeds
-                    await helpers.start(processes - 1, self._manifest(settings, runs, folder, run_id,
-                                                                      await container.redis_url(),
-                                                                      await container.mongo_uri()))
+                    await helpers.start(processes - 1, self._manifest(settings, runs, folder, run_id, redis_url,
+                                                                      mongo_uri))
                 line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
                                                                        timings, stand_ins)
                 newest = await (await container.redis()).xrevrange(STREAM, count=1)

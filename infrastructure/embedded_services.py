@@ -102,7 +102,7 @@ class EmbeddedMongo:
     def _running_uri(self) -> str | None:
         try:
             info = json.loads(self._port_file.read_text())
-            host_port = info["uri"].split("//", 1)[1].rstrip("/")
+            host_port = info["uri"].split("//", 1)[1].split("/", 1)[0]
             host, port = host_port.rsplit(":", 1)
             with socket.create_connection((host, int(port)), timeout=0.3):
                 return info["uri"]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from enum import Enum
 from typing import Any, Mapping, Sequence
 
@@ -132,6 +133,11 @@ DEFAULT_MESSAGE_LINES: tuple[str, ...] = (
 
 
 def _phrase_regex(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    return _phrase_regex_of(tuple(phrases))
+
+
+@lru_cache(maxsize=256)  # a policy is made per call, mostly of the same phrase lists
+def _phrase_regex_of(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     words = sorted({p.strip().lower() for p in phrases if p and p.strip()}, key=len, reverse=True)
     if not words:
         return None

@@ -35,16 +35,6 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class LocalCalendarAccess:
-    """For the embedded ICS calendar, which needs no token."""
-
-    async def for_rep(self, rep: str) -> CalendarAccess:
-        return CalendarAccess(token=None, rep=rep)
-
-    async def invalidate(self, rep: str) -> None:
-        return None
-
-
 class StaticRefreshTokenCredentials:
     """One Google account for every rep (the demo, a single-rep deployment): an OAuth client and a
     refresh token from the environment, refreshed against `token_uri` when the access token expires."""

@@ -46,8 +46,7 @@ from domain.model_cost import TokenUsage, prices_for
 from domain.slot_finder import WorkingHours
 from infrastructure.arq_jobs import (deserialize, enqueue_call, job_statuses, redis_settings, serialize,
                                      withdraw_job)
-from infrastructure.calendar_credentials import LocalCalendarAccess
-from infrastructure.ics_calendar import IcsCalendar
+from infrastructure.ics_calendar import IcsCalendar, LocalCalendarAccess
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.settings import Settings
 from simulator.expectations import check

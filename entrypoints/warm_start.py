@@ -23,6 +23,10 @@ log = logging.getLogger("docshield.worker")
 # (the number's own) makes the policy read the list of zone names once, as a contact with a zone would.
 _SAMPLE = Contact(id=str(ObjectId()), first_name="Warm", last_name="Start", phone="+15125550100", practice="-",
                   timezone="America/Chicago")
+# A toll-free number too (practices have them): telling it from the other NANP countries' numbers loads
+# more of the numbering plan's data.
+_TOLL_FREE = Contact(id=str(ObjectId()), first_name="Warm", last_name="Start", phone="+18005550100", practice="-",
+                     timezone="America/Chicago")
 
 
 async def warm_up(container, settings) -> None:
@@ -38,8 +42,9 @@ async def warm_up(container, settings) -> None:
         do_not_call = container.do_not_call()
         do_not_call = await do_not_call if inspect.isawaitable(do_not_call) else do_not_call
         await do_not_call.contains(_SAMPLE.phone)
-        container.calling_policy().decide(_SAMPLE, Campaign(id=str(ObjectId()), contact_id=_SAMPLE.id),
-                                          datetime.now(timezone.utc), on_dnc=False)
+        for sample in (_SAMPLE, _TOLL_FREE):
+            container.calling_policy().decide(sample, Campaign(id=str(ObjectId()), contact_id=sample.id),
+                                              datetime.now(timezone.utc), on_dnc=False)
     except Exception as exc:
         log.warning("warm start incomplete (%s); the first call will finish it", type(exc).__name__)
         return

@@ -95,14 +95,15 @@ def midnight_somewhere() -> str:
 
 async def seed_callable_campaigns(settings, count: int) -> list[str]:
     """`count` campaigns whose contacts may be called now by the real calling policy, each with its
-    own number; their ids. For runs that start workers of their own (other processes, benchmarks)."""
+    own number; their ids. For runs that start workers of their own (other processes, benchmarks).
+    Toll-free numbers: they name no zone of their own, so the contact's (noon now) governs at any hour."""
     container = await build_container(settings)
     try:
         contacts, campaigns = await container.contacts(), await container.campaigns()
         ids = []
         for i in range(count):
             contact = Contact(id=str(ObjectId()), first_name="Dana", last_name=f"Reyes{i}",
-                              phone=f"+1512555{i % 10000:04d}", practice=f"Practice {i}", timezone=noon_somewhere())
+                              phone=f"+1800555{i % 10000:04d}", practice=f"Practice {i}", timezone=noon_somewhere())
             campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, settings=ANY_DAY)
             await contacts.add(contact)
             await campaigns.add(campaign)

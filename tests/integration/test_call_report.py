@@ -248,3 +248,80 @@ def test_a_bad_since_is_a_usage_error(since, capsys):
     assert main(["report", "--since", since]) == 2
     err = capsys.readouterr().err
     assert "Usage: docshield report" in err and "--since" in err
+
+
+# Calls near month and year ends, two of them a year apart to the day (Feb 1): the hour a call is counted
+# in is read off its day of the month over a window of at most 28 UTC days, and off its year and day of the
+# year over a longer one; either way each call lands in its own UTC day and the callee's local hour.
+HOURS_ZONES = ("America/New_York", "America/Los_Angeles", None)
+HOURS_STARTS = [datetime(2025, 1, 31, 23, 59, tzinfo=timezone.utc), datetime(2025, 2, 1, 10, 30, tzinfo=timezone.utc),
+                datetime(2025, 3, 1, 10, 30, tzinfo=timezone.utc), datetime(2025, 3, 1, 0, 0, tzinfo=timezone.utc),
+                datetime(2025, 12, 31, 23, 30, tzinfo=timezone.utc), datetime(2026, 1, 1, 0, 30, tzinfo=timezone.utc),
+                datetime(2026, 2, 1, 10, 15, tzinfo=timezone.utc), datetime(2024, 2, 29, 12, 0, tzinfo=timezone.utc)]
+
+
+@pytest.fixture(scope="module")
+def hours_db(report_server):
+    """`HOURS_STARTS`' calls (each twice, with another outcome and zone) in a database of their own."""
+    from motor.motor_asyncio import AsyncIOMotorClient
+
+    from domain.call_record import CallRecord
+    from domain.outcomes import CallOutcome
+    from infrastructure.mongo_models import CallRecordDoc
+
+    records = [CallRecord(call_id=f"hours-{i}-{j}", campaign_id="c", step=0, outcome=outcome, started_at=at,
+                          ended_at=at + timedelta(seconds=30), callee_timezone=HOURS_ZONES[(i + j) % 3])
+               for i, at in enumerate(HOURS_STARTS)
+               for j, outcome in enumerate((CallOutcome.DECLINED, CallOutcome.NO_ANSWER))]
+    name = f"hours_{uuid.uuid4().hex[:8]}"
+
+    async def go():
+        client = AsyncIOMotorClient(report_server.uri)
+        try:
+            await client[name]["call_records"].insert_many(
+                [CallRecordDoc.from_domain(r).model_dump_doc() for r in records])
+        finally:
+            client.close()
+
+    asyncio.run(go())
+    return name, records
+
+
+@pytest.mark.parametrize("since, until", [
+    (datetime(2025, 2, 1, tzinfo=timezone.utc), datetime(2025, 3, 1, 12, tzinfo=timezone.utc)),  # 29 days: Feb 1, Mar 1
+    (datetime(2025, 2, 2, tzinfo=timezone.utc), datetime(2025, 3, 1, 12, tzinfo=timezone.utc)),  # 28 days
+    (datetime(2025, 1, 31, 23, 59, tzinfo=timezone.utc), datetime(2025, 2, 27, tzinfo=timezone.utc)),
+    (datetime(2025, 12, 20, tzinfo=timezone.utc), datetime(2026, 1, 5, tzinfo=timezone.utc)),  # over the year's end
+    (datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2026, 3, 1, tzinfo=timezone.utc)),  # Feb 1 in two years
+    (None, datetime(2026, 3, 1, tzinfo=timezone.utc)),  # every call, Feb 29 too
+    (datetime(2025, 3, 1, 0, 0, 1, tzinfo=timezone.utc), datetime(2025, 3, 1, 10, 30, tzinfo=timezone.utc)),  # none
+], ids=["29-days", "28-days", "from-a-month-end", "over-the-year-end", "a-year-apart", "all", "empty"])
+def test_each_call_is_counted_in_its_own_utc_day_and_local_hour(hours_db, report_server, since, until):
+    from pymongo import AsyncMongoClient
+
+    from application.ports.call_statistics import ReportWindow
+    from infrastructure.mongo_call_statistics import MongoCallStatistics
+
+    name, records = hours_db
+
+    async def figures():
+        client = AsyncMongoClient(report_server.uri, tz_aware=False)
+        try:
+            return await MongoCallStatistics(client[name]).figures(ReportWindow(since=since, until=until))
+        finally:
+            await client.close()
+
+    got = asyncio.run(figures())
+    inside = [r for r in records if (since is None or r.started_at >= since) and r.started_at < until]
+    by_day: dict = defaultdict(Counter)
+    by_local: Counter = Counter()
+    for r in inside:
+        by_day[r.started_at.date().isoformat()][r.outcome] += 1
+        if r.callee_timezone is not None:
+            local = r.started_at.astimezone(ZoneInfo(r.callee_timezone))
+            by_local[(local.weekday(), local.hour, r.outcome)] += 1
+    assert {d: dict(c) for d, c in got.by_day.items()} == {d: dict(c) for d, c in by_day.items()}
+    assert got.by_local_time == dict(by_local)
+    assert list(got.by_day) == sorted(by_day)
+    assert got.first_call_at == (min(r.started_at for r in inside) if inside else None)
+    assert got.last_call_at == (max(r.started_at for r in inside) if inside else None)

@@ -21,13 +21,15 @@ pytestmark = pytest.mark.usefixtures("on_test_servers")
 
 
 async def add_campaign(campaign_id: str, timezone: str) -> None:
-    """A campaign with a chosen id, as the sales tool would have created it."""
+    """A campaign with a chosen id, as the sales tool would have created it. The number is toll-free: it
+    names no zone of its own, so `timezone` alone governs the calling hours (a geographic number's own
+    zones always apply as well: a Texas number at noon in Tokyo is not callable at night in Texas)."""
     from containers import build_container, close_container
     from infrastructure.settings import load_settings
 
     container = await build_container(load_settings())
     try:
-        contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone="+15125550143",
+        contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone="+18005550143",
                           practice="Lakeside Orthopedics", timezone=timezone)
         await (await container.contacts()).add(contact)
         await (await container.campaigns()).add(Campaign(id=campaign_id, contact_id=contact.id, settings=ANY_DAY))

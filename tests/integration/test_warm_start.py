@@ -28,7 +28,8 @@ async def main():
     settings = load_settings()
     container = await build_container(settings)
     try:
-        contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone="+13125550143",
+        # Toll-free: no zone of its own, so the contact's (noon now) governs at any hour.
+        contact = Contact(id=str(ObjectId()), first_name="Dana", last_name="Reyes", phone="+18005550143",
                           practice="Lakeside", timezone=sys.argv[1])
         campaign = Campaign(id=str(ObjectId()), contact_id=contact.id, settings=json.loads(sys.argv[2]))
         await (await container.contacts()).add(contact)

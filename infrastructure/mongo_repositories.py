@@ -110,18 +110,6 @@ class MongoCampaignRepository:
             docs = await self.engine.find(CampaignDoc, *query, sort=CampaignDoc.id)
         return [d.to_domain() for d in docs]
 
-    async def for_campaigns(self, campaign_ids: list[str]) -> dict[str, list[CallRecord]]:
-        if not campaign_ids:
-            return {}
-        with mongo_faults("call_records.for_campaigns"):
-            docs = await self.engine.find(CallRecordDoc, {"campaignId": {"$in": list(campaign_ids)}},
-                                          sort=CallRecordDoc.started_at)
-        found: dict[str, list[CallRecord]] = {}
-        for doc in docs:
-            record = doc.to_domain()
-            found.setdefault(record.campaign_id, []).append(record)
-        return found
-
 
 class MongoContactRepository:
     """`dnc_hash_key`: the do-not-call list's key; each contact saved keeps its number's digest under it."""

@@ -32,6 +32,7 @@ from application.call_report import BuildCallReport, ReportRequest
 from domain.call_report import Prices
 from infrastructure.local_artifacts import LocalArtifacts
 from infrastructure.mongo_call_statistics import MongoCallStatistics
+from infrastructure.mongo_compliance import MongoComplianceAudit
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 from infrastructure.system_clock import SystemClock
 from tests.report_seed import seed
@@ -58,6 +59,7 @@ async def use_case_runs(uri: str, records: int, repeats: int, server_pid: int) -
         await seed(database, records, datetime.now(timezone.utc))
         # The indexes a worker's set-up puts in place (the report itself never creates them).
         await AIOEngine(client=client, database=DATABASE).configure_database([ContactDoc, CampaignDoc, CallRecordDoc])
+        await MongoComplianceAudit(database).ensure_indexes()
         print(f"seeded {records} records (plus 300 older ones) in {time.perf_counter() - started:.1f} s")
         report = BuildCallReport(MongoCallStatistics(reader[DATABASE]), LocalArtifacts(tempfile.mkdtemp()), SystemClock(),
                                  Prices(0.014, 0.06, 0.01))

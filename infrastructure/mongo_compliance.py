@@ -64,6 +64,8 @@ class MongoComplianceAudit:
 
     async def ensure_indexes(self) -> None:
         await self.collection.create_index([("campaignId", ASCENDING), ("decidedAt", ASCENDING)])
+        # `docshield report` counts the window's decisions by rule: a range on the time alone.
+        await self.collection.create_index([("decidedAt", ASCENDING)])
         await self.claims.create_index([("campaignId", ASCENDING)])
 
     async def record(self, campaign_id: str, step: int, decision: ComplianceDecision) -> None:

@@ -72,6 +72,9 @@ async def test_the_specified_indexes_exist(tmp_path, redis_url, mongo_uri):
         assert any(list(i["key"]) == [("callId", 1)] and i.get("unique") for i in records)
         # The specification's {callTime: 1}: reports by date use it instead of scanning.
         assert (await database.call_records.index_information())["callTime"]["key"] == [("startedAt", 1)]
+        # ... and the report's count of the window's compliance decisions.
+        audit = [list(i["key"]) for i in (await database.compliance_audit.index_information()).values()]
+        assert [("decidedAt", 1)] in audit
     finally:
         await database.client.drop_database(database.name)
         await close_container(container)

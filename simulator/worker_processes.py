@@ -147,7 +147,7 @@ def _send(process: subprocess.Popen, manifest: bytes) -> None:
     try:
         process.stdin.write(manifest)
         process.stdin.flush()
-    except (BrokenPipeError, OSError):  # it ended first: go() and finished() say so
+    except (BrokenPipeError, OSError):  # it ended first: _readiness() and finished() say so
         pass
 
 
@@ -195,8 +195,8 @@ if __name__ == "__main__":
     if len(sys.argv) != 3:
         print("usage: python -m simulator.worker_processes WORKER_ID RESULTS (the manifest on stdin)", file=sys.stderr)
         sys.exit(2)
-    # The manifest first, before the imports: the run writes it and goes on seeding only once it is read
-    # (it is larger than a pipe holds), so reading it after two seconds of imports held the run up.
+    # The manifest first, before the imports: the run's thread writing it (it is larger than a pipe
+    # holds) is done at once, instead of waiting out two seconds of imports.
     size = int(sys.stdin.buffer.readline())
     manifest_bytes = sys.stdin.buffer.read(size)
     logging.basicConfig(level=logging.WARNING)

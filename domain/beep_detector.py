@@ -84,8 +84,8 @@ class BeepDetector:
         # Per peak bin k (counted from the peak range's first bin), the bins each test reads, so that
         # many windows are tested at once: the lobe k-2..k+2 (those past the spectrum's ends last,
         # weighted 0); for "one peak only", the band from its low edge to k-3 and from k+4 to its high
-        # edge (a peak outside the band: up to k-3, or from k+4); the neighbours k-1 and k+1 (k+1
-        # weighted 0 past the end; k-1 of bin 0 is the last bin).
+        # edge (a peak outside the band: up to k-3, or from k+4); the peak and its neighbours k-1 and
+        # k+1 (k+1 weighted 0 past the end; k-1 of bin 0 is the last bin).
         size = self._n // 2 + 1
         peaks = np.arange(*self._peak_range)[:, None]
         lobe = peaks + np.arange(-2, 3)
@@ -96,9 +96,8 @@ class BeepDetector:
         self._rest_span = (min(lo, self._peak_range[0] + 4), max(hi, self._peak_range[1] - 4))
         bins = np.arange(*self._rest_span)[None, :]
         self._rest = ((bins >= lo) & (bins < np.maximum(peaks - 3, lo))) | ((bins >= peaks + 4) & (bins < hi))
-        self._below = (peaks[:, 0] - 1) % size
-        self._above = np.minimum(peaks[:, 0] + 1, size - 1)
-        self._above_in = (peaks[:, 0] + 1 < size).astype(np.float64)
+        self._near = np.concatenate(((peaks - 1) % size, peaks, np.minimum(peaks + 1, size - 1)), axis=1)
+        self._near_in = np.concatenate((np.ones((len(peaks), 2)), peaks + 1 < size), axis=1)
         self._rows = np.arange(self.BLOCK_WINDOWS)
         self._pending = b""
         self._samples = np.zeros(0, dtype=np.float64)
@@ -169,25 +168,19 @@ class BeepDetector:
         rows = self._rows[:count, None]
         peak_power = (spectrum[rows, self._lobe[k]] * self._lobe_in[k]).sum(axis=1)
         found: list[tuple[float, float] | None] = [None] * count
-        hits = ((band_power > 0) & (peak_power >= self._min_power)
-                & (peak_power >= self.purity * band_power)).nonzero()[0]
+        hits = ((band_power > 0) & (peak_power >= np.maximum(self.purity * band_power, self._min_power))).nonzero()[0]
         if not hits.size:
             return found
-        k, spectrum, peak_power = k[hits], spectrum[hits], peak_power[hits]
-        rows = self._rows[:len(hits)]
-        peak = spectrum[rows, k + plo]
+        k, peak_power = k[hits], peak_power[hits]
+        a, peak, c = (spectrum[hits[:, None], self._near[k]] * self._near_in[k]).T
         # One peak only: harmonics, sub-harmonics, a second note or a dual tone
         # leave another strong bin somewhere in the band.
         first, last = self._rest_span
-        rest = np.where(self._rest[k], spectrum[:, first:last], -np.inf).max(axis=1, initial=-np.inf)
+        rest = np.where(self._rest[k], spectrum[hits, first:last], -np.inf).max(axis=1, initial=-np.inf)
         pure = ~(rest > self.second_peak * peak)
         # Parabolic interpolation of the peak bin for a finer frequency.
-        a = spectrum[rows, self._below[k]]
-        c = spectrum[rows, self._above[k]] * self._above_in[k]
         denom = a - 2 * peak + c
-        flat = denom == 0
-        offset = 0.5 * (a - c) / np.where(flat, 1.0, denom)
-        offset[flat] = 0.0
+        offset = np.divide(0.5 * (a - c), denom, out=np.zeros(len(hits)), where=denom != 0)
         freqs = (k + plo + offset) * self._bin_hz
         for i, is_pure, freq, power in zip(hits.tolist(), pure.tolist(), freqs.tolist(), peak_power.tolist()):
             if is_pure:

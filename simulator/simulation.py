@@ -184,15 +184,15 @@ class Simulation:
                     timings.update(theirs["timings"])
                     for cid in theirs["timings"]:
                         runs[cid].worker_id = theirs["worker_id"]
-                # The run's outcome events, read once (not once per scenario), by job.
+                # The run's outcome events (read once, not once per scenario), and every scenario's call
+                # records and contact: one read each, all three at once.
+                published, records, contacts = await asyncio.gather(
+                    (await container.outcome_events()).read(after=self._events_after, count=100_000),
+                    (await container.call_records()).for_campaigns(list(runs)),
+                    (await container.contacts()).get_many([r.contact_id for r in runs.values() if r.contact_id]))
                 events: dict[str, list[OutcomeEvent]] = {}
-                for _, event in await (await container.outcome_events()).read(after=self._events_after,
-                                                                              count=100_000):
+                for _, event in published:
                     events.setdefault(event.job_id, []).append(event)
-                # Every scenario's call records and contact in one read each.
-                records = await (await container.call_records()).for_campaigns(list(runs))
-                contacts = await (await container.contacts()).get_many([r.contact_id for r in runs.values()
-                                                                         if r.contact_id])
                 await at_most(ROUND_TRIPS_AT_ONCE, [
                     self._observe(container, settings, run, dnc, artifacts, events, records.get(run.campaign_id, []),
                                   contacts.get(run.contact_id) if run.contact_id else None)
@@ -213,8 +213,8 @@ class Simulation:
                 await http.close()
             if not self.keep_data:
                 database = await container.database()
-                await database.client.drop_database(database.name)
-                shutil.rmtree(folder, ignore_errors=True)
+                await asyncio.gather(database.client.drop_database(database.name),
+                                     asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True))
             await close_container(container)
 
     def _run_settings(self, run_id: str) -> Settings:

@@ -200,4 +200,10 @@ if __name__ == "__main__":
     size = int(sys.stdin.buffer.readline())
     manifest_bytes = sys.stdin.buffer.read(size)
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(asyncio.run(serve(sys.argv[1], Path(sys.argv[2]), manifest_bytes)))
+    code = asyncio.run(serve(sys.argv[1], Path(sys.argv[2]), manifest_bytes))
+    # Results written, connections closed: the process ends here, as multiprocessing's children do, without
+    # the interpreter's exit, whose pymongo hook joins Motor's monitor threads (they look at their stop flag
+    # every 0.5 s) while the run waits for this process to end.
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(code)

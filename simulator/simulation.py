@@ -152,24 +152,29 @@ class Simulation:
             # processes beside this one, each makes the clips its calls play, when they play them).
             make_ahead([partial(box_recording, s, node) for s in scenarios for node in s.line.values()
                         if node.kind == "voicemail"])
-        container = await build_container(settings)
         timings: dict[str, float] = {}
         runs = {}
         for index, scenario in enumerate(scenarios):
             campaign_id = str(ObjectId())
             runs[campaign_id] = ScenarioRun(scenario, campaign_id, scope=f"{index}:{scenario.id}")
-        # The Realtime client needs an HTTP session of its own outside a LiveKit job.
-        http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
         helpers = self.worker_processes()
+        container: Container | None = None
+        http: aiohttp.ClientSession | None = None
         try:
+            if processes > 1:
+                # Forked first, before this run connects anything or starts a thread; they wait for the
+                # manifest, and connect and set up while this process seeds.
+                await helpers.start(processes - 1, run_id, folder)
+            container = await build_container(settings)
+            # The Realtime client needs an HTTP session of its own outside a LiveKit job.
+            http = aiohttp.ClientSession() if self.model.kind == "realtime" else None
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
                     stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
                 # Both servers start at once (embedded ones take a fraction of a second each).
                 redis_url, mongo_uri = await asyncio.gather(container.redis_url(), container.mongo_uri())
-                if processes > 1:  # they import and connect while this process seeds
-                    await helpers.start(processes - 1, self._manifest(settings, runs, folder, run_id, redis_url,
-                                                                      mongo_uri))
+                if processes > 1:
+                    await helpers.hand_over(self._manifest(settings, runs, folder, run_id, redis_url, mongo_uri))
                 line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
                                                                        timings, stand_ins)
                 newest = await (await container.redis()).xrevrange(STREAM, count=1)
@@ -212,10 +217,14 @@ class Simulation:
             if http is not None:
                 await http.close()
             if not self.keep_data:
-                database = await container.database()
-                await asyncio.gather(database.client.drop_database(database.name),
-                                     asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True))
-            await close_container(container)
+                removed = asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+                if container is not None:
+                    database = await container.database()
+                    await asyncio.gather(database.client.drop_database(database.name), removed)
+                else:
+                    await removed
+            if container is not None:
+                await close_container(container)
 
     def _run_settings(self, run_id: str) -> Settings:
         return self.settings.model_copy(update={

@@ -23,7 +23,7 @@ from typing import Awaitable, Callable
 
 import aiohttp
 from arq.connections import create_pool
-from arq.jobs import Job, JobStatus
+from arq.jobs import JobResult, JobStatus
 from bson import ObjectId
 from dependency_injector import providers
 
@@ -44,7 +44,7 @@ from infrastructure.arq_follow_ups import ArqFollowUpQueue
 from infrastructure.redis_outcome_events import STREAM, to_wire
 from domain.model_cost import TokenUsage, prices_for
 from domain.slot_finder import WorkingHours
-from infrastructure.arq_jobs import (deserialize, enqueue_call, job_statuses, redis_settings, serialize,
+from infrastructure.arq_jobs import (deserialize, enqueue_call, job_results, job_statuses, redis_settings, serialize,
                                      withdraw_job)
 from infrastructure.ics_calendar import IcsCalendar, LocalCalendarAccess
 from infrastructure.local_artifacts import LocalArtifacts
@@ -123,6 +123,16 @@ def awaited_stand_in(value) -> providers.Object:
 
 
 @dataclass
+class RunReads:
+    """What the run reads once, after its jobs, for every scenario's observation."""
+
+    events: dict[str, list[OutcomeEvent]]  # by job id
+    results: dict[str, JobResult | None]   # arq's, by job id
+    records: dict[str, list[CallRecord]]   # by campaign id, oldest first
+    contacts: dict[str, Contact]           # by contact id
+
+
+@dataclass
 class Simulation:
     settings: Settings
     model: ModelChoice = ModelChoice("offline", "offline-script")
@@ -191,17 +201,19 @@ class Simulation:
                         runs[cid].worker_id = theirs["worker_id"]
                 # The run's outcome events (read once, not once per scenario), and every scenario's call
                 # records and contact: one read each, all three at once.
-                published, records, contacts = await asyncio.gather(
+                # What every scenario's observation reads, one read each, all at once: the run's outcome events,
+                # the jobs' results, every scenario's call records and contact.
+                job_ids = [job_id_for(r.campaign_id, r.scenario.step, r.scenario.attempt) for r in runs.values()]
+                published, results, records, contacts = await asyncio.gather(
                     (await container.outcome_events()).read(after=self._events_after, count=100_000),
+                    job_results(await container.redis(), job_ids),
                     (await container.call_records()).for_campaigns(list(runs)),
                     (await container.contacts()).get_many([r.contact_id for r in runs.values() if r.contact_id]))
-                events: dict[str, list[OutcomeEvent]] = {}
+                read = RunReads(events={}, results=results, records=records, contacts=contacts)
                 for _, event in published:
-                    events.setdefault(event.job_id, []).append(event)
-                await at_most(ROUND_TRIPS_AT_ONCE, [
-                    self._observe(container, settings, run, dnc, artifacts, events, records.get(run.campaign_id, []),
-                                  contacts.get(run.contact_id) if run.contact_id else None)
-                    for run in runs.values()])
+                    read.events.setdefault(event.job_id, []).append(event)
+                await at_most(ROUND_TRIPS_AT_ONCE, [self._observe(container, run, dnc, artifacts, read)
+                                                    for run in runs.values()])
                 for run in runs.values():
                     self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
                     conversation = line.conversation_s.get(run.campaign_id, 0.0)
@@ -415,13 +427,12 @@ class Simulation:
                         self.on_done(run)
             await asyncio.sleep(0.25)
 
-    async def _observe(self, container: Container, settings: Settings, run: ScenarioRun,
-                       dnc: ScopedDoNotCallList, artifacts: LocalArtifacts,
-                       events_by_job: dict[str, list[OutcomeEvent]], records: list[CallRecord],
-                       contact: Contact | None) -> None:
-        job = Job(job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt), await container.redis(),
-                  _queue_name=settings.queue_name, _deserializer=deserialize)
-        finished = await job.result_info()
+    async def _observe(self, container: Container, run: ScenarioRun, dnc: ScopedDoNotCallList,
+                       artifacts: LocalArtifacts, read: RunReads) -> None:
+        job_id = job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt)
+        finished = read.results.get(job_id)
+        records = read.records.get(run.campaign_id, [])
+        contact = read.contacts.get(run.contact_id) if run.contact_id else None
         last: dict = {}
         if finished is not None:
             last = finished.result if finished.success else {"reason": f"job failed: {finished.result}"}
@@ -444,7 +455,7 @@ class Simulation:
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
         follow_ups = await self._follow_ups.scheduled(run.campaign_id)
-        events = events_by_job.get(job.job_id, [])
+        events = read.events.get(job_id, [])
         run.observed = {
             "outcome": outcome,
             "reached_human": bool(record and record.reached_human),

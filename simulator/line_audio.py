@@ -91,7 +91,8 @@ def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float 
             below, sine = sine, two_cos * sine - below
         fh = h * f0
         amp = (_formant(fh, f1, 120) + 0.6 * _formant(fh, f2, 150) + 0.3 * _formant(fh, f3, 200) + 0.02) / h ** 0.3
-        amp[fh >= rate / 2 - 100] = 0
+        # (a number, not an array, when no formant is near the harmonic: a syllable's worth of clip)
+        amp = np.where(fh >= rate / 2 - 100, 0.0, amp)
         step = np.append(np.diff(amp), 0.0)
         x += (amp[seg] + step[seg] * frac) * sine
     if pauses:

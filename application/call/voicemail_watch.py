@@ -17,6 +17,7 @@ from domain.beep_detector import BeepDetector, BeepEvent, frame_rms
 from domain.voicemail import VoicemailDecision, VoicemailStep, VoicemailTiming
 
 FRAME_S = 0.02
+BLOCK_FRAMES = 25  # 0.5 s at 20 ms: what the detector may hear past a decision
 
 
 class VoicemailWatch:
@@ -47,13 +48,24 @@ class VoicemailWatch:
     def feed(self, pcm: bytes, *, speech_active: bool | None = None) -> VoicemailDecision:
         """Far-end audio (16-bit mono PCM); stops at the first frame that decides SPEAK or HANG_UP.
 
-        After a decision the rest of `pcm` is not read; `now_s` is the moment of the decision.
+        After a decision the rest of `pcm` does not count; `now_s` is the moment of the decision. The
+        frames are judged one by one, as a live call delivers them, while the beep detector hears up to
+        BLOCK_FRAMES of them at a time (a simulated greeting comes whole: its windows are analysed
+        together); each beep is taken at the frame that completed it, so the decisions are the same.
         """
         if self.decision.step is not VoicemailStep.WAIT:
             return self.decision
+        heard: list[tuple[int, BeepEvent]] = []   # (bytes of pcm after which the beep had ended, beep)
+        read = 0                                  # bytes of pcm the detector has heard
         for start in range(0, len(pcm), self.frame_bytes):
             frame = pcm[start:start + self.frame_bytes]
-            event = self.detector.feed(frame)
+            if start == read:
+                block = pcm[read:read + BLOCK_FRAMES * self.frame_bytes]
+                heard += [(read + at, event) for at, event in self.detector.feed_all(block)]
+                read += len(block)
+            event: BeepEvent | None = None
+            while heard and heard[0][0] <= start + len(frame):
+                event = heard.pop(0)[1]           # the frame's last beep: what feeding it alone returns
             if event is not None:
                 self.beep = event
                 self.timing.beep(event)

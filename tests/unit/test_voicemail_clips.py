@@ -22,3 +22,15 @@ def test_the_kept_clips_are_bounded():
     for n in range(line_audio.KEEP_CLIPS + 3):
         voicemail_audio(f"box{n}", beep=False, greeting_s=0.0, after_s=0.05)
     assert len(line_audio._CLIPS) == line_audio.KEEP_CLIPS
+
+
+def test_speech_of_a_single_syllable_is_made_when_no_formant_is_near_a_harmonic():
+    # Found by the beep detector's property test: a clip of one syllable (one set of formants) whose
+    # harmonic lies far from all three formants gave that harmonic a number for a weight, not an array.
+    import numpy as np
+
+    from simulator.line_audio import speech_like
+
+    for seed in range(60):
+        x = speech_like(16000, 0.1, np.random.default_rng(seed), rms=0.1)
+        assert x.shape == (1600,) and np.isfinite(x).all() and abs(np.sqrt(np.mean(x ** 2)) - 0.1) < 1e-9

@@ -298,11 +298,12 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
     if not isinstance(text, str):
         raise TypeError(f"greeting text must be a str, not {type(text).__name__}")
     t = _norm(text)
-    heard = _classify(t, complete=complete, turn_ended=turn_ended)
+    names = names_in(text)
+    heard = _classify(t, complete=complete, turn_ended=turn_ended, names=names)
     mended = mend(t)
     if not mended.mended:
         return heard
-    return _trusted(heard, _classify(mended.text, complete=complete, turn_ended=turn_ended), mended)
+    return _trusted(heard, _classify(mended.text, complete=complete, turn_ended=turn_ended, names=names), mended)
 
 
 # A person decided only because no machine cue was heard: a misheard cue may overturn it.
@@ -328,7 +329,7 @@ def _trusted(heard: GreetingVerdict, mended: GreetingVerdict, words: Mended) -> 
     return mended
 
 
-def _classify(t: str, *, complete: bool, turn_ended: bool) -> GreetingVerdict:
+def _classify(t: str, *, complete: bool, turn_ended: bool, names: frozenset[str] = frozenset()) -> GreetingVerdict:
     if not t:
         return GreetingVerdict(Answerer.UNCERTAIN, rule="no_words")
     takes_message = _VOICEMAIL_STRONG.search(t) is not None
@@ -357,7 +358,7 @@ def _classify(t: str, *, complete: bool, turn_ended: bool) -> GreetingVerdict:
     menu_keys = [o for o in menu.options
                  if o.kind not in (OptionKind.EMERGENCY, OptionKind.STAY) and not _VOICEMAIL_KEYS.search(o.phrase)]
     if not menu_keys:
-        language = other_language(t)
+        language = other_language(t, names)
         if language:
             return GreetingVerdict(Answerer.VOICEMAIL, language, "other_language")
     cue = menu.data_entry
@@ -426,22 +427,37 @@ _ENGLISH_WORDS = frozenset(
     "and or at after tone beep we our i i'm it be will with can can't if reached calling hello hi thank thanks "
     "office available right now back".split())
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_SENTENCE_START = re.compile(r"(?:^|[.!?¡¿:;]\s*)$")
 
 
-def other_language(text: str) -> str:
+def names_in(text: str) -> frozenset[str]:
+    """The words capitalized within a sentence, lowercased: names (the practice's, a person's), as
+    recognizers write them. "I" and its contractions are words of their own; words in a text without a
+    lowercase letter are not told apart by their case."""
+    if not any(c.islower() for c in text):
+        return frozenset()
+    found = {m.group().lower() for m in _WORD.finditer(text)
+             if m.group()[0].isupper() and not _SENTENCE_START.search(text[:m.start()])}
+    return frozenset(w for w in found if w != "i" and not w.startswith("i'"))
+
+
+def other_language(text: str, names: frozenset[str] = frozenset()) -> str:
     """The name of the language the words are in when it is clearly not English, else "".
 
     Needs at least three words, two of them function words of that language,
-    and more than twice as many of them as English function words.
+    and more than twice as many of them as English function words. `names`
+    (`names_in`) are no language's evidence: "Hola, has llamado a After Hours
+    Clinic" is Spanish.
     """
     words = _WORD.findall(text.lower())
     if len(words) < 3:
         return ""
     # A word both languages have ("a", "no") is evidence for neither.
-    english = sum(w in _ENGLISH_WORDS and not any(w in v for v in _FOREIGN_WORDS.values()) for w in words)
+    english = sum(w in _ENGLISH_WORDS and w not in names and not any(w in v for v in _FOREIGN_WORDS.values())
+                  for w in words)
     best, best_hits = "", 0
     for language, vocabulary in _FOREIGN_WORDS.items():
-        hits = sum(w in vocabulary and w not in _ENGLISH_WORDS for w in words)
+        hits = sum(w in vocabulary and w not in _ENGLISH_WORDS and w not in names for w in words)
         if hits > best_hits:
             best, best_hits = language, hits
     if best_hits >= 2 and best_hits > 2 * english:

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix, job_key_prefix, result_key_prefix
-from arq.jobs import Job, JobStatus
+from arq.jobs import Job, JobResult, JobStatus, deserialize_result
 
 from application.commands import ConductCallCommand, job_id_for
 
@@ -135,6 +135,15 @@ async def job_statuses(redis: ArqRedis, job_ids: list[str], *, queue_name: str) 
             for job_id, state in zip(job_ids, answers)}
 
 
+async def job_results(redis: ArqRedis, job_ids: list[str]) -> dict[str, JobResult | None]:
+    """`arq.jobs.Job.result_info` of many jobs in one round trip (None: no result kept)."""
+    if not job_ids:
+        return {}
+    kept = await redis.mget([result_key_prefix + job_id for job_id in job_ids])
+    return {job_id: deserialize_result(raw, deserializer=deserialize) if raw else None
+            for job_id, raw in zip(job_ids, kept)}
+
+
 async def withdraw_job(redis: ArqRedis, job_id: str, *, queue_name: str) -> None:
     """Take a queued or deferred job off the queue, as if it had never been enqueued."""
     async with redis.pipeline(transaction=True) as tr:
@@ -148,4 +157,4 @@ async def record_last(redis: ArqRedis, job_id: str, payload: dict, ttl_s: int) -
 
 
 __all__ = ["FUNCTION_NAME", "serialize", "deserialize", "redis_settings", "enqueue_call", "job_info",
-           "job_statuses", "withdraw_job", "record_last", "job_id_for"]
+           "job_statuses", "job_results", "withdraw_job", "record_last", "job_id_for"]

@@ -34,15 +34,6 @@ def stop_quickly(server) -> None:
     server.stop()
 
 
-def client_uri(served: str) -> str:
-    """How clients reach this server: without retryable writes. A retryable write is one the driver may
-    send again after a failover or a dropped connection, so the server keeps each one's reply; this one
-    is a single local process (no failover to retry across), and SecantusDB looks through every reply it
-    keeps at each write (a third of its time in a simulation of the shipped scenarios, and growing with
-    every write of the last half hour)."""
-    return f"{served.rstrip('/')}/?retryWrites=false"
-
-
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m infrastructure.embedded_mongo_server STORAGE_PATH", file=sys.stderr)
@@ -50,10 +41,14 @@ def main(argv: list[str]) -> int:
     from secantus import SecantusDBServer
 
     signal.signal(signal.SIGTERM, _stop_now)
-    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=argv[0])
+    # A standalone server, as a developer's local mongod is: no replica set, so no oplog. Nothing here
+    # needs one (no transactions, no change streams), and as a set member SecantusDB wrote an oplog
+    # entry beside every write (with a diff of each update: a tenth of its time in a simulation) and
+    # kept every retryable write's reply, looking through all of them at each write.
+    server = SecantusDBServer(host="127.0.0.1", port=0, storage_path=argv[0], replica_set_name=None)
     server.start()
     try:
-        print(client_uri(server.uri), flush=True)
+        print(server.uri, flush=True)
         while sys.stdin.buffer.read(4096):  # until the starting process closes the pipe or ends
             pass
     except _Stop:

@@ -45,6 +45,7 @@ from application.ports.call_statistics import ListedCall, ReportWindow
 from domain.call_report import CallFigures, ObjectionCount, OutcomeCount, Percentiles
 from domain.outcomes import CallOutcome
 from infrastructure.mongo_faults import mongo_faults
+from infrastructure.mongo_in_lists import find_in
 from infrastructure.mongo_times import aware, stored
 
 LATENCY_BUCKET_MS = 250
@@ -273,11 +274,10 @@ class MongoCallStatistics:
             docs = await self.records.find(match).sort("startedAt", -1).limit(limit).to_list(None)
             records = [CallRecordDoc.model_validate_doc(d).to_domain() for d in docs]
             campaign_ids = [oid for oid in {_oid(r.campaign_id) for r in records} if oid is not None]
-            campaigns = {str(d["_id"]): d async for d in self.campaigns.find({"_id": {"$in": campaign_ids}},
-                                                                               {"contact": 1})}
-            contact_ids = list({d["contact"] for d in campaigns.values() if d.get("contact")})
-            contacts = {d["_id"]: d async for d in self.contacts.find(
-                {"_id": {"$in": contact_ids}}, {"firstName": 1, "lastName": 1, "practice": 1, "timezone": 1})}
+            campaigns = {str(d["_id"]): d for d in await find_in(self.campaigns, "_id", campaign_ids, {"contact": 1})}
+            contacts = {d["_id"]: d for d in await find_in(
+                self.contacts, "_id", [d["contact"] for d in campaigns.values() if d.get("contact")],
+                {"firstName": 1, "lastName": 1, "practice": 1, "timezone": 1})}
         listed = []
         for record in records:
             contact = contacts.get((campaigns.get(record.campaign_id) or {}).get("contact"), {})

@@ -15,6 +15,7 @@ from domain.contact import Contact
 from domain.personal_data import phone_digest
 from infrastructure.mongo_compliance import CONTACT_DIGEST, DO_NOT_CALL
 from infrastructure.mongo_faults import mongo_faults
+from infrastructure.mongo_in_lists import find_in
 from infrastructure.mongo_models import CallRecordDoc, CampaignDoc, ContactDoc
 
 
@@ -131,7 +132,7 @@ class MongoContactRepository:
         if not oids:
             return {}
         with mongo_faults("contacts.get_many"):
-            docs = await self.engine.get_collection(ContactDoc).find({"_id": {"$in": oids}}).to_list(None)
+            docs = await find_in(self.engine.get_collection(ContactDoc), "_id", oids)
         return {str(doc["_id"]): ContactDoc.model_validate_doc(doc).to_domain() for doc in docs}
 
     async def add(self, contact: Contact) -> None:
@@ -188,10 +189,9 @@ class MongoCallRecordRepository:
         if not campaign_ids:
             return {}
         with mongo_faults("call_records.for_campaigns"):
-            docs = await self.engine.find(CallRecordDoc, {"campaignId": {"$in": list(campaign_ids)}},
-                                          sort=CallRecordDoc.started_at)
+            docs = await find_in(self.engine.get_collection(CallRecordDoc), "campaignId", campaign_ids)
         found: dict[str, list[CallRecord]] = {}
-        for doc in docs:
-            record = doc.to_domain()
+        for doc in sorted(docs, key=lambda d: d["startedAt"]):  # oldest first, as for_campaign
+            record = CallRecordDoc.model_validate_doc(doc).to_domain()
             found.setdefault(record.campaign_id, []).append(record)
         return found

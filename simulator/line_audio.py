@@ -83,7 +83,9 @@ def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float 
     # clip; the samples within about 1% of the exact ones).
     knots = np.append(np.arange(0, n - 1, _EVERY), n - 1) if n > 1 else np.arange(n)
     f0, f1, f2, f3 = f0[knots], f1[knots], f2[knots], f3[knots]
-    at = np.arange(n)
+    # Each sample's place between its two knots, worked out once for every harmonic.
+    seg = np.minimum(np.arange(n) // _EVERY, max(len(knots) - 2, 0))
+    frac = (np.arange(n) - knots[seg]) / np.maximum(knots[np.minimum(seg + 1, len(knots) - 1)] - knots[seg], 1)
     for h in range(1, int(3600 / base) + 1):
         if h > 1:
             below, sine = sine, two_cos * sine - below
@@ -91,7 +93,8 @@ def speech_like(rate: int, seconds: float, rng: np.random.Generator, rms: float 
         amp = (_formant(fh, f1, 120) + 0.6 * _formant(fh, f2, 150) + 0.3 * _formant(fh, f3, 200) + 0.02) / h ** 0.3
         # (a number, not an array, when no formant is near the harmonic: a syllable's worth of clip)
         amp = np.where(fh >= rate / 2 - 100, 0.0, amp)
-        x += np.interp(at, knots, amp) * sine
+        step = np.append(np.diff(amp), 0.0)
+        x += (amp[seg] + step[seg] * frac) * sine
     if pauses:
         env = np.clip(np.sin(np.pi * ((t * syll_rate) % 1.0)), 0, None) ** 0.7
         gaps = rng.random(n_syll) < 0.15  # short pauses between words

@@ -67,3 +67,21 @@ async def test_on_redis_the_job_is_the_contracts_wire_format(redis_url):
         assert await client.zscore(QUEUE, job_id) == AT.timestamp() * 1000
     finally:
         await client.aclose()
+
+
+async def test_on_redis_one_campaigns_follow_ups_are_found_in_a_queue_of_thousands_in_a_few_commands(redis_url):
+    """The follow-ups are found by scanning the queue for the campaign's job ids: a scan reads the queue
+    a batch at a time, so the batch decides the round trips (the server's own command counts say)."""
+    client = Redis.from_url(redis_url)
+    try:
+        queue = ArqFollowUpQueue(client, queue_name=QUEUE)
+        await client.zadd(QUEUE, {f"call:65f0c0ffee00000000{n:06d}:1:1": n for n in range(3000)})
+        await queue.schedule(ConductCallCommand(CAMPAIGN, 2, False, attempt=1), AT)
+        await client.config_resetstat()
+        [(command, at)] = await queue.scheduled(CAMPAIGN)
+        assert (command.job_id, at) == (f"call:{CAMPAIGN}:2:1", AT)
+        stats = await client.info("commandstats")
+        assert stats["cmdstat_zscan"]["calls"] <= 4, stats["cmdstat_zscan"]
+        assert stats["cmdstat_get"]["calls"] == 1
+    finally:
+        await client.aclose()

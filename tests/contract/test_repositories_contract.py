@@ -147,6 +147,25 @@ async def test_many_at_once_are_the_same_as_one_at_a_time(stores):
     assert await records.for_campaigns([]) == {}
 
 
+async def test_reads_of_many_return_every_one_asked_for(stores):
+    """More contacts and campaigns than one `$in` list holds on MongoDB (infrastructure/mongo_in_lists.py)."""
+    contacts, records = stores["contacts"], stores["records"]
+    people = [Contact(id=str(ObjectId()), first_name=f"Pat{n}", last_name="Lee", phone=f"+1512555{n:04d}",
+                      practice="Lakeside", timezone="America/Chicago") for n in range(150)]
+    await contacts.add_many(people)
+    asked = [p.id for p in reversed(people)] + [people[7].id, str(ObjectId())]  # a repeat, and one never stored
+    assert await contacts.get_many(asked) == {p.id: p for p in people}
+    campaign_ids = [str(ObjectId()) for _ in range(140)]
+    for n, campaign_id in enumerate(campaign_ids):
+        for age in (1, 3, 2):
+            await records.add(CallRecord(call_id=f"m{n}-{age}", campaign_id=campaign_id, step=0,
+                                         outcome=CallOutcome.NO_ANSWER, started_at=NOW - timedelta(minutes=age)))
+    together = await records.for_campaigns(campaign_ids + campaign_ids[:3])
+    assert sorted(together) == sorted(campaign_ids)
+    assert all([r.call_id for r in together[cid]] == [f"m{n}-3", f"m{n}-2", f"m{n}-1"]
+               for n, cid in enumerate(campaign_ids))
+
+
 async def test_claim_is_won_by_exactly_one_of_many_concurrent_workers(stores):
     claims = stores["claims"]
     attempts = await asyncio.gather(*[

@@ -122,3 +122,19 @@ def test_its_clients_send_no_retryable_writes_for_it_to_keep(tmp_path):
         assert len(writes) == 4 and not [c for c in writes if "txnNumber" in c], writes
     finally:
         server.stop()
+
+
+def test_it_is_a_standalone_server_that_keeps_no_oplog(tmp_path):
+    """Nothing on a developer's machine needs a replica set (no transactions, no change streams), and
+    a member writes an oplog entry (an update's with a diff) beside every write."""
+    server = EmbeddedMongo(tmp_path)
+    try:
+        with pymongo.MongoClient(server.start()) as client:
+            client.calls.records.insert_one({"outcome": "no_answer"})
+            client.calls.records.update_one({"outcome": "no_answer"}, {"$set": {"outcome": "voicemail_left"}})
+            hello = client.admin.command("hello")
+            assert "setName" not in hello and hello["isWritablePrimary"] is True
+            assert client.local.oplog.rs.count_documents({}) == 0
+            assert client.calls.records.find_one({}, {"_id": 0}) == {"outcome": "voicemail_left"}
+    finally:
+        server.stop()

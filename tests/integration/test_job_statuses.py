@@ -1,13 +1,14 @@
-"""job_statuses reads many jobs' states in one round trip and answers as arq's own Job.status does."""
+"""job_statuses and job_results read many jobs' states and results in one round trip each, and answer as arq's
+own Job.status and Job.result_info do."""
 from __future__ import annotations
 
 import time
 
 from arq.connections import create_pool
 from arq.constants import in_progress_key_prefix, result_key_prefix
-from arq.jobs import Job, JobStatus
+from arq.jobs import Job, JobStatus, serialize_result
 
-from infrastructure.arq_jobs import deserialize, job_statuses, redis_settings, serialize
+from infrastructure.arq_jobs import deserialize, job_results, job_statuses, redis_settings, serialize
 
 QUEUE = "test:statuses"
 
@@ -25,4 +26,22 @@ async def test_every_state_is_the_one_arq_reads(redis_url):
     assert statuses == {"queued": JobStatus.queued, "deferred": JobStatus.deferred,
                         "running": JobStatus.in_progress, "done": JobStatus.complete, "unknown": JobStatus.not_found}
     assert await job_statuses(pool, [], queue_name=QUEUE) == {}
+    await pool.aclose()
+
+
+async def test_every_result_is_the_one_arq_reads(redis_url):
+    pool = await create_pool(redis_settings(redis_url), job_serializer=serialize, job_deserializer=deserialize,
+                             default_queue_name=QUEUE)
+    now_ms = int(time.time() * 1000)
+    for job_id, success, result in (("booked", True, {"outcome": "meeting_booked"}),
+                                    ("failed", False, "the line dropped")):
+        await pool.set(result_key_prefix + job_id, serialize_result(
+            "conduct_outbound_call", (), {"campaign_id": "c1", "step": 1}, 2, now_ms - 900, success, result,
+            now_ms - 800, now_ms - 10, f"{job_id}:ref", QUEUE, job_id, serializer=serialize))
+    ids = ["booked", "failed", "never-ran"]
+    results = await job_results(pool, ids)
+    assert results == {job_id: await Job(job_id, pool, _queue_name=QUEUE, _deserializer=deserialize).result_info()
+                       for job_id in ids}
+    assert results["booked"].result == {"outcome": "meeting_booked"} and results["failed"].success is False
+    assert results["never-ran"] is None and await job_results(pool, []) == {}
     await pool.aclose()

@@ -14,9 +14,10 @@ pytestmark = pytest.mark.usefixtures("on_test_servers")
 
 
 def helpers_of(process) -> list[psutil.Process]:
+    """The run's forked helpers: its children running its own command line (the embedded servers run theirs)."""
     try:
-        return [p for p in psutil.Process(process.pid).children(recursive=True)
-                if "simulator.worker_processes" in " ".join(p.cmdline())]
+        run = psutil.Process(process.pid)
+        return [p for p in run.children() if p.cmdline() == run.cmdline()]
     except psutil.NoSuchProcess:
         return []
 

@@ -56,8 +56,8 @@ class ReadyBeforeTheRunWorks(WorkerProcesses):
     """A run's worker takes jobs at once, each helper once it is ready: so that the helper here takes
     some of this short run's jobs, the run begins only once it is ready."""
 
-    async def start(self, count, manifest):
-        await super().start(count, manifest)
+    async def hand_over(self, manifest):
+        await super().hand_over(manifest)
         await self.ready()
 
 

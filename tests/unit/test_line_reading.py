@@ -80,6 +80,27 @@ def test_a_spanish_greeting_is_a_machine_that_waits_for_the_beep(parts, name):
     assert decision.action is LineAction.WAIT_FOR_BEEP
 
 
+# Practices named with English words ("After Hours Clinic", "The Family Doctor"), as a recognizer writes them.
+ENGLISH_NAMES = ["After Hours Clinic", "The Office", "After", "Call Back Pediatrics", "Thank You Dental",
+                 "The Right Care", "Hello Health", "Available Now Urgent Care"]
+
+
+@PROPS
+@given(parts=st.lists(st.sampled_from(SPANISH), min_size=1, max_size=3, unique=True),
+       name=st.sampled_from(ENGLISH_NAMES))
+def test_a_spanish_greeting_naming_the_practice_in_english_words_is_still_spanish(parts, name):
+    decision = read_line(" ".join(p.format(n=name) for p in parts))
+    assert decision.action is LineAction.WAIT_FOR_BEEP
+
+
+@PROPS
+@given(name=st.sampled_from(["Casa De La Salud", "Clinica Del Sol", "Hola Pediatrics", "La Familia Medical"]))
+def test_an_english_greeting_naming_the_practice_in_spanish_words_is_still_english(name):
+    decision = read_line(f"Hi, you have reached {name}. We are not available right now. "
+                         "Please leave a message after the tone.")
+    assert decision.action is LineAction.WAIT_FOR_BEEP and "spanish" not in decision.reason
+
+
 def test_an_english_menu_offering_spanish_is_still_read_as_a_menu():
     decision = read_line("Para español, oprima el nueve. For the office manager, press 4.")
     assert decision.action is LineAction.PRESS and decision.digits == "4"

@@ -1,25 +1,71 @@
-"""A simulation run's helper processes, seen from the run: starting them never waits on them."""
+"""A simulation run's helper processes, seen from the run: starting them never waits on them, and they
+are forked before the run connects anything, so a helper shares no connection or thread with it."""
 from __future__ import annotations
 
 import asyncio
-import sys
+import os
+import threading
+import time
 from types import SimpleNamespace
 
 from simulator.worker_processes import WorkerProcesses
 
-NEVER_READS = (sys.executable, "-c", "import time; time.sleep(20)")  # a helper still starting, as long as it likes
+
+def never_reads(worker_id, out, inbox, outbox) -> int:
+    time.sleep(20)  # a helper still busy, as long as it likes, that never reads its manifest
+    return 0
+
+
+def tells_what_it_inherited(worker_id, out, inbox, outbox) -> int:
+    """Writes what the forked helper found: its threads, and whether the run's ends of the pipes are open."""
+    size = int(inbox.readline())
+    ours = [int(fd) for fd in inbox.read(size).split()]
+    open_fds = []
+    for fd in ours:
+        try:
+            os.fstat(fd)
+            open_fds.append(fd)
+        except OSError:
+            pass
+    out.write_text(f"{threading.active_count()} {open_fds}")
+    outbox.write(b"docshield simulation worker ready\n")
+    outbox.flush()
+    return 0
 
 
 async def test_starting_helpers_does_not_wait_for_them_to_read_their_manifest(tmp_path):
     # A real run's manifest (every scenario) is far larger than a pipe holds; while the helpers start,
     # the run seeds its database, so handing them the manifest must not block it.
     manifest = SimpleNamespace(folder=tmp_path / "run", run_id="r1", scenarios=b"x" * 1_000_000)
-    helpers = WorkerProcesses(command=NEVER_READS)
+    helpers = WorkerProcesses(body=never_reads)
     try:
-        await asyncio.wait_for(helpers.start(2, manifest), timeout=10)
-        processes = [p for p, _ in helpers._processes]
+        await asyncio.wait_for(helpers.start(2, "r1", tmp_path / "run"), timeout=10)
+        await asyncio.wait_for(helpers.hand_over(manifest), timeout=10)
+        processes = [p for p, _ in helpers._helpers]
         assert [p.poll() for p in processes] == [None, None]
     finally:
         await asyncio.wait_for(helpers.stop(), timeout=10)
     # A helper that never read its manifest would never hear its input end: the run stopped it.
     assert all(p.poll() is not None for p in processes)
+
+
+async def test_a_helper_shares_no_thread_and_no_pipe_end_of_the_run(tmp_path):
+    """Each helper holds its own ends of its pipes only: with the run's end of another helper's input
+    open in it, that helper would not hear its input end when the run is killed."""
+    helpers = WorkerProcesses(body=tells_what_it_inherited)
+    busy = threading.Thread(target=time.sleep, args=(5,), daemon=True)  # a thread of the run's, at the fork
+    busy.start()
+    try:
+        await helpers.start(3, "r2", tmp_path)
+        ours = [(helper.stdin.fileno(), helper.stdout.fileno()) for helper, _ in helpers._helpers]
+        for n, (helper, _) in enumerate(helpers._helpers):
+            # The run's ends of its own pipes and of those of every helper forked before it.
+            sent = " ".join(str(fd) for pair in ours[:n + 1] for fd in pair).encode()
+            helper.stdin.write(b"%d\n" % len(sent) + sent)
+            helper.stdin.flush()
+        await asyncio.wait_for(asyncio.gather(*(asyncio.to_thread(h.wait, 10) for h, _ in helpers._helpers)), 20)
+        for helper, out in helpers._helpers:
+            assert helper.poll() == 0
+            assert out.read_text() == "1 []", out.read_text()
+    finally:
+        await asyncio.wait_for(helpers.stop(), timeout=10)

@@ -199,8 +199,6 @@ class Simulation:
                     timings.update(theirs["timings"])
                     for cid in theirs["timings"]:
                         runs[cid].worker_id = theirs["worker_id"]
-                # The run's outcome events (read once, not once per scenario), and every scenario's call
-                # records and contact: one read each, all three at once.
                 # What every scenario's observation reads, one read each, all at once: the run's outcome events,
                 # the jobs' results, every scenario's call records and contact.
                 job_ids = [job_id_for(r.campaign_id, r.scenario.step, r.scenario.attempt) for r in runs.values()]
@@ -229,12 +227,11 @@ class Simulation:
             if http is not None:
                 await http.close()
             if not self.keep_data:
-                removed = asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True)
+                drop = []
                 if container is not None:
                     database = await container.database()
-                    await asyncio.gather(database.client.drop_database(database.name), removed)
-                else:
-                    await removed
+                    drop.append(database.client.drop_database(database.name))
+                await asyncio.gather(asyncio.to_thread(shutil.rmtree, folder, ignore_errors=True), *drop)
             if container is not None:
                 await close_container(container)
 

@@ -170,8 +170,8 @@ class WorkerProcesses:
         return self._results
 
     async def stop(self) -> None:
-        for index, (helper, _) in enumerate(self._helpers):
-            if index >= len(self._sending) or not self._sending[index].done():
+        for (helper, _), sending in zip(self._helpers, self._sending):
+            if not sending.done():
                 helper.kill()  # it has not read its manifest: it would not hear its input end
         await asyncio.gather(*self._sending, return_exceptions=True)
         for helper, _ in self._helpers:

@@ -69,3 +69,12 @@ async def test_a_helper_shares_no_thread_and_no_pipe_end_of_the_run(tmp_path):
             assert out.read_text() == "1 []", out.read_text()
     finally:
         await asyncio.wait_for(helpers.stop(), timeout=10)
+
+
+async def test_a_run_that_ends_before_its_manifest_is_sent_leaves_no_helper_behind(tmp_path):
+    # The run's servers did not start, say: the helpers hear their input end and leave, as they came, quietly.
+    helpers = WorkerProcesses()
+    await helpers.start(2, "r3", tmp_path)
+    processes = [p for p, _ in helpers._helpers]
+    await asyncio.wait_for(helpers.stop(), timeout=30)
+    assert [p.poll() for p in processes] == [0, 0]

@@ -208,8 +208,9 @@ def _fork(body: Callable[[str, Path, BinaryIO, BinaryIO], int], worker_id: str, 
             signal.signal(number, signal.SIG_DFL)
         for fd in kept:
             os.close(fd)
-        logging.root.handlers.clear()
-        logging.basicConfig(level=logging.WARNING)
+        from infrastructure.logging_config import configure_logging
+
+        configure_logging("WARNING")  # on standard error, redacted (the run's own handlers are dropped unclosed)
         os.dup2(stdin_fd, 0)  # the end of the input (read by the descriptor) stops the helper
         os.close(stdin_fd)
         os.dup2(2, 1)  # what a library prints goes where errors go, never into the run's output

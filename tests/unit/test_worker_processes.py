@@ -3,6 +3,7 @@ are forked before the run connects anything, so a helper shares no connection or
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 import time
@@ -78,3 +79,18 @@ async def test_a_run_that_ends_before_its_manifest_is_sent_leaves_no_helper_behi
     processes = [p for p, _ in helpers._helpers]
     await asyncio.wait_for(helpers.stop(), timeout=30)
     assert [p.poll() for p in processes] == [0, 0]
+
+
+def logs_a_number(worker_id, out, inbox, outbox) -> int:
+    logging.getLogger("docshield.worker").warning("the call to +1 512 555 0100 dropped")
+    return 0
+
+
+async def test_a_helpers_logs_go_to_standard_error_redacted(tmp_path, capfd):
+    helpers = WorkerProcesses(body=logs_a_number)
+    await helpers.start(1, "r4", tmp_path)
+    [(helper, _)] = helpers._helpers
+    assert await asyncio.to_thread(helper.wait, 30) == 0
+    await helpers.stop()
+    err = capfd.readouterr().err
+    assert "the call to" in err and "555" not in err, err

@@ -427,7 +427,7 @@ _ENGLISH_WORDS = frozenset(
     "and or at after tone beep we our i i'm it be will with can can't if reached calling hello hi thank thanks "
     "office available right now back".split())
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_SENTENCE_START = re.compile(r"(?:^|[.!?¡¿:;]\s*)$")
+_SENTENCE_MARKS = ".!?¡¿:;"  # what ends a sentence, or opens a Spanish one
 
 
 def names_in(text: str) -> frozenset[str]:
@@ -436,8 +436,13 @@ def names_in(text: str) -> frozenset[str]:
     lowercase letter are not told apart by their case."""
     if not any(c.islower() for c in text):
         return frozenset()
-    found = {m.group().lower() for m in _WORD.finditer(text)
-             if m.group()[0].isupper() and not _SENTENCE_START.search(text[:m.start()])}
+    found, end = set(), 0
+    for m in _WORD.finditer(text):
+        before = text[end:m.start()].rstrip()  # what lies between this word and the one before it
+        opens_a_sentence = before[-1] in _SENTENCE_MARKS if before else end == 0
+        if m.group()[0].isupper() and not opens_a_sentence:
+            found.add(m.group().lower())
+        end = m.end()
     return frozenset(w for w in found if w != "i" and not w.startswith("i'"))
 
 

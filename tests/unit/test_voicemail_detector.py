@@ -1,8 +1,9 @@
 """Greeting classification from the first words."""
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from domain.outcomes import CallOutcome
-from domain.voicemail_detector import Answerer, classify_greeting
+from domain.voicemail_detector import Answerer, classify_greeting, names_in
 
 
 @pytest.mark.parametrize("text", [
@@ -99,3 +100,29 @@ def test_only_a_verdict_naming_the_message_box_overrides_a_person_already_talkin
     assert names_the_message_box(classify_greeting("Hi, this is Dana's voicemail. Please leave a message after the tone."))
     assert not names_the_message_box(classify_greeting("I'm sorry, she's not available right now."))
     assert not names_the_message_box(classify_greeting("For billing press 2."))
+
+
+# -- names: words capitalized within a sentence ------------------------------------------------------------------
+
+_lower = st.text(alphabet="abcdefghijklmnopqrstuvwxyzáéíñóú", min_size=1, max_size=8)
+_sentence = st.lists(_lower, min_size=1, max_size=6).map(lambda ws: " ".join([ws[0].capitalize(), *ws[1:]]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(sentences=st.lists(st.tuples(_sentence, st.sampled_from([".", "!", "?", ";", ":"]),
+                                    st.sampled_from(["", "¿", "¡"])), min_size=1, max_size=4),
+       name=_lower.filter(lambda w: w != "i").map(str.capitalize), where=st.integers(min_value=0))
+def test_only_a_word_capitalized_within_a_sentence_is_a_name(sentences, name, where):
+    text = " ".join(f"{opener}{words}{end}" for words, end, opener in sentences)
+    assert names_in(text) == frozenset()  # each sentence's first word is capitalized as any first word is
+    words = text.split(" ")
+    at = 1 + where % len(words)  # after some word: never a sentence's first unless a mark ends the word before
+    if words[at - 1][-1] in ".!?;:":
+        return
+    with_name = " ".join([*words[:at], name, *words[at:]])
+    assert names_in(with_name) == {name.lower()}
+    assert names_in(with_name.upper()) == frozenset()  # no lowercase letter: case tells nothing
+
+
+def test_i_and_its_contractions_are_not_names():
+    assert names_in("Sorry, I'm out and I can't take your call; I will call back.") == frozenset()

@@ -22,6 +22,9 @@ from application.book_meeting import SchedulingAnswer
 from domain.meeting import Interval
 from domain.menu_navigator import MenuNavigator, NavAction, NavDecision
 from domain.voicemail_detector import Answerer, classify_greeting as _classify_greeting
+from infrastructure import livekit_tool_models
+
+livekit_tool_models.install()  # each tool's argument model is built once, not at every call
 
 _WHAT_TO_DO = {
     Answerer.HUMAN: "a person answered: greet them with the disclosure",

@@ -2,6 +2,7 @@
 `call:{campaign_id}:{step}:{attempt}` (contracts section 1), deferred to its run time."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
 from arq.connections import ArqRedis
@@ -35,22 +36,35 @@ class ArqFollowUpQueue:
                                   expires=keep) is not None
 
     async def scheduled(self, campaign_id: str) -> list[tuple[ConductCallCommand, datetime]]:
-        found = []
-        async for member, score in self.arq.zscan_iter(self.queue_name, match=f"call:{campaign_id}:*:*",
-                                                        count=SCAN_BATCH):
+        return (await self._scheduled(f"call:{campaign_id}:*:*", {campaign_id})).get(campaign_id, [])
+
+    async def scheduled_for(self, campaign_ids: Iterable[str]) -> dict[str, list[tuple[ConductCallCommand, datetime]]]:
+        """`scheduled` of many campaigns, in one look through the queue (a simulation's many at once):
+        every campaign asked for is a key, with an empty list when it has none."""
+        wanted = set(campaign_ids)
+        found = await self._scheduled("call:*", wanted) if wanted else {}
+        return {campaign_id: found.get(campaign_id, []) for campaign_id in wanted}
+
+    async def _scheduled(self, match: str, campaigns: set[str]) -> dict[str, list[tuple[ConductCallCommand, datetime]]]:
+        """The follow-ups (attempt >= 1) of `campaigns` among the queue's members matching `match`, by
+        campaign and in run-time order; their jobs read in one round trip."""
+        members = []
+        async for member, score in self.arq.zscan_iter(self.queue_name, match=match, count=SCAN_BATCH):
             job_id = member.decode() if isinstance(member, bytes) else member
             parsed = parse_job_id(job_id)
-            if parsed is None or parsed[2] < 1:
-                continue
-            raw = await self.arq.get(job_key_prefix + job_id)
-            if raw is None:
+            if parsed is not None and parsed[2] >= 1 and parsed[0] in campaigns:
+                members.append((parsed[0], job_id, score))
+        jobs = await self.arq.mget([job_key_prefix + job_id for _, job_id, _ in members]) if members else []
+        found: dict[str, list[tuple[ConductCallCommand, datetime]]] = {}
+        for (campaign_id, _, score), raw in zip(members, jobs):
+            if raw is None:  # it ran, or expired, since the scan saw it
                 continue
             body = deserialize(raw)
             if body.get("f") != FUNCTION_NAME:
                 continue
-            command = ConductCallCommand.from_kwargs(body["k"])
-            found.append((command, datetime.fromtimestamp(score / 1000, tz=timezone.utc)))
-        return sorted(found, key=lambda pair: pair[1])
+            found.setdefault(campaign_id, []).append(
+                (ConductCallCommand.from_kwargs(body["k"]), datetime.fromtimestamp(score / 1000, tz=timezone.utc)))
+        return {campaign_id: sorted(pairs, key=lambda pair: pair[1]) for campaign_id, pairs in found.items()}
 
     async def cancel(self, campaign_id: str) -> int:
         removed = 0

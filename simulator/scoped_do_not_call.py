@@ -8,10 +8,12 @@ from __future__ import annotations
 import contextvars
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from application.ports.compliance import DoNotCallEntry, DoNotCallListing
+from domain.personal_data import phone_digest
 from infrastructure.mongo_compliance import MongoDoNotCallList
+from infrastructure.mongo_in_lists import find_in
 
 _scope: contextvars.ContextVar[str] = contextvars.ContextVar("dnc_scope", default="")
 
@@ -50,3 +52,10 @@ class ScopedDoNotCallList:
 
     async def entries(self) -> list[DoNotCallEntry]:
         return await self._list().entries()
+
+    async def listed(self, numbers: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (scope, phone) pairs on their scope's list: `within(scope).contains(phone)` of many, read
+        together (a run's observation of every scenario)."""
+        by_digest = {phone_digest(phone, self._list(scope).hash_key): (scope, phone) for scope, phone in numbers}
+        found = await find_in(self._list("").collection, "_id", by_digest, {"_id": 1})
+        return {by_digest[doc["_id"]] for doc in found}

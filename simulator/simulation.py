@@ -130,6 +130,8 @@ class RunReads:
     results: dict[str, JobResult | None]   # arq's, by job id
     records: dict[str, list[CallRecord]]   # by campaign id, oldest first
     contacts: dict[str, Contact]           # by contact id
+    listed: set[tuple[str, str]]           # (scope, phone) on the scenario's do-not-call list
+    follow_ups: dict[str, list[tuple[ConductCallCommand, datetime]]]  # scheduled, by campaign id
 
 
 @dataclass
@@ -200,17 +202,20 @@ class Simulation:
                     for cid in theirs["timings"]:
                         runs[cid].worker_id = theirs["worker_id"]
                 # What every scenario's observation reads, one read each, all at once: the run's outcome events,
-                # the jobs' results, every scenario's call records and contact.
+                # the jobs' results, every scenario's call records, contact, do-not-call entry and follow-ups.
                 job_ids = [job_id_for(r.campaign_id, r.scenario.step, r.scenario.attempt) for r in runs.values()]
-                published, results, records, contacts = await asyncio.gather(
+                published, results, records, contacts, listed, follow_ups = await asyncio.gather(
                     (await container.outcome_events()).read(after=self._events_after, count=100_000),
                     job_results(await container.redis(), job_ids),
                     (await container.call_records()).for_campaigns(list(runs)),
-                    (await container.contacts()).get_many([r.contact_id for r in runs.values() if r.contact_id]))
-                read = RunReads(events={}, results=results, records=records, contacts=contacts)
+                    (await container.contacts()).get_many([r.contact_id for r in runs.values() if r.contact_id]),
+                    dnc.listed([(r.scope, r.scenario.contact["phone"]) for r in runs.values()]),
+                    self._follow_ups.scheduled_for(runs))
+                read = RunReads(events={}, results=results, records=records, contacts=contacts, listed=listed,
+                                follow_ups=follow_ups)
                 for _, event in published:
                     read.events.setdefault(event.job_id, []).append(event)
-                await at_most(ROUND_TRIPS_AT_ONCE, [self._observe(container, run, dnc, artifacts, read)
+                await at_most(ROUND_TRIPS_AT_ONCE, [self._observe(container, run, artifacts, read)
                                                     for run in runs.values()])
                 for run in runs.values():
                     self._price(run, line.usage.get(run.campaign_id, TokenUsage()), settings)
@@ -424,7 +429,7 @@ class Simulation:
                         self.on_done(run)
             await asyncio.sleep(0.25)
 
-    async def _observe(self, container: Container, run: ScenarioRun, dnc: ScopedDoNotCallList,
+    async def _observe(self, container: Container, run: ScenarioRun,
                        artifacts: LocalArtifacts, read: RunReads) -> None:
         job_id = job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt)
         finished = read.results.get(job_id)
@@ -438,7 +443,7 @@ class Simulation:
         if deferral is not None:
             last = {"outcome": "deferred", "reason": f"{deferral.rule}: {deferral.reason}",
                     "deferred_until": deferral.until.isoformat() if deferral.until else None}
-        on_list = await dnc.within(run.scope).contains(run.scenario.contact["phone"])
+        on_list = (run.scope, run.scenario.contact["phone"]) in read.listed
         record = records[-1] if records else None
         transcript, coaching, audio, on_the_line = [], [], None, None
         if record is not None and record.transcript_key:
@@ -451,7 +456,7 @@ class Simulation:
         run.started_at = record.started_at if record else None
         outcome = record.outcome.value if record else last.get("outcome", "failed")
         meeting = record.meeting if record else None
-        follow_ups = await self._follow_ups.scheduled(run.campaign_id)
+        follow_ups = read.follow_ups[run.campaign_id]
         events = read.events.get(job_id, [])
         run.observed = {
             "outcome": outcome,

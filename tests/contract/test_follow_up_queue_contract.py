@@ -82,6 +82,33 @@ async def test_on_redis_one_campaigns_follow_ups_are_found_in_a_queue_of_thousan
         assert (command.job_id, at) == (f"call:{CAMPAIGN}:2:1", AT)
         stats = await client.info("commandstats")
         assert stats["cmdstat_zscan"]["calls"] <= 4, stats["cmdstat_zscan"]
-        assert stats["cmdstat_get"]["calls"] == 1
+        assert stats["cmdstat_mget"]["calls"] == 1 and "cmdstat_get" not in stats
+    finally:
+        await client.aclose()
+
+
+async def test_on_redis_the_follow_ups_of_many_campaigns_are_read_in_one_look_through_the_queue(redis_url):
+    """A simulation reads every scenario's follow-ups at once: what `scheduled` says of each campaign,
+    from one scan of the queue and one read of the jobs (the server's command counts say)."""
+    client = Redis.from_url(redis_url)
+    try:
+        queue = ArqFollowUpQueue(client, queue_name=QUEUE)
+        campaigns = [f"65f0c0ffee00000000{n:06d}" for n in range(1500)]
+        for n, campaign in enumerate(campaigns[:40]):
+            for attempt in range(1, 1 + n % 3):
+                await queue.schedule(ConductCallCommand(campaign, n % 4, False, attempt=attempt),
+                                     AT + timedelta(hours=n - attempt))
+        await client.zadd(QUEUE, {f"call:{campaign}:0": 1 for campaign in campaigns})  # producers' own jobs
+        await client.zadd(QUEUE, {"call:not-a-campaign:1:1": 1, "something else": 2})
+        await client.zadd(QUEUE, {f"call:{campaigns[1]}:5:9": 3})  # its job is gone (ran or expired)
+        one_by_one = {campaign: await queue.scheduled(campaign) for campaign in campaigns[:60]}
+        await client.config_resetstat()
+        together = await queue.scheduled_for([*campaigns[:60], "65f0c0ffee0000000000ffff"])
+        stats = await client.info("commandstats")
+        assert together == {**one_by_one, "65f0c0ffee0000000000ffff": []}
+        assert sum(len(found) for found in together.values()) == sum(n % 3 for n in range(40)) > 30
+        assert [at for _, at in together[campaigns[5]]] == sorted(at for _, at in together[campaigns[5]])
+        assert stats["cmdstat_zscan"]["calls"] <= 4 and stats["cmdstat_mget"]["calls"] == 1, stats
+        assert await queue.scheduled_for([]) == {}
     finally:
         await client.aclose()

@@ -358,3 +358,23 @@ async def test_a_stored_script_naming_the_contact_asks_for_the_known_decision_ma
     assert any(line.startswith("Hi Dr. Kent, this is Alex") for line in said), said
     assert not any("Dana" in line for line in said), said
     assert result.outcome.value == "declined"
+
+
+async def test_a_text_call_builds_no_end_of_turn_model(monkeypatch):
+    """Text has no audio to end a turn in: the text shell's session has no turn detector, so the library's
+    local end-of-turn model (about 5 ms of CPU to build) is never made. The live shell's default one is."""
+    from livekit.agents.inference.eot import transports
+
+    built: list[object] = []
+
+    class CountedModel(transports._EOT):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            built.append(self)
+            super().__init__()
+
+    monkeypatch.setattr(transports, "_EOT", CountedModel)
+    name = next(iter(SCRIPTS))
+    await through_the_text_shell(SCRIPTS[name])
+    assert built == []
+    await through_the_livekit_shell(SCRIPTS[name])
+    assert len(built) == 1

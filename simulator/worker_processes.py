@@ -17,6 +17,7 @@ however it ended, even SIGKILLed) stops it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -113,7 +114,17 @@ class WorkerProcesses:
             theirs_in, ours_out = os.pipe()
             ours_in, theirs_out = os.pipe()
             kept = [ours_out, ours_in, *(f.fileno() for h, _ in self._helpers for f in (h.stdin, h.stdout))]
-            pid = await asyncio.to_thread(_fork, self.body, worker_id, out, theirs_in, theirs_out, kept)
+            # What exists now (the imported modules, mostly) is frozen for the helper's collector: its warm
+            # start's collections and later ones skip it, and leave its pages shared with the run (a
+            # collection writes to every object it looks at). The run keeps collecting it as before (unless
+            # it had frozen objects of its own, as a warm worker does: then they all stay frozen).
+            thawed = gc.get_freeze_count() == 0
+            gc.freeze()
+            try:
+                pid = await asyncio.to_thread(_fork, self.body, worker_id, out, theirs_in, theirs_out, kept)
+            finally:
+                if thawed:
+                    gc.unfreeze()
             os.close(theirs_in)
             os.close(theirs_out)
             self._helpers.append((Helper(pid, os.fdopen(ours_out, "wb"), os.fdopen(ours_in, "rb")), out))

@@ -3,6 +3,7 @@ are forked before the run connects anything, so a helper shares no connection or
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -94,3 +95,23 @@ async def test_a_helpers_logs_go_to_standard_error_redacted(tmp_path, capfd):
     await helpers.stop()
     err = capfd.readouterr().err
     assert "the call to" in err and "555" not in err, err
+
+
+def tells_its_collectors_state(worker_id, out, inbox, outbox) -> int:
+    out.write_text(f"{gc.get_freeze_count()} {len(gc.get_objects())}")
+    return 0
+
+
+async def test_a_helpers_collector_skips_what_it_inherited_and_the_runs_does_not(tmp_path):
+    """What the run had built when it forked is frozen in the helper (its collections skip it), not in the run."""
+    before = gc.get_freeze_count()
+    helpers = WorkerProcesses(body=tells_its_collectors_state)
+    try:
+        await helpers.start(1, "r5", tmp_path)
+        [(helper, out)] = helpers._helpers
+        assert await asyncio.to_thread(helper.wait, 10) == 0
+        frozen, tracked = (int(n) for n in out.read_text().split())
+    finally:
+        await asyncio.wait_for(helpers.stop(), timeout=10)
+    assert gc.get_freeze_count() == before
+    assert frozen > 10_000 and tracked < frozen / 10, (frozen, tracked)

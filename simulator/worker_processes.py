@@ -25,7 +25,6 @@ import pickle
 import signal
 import sys
 import threading
-import time
 import traceback
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -56,35 +55,37 @@ class Manifest:
 
 @dataclass
 class Helper:
-    """A helper seen from the run: its process id and the two ends of the pipes the run keeps."""
+    """A helper seen from the run: its process id and the two ends of the pipes the run keeps.
+
+    One thread of the run waits for the process's end and keeps its exit code: the run asks from several
+    threads at once (its readiness and its stop), and two threads reaping one process id race (the
+    second's waitpid fails: no such child)."""
 
     pid: int
     stdin: BinaryIO   # to the helper: the manifest, "go", and the end of the input when the run is gone
     stdout: BinaryIO  # from the helper: its "ready" line
     code: int | None = None
+    _ended: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._reap, name=f"simulation-helper-{self.pid}", daemon=True).start()
+
+    def _reap(self) -> None:
+        _, status = os.waitpid(self.pid, 0)
+        self.code = os.waitstatus_to_exitcode(status)
+        self._ended.set()
 
     def poll(self) -> int | None:
-        if self.code is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.code = os.waitstatus_to_exitcode(status)
-        return self.code
+        return self.code if self._ended.is_set() else None
 
     def wait(self, timeout: float | None = None) -> int:
         """Its exit code, once it has ended (TimeoutError after `timeout` seconds)."""
-        if timeout is None:
-            if self.code is None:
-                self.code = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-            return self.code
-        deadline = time.monotonic() + timeout
-        while self.poll() is None:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"process {self.pid} still running after {timeout} s")
-            time.sleep(0.02)
+        if not self._ended.wait(timeout):
+            raise TimeoutError(f"process {self.pid} still running after {timeout} s")
         return self.code  # type: ignore[return-value]
 
     def kill(self) -> None:
-        if self.poll() is None:
+        if not self._ended.is_set():
             with suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
 

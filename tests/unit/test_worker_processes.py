@@ -115,3 +115,28 @@ async def test_a_helpers_collector_skips_what_it_inherited_and_the_runs_does_not
         await asyncio.wait_for(helpers.stop(), timeout=10)
     assert gc.get_freeze_count() == before
     assert frozen > 10_000 and tracked < frozen / 10, (frozen, tracked)
+
+
+def ends_when_its_input_ends(worker_id, out, inbox, outbox) -> int:
+    inbox.read()
+    return 0
+
+
+async def test_a_helpers_end_is_seen_by_every_thread_that_waits_for_it(tmp_path):
+    """The run waits for a helper from several threads at once (its readiness, its stop): each sees the exit
+    code. Two threads reaping one process raced: the loser's waitpid failed (no such child)."""
+    helpers = WorkerProcesses(body=ends_when_its_input_ends)
+    try:
+        await helpers.start(6, "r6", tmp_path)
+        processes = [helper for helper, _ in helpers._helpers]
+        waiting = [asyncio.to_thread(helper.wait, *([] if n % 2 else [10]))
+                   for helper, _ in helpers._helpers for n in range(8)]
+        polling = [asyncio.to_thread(lambda h=helper: [h.poll() for _ in range(2000)][-1])
+                   for helper, _ in helpers._helpers]
+        for helper, _ in helpers._helpers:
+            helper.stdin.close()
+        codes = await asyncio.wait_for(asyncio.gather(*waiting, *polling), timeout=20)
+    finally:
+        await asyncio.wait_for(helpers.stop(), timeout=10)
+    assert codes[:len(waiting)] == [0] * len(waiting)
+    assert [helper.poll() for helper in processes] == [0] * 6

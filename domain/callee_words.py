@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from functools import lru_cache
 
 from domain.objections import first_objection
 from domain.person_names import HONORIFIC
@@ -52,6 +53,7 @@ _ACCEPT = _any(r"\bsure\b", r"sounds good", r"let's (?:do|set|book|find)", r"tha
 _CONFIRMS = _any(r"^\s*(?:yes,? )?(?:this is (?:she|he|them|me)|speaking|that's me|it's me)\b")
 
 
+@lru_cache(maxsize=2048)  # an utterance is read at each turn while it is in the history
 def heard(text: str, first_name: str = "") -> tuple[Heard, str | None]:
     """What an utterance is, and for objections which kind."""
     t = text.strip()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 
 class OptionKind(str, Enum):
@@ -263,6 +264,13 @@ def read_menu(text: str) -> Menu:
     """Extract the options of a menu prompt (see the module docstring)."""
     if not isinstance(text, str):
         raise TypeError(f"menu text must be a str, not {type(text).__name__}")
+    return _read_menu(text)
+
+
+# A prompt is read again and again: by the greeting's judge, the menu navigator, and at each of the
+# model's turns while the prompt is in its history. A Menu is frozen, so the same one can be handed out.
+@lru_cache(maxsize=1024)
+def _read_menu(text: str) -> Menu:
     t = _normalize(text)
     mentions = _mentions(t)
     n = len(mentions)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from domain.menu_reader import OptionKind, read_menu
 from domain.misheard_words import Mended, mend
@@ -297,6 +298,13 @@ def classify_greeting(text: str, *, complete: bool = True, turn_ended: bool = Fa
     """
     if not isinstance(text, str):
         raise TypeError(f"greeting text must be a str, not {type(text).__name__}")
+    return _classify_greeting(text, complete, turn_ended)
+
+
+# The same words are judged several times (the call's judge of who answered, the menu navigator, each of
+# the model's turns while they are in its history). A verdict is frozen, so the same one is handed out.
+@lru_cache(maxsize=1024)
+def _classify_greeting(text: str, complete: bool, turn_ended: bool) -> GreetingVerdict:
     t = _norm(text)
     names = names_in(text)
     heard = _classify(t, complete=complete, turn_ended=turn_ended, names=names)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Awaitable, Callable
 
 import aiohttp
-from arq.connections import create_pool
+from arq.connections import ArqRedis, create_pool
 from arq.jobs import JobResult, JobStatus
 from bson import ObjectId
 from dependency_injector import providers
@@ -172,6 +172,7 @@ class Simulation:
         helpers = self.worker_processes()
         container: Container | None = None
         http: aiohttp.ClientSession | None = None
+        pool: ArqRedis | None = None
         try:
             if processes > 1:
                 # Forked first, before this run connects anything or starts a thread; they wait for the
@@ -183,16 +184,32 @@ class Simulation:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
                     stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
-                # Both servers start at once (embedded ones take a fraction of a second each).
-                redis_url, mongo_uri = await asyncio.gather(container.redis_url(), container.mongo_uri())
-                if processes > 1:
-                    await helpers.hand_over(self._manifest(settings, runs, folder, run_id, redis_url, mongo_uri))
-                line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
-                                                                       timings, stand_ins)
-                newest = await (await container.redis()).xrevrange(STREAM, count=1)
-                self._events_after = newest[0][0].decode() if newest else "0"
-                await self._seed(container, runs, dnc, calendar)
-                await self._work(container, settings, runs, await container.audit(), helpers)
+                # Both servers start at once (embedded ones take a fraction of a second each); the jobs are
+                # queued while MongoDB starts and the run seeds it. No worker takes one before the seeding
+                # is done: this process's starts after it, and the helpers when told to go.
+                mongo_uri = asyncio.ensure_future(container.mongo_uri())
+                queueing: asyncio.Future | None = None
+                try:
+                    redis_url = await container.redis_url()
+                    newest = await (await container.redis()).xrevrange(STREAM, count=1)
+                    self._events_after = newest[0][0].decode() if newest else "0"
+                    pool = await create_pool(redis_settings(redis_url), job_serializer=serialize,
+                                             job_deserializer=deserialize, default_queue_name=settings.queue_name)
+                    queueing = asyncio.ensure_future(self._queue(pool, settings, runs))
+                    if processes > 1:
+                        await helpers.hand_over(self._manifest(settings, runs, folder, run_id, redis_url,
+                                                               await mongo_uri))
+                    await mongo_uri
+                    line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
+                                                                           timings, stand_ins)
+                    await self._seed(container, runs, dnc, calendar)
+                    await queueing
+                finally:
+                    for starting in (mongo_uri, queueing):
+                        if starting is not None and not starting.done():
+                            starting.cancel()
+                            await asyncio.gather(starting, return_exceptions=True)
+                await self._work(container, settings, runs, pool, await container.audit(), helpers)
                 for cid in timings:
                     runs[cid].worker_id = settings.worker_id
                 for theirs in await helpers.results():
@@ -229,6 +246,8 @@ class Simulation:
             return list(runs.values())
         finally:
             await helpers.stop()
+            if pool is not None:
+                await pool.aclose()
             if http is not None:
                 await http.close()
             if not self.keep_data:
@@ -360,53 +379,50 @@ class Simulation:
 
         for run in runs.values():
             seed(run)
-        # Each in one round trip (a write per scenario took a tenth of a run).
-        await contacts.add_many(people)
-        await campaigns.add_many(plans)
+        # Each in one round trip (a write per scenario took a tenth of a run), both at once.
+        await asyncio.gather(contacts.add_many(people), campaigns.add_many(plans))
         await at_most(ROUND_TRIPS_AT_ONCE, [
             dnc.within(run.scope).add(run.scenario.contact["phone"], reason="seeded by scenario", source="simulation",
                                       at=run.scenario.now) for run in runs.values() if run.scenario.do_not_call])
 
-    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun],
+    async def _queue(self, pool, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
+        """Every scenario's job on the run's queue, a few at once: each is a transaction of its own (one after
+        another, 381 took 0.3 s)."""
+        await at_most(ROUND_TRIPS_AT_ONCE, [
+            enqueue_call(pool, ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step,
+                                                  run.scenario.attempt), queue_name=settings.queue_name)
+            for run in runs.values()])
+
+    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun], pool,
                     audit: ComplianceAudit, helpers: "WorkerProcesses") -> None:
+        """The queued jobs, taken by this process's burst worker and the helpers', to the last."""
         from entrypoints.worker import run_worker
 
-        pool = await create_pool(redis_settings(await container.redis_url()), job_serializer=serialize,
-                                 job_deserializer=deserialize, default_queue_name=settings.queue_name)
+        going = asyncio.create_task(helpers.go())  # each helper joins when it is ready
+        worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
+        reported: set[str] = set()
+        watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported))
         try:
-            # A few at once: each is a transaction of its own (one after another, 381 took 0.3 s before any worker
-            # took a job).
-            await at_most(ROUND_TRIPS_AT_ONCE, [
-                enqueue_call(pool, ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step,
-                                                      run.scenario.attempt), queue_name=settings.queue_name)
-                for run in runs.values()])
-            going = asyncio.create_task(helpers.go())  # each helper joins when it is ready
-            worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
-            reported: set[str] = set()
-            watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported))
-            try:
-                await worker
-                await going
-                await helpers.finished()
-            finally:
-                for task in (going, watcher):
-                    task.cancel()
-                await asyncio.gather(going, watcher, return_exceptions=True)
-            # The burst worker has ended every job it took; the watcher may not have looked since the last.
-            for run in runs.values():
-                if self.on_done and run.campaign_id not in reported:
-                    self.on_done(run)
-            again = [r for r in runs.values() if r.scenario.redeliver]
-            if again:
-                # At-least-once delivery: the same job comes back after it finished (its result expired,
-                # or the producer sent it twice). It must dial nothing and queue nothing new.
-                for run in again:
-                    command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
-                    await pool.delete(f"arq:result:{command.job_id}")
-                    await enqueue_call(pool, command, queue_name=settings.queue_name)
-                await run_worker(settings, burst=True, container=container)
+            await worker
+            await going
+            await helpers.finished()
         finally:
-            await pool.aclose()
+            for task in (going, watcher):
+                task.cancel()
+            await asyncio.gather(going, watcher, return_exceptions=True)
+        # The burst worker has ended every job it took; the watcher may not have looked since the last.
+        for run in runs.values():
+            if self.on_done and run.campaign_id not in reported:
+                self.on_done(run)
+        again = [r for r in runs.values() if r.scenario.redeliver]
+        if again:
+            # At-least-once delivery: the same job comes back after it finished (its result expired,
+            # or the producer sent it twice). It must dial nothing and queue nothing new.
+            for run in again:
+                command = ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step, run.scenario.attempt)
+                await pool.delete(f"arq:result:{command.job_id}")
+                await enqueue_call(pool, command, queue_name=settings.queue_name)
+            await run_worker(settings, burst=True, container=container)
 
     async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun], audit: ComplianceAudit,
                      reported: set[str]) -> None:

@@ -153,9 +153,15 @@ class MongoContactRepository:
     def _body(self, contact: Contact) -> dict:
         """The stored contact: its fields and, with the list's key, its number's digest."""
         body = ContactDoc.from_domain(contact).model_dump_doc()
-        if self.dnc_hash_key is not None:
-            body[CONTACT_DIGEST] = phone_digest(contact.phone, self.dnc_hash_key)
+        key = self.digest_key(contact)
+        if key is not None:
+            body[CONTACT_DIGEST] = phone_digest(contact.phone, key)
         return body
+
+    def digest_key(self, contact: Contact) -> bytes | None:
+        """The do-not-call list's key the contact's number is hashed with (a simulation keeps a list per
+        scenario, each with a key of its own)."""
+        return self.dnc_hash_key
 
     async def find_by_phone(self, phone: str) -> list[Contact]:
         with mongo_faults("contacts.find_by_phone"):

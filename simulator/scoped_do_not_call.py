@@ -12,8 +12,10 @@ from typing import Iterable, Iterator
 
 from application.ports.compliance import DoNotCallEntry, DoNotCallListing
 from domain.personal_data import phone_digest
+from domain.contact import Contact
 from infrastructure.mongo_compliance import MongoDoNotCallList
 from infrastructure.mongo_in_lists import find_in
+from infrastructure.mongo_repositories import MongoContactRepository
 
 _scope: contextvars.ContextVar[str] = contextvars.ContextVar("dnc_scope", default="")
 
@@ -34,7 +36,11 @@ class ScopedDoNotCallList:
 
     def _list(self, scope: str | None = None) -> MongoDoNotCallList:
         scope = _scope.get() if scope is None else scope
-        return MongoDoNotCallList(self.database, self.hash_key + b"|" + scope.encode())
+        return MongoDoNotCallList(self.database, self.key_for(scope))
+
+    def key_for(self, scope: str) -> bytes:
+        """The key the scope's list hashes its numbers with."""
+        return self.hash_key + b"|" + scope.encode()
 
     def within(self, scope: str) -> MongoDoNotCallList:
         return self._list(scope)
@@ -59,3 +65,18 @@ class ScopedDoNotCallList:
         by_digest = {phone_digest(phone, self._list(scope).hash_key): (scope, phone) for scope, phone in numbers}
         found = await find_in(self._list("").collection, "_id", by_digest, {"_id": 1})
         return {by_digest[doc["_id"]] for doc in found}
+
+
+class ScopedContactRepository(MongoContactRepository):
+    """The contact repository that saves each scenario's contact with its number hashed under the scenario's
+    list key (`scopes`: contact id -> scope): reading the campaign with its contact then reads the
+    scenario's do-not-call entry in the same round trip, as a real call reads the real list's."""
+
+    def __init__(self, engine, dnc: ScopedDoNotCallList, scopes: dict[str, str]):
+        super().__init__(engine, dnc.hash_key)
+        self.dnc = dnc
+        self.scopes = scopes
+
+    def digest_key(self, contact: Contact) -> bytes | None:
+        scope = self.scopes.get(contact.id)
+        return self.dnc.key_for(scope) if scope is not None else super().digest_key(contact)

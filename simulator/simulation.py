@@ -34,7 +34,7 @@ from application.commands import ConductCallCommand, job_id_for
 from application.conduct_call import ConductCall
 from application.ports.compliance import ComplianceAudit
 from application.ports.telemetry import Telemetry
-from containers import Container, build_container, close_container
+from containers import Container, build_container, close_container, guarded
 from domain.call_record import CallRecord
 from domain.campaign import CallAttempt, Campaign, FollowUp
 from domain.compliance import ComplianceDecision, Verdict
@@ -55,7 +55,7 @@ from simulator.line_audio import make_ahead
 from simulator.practice import box_recording
 from simulator.practice_line import PracticeLine
 from simulator.scenario import Scenario
-from simulator.scoped_do_not_call import ScopedDoNotCallList, scenario_scope
+from simulator.scoped_do_not_call import ScopedContactRepository, ScopedDoNotCallList, scenario_scope
 from simulator.simulated_clock import SimulatedClock
 from simulator.worker_processes import Manifest, WorkerProcesses
 from simulator.text_call import MAX_TURNS
@@ -348,8 +348,8 @@ class Simulation:
 
     async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
                     calendar: IcsCalendar) -> None:
-        contacts, campaigns = await container.contacts(), await container.campaigns()
-        people, plans = [], []
+        campaigns = await container.campaigns()
+        people, plans, scopes = [], [], {}
 
         def seed(run: ScenarioRun) -> None:
             s = run.scenario
@@ -362,6 +362,7 @@ class Simulation:
             calendar.seed(calendar_id, timezone_name=s.calendar.timezone,
                           working_hours=WorkingHours.parse(s.calendar.working_hours), busy=list(s.calendar.busy))
             run.contact_id = contact.id
+            scopes[contact.id] = run.scope
             campaign = Campaign(id=run.campaign_id, contact_id=contact.id, batch="simulation",
                                 rep_calendar_id=calendar_id, rep_name="Jordan Blake",
                                 settings={"rep_timezone": s.calendar.timezone,
@@ -379,7 +380,11 @@ class Simulation:
 
         for run in runs.values():
             seed(run)
-        # Each in one round trip (a write per scenario took a tenth of a run), both at once.
+        # Each in one round trip (a write per scenario took a tenth of a run), both at once. Each contact is
+        # saved with its number's digest under its scenario's list key: a call reads its do-not-call entry
+        # with the campaign, as a real call does.
+        contacts = guarded(ScopedContactRepository(await container.engine(), dnc, scopes), container.guards(),
+                           "mongodb")
         await asyncio.gather(contacts.add_many(people), campaigns.add_many(plans))
         await at_most(ROUND_TRIPS_AT_ONCE, [
             dnc.within(run.scope).add(run.scenario.contact["phone"], reason="seeded by scenario", source="simulation",

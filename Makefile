@@ -47,7 +47,7 @@ test: $(AUDIO_STAMP) bytecode browser tls-redis
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
-BENCHMARKS := phone_tree real_phone_lines simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test round_trips warm_start log_redaction report_figures beep_feed audio_timing
+BENCHMARKS := phone_tree real_phone_lines simulate_throughput calling_policy_decide calendar_booking call_plumbing archive_move load_test round_trips warm_start log_redaction report_figures beep_feed audio_timing tool_arguments
 
 bench: $(STAMP) bytecode
 	for name in $(BENCHMARKS); do echo "== benchmarks/$$name.py"; $(PY) -m benchmarks.$$name || exit 1; done

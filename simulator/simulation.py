@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 # Scenarios seeded or read back at once (each a few round trips): the database server works while this
 # process prepares the next (one at a time, seeding and reading took a fifth of a run's time).
 ROUND_TRIPS_AT_ONCE = 16
+SEED_CHUNK = 48  # scenarios stored, then queued, at a time: the workers start on the first while the rest is stored
 SCENARIOS_PER_PROCESS = 100  # by default a worker process per this many scenarios, at most one per core
 
 
@@ -184,32 +185,37 @@ class Simulation:
             with ExitStack() as stand_ins:
                 if self.telemetry is not None:
                     stand_ins.enter_context(container.telemetry.override(providers.Object(self.telemetry)))
-                # Both servers start at once (embedded ones take a fraction of a second each); the jobs are
-                # queued while MongoDB starts and the run seeds it. No worker takes one before the seeding
-                # is done: this process's starts after it, and the helpers when told to go.
+                # Both servers start at once (embedded ones take a fraction of a second each).
                 mongo_uri = asyncio.ensure_future(container.mongo_uri())
-                queueing: asyncio.Future | None = None
                 try:
                     redis_url = await container.redis_url()
                     newest = await (await container.redis()).xrevrange(STREAM, count=1)
                     self._events_after = newest[0][0].decode() if newest else "0"
                     pool = await create_pool(redis_settings(redis_url), job_serializer=serialize,
                                              job_deserializer=deserialize, default_queue_name=settings.queue_name)
-                    queueing = asyncio.ensure_future(self._queue(pool, settings, runs))
                     if processes > 1:
                         await helpers.hand_over(self._manifest(settings, runs, folder, run_id, redis_url,
                                                                await mongo_uri))
                     await mongo_uri
-                    line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
-                                                                           timings, stand_ins)
-                    await self._seed(container, runs, dnc, calendar)
-                    await queueing
                 finally:
-                    for starting in (mongo_uri, queueing):
-                        if starting is not None and not starting.done():
-                            starting.cancel()
-                            await asyncio.gather(starting, return_exceptions=True)
-                await self._work(container, settings, runs, pool, await container.audit(), helpers)
+                    if not mongo_uri.done():
+                        mongo_uri.cancel()
+                        await asyncio.gather(mongo_uri, return_exceptions=True)
+                line, dnc, calendar, artifacts = await self._stand_ins(container, settings, runs, folder, http,
+                                                                       timings, stand_ins)
+                # A scenario's job is queued once its contact, campaign and do-not-call entry are stored, a
+                # chunk at a time: the workers start on the first chunk while the rest is seeded.
+                queued: set[str] = set()
+                queued_some = asyncio.Event()
+                seeding = asyncio.ensure_future(self._seed(container, pool, settings, runs, dnc, calendar, queued,
+                                                           queued_some))
+                try:
+                    await self._work(container, settings, runs, pool, await container.audit(), helpers, seeding,
+                                     queued, queued_some)
+                finally:
+                    if not seeding.done():
+                        seeding.cancel()
+                    await asyncio.gather(seeding, return_exceptions=True)
                 for cid in timings:
                     runs[cid].worker_id = settings.worker_id
                 for theirs in await helpers.results():
@@ -346,8 +352,11 @@ class Simulation:
         run.observed["usage"] = usage.as_json()
         run.observed["cost_usd"] = usage.cost_usd(prices_for(self.model.name, settings.model_prices))
 
-    async def _seed(self, container: Container, runs: dict[str, ScenarioRun], dnc: ScopedDoNotCallList,
-                    calendar: IcsCalendar) -> None:
+    async def _seed(self, container: Container, pool: ArqRedis, settings: Settings, runs: dict[str, ScenarioRun],
+                    dnc: ScopedDoNotCallList, calendar: IcsCalendar, queued: set[str], queued_some: asyncio.Event) -> None:
+        """Store every scenario's contact, campaign, calendar and do-not-call entry, SEED_CHUNK scenarios at a
+        time, and queue each chunk's jobs once it is stored (their job ids go into `queued`; `queued_some`
+        is set once there are some)."""
         campaigns = await container.campaigns()
         people, plans, scopes = [], [], {}
 
@@ -378,37 +387,57 @@ class Simulation:
             people.append(contact)
             plans.append(campaign)
 
-        for run in runs.values():
-            seed(run)
-        # Each in one round trip (a write per scenario took a tenth of a run), both at once. Each contact is
-        # saved with its number's digest under its scenario's list key: a call reads its do-not-call entry
-        # with the campaign, as a real call does.
+        ordered = list(runs.values())
+        # A chunk's contacts and campaigns in one round trip each (a write per scenario took a tenth of a run),
+        # at once. Each contact is saved with its number's digest under its scenario's list key: a call reads
+        # its do-not-call entry with the campaign, as a real call does.
         contacts = guarded(ScopedContactRepository(await container.engine(), dnc, scopes), container.guards(),
                            "mongodb")
-        await asyncio.gather(contacts.add_many(people), campaigns.add_many(plans))
-        await at_most(ROUND_TRIPS_AT_ONCE, [
-            dnc.within(run.scope).add(run.scenario.contact["phone"], reason="seeded by scenario", source="simulation",
-                                      at=run.scenario.now) for run in runs.values() if run.scenario.do_not_call])
+        for start in range(0, len(ordered), SEED_CHUNK):
+            chunk = ordered[start:start + SEED_CHUNK]
+            people.clear()
+            plans.clear()
+            for run in chunk:
+                seed(run)
+            await asyncio.gather(
+                contacts.add_many(people), campaigns.add_many(plans),
+                at_most(ROUND_TRIPS_AT_ONCE, [
+                    dnc.within(run.scope).add(run.scenario.contact["phone"], reason="seeded by scenario",
+                                              source="simulation", at=run.scenario.now)
+                    for run in chunk if run.scenario.do_not_call]))
+            # A few at once: each is a transaction of its own (one after another, 381 took 0.3 s).
+            await at_most(ROUND_TRIPS_AT_ONCE, [
+                enqueue_call(pool, ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step,
+                                                      run.scenario.attempt), queue_name=settings.queue_name)
+                for run in chunk])
+            queued.update(job_id_for(run.campaign_id, run.scenario.step, run.scenario.attempt) for run in chunk)
+            queued_some.set()
 
-    async def _queue(self, pool, settings: Settings, runs: dict[str, ScenarioRun]) -> None:
-        """Every scenario's job on the run's queue, a few at once: each is a transaction of its own (one after
-        another, 381 took 0.3 s)."""
-        await at_most(ROUND_TRIPS_AT_ONCE, [
-            enqueue_call(pool, ConductCallCommand(run.campaign_id, run.scenario.step, run.scenario.final_step,
-                                                  run.scenario.attempt), queue_name=settings.queue_name)
-            for run in runs.values()])
+    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun], pool: ArqRedis,
+                    audit: ComplianceAudit, helpers: "WorkerProcesses", seeding: asyncio.Future,
+                    queued: set[str], queued_some: asyncio.Event) -> None:
+        """The jobs, taken by this process's burst worker and the helpers', to the last; they start once the
+        seeding has queued its first chunk."""
+        from entrypoints.worker import BURST_HORIZON_S, run_worker
 
-    async def _work(self, container: Container, settings: Settings, runs: dict[str, ScenarioRun], pool,
-                    audit: ComplianceAudit, helpers: "WorkerProcesses") -> None:
-        """The queued jobs, taken by this process's burst worker and the helpers', to the last."""
-        from entrypoints.worker import run_worker
-
+        first = asyncio.ensure_future(queued_some.wait())
+        try:
+            await asyncio.wait([seeding, first], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            first.cancel()
+        if not queued:
+            await seeding  # it failed, or had nothing to queue
         going = asyncio.create_task(helpers.go())  # each helper joins when it is ready
         worker = asyncio.create_task(run_worker(settings, burst=True, container=container))
         reported: set[str] = set()
-        watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported))
+        watcher = asyncio.create_task(self._watch(pool, settings, runs, audit, reported, queued))
         try:
             await worker
+            await seeding
+            # A burst worker stops when no job is due: one that ran dry before the seeding had queued the
+            # last chunk (a database far slower than the calls) left jobs behind for this one.
+            while await pool.zcount(settings.queue_name, "-inf", (time.time() + BURST_HORIZON_S) * 1000):
+                await run_worker(settings, burst=True, container=container)
             await going
             await helpers.finished()
         finally:
@@ -430,13 +459,15 @@ class Simulation:
             await run_worker(settings, burst=True, container=container)
 
     async def _watch(self, pool, settings: Settings, runs: dict[str, ScenarioRun], audit: ComplianceAudit,
-                     reported: set[str]) -> None:
+                     reported: set[str], queued: set[str]) -> None:
         """Report finished jobs; take those deferred to a lawful hour off this run's queue (they
         would wait for real hours). Job states are arq's (`job_statuses`: every pending job's in one
         round trip, four times a second; a round trip per job every 20 ms took a fifth of a run)."""
         pending = {job_id_for(r.campaign_id, r.scenario.step, r.scenario.attempt): r for r in runs.values()}
         while pending:
-            statuses = await job_statuses(pool, list(pending), queue_name=settings.queue_name)
+            # Only jobs already queued: one the seeding has not queued yet is not found, and not done.
+            statuses = await job_statuses(pool, [job_id for job_id in pending if job_id in queued],
+                                          queue_name=settings.queue_name)
             for job_id, status in statuses.items():
                 run = pending[job_id]
                 done = status in (JobStatus.complete, JobStatus.not_found)

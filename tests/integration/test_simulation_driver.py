@@ -1,6 +1,8 @@
 """The simulator as a driver: what a run leaves behind, where it writes, and what it reads."""
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -72,3 +74,41 @@ async def test_worker_processes_share_a_run_and_each_job_is_called_once(tmp_path
     # What only the helper saw came back: every call's conversation and job times.
     assert all(r.pipeline_s is not None for r in runs)
     assert not any((tmp_path / "simulations").iterdir())  # the helpers' results went with the run's folder
+
+
+async def test_the_worker_starts_on_the_first_seeded_chunk_and_no_job_is_left_when_the_seeding_lags(
+        tmp_path, redis_url, mongo_uri, monkeypatch):
+    """Scenarios are stored and queued a chunk at a time; the worker starts on the first. With the second
+    chunk's storing slower than the first chunk's calls, the burst worker runs dry and stops before the
+    second is queued: it is started again for what was queued after, and every scenario is called."""
+    import simulator.simulation as simulation_module
+    from infrastructure.mongo_repositories import MongoCampaignRepository
+
+    monkeypatch.setattr(simulation_module, "SEED_CHUNK", 2)
+    stored_at: list[float] = []
+    store = MongoCampaignRepository.add_many
+
+    async def slow_after_the_first(self, campaigns):
+        if stored_at:
+            await asyncio.sleep(3)  # longer than the first chunk's calls and the burst worker's idle check
+        await store(self, campaigns)
+        stored_at.append(time.monotonic())
+
+    monkeypatch.setattr(MongoCampaignRepository, "add_many", slow_after_the_first)
+    finished_at: list[float] = []
+    call = simulation_module.ScenarioJobs.__call__
+
+    async def noted(self, command):
+        try:
+            return await call(self, command)
+        finally:
+            finished_at.append(time.monotonic())
+
+    monkeypatch.setattr(simulation_module.ScenarioJobs, "__call__", noted)
+    scenarios = pick("objections.yaml", *[s.id for s in load_file(SCENARIOS / "objections.yaml")][:3])
+    runs = await Simulation(make_settings(tmp_path, redis_url, mongo_uri), processes=1).run(scenarios)
+    assert [r.passed for r in runs] == [True] * 3, [r.failures for r in runs]
+    assert all(r.observed["dials"] == 1 for r in runs)
+    assert len(stored_at) == 2 and len(finished_at) == 3
+    # The first chunk's calls were over before the second chunk was stored.
+    assert sorted(finished_at)[1] < stored_at[1]
